@@ -1,0 +1,115 @@
+"""The command line: each command loads, solves and renders — the work lives elsewhere."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from . import __version__
+from .errors import NnsolveError
+from .render import Format
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Worked solutions and grading for neural-network exam problems.\n\n"
+         "Example:  nnsolve run problems/seed/s03-cnn-params.yaml",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"nnsolve {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Worked solutions and grading for neural-network exam problems."""
+
+
+@app.command()
+def run(
+    file: Path = typer.Argument(..., help="A problem file (YAML).", show_default=False),
+    fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
+    standalone: bool = typer.Option(False, "--standalone", help="With --format latex: a complete document."),
+) -> None:
+    """Solve one problem and print the worked solution.
+
+    Example:  nnsolve run problems/seed/s03-cnn-params.yaml --format json
+    """
+    from .loader import load
+    from .render import render
+    from .solve import solve
+
+    problem = load(str(file))
+    try:
+        solution = solve(problem.spec)
+    except NnsolveError as exc:
+        raise problem.locate(exc) from None
+    options = {}
+    if fmt is Format.text:
+        options["color"] = sys.stdout.isatty()
+    if fmt is Format.latex:
+        options["standalone"] = standalone
+    sys.stdout.write(render(solution, fmt, **options))
+    if fmt is Format.json:
+        sys.stdout.write("\n")
+
+
+@app.command()
+def topics() -> None:
+    """List the topics nnsolve solves, with an example problem file for each.
+
+    Example:  nnsolve topics
+    """
+    from .topics import MODULES
+
+    width = max(len(m.TOPIC) for m in MODULES)
+    for m in MODULES:
+        typer.echo(f"{m.TOPIC:<{width}}  {m.SUMMARY}  (e.g. {m.EXAMPLE})")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the problem-file format, for an editor's YAML language server.
+
+    Example:  nnsolve schema > nnsolve.schema.json
+    """
+    import json
+
+    from .topics import PROBLEM_ADAPTER
+
+    document = PROBLEM_ADAPTER.json_schema()
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document["title"] = "nnsolve problem file"
+    typer.echo(json.dumps(document, indent=2, sort_keys=True))
+
+
+def main() -> None:
+    """Entry point: nnsolve's own errors become one line on stderr and an exit code."""
+    try:
+        app(standalone_mode=False)
+    except NnsolveError as exc:
+        sys.stderr.write(f"nnsolve: {exc}\n" if exc.file is None else f"{exc}\n")
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.stderr.write("nnsolve: aborted\n")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        sys.stderr.write("nnsolve: interrupted\n")
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,194 @@
+"""A small expression tree, so that a step holds maths rather than pre-formatted text.
+
+Solvers build formulas with Python operators::
+
+    K, C, F = sym("K"), sym("C_in"), sym("F")
+    formula = (K * K * C + 1) * F
+    substitution = (num(7) * num(7) * num(3) + 1) * num(16)
+
+Renderers (``nnsolve.render.math``) turn a tree into plain text or LaTeX; ``evaluate``
+computes a substituted tree, which the tests use to check that every step's substitution
+really equals its value.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .numbers import Number, Value, simplify
+
+
+class Expr:
+    """Base class: arithmetic operators build bigger expressions."""
+
+    def __add__(self, other: object) -> "Expr":
+        return Op("+", (self, wrap(other)))
+
+    def __radd__(self, other: object) -> "Expr":
+        return Op("+", (wrap(other), self))
+
+    def __sub__(self, other: object) -> "Expr":
+        return Op("-", (self, wrap(other)))
+
+    def __rsub__(self, other: object) -> "Expr":
+        return Op("-", (wrap(other), self))
+
+    def __mul__(self, other: object) -> "Expr":
+        return Op("*", (self, wrap(other)))
+
+    def __rmul__(self, other: object) -> "Expr":
+        return Op("*", (wrap(other), self))
+
+    def __truediv__(self, other: object) -> "Expr":
+        return Op("/", (self, wrap(other)))
+
+    def __rtruediv__(self, other: object) -> "Expr":
+        return Op("/", (wrap(other), self))
+
+    def __pow__(self, other: object) -> "Expr":
+        return Op("^", (self, wrap(other)))
+
+    def __neg__(self) -> "Expr":
+        return Op("neg", (self,))
+
+
+@dataclass(frozen=True, eq=True)
+class Sym(Expr):
+    """A named quantity. ``name`` is plain text (``w_2``, ``y_hat``); ``latex`` overrides its LaTeX."""
+
+    name: str
+    latex: str | None = None
+
+
+@dataclass(frozen=True, eq=True)
+class Num(Expr):
+    """A number, vector or matrix substituted into a formula."""
+
+    value: Value
+
+
+@dataclass(frozen=True, eq=True)
+class Op(Expr):
+    """An operator: ``+ - * / ^``, ``neg`` (unary minus), ``dot`` (·, shown explicitly) or ``=``."""
+
+    op: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, eq=True)
+class Call(Expr):
+    """A function applied to arguments: floor, ceil, max, min, sigma, exp, tanh, sqrt, abs, relu, ..."""
+
+    fn: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, eq=True)
+class Raw(Expr):
+    """An escape hatch for notation the tree does not model (a Σ over an index, a set)."""
+
+    text: str
+    latex: str
+
+
+def wrap(x: object) -> Expr:
+    if isinstance(x, Expr):
+        return x
+    return Num(x)  # type: ignore[arg-type]
+
+
+def sym(name: str, latex: str | None = None) -> Sym:
+    return Sym(name, latex)
+
+
+def num(value: Value) -> Num:
+    return Num(value)
+
+
+def call(fn: str, *args: object) -> Call:
+    return Call(fn, tuple(wrap(a) for a in args))
+
+
+def add(*terms: object) -> Expr:
+    """A sum of any number of terms, kept flat (a + b + c, not (a + b) + c)."""
+    items = tuple(wrap(t) for t in terms)
+    if len(items) == 1:
+        return items[0]
+    return Op("+", items)
+
+
+def mul(*factors: object) -> Expr:
+    """A product of any number of factors, kept flat."""
+    items = tuple(wrap(f) for f in factors)
+    if len(items) == 1:
+        return items[0]
+    return Op("*", items)
+
+
+def dot(*factors: object) -> Expr:
+    """A product shown with an explicit multiplication sign between every factor (3 · 64 · 25)."""
+    items = tuple(wrap(f) for f in factors)
+    if len(items) == 1:
+        return items[0]
+    return Op("dot", items)
+
+
+def _sigmoid(x: Number) -> float:
+    x = float(x)
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+_FUNCTIONS = {
+    "floor": lambda x: math.floor(x),
+    "ceil": lambda x: math.ceil(x),
+    "max": max,
+    "min": min,
+    "abs": abs,
+    "sigma": _sigmoid,
+    "exp": lambda x: math.exp(x),
+    "ln": lambda x: math.log(x),
+    "tanh": lambda x: math.tanh(x),
+    "sqrt": lambda x: math.sqrt(x),
+    "relu": lambda x: max(x, 0),
+}
+
+
+def evaluate(expr: Expr) -> Number:
+    """Compute a fully substituted expression exactly where the operations are exact."""
+    if isinstance(expr, Num):
+        if isinstance(expr.value, (int, Fraction, float)) and not isinstance(expr.value, bool):
+            return expr.value
+        raise TypeError(f"cannot evaluate a non-scalar {expr.value!r}")
+    if isinstance(expr, Op):
+        vals = [evaluate(a) for a in expr.args]
+        if expr.op == "+":
+            return simplify(sum(vals[1:], vals[0]))
+        if expr.op in ("*", "dot"):
+            out = vals[0]
+            for v in vals[1:]:
+                out = out * v
+            return simplify(out)
+        if expr.op == "-":
+            return simplify(vals[0] - vals[1])
+        if expr.op == "neg":
+            return -vals[0]
+        if expr.op == "/":
+            a, b = vals
+            if isinstance(a, int) and isinstance(b, int):
+                return simplify(Fraction(a, b))
+            return a / b
+        if expr.op == "^":
+            a, b = vals
+            return simplify(a**b) if isinstance(b, int) else float(a) ** float(b)
+        raise TypeError(f"cannot evaluate operator {expr.op!r}")
+    if isinstance(expr, Call):
+        fn = _FUNCTIONS.get(expr.fn)
+        if fn is None:
+            raise TypeError(f"cannot evaluate function {expr.fn!r}")
+        return fn(*[evaluate(a) for a in expr.args])
+    raise TypeError(f"cannot evaluate {expr!r}")

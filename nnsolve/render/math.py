@@ -1,0 +1,182 @@
+"""Expressions (nnsolve.expr) as plain text and as LaTeX."""
+
+from __future__ import annotations
+
+
+from ..expr import Call, Expr, Num, Op, Raw, Sym
+from ..numbers import is_number
+from .numbers import latex_escape, number_latex, number_text, plain
+
+_SUBSCRIPT = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+_GREEK = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
+    "theta": "θ", "lambda": "λ", "mu": "μ", "rho": "ρ", "sigma": "σ", "tau": "τ",
+    "phi": "φ", "omega": "ω", "Delta": "Δ", "Sigma": "Σ", "nabla": "∇", "partial": "∂",
+}
+_HATS = {"hat": ("\u0302", r"\hat"), "bar": ("\u0304", r"\bar")}
+
+_PREC = {"=": 0, "+": 1, "-": 1, "*": 2, "dot": 2, "/": 2, "neg": 3, "^": 4}
+
+
+def _split(name: str) -> tuple[str, str | None]:
+    base, _, sub = name.partition("_")
+    return base, (sub or None)
+
+
+def _sym_text(name: str) -> str:
+    base, sub = _split(name)
+    for word, (mark, _) in _HATS.items():
+        if sub == word:
+            return _GREEK.get(base, base) + mark
+    base = _GREEK.get(base, base)
+    if sub is None:
+        return base
+    sub = _GREEK.get(sub, sub)
+    translated = sub.translate(_SUBSCRIPT)
+    if all(c in "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ" for c in translated):
+        return base + translated
+    return f"{base}_{sub}"
+
+
+def _sym_latex(s: Sym) -> str:
+    if s.latex is not None:
+        return s.latex
+    base, sub = _split(s.name)
+    if sub in _HATS:
+        return f"{_HATS[sub][1]}{{{_greek_latex(base)}}}"
+    base_tex = _greek_latex(base)
+    if sub is None:
+        return base_tex
+    sub_tex = _greek_latex(sub) if sub in _GREEK or len(sub) == 1 or sub.isdigit() else rf"\text{{{latex_escape(sub)}}}"
+    return f"{base_tex}_{{{sub_tex}}}"
+
+
+def _greek_latex(word: str) -> str:
+    if word in _GREEK:
+        return "\\" + word
+    if len(word) > 1 and not word.isdigit():
+        return rf"\mathrm{{{latex_escape(word)}}}"
+    return latex_escape(word)
+
+
+def _prec(e: Expr) -> int:
+    if isinstance(e, Op):
+        return _PREC[e.op]
+    if isinstance(e, Num) and is_number(e.value) and e.value < 0:
+        return 1  # a negative number is bracketed inside a product: 0.25 · (−0.2)
+    return 9
+
+
+def _paren(text: str, latex: bool) -> str:
+    return rf"\left({text}\right)" if latex else f"({text})"
+
+
+_FN_TEXT = {"sigma": "σ", "floor": "⌊⌋", "ceil": "⌈⌉", "abs": "||", "sqrt": "√"}
+_FN_LATEX = {"sigma": r"\sigma", "max": r"\max", "min": r"\min", "exp": r"\exp", "tanh": r"\tanh",
+             "ln": r"\ln", "log": r"\log"}
+
+
+def _call(e: Call, latex: bool) -> str:
+    args = ", ".join(_render(a, latex) for a in e.args)
+    if e.fn in ("floor", "ceil", "abs"):
+        if latex:
+            left, right = {"floor": (r"\lfloor", r"\rfloor"), "ceil": (r"\lceil", r"\rceil"),
+                           "abs": ("|", "|")}[e.fn]
+            return rf"\left{left} {args} \right{right}"
+        left, right = _FN_TEXT[e.fn]
+        return f"{left}{args}{right}"
+    if e.fn == "sqrt":
+        return rf"\sqrt{{{args}}}" if latex else f"√({args})"
+    if latex:
+        name = _FN_LATEX.get(e.fn, rf"\operatorname{{{latex_escape(e.fn)}}}")
+        return rf"{name}\left({args}\right)"
+    return f"{_FN_TEXT.get(e.fn, e.fn)}({args})"
+
+
+def _num(value, latex: bool) -> str:
+    if isinstance(value, list) and value and isinstance(value[0], list):
+        if latex:
+            rows = r" \\ ".join(" & ".join(number_latex(v) for v in row) for row in value)
+            return rf"\begin{{bmatrix}} {rows} \end{{bmatrix}}"
+        return plain(value)
+    if isinstance(value, (list, tuple)):
+        if latex:
+            sep = r" \times " if isinstance(value, tuple) else ", "
+            body = sep.join(number_latex(v) for v in value)
+            return body if isinstance(value, tuple) else rf"\left({body}\right)"
+        return plain(value)
+    return number_latex(value) if latex else number_text(value, unicode_minus=True)
+
+
+def _render(e: Expr, latex: bool) -> str:
+    if isinstance(e, Sym):
+        return _sym_latex(e) if latex else _sym_text(e.name)
+    if isinstance(e, Num):
+        return _num(e.value, latex)
+    if isinstance(e, Raw):
+        return e.latex if latex else e.text
+    if isinstance(e, Call):
+        return _call(e, latex)
+    if isinstance(e, Op):
+        p = _PREC[e.op]
+        if e.op == "neg":
+            inner = _render(e.args[0], latex)
+            return ("-" if latex else "−") + (_paren(inner, latex) if _prec(e.args[0]) <= p else inner)
+        if e.op == "/" and latex:
+            return rf"\frac{{{_render(e.args[0], True)}}}{{{_render(e.args[1], True)}}}"
+        if e.op == "^":
+            base = _render(e.args[0], latex)
+            if _prec(e.args[0]) <= p or isinstance(e.args[0], Call):
+                base = _paren(base, latex)
+            exp = _render(e.args[1], latex)
+            return f"{base}^{{{exp}}}" if latex else f"{base}^{exp if _prec(e.args[1]) > p else _paren(exp, False)}"
+        parts = []
+        for i, a in enumerate(e.args):
+            text = _render(a, latex)
+            # left-associative: the right operand of - and / needs brackets at equal precedence
+            needs = _prec(a) < p or (i > 0 and _prec(a) == p and e.op in ("-", "/"))
+            if e.op in ("+", "-") and i > 0 and _prec(a) == 1 and isinstance(a, Num):
+                needs = True
+            parts.append(_paren(text, latex) if needs else text)
+        return _join(e.op, e.args, parts, latex)
+    raise TypeError(f"cannot render {e!r}")
+
+
+def _join(op: str, args: tuple[Expr, ...], parts: list[str], latex: bool) -> str:
+    if op in ("+", "-", "="):
+        sym = {"+": "+", "-": "-" if latex else "−", "=": "="}[op]
+        out = parts[0]
+        for part in parts[1:]:
+            out += f" {sym} {part}"
+        return out
+    if op == "/":
+        return " / ".join(parts)
+    if op == "dot":
+        return (r" \cdot " if latex else " · ").join(parts)
+    # "*": juxtapose symbols in LaTeX (w_1 x_1), an explicit dot next to numbers
+    out = parts[0]
+    for prev, arg, part in zip(args, args[1:], parts[1:]):
+        juxtapose = isinstance(arg, (Sym, Call)) or (isinstance(arg, Op) and arg.op == "^")
+        if latex:
+            out += (" " if juxtapose else r" \cdot ") + part
+        else:
+            out += ("" if isinstance(prev, Num) and isinstance(arg, Sym) else "·" if juxtapose else " · ") + part
+    return out
+
+
+def expr_text(e: Expr) -> str:
+    return _render(e, latex=False)
+
+
+def expr_latex(e: Expr) -> str:
+    return _render(e, latex=True)
+
+
+def value_text(value) -> str:
+    return _num(value, latex=False)
+
+
+def value_latex(value) -> str:
+    return _num(value, latex=True)
+
+

@@ -1,0 +1,133 @@
+"""Every number nnsolve shows is formatted here, in one place.
+
+- Integers are exact, with thousands separators: 217,850.
+- A fraction with a finite decimal expansion is shown exactly: -0.027.
+- Any other fraction is shown exactly and rounded: 7/15 ≈ 0.46667.
+- Floats (results of exp, sigmoid, square roots) are rounded to DIGITS significant figures.
+Rounding happens only here, for display; values are never rounded in a computation.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, localcontext
+from fractions import Fraction
+
+from ..numbers import is_terminating
+
+DIGITS = 5  # significant figures shown for a value that is not exact
+_MAX_EXACT_DECIMALS = 12  # a terminating fraction longer than this is shown rounded
+
+
+def _decimal(x: Fraction | float | int) -> Decimal:
+    if isinstance(x, Fraction):
+        with localcontext() as ctx:
+            ctx.prec = 60
+            return Decimal(x.numerator) / Decimal(x.denominator)
+    return Decimal(repr(x)) if isinstance(x, float) else Decimal(x)
+
+
+def round_sig(x: Fraction | float | int, digits: int = DIGITS) -> str:
+    """Fixed-point text of x rounded to ``digits`` significant figures (no exponent for common sizes)."""
+    d = _decimal(x)
+    if d == 0:
+        return "0"
+    exponent = d.adjusted()
+    if exponent >= 15 or exponent <= -8:
+        return f"{float(x):.{digits - 1}e}"
+    quantum = Decimal(1).scaleb(exponent - digits + 1)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        r = d.quantize(quantum)
+    text = format(r, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return _group(text)
+
+
+def _group(text: str) -> str:
+    """Thousands separators in the integer part of a fixed-point number."""
+    sign = "-" if text.startswith("-") else ""
+    body = text.lstrip("-")
+    whole, dot, frac = body.partition(".")
+    if len(whole) > 3:
+        whole = f"{int(whole):,}"
+    return f"{sign}{whole}{dot}{frac}"
+
+
+def exact_decimal(x: Fraction) -> str | None:
+    """The exact decimal text of a terminating fraction, or None if it does not terminate (or is long)."""
+    if not is_terminating(x):
+        return None
+    text = format(_decimal(x), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+        if len(text.partition(".")[2]) > _MAX_EXACT_DECIMALS:
+            return None
+    return _group(text)
+
+
+def minus(text: str) -> str:
+    return text.replace("-", "−") if text.startswith("-") else text
+
+
+def number_text(x, unicode_minus: bool = False) -> str:
+    """A number as plain text."""
+    if isinstance(x, bool):
+        return str(x).lower()
+    if isinstance(x, int):
+        out = f"{x:,}"
+    elif isinstance(x, Fraction):
+        if x.denominator == 1:
+            return number_text(x.numerator, unicode_minus)
+        exact = exact_decimal(x)
+        out = exact if exact is not None else f"{x.numerator}/{x.denominator} ≈ {round_sig(x)}"
+    elif isinstance(x, float):
+        out = round_sig(x)
+    else:
+        return str(x)
+    return minus(out) if unicode_minus else out
+
+
+def plain(value) -> str:
+    """Any value (number, vector, matrix, shape, label) as one line of plain text."""
+    if isinstance(value, tuple):
+        return " × ".join(plain(v) for v in value)
+    if isinstance(value, list):
+        return "[" + ", ".join(plain(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} = {plain(v)}" for k, v in value.items())
+    return number_text(value)
+
+
+def number_latex(x) -> str:
+    """A number as LaTeX maths (thousands separated by {,})."""
+    if isinstance(x, bool):
+        return r"\text{" + str(x).lower() + "}"
+    if isinstance(x, Fraction) and x.denominator != 1:
+        exact = exact_decimal(x)
+        if exact is not None:
+            return exact.replace(",", "{,}")
+        sign = "-" if x < 0 else ""
+        return rf"{sign}\tfrac{{{abs(x.numerator)}}}{{{x.denominator}}} \approx {round_sig(x).replace(',', '{,}')}"
+    if isinstance(x, (int, float, Fraction)):
+        return number_text(x).replace(",", "{,}")
+    return r"\text{" + latex_escape(str(x)) + "}"
+
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def latex_escape(text: str) -> str:
+    """Escape LaTeX's special characters in plain text."""
+    return "".join(_LATEX_SPECIAL.get(c, c) for c in text)

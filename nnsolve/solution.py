@@ -1,0 +1,95 @@
+"""What a solver returns: ordered steps, named answers, assumptions and warnings.
+
+A ``Solution`` is plain data. Solvers build it; renderers (``nnsolve.render``) show it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .expr import Expr
+from .numbers import Value
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a worked answer: ``lhs = formula = substitution = value``.
+
+    Any part may be missing: a step can be just a title and a matrix value (the padded input),
+    or a formula with no substitution (a definition). ``note`` is a short remark in words.
+    """
+
+    title: str
+    lhs: Expr | None = None
+    formula: Expr | None = None
+    substitution: Expr | None = None
+    value: Value | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of results, e.g. one row per layer or per iteration. Cells are values or text."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Value | None, ...], ...]
+
+
+Block = Step | Table
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A named result. ``label`` says what it is in words; ``reading`` names a non-default convention."""
+
+    value: Value
+    label: str
+    reading: str | None = None
+
+
+@dataclass(frozen=True)
+class ChoiceMatch:
+    """How the computed answers compare with the multiple-choice options."""
+
+    key: str | None  # the option that matches, or None
+    exact: bool  # every number the option states agrees (within tolerance)
+    disagreements: tuple[str, ...] = ()  # for a partial match: the option's numbers that disagree
+    nearest: str | None = None  # when nothing matches: the closest option
+    note: str | None = None  # one sentence for the reader
+
+
+@dataclass(frozen=True)
+class Solution:
+    topic: str
+    answers: dict[str, Answer]
+    primary: str  # the name (key of ``answers``) of what the question asks for
+    blocks: tuple[Block, ...] = ()
+    assumptions: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    question: str | None = None
+    title: str | None = None
+    options: dict[str, Value | dict[str, Value]] | None = None
+    choice: ChoiceMatch | None = None
+    figures: tuple = field(default=())  # plot data for --plot (see nnsolve.plot), never pixels
+
+    @property
+    def answer(self) -> Value:
+        return self.answers[self.primary].value
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, Step))
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A common mistake on a topic, as the answers a student who made it would get.
+
+    ``mistake`` says what went wrong in plain words, e.g. "used ½(ŷ − y)² although the
+    question states the loss without ½". The grader compares a wrong answer with every
+    variant and names the ones that reproduce it.
+    """
+
+    mistake: str
+    answers: dict[str, Value]

@@ -1,0 +1,32 @@
+"""Solve a validated problem: the topic's solver, then the multiple-choice options."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .choices import match_choice
+from .solution import Solution
+from .topics import BY_TOPIC
+
+
+def solve(spec) -> Solution:
+    """Solve ``spec`` with its topic's solver and name the matching option, if it lists any."""
+    solution = BY_TOPIC[spec.topic].solve(spec)
+    solution = replace(solution, title=spec.title or solution.title, question=spec.question,
+                       options=spec.choices)
+    if spec.choices:
+        choice = match_choice(spec.choices, solution.answers, solution.primary, spec.tolerance)
+        warnings = solution.warnings
+        if choice.note and not (choice.key and choice.exact):
+            warnings = warnings + (choice.note,)
+        elif choice.note:
+            solution = replace(solution, assumptions=solution.assumptions + (choice.note,))
+        solution = replace(solution, choice=choice, warnings=warnings)
+    return solution
+
+
+def variants(spec):
+    """The topic's common-mistake variants for ``spec`` (empty for a topic that declares none)."""
+    module = BY_TOPIC[spec.topic]
+    produce = getattr(module, "variants", None)
+    return list(produce(spec)) if produce else []

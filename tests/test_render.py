@@ -1,0 +1,49 @@
+"""Number and expression formatting, in one place."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from nnsolve.expr import call, dot, evaluate, num, sym
+from nnsolve.render.math import expr_latex, expr_text
+from nnsolve.render.numbers import number_latex, number_text
+
+
+@pytest.mark.parametrize(
+    "value,text",
+    [
+        (217850, "217,850"),
+        (-27, "-27"),
+        (Fraction(-27, 1000), "-0.027"),
+        (Fraction(7, 15), "7/15 ≈ 0.46667"),
+        (0.1007812345, "0.10078"),
+        (17.97752808988764, "17.978"),
+        (Fraction(3, 1), "3"),
+    ],
+)
+def test_number_text(value, text):
+    assert number_text(value) == text
+
+
+def test_number_latex():
+    assert number_latex(69120000) == "69{,}120{,}000"
+    assert number_latex(Fraction(-7, 15)) == r"-\tfrac{7}{15} \approx -0.46667"
+
+
+def test_expression_text_and_latex():
+    H, P, K, S = sym("H"), sym("P"), sym("K"), sym("S")
+    formula = call("floor", (H + 2 * P - K) / S) + 1
+    assert expr_text(formula) == "⌊(H + 2P − K) / S⌋ + 1"
+    assert expr_latex(formula) == r"\left\lfloor \frac{H + 2 P - K}{S} \right\rfloor + 1"
+
+
+def test_negative_numbers_are_bracketed_in_products():
+    e = dot(0.25, 0.5) + dot(Fraction(-1, 5), Fraction(2, 5))
+    assert expr_text(e) == "0.25 · 0.5 + (−0.2) · 0.4"
+
+
+def test_evaluate_is_exact():
+    assert evaluate(dot(num(Fraction(-27)), Fraction(1, 1000))) == Fraction(-27, 1000)
+    assert evaluate(call("floor", (num(64) + dot(2, 0) - 7) / num(1)) + 1) == 58
