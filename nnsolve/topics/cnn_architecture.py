@@ -2,19 +2,22 @@
 
 Shapes follow the exam convention height × width × channels. Output sizes use
 ⌊(H + 2P − D·(K − 1) − 1) / S⌋ + 1 (PyTorch's formula; with D = 1 it is the familiar
-⌊(H + 2P − K) / S⌋ + 1). A layer that cannot apply is an error naming the layer.
+⌊(H + 2P − K) / S⌋ + 1); padding 'same' follows TensorFlow: the output is ⌈H / S⌉.
+A residual block adds its main path to its shortcut (identity unless given). A layer that
+cannot apply is an error naming the layer.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Annotated, Iterator, Literal, Union
+from dataclasses import dataclass
+from typing import Annotated, Any, Iterator, Literal, Union
 
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from .. import limits
 from ..errors import SolveError
-from ..expr import Expr, call, dot, num, sym
+from ..expr import Expr, add, call, dot, num, sym
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import Count, NonNegative, ProblemBase, Strict
 
@@ -106,10 +109,20 @@ class Activation(Strict):
     function: Literal["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "elu", "gelu", "linear"]
 
 
+class Residual(Strict):
+    """A residual block: output = main path (``layers``) + ``shortcut`` (identity when absent)."""
+
+    type: Literal["residual"]
+    name: str | None = None
+    layers: Annotated[list[Layer], Field(min_length=1, max_length=limits.MAX_LAYERS)]
+    shortcut: Annotated[list[Layer], Field(min_length=1, max_length=limits.MAX_LAYERS)] | None = None
+
+
 Layer = Annotated[
-    Union[Conv2d, DepthwiseConv2d, Pool, GlobalAvgPool, Flatten, Dense, BatchNorm, Dropout, Activation],
+    Union[Conv2d, DepthwiseConv2d, Pool, GlobalAvgPool, Flatten, Dense, BatchNorm, Dropout, Activation, Residual],
     Field(discriminator="type"),
 ]
+Residual.model_rebuild()
 
 Ask = Literal["total_params", "trainable_params", "flatten_size", "output_size", "output_shape",
               "total_macs", "shape_after"]
@@ -143,248 +156,298 @@ class Spec(ProblemBase):
 # ---------------------------------------------------------------------------------------------
 # Shape arithmetic
 
-H, W, C = sym("H"), sym("W"), sym("C")
-K, S, P, D, F = sym("K"), sym("S"), sym("P"), sym("D"), sym("F")
+C, S, P, D, F = sym("C"), sym("S"), sym("P"), sym("D"), sym("F")
+K = sym("K")
 
 
-def _padding(padding, kernel: tuple[int, int], dilation: tuple[int, int],
-             field: str | None = None) -> tuple[tuple[int, int], str | None]:
-    """Explicit padding per axis. 'same' is symmetric padding D·(K−1)/2 and needs it to be whole."""
+def _axis_padding(padding, axis: int, size: int, k: int, s: int, d: int) -> tuple[int, int]:
+    """Padding (before, after) on one axis. 'same' pads so that the output is ⌈size / s⌉,
+    the odd pixel going after (bottom/right), as TensorFlow does."""
     if padding == "valid":
-        return (0, 0), None
+        return 0, 0
     if padding == "same":
-        pads = []
-        for k, d in zip(kernel, dilation):
-            total = d * (k - 1)
-            if total % 2:
-                raise SolveError(f"padding 'same' with an even kernel ({k}) needs uneven padding; give it as a number",
-                                 field=field)
-            pads.append(total // 2)
-        return (pads[0], pads[1]), "same"
-    p = _pair(padding)
-    return p, None
+        total = max((-(-size // s) - 1) * s + d * (k - 1) + 1 - size, 0)
+        return total // 2, total - total // 2
+    p = _pair(padding)[axis]
+    return p, p
 
 
-def _out_size(size: int, kernel: int, stride: int, pad: int, dilation: int) -> int:
-    return (size + 2 * pad - dilation * (kernel - 1) - 1) // stride + 1
+def _out_size(size: int, k: int, s: int, pad: tuple[int, int], d: int) -> int:
+    return (size + pad[0] + pad[1] - d * (k - 1) - 1) // s + 1
 
 
-def _size_formula(dilated: bool) -> Expr:
-    inner = (H + 2 * P - D * (K - 1) - 1) if dilated else (H + 2 * P - K)
-    return call("floor", inner / S) + 1
-
-
-def _size_substitution(size, kernel, stride, pad, dilation) -> Expr:
-    if dilation != 1:
-        inner = num(size) + dot(2, pad) - dot(dilation, num(kernel) - 1) - 1
+def _size_step(title: str, axis_name: str, size, k, s, pad, d, same: bool, value: int) -> Step:
+    X = sym(axis_name)
+    if same:
+        return Step(title, lhs=sym(f"{axis_name}_out"), formula=call("ceil", X / S),
+                    substitution=call("ceil", num(size) / num(s)), value=value,
+                    note=f"padding 'same': {pad[0] + pad[1]} in all on this axis ({pad[0]} before, {pad[1]} after)")
+    if d != 1:
+        formula = call("floor", (X + 2 * P - D * (K - 1) - 1) / S) + 1
+        inner = num(size) + dot(2, pad[0]) - dot(d, num(k) - 1) - 1
     else:
-        inner = num(size) + dot(2, pad) - num(kernel)
-    return call("floor", inner / num(stride)) + 1
+        formula = call("floor", (X + 2 * P - K) / S) + 1
+        inner = num(size) + dot(2, pad[0]) - num(k)
+    return Step(title, lhs=sym(f"{axis_name}_out"), formula=formula,
+                substitution=call("floor", inner / num(s)) + 1, value=value)
 
 
-class _Row:
-    """One layer's results, for the table."""
-
-    def __init__(self, label: str, shape: tuple[int, ...], params: int, macs: int, trainable: int | None = None):
-        self.label, self.shape, self.params, self.macs = label, shape, params, macs
-        self.trainable = params if trainable is None else trainable
-
-
-def _layer_label(i: int, layer) -> str:
-    kind = layer.type
-    return f"{i}. {layer.name or kind}"
-
-
-def _spatial(i: int, layer, shape, kernel, stride, pad, dilation, steps: list[Step], what: str) -> tuple[int, int]:
+def _spatial(label, layer, field, shape, kernel, stride, dilation, what, steps) -> tuple[int, int]:
     """Output height and width of a sliding-window layer, with a step per distinct axis."""
-    h, w = shape[0], shape[1]
-    out = []
-    for axis, size in enumerate((h, w)):
-        k, s, p, d = kernel[axis], stride[axis], pad[axis], dilation[axis]
-        if size + 2 * p < d * (k - 1) + 1:
-            span = d * (k - 1) + 1
-            raise SolveError(f"{layer.type}: the {what} spans {span} pixels but its padded input "
-                             f"is only {size + 2 * p} ({size} + 2·{p}); nothing to slide it over", field=f"layers[{i - 1}]")
-        out.append(_out_size(size, k, s, p, d))
-    same_axes = h == w and kernel[0] == kernel[1] and stride[0] == stride[1] and pad[0] == pad[1]
-    axes = [("H", 0)] if same_axes else [("H", 0), ("W", 1)]
-    for name, axis in axes:
-        lhs = sym(f"{name}_out")
-        size = (h, w)[axis]
-        formula = _size_formula(dilation[axis] != 1)
-        if name == "W":
-            formula = call("floor", (W + 2 * P - K) / S) + 1
-        steps.append(Step(f"Layer {i} ({layer.type}): output {'height and width' if same_axes else ('height' if name == 'H' else 'width')}",
-                          lhs=lhs, formula=formula,
-                          substitution=_size_substitution(size, kernel[axis], stride[axis], pad[axis], dilation[axis]),
-                          value=out[axis]))
+    same = layer.padding == "same"
+    axes = []
+    for axis in (0, 1):
+        size, k, s, d = shape[axis], kernel[axis], stride[axis], dilation[axis]
+        pad = _axis_padding(layer.padding, axis, size, k, s, d)
+        span = d * (k - 1) + 1
+        if size + pad[0] + pad[1] < span:
+            raise SolveError(f"{layer.type}: the {what} spans {span} pixels but its padded input is only "
+                             f"{size + pad[0] + pad[1]} ({size} + {pad[0]} + {pad[1]}); nothing to slide it over",
+                             field=f"{field}.{'kernel' if what == 'kernel' else 'window'}")
+        axes.append((size, k, s, pad, d))
+    out = [_out_size(size, k, s, pad, d) for size, k, s, pad, d in axes]
+    if steps is not None:
+        title = f"Layer {label} ({layer.type}): output"
+        if axes[0] == axes[1]:
+            steps.append(_size_step(f"{title} height and width", "H", *axes[0], same, out[0]))
+        else:
+            steps.append(_size_step(f"{title} height", "H", *axes[0], same, out[0]))
+            steps.append(_size_step(f"{title} width", "W", *axes[1], same, out[1]))
     return out[0], out[1]
 
 
-def _analyse(spec: Spec) -> tuple[list[_Row], list[Step], list[str], int | None]:
-    """Walk the layers: shapes, parameters and MACs, with the steps that show them."""
-    steps: list[Step] = []
-    notes: list[str] = []
-    rows: list[_Row] = []
-    shape: tuple[int, ...] = tuple(spec.input)
+@dataclass
+class _Row:
+    """One layer's results, for the table; ``layer`` and ``c_in`` let variants recount it."""
+
+    label: str
+    shape: tuple[int, ...]
+    params: int
+    macs: int
+    layer: Any = None
+    c_in: int = 0
+
+
+@dataclass
+class _Walk:
+    rows: list[_Row]
+    show_macs: bool
     flatten_size: int | None = None
-    for i, layer in enumerate(spec.layers, start=1):
-        label = _layer_label(i, layer)
-        if isinstance(layer, (Conv2d, DepthwiseConv2d)):
-            if len(shape) != 3:
-                raise SolveError(f"{layer.type}: needs a height × width × channels input, "
-                                 f"but its input is {_shape_text(shape)}", field=f"layers[{i - 1}]")
-            c_in = shape[2]
-            kernel, stride, dilation = _pair(layer.kernel), _pair(layer.stride), _pair(layer.dilation)
-            pad, same = _padding(layer.padding, kernel, dilation, f"layers[{i - 1}].padding")
-            if isinstance(layer, DepthwiseConv2d):
-                groups, filters = c_in, c_in * layer.multiplier
-            else:
-                groups, filters = layer.groups, layer.filters
-                if c_in % groups or filters % groups:
-                    raise SolveError(f"conv2d: groups = {groups} must divide both the input "
-                                     f"channels ({c_in}) and the filters ({filters})", field=f"layers[{i - 1}].groups")
-            h_out, w_out = _spatial(i, layer, shape, kernel, stride, pad, dilation, steps, "kernel")
-            per_filter = kernel[0] * kernel[1] * (c_in // groups)
-            weights = per_filter * filters
-            biases = filters if layer.bias else 0
-            params = weights + biases
-            macs = h_out * w_out * filters * per_filter
-            window = K * K if kernel[0] == kernel[1] else sym("K_h") * sym("K_w")
-            per_channel = sym("C_in") if groups == 1 else sym("C_in") / sym("g")
-            if layer.bias:
-                formula = (window * per_channel + 1) * F
-                substitution = (dot(kernel[0], kernel[1], c_in // groups) + 1) * num(filters)
-            else:
-                formula = window * per_channel * F
-                substitution = dot(kernel[0], kernel[1], c_in // groups, filters)
-            steps.append(Step(f"Layer {i} ({layer.type}): parameters", lhs=sym("params"), formula=formula,
-                              substitution=substitution, value=params,
-                              note=("depthwise: one kernel per input channel" if isinstance(layer, DepthwiseConv2d) else None)))
-            if same:
-                notes.append(f"layer {i}: padding 'same' is {pad[0]} on each side (stride 1 keeps the size)")
-            shape = (h_out, w_out, filters)
-            rows.append(_Row(label, shape, params, macs))
-        elif isinstance(layer, Pool):
-            if len(shape) != 3:
-                raise SolveError(f"{layer.type}: needs a height × width × channels input, "
-                                 f"but its input is {_shape_text(shape)}", field=f"layers[{i - 1}]")
-            window = _pair(layer.window)
-            stride = _pair(layer.stride) if layer.stride is not None else window
-            pad, _ = _padding(layer.padding, window, (1, 1), f"layers[{i - 1}].padding")
-            if any(p * 2 > k for p, k in zip(pad, window)):
-                raise SolveError(f"{layer.type}: padding {pad[0]} is more than half the window {window[0]}",
-                                 field=f"layers[{i - 1}].padding")
-            h_out, w_out = _spatial(i, layer, shape, window, stride, pad, (1, 1), steps, "window")
-            shape = (h_out, w_out, shape[2])
-            rows.append(_Row(label, shape, 0, 0))
-        elif isinstance(layer, GlobalAvgPool):
-            if len(shape) != 3:
-                raise SolveError(f"global_avg_pool: needs a height × width × channels input",
-                                 field=f"layers[{i - 1}]")
-            shape = (shape[2],)
-            steps.append(Step(f"Layer {i} (global_avg_pool): one average per channel", value=shape[0]))
-            rows.append(_Row(label, shape, 0, 0))
-        elif isinstance(layer, Flatten):
-            size = math.prod(shape)
-            if len(shape) == 3:
-                steps.append(Step(f"Layer {i} (flatten): flattened size", lhs=sym("n"), formula=H * W * C,
-                                  substitution=dot(*shape), value=size))
-            if flatten_size is None:
-                flatten_size = size
-            shape = (size,)
-            rows.append(_Row(label, shape, 0, 0))
-        elif isinstance(layer, Dense):
-            if len(shape) != 1:
-                raise SolveError(f"dense: its input is {_shape_text(shape)}; add a flatten "
-                                 f"(or global_avg_pool) layer before it", field=f"layers[{i - 1}]")
-            n_in = shape[0]
-            params = n_in * layer.units + (layer.units if layer.bias else 0)
-            formula = (sym("n_in") * sym("n_out") + sym("n_out")) if layer.bias else sym("n_in") * sym("n_out")
-            substitution = (dot(n_in, layer.units) + layer.units) if layer.bias else dot(n_in, layer.units)
-            steps.append(Step(f"Layer {i} (dense): parameters", lhs=sym("params"), formula=formula,
-                              substitution=substitution, value=params))
-            shape = (layer.units,)
-            rows.append(_Row(label, shape, params, n_in * layer.units))
-        elif isinstance(layer, BatchNorm):
-            channels = shape[-1]
-            steps.append(Step(f"Layer {i} (batch_norm): parameters", lhs=sym("params"), formula=2 * C,
-                              substitution=dot(2, channels), value=2 * channels,
-                              note=f"γ and β per channel are learnable; the running mean and variance "
-                                   f"({2 * channels} more numbers) are not"))
-            rows.append(_Row(label, shape, 2 * channels, 0))
-        else:  # Dropout, Activation: the shape passes through, nothing to learn
-            rows.append(_Row(label, shape, 0, 0))
-    return rows, steps, notes, flatten_size
+    used_same: bool = False
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
     return " × ".join(str(s) for s in shape)
 
 
+def _needs_image(layer, shape, field) -> None:
+    if len(shape) != 3:
+        raise SolveError(f"{layer.type}: needs a height × width × channels input, "
+                         f"but its input is {_shape_text(shape)}", field=field)
+
+
+def _conv(layer, shape, label, field, walk, steps) -> tuple[tuple[int, ...], int, int]:
+    _needs_image(layer, shape, field)
+    c_in = shape[2]
+    kernel, stride, dilation = _pair(layer.kernel), _pair(layer.stride), _pair(layer.dilation)
+    if isinstance(layer, DepthwiseConv2d):
+        groups, filters = c_in, c_in * layer.multiplier
+    else:
+        groups, filters = layer.groups, layer.filters
+        if c_in % groups or filters % groups:
+            raise SolveError(f"conv2d: groups = {groups} must divide both the input channels ({c_in}) "
+                             f"and the filters ({filters})", field=f"{field}.groups")
+    walk.used_same |= layer.padding == "same"
+    h_out, w_out = _spatial(label, layer, field, shape, kernel, stride, dilation, "kernel", steps)
+    per_filter = kernel[0] * kernel[1] * (c_in // groups)
+    params = per_filter * filters + (filters if layer.bias else 0)
+    macs = h_out * w_out * filters * per_filter
+    if steps is not None:
+        window = K * K if kernel[0] == kernel[1] else sym("K_h") * sym("K_w")
+        per_channel = sym("C_in") if groups == 1 else sym("C_in") / sym("g")
+        weights = dot(kernel[0], kernel[1], c_in // groups)
+        formula, substitution = ((window * per_channel + 1) * F, (weights + 1) * num(filters)) if layer.bias \
+            else (window * per_channel * F, dot(kernel[0], kernel[1], c_in // groups, filters))
+        steps.append(Step(f"Layer {label} ({layer.type}): parameters", lhs=sym("params"), formula=formula,
+                          substitution=substitution, value=params,
+                          note="depthwise: one kernel per input channel" if groups == c_in and groups > 1 else None))
+        if walk.show_macs:
+            steps.append(Step(f"Layer {label} ({layer.type}): multiply-accumulates", lhs=sym("MACs"),
+                              formula=sym("H_out") * sym("W_out") * F * window * per_channel,
+                              substitution=dot(h_out, w_out, filters, kernel[0], kernel[1], c_in // groups),
+                              value=macs))
+    return (h_out, w_out, filters), params, macs
+
+
+def _layer(layer, shape, label, field, walk, steps) -> tuple[tuple[int, ...], int, int]:
+    """One (non-residual) layer: its output shape, parameters and MACs."""
+    if isinstance(layer, (Conv2d, DepthwiseConv2d)):
+        return _conv(layer, shape, label, field, walk, steps)
+    if isinstance(layer, Pool):
+        _needs_image(layer, shape, field)
+        window = _pair(layer.window)
+        stride = _pair(layer.stride) if layer.stride is not None else window
+        if layer.padding not in ("same", "valid") and any(2 * p > k for p, k in zip(_pair(layer.padding), window)):
+            raise SolveError(f"{layer.type}: padding {layer.padding} is more than half the window {layer.window}",
+                             field=f"{field}.padding")
+        walk.used_same |= layer.padding == "same"
+        h_out, w_out = _spatial(label, layer, field, shape, window, stride, (1, 1), "window", steps)
+        return (h_out, w_out, shape[2]), 0, 0
+    if isinstance(layer, GlobalAvgPool):
+        _needs_image(layer, shape, field)
+        if steps is not None:
+            steps.append(Step(f"Layer {label} (global_avg_pool): one average per channel", value=shape[2]))
+        return (shape[2],), 0, 0
+    if isinstance(layer, Flatten):
+        size = math.prod(shape)
+        if steps is not None and len(shape) == 3:
+            steps.append(Step(f"Layer {label} (flatten): flattened size", lhs=sym("n"),
+                              formula=sym("H") * sym("W") * C, substitution=dot(*shape), value=size))
+        if walk.flatten_size is None:
+            walk.flatten_size = size
+        return (size,), 0, 0
+    if isinstance(layer, Dense):
+        if len(shape) != 1:
+            raise SolveError(f"dense: its input is {_shape_text(shape)}; add a flatten "
+                             f"(or global_avg_pool) layer before it", field=field)
+        n_in, n_out = shape[0], layer.units
+        params = n_in * n_out + (n_out if layer.bias else 0)
+        if steps is not None:
+            formula = sym("n_in") * sym("n_out")
+            substitution = dot(n_in, n_out)
+            if layer.bias:
+                formula, substitution = formula + sym("n_out"), substitution + n_out
+            steps.append(Step(f"Layer {label} (dense): parameters", lhs=sym("params"), formula=formula,
+                              substitution=substitution, value=params))
+        return (n_out,), params, n_in * n_out
+    if isinstance(layer, BatchNorm):
+        channels = shape[-1]
+        if steps is not None:
+            steps.append(Step(f"Layer {label} (batch_norm): parameters", lhs=sym("params"), formula=2 * C,
+                              substitution=dot(2, channels), value=2 * channels,
+                              note=f"γ and β per channel are learnable; the running mean and variance "
+                                   f"({2 * channels} more numbers) are not"))
+        return shape, 2 * channels, 0
+    return shape, 0, 0  # Dropout, Activation: the shape passes through, nothing to learn
+
+
+def _residual(block: Residual, shape, label, field, walk, steps) -> tuple[tuple[int, ...], int]:
+    """A residual block: inner layers go to the table; one summary step for the whole block."""
+    first = len(walk.rows)
+    main, _ = _walk(block.layers, shape, f"{label}.", f"{field}.layers", walk, None)
+    n_main = len(walk.rows)
+    short = shape
+    if block.shortcut:
+        short, _ = _walk(block.shortcut, shape, f"{label}.s", f"{field}.shortcut", walk, None)
+    if main != short:
+        kind = "shortcut" if block.shortcut else "identity shortcut (no 'shortcut' given)"
+        raise SolveError(f"residual: the main path gives {_shape_text(main)} but the {kind} gives "
+                         f"{_shape_text(short)}; they must agree to be added", field=field)
+    inner = [r.params for r in walk.rows[first:] if r.params]
+    params = sum(inner)
+    walk.rows.append(_Row(f"{label} {block.name or 'residual'} (add)", main, 0, 0))
+    if steps is not None:
+        main_params = sum(r.params for r in walk.rows[first:n_main])
+        how = (f"a projection shortcut ({params - main_params:,} parameters)" if block.shortcut
+               else "the identity shortcut")
+        steps.append(Step(f"Layer {label} (residual block): parameters", lhs=sym("params"),
+                          substitution=add(*inner) if len(inner) > 1 else None, value=params,
+                          note=f"main path of {len(block.layers)} layers plus {how}, "
+                               f"added: output {_shape_text(main)}; its layers are rows {label}.x in the table"))
+    return main, params
+
+
+def _walk(layers, shape, prefix, path, walk: _Walk, steps) -> tuple[tuple[int, ...], list]:
+    """Apply ``layers`` to ``shape``; returns the final shape and (shape, params) after each layer."""
+    after = []
+    for i, layer in enumerate(layers, start=1):
+        label, field = f"{prefix}{i}", f"{path}[{i - 1}]"
+        if isinstance(layer, Residual):
+            shape, params = _residual(layer, shape, label, field, walk, steps)
+        else:
+            c_in = shape[-1]
+            shape, params, macs = _layer(layer, shape, label, field, walk, steps)
+            walk.rows.append(_Row(f"{label} {layer.name or layer.type}", shape, params, macs, layer, c_in))
+        after.append((shape, params))
+    return shape, after
+
+
+def _analyse(spec: Spec, steps: list[Step] | None = None) -> tuple[_Walk, list]:
+    walk = _Walk(rows=[], show_macs=spec.ask == "total_macs")
+    _, after = _walk(spec.layers, tuple(spec.input), "", "layers", walk, steps)
+    return walk, after
+
+
 def solve(spec: Spec) -> Solution:
-    rows, steps, notes, flatten_size = _analyse(spec)
+    steps: list[Step] = []
+    walk, after = _analyse(spec, steps)
+    rows = walk.rows
     total = sum(r.params for r in rows)
-    trainable = sum(r.trainable for r in rows)
     total_macs = sum(r.macs for r in rows)
     output_shape = rows[-1].shape
-    output_size = math.prod(output_shape)
 
     table = Table("Layer by layer", ("Layer", "Output shape", "Parameters", "MACs"),
-                  tuple((r.label, r.shape, r.params, r.macs) for r in rows)
-                  + (("Total", None, total, total_macs),))
-    param_rows = [r for r in rows if r.params]
+                  tuple((r.label, r.shape, r.params, r.macs) for r in rows) + (("Total", None, total, total_macs),))
+    terms = [params for _, params in after if params]
     steps.append(Step("Total learnable parameters", lhs=sym("total"),
-                      substitution=_sum_expr([r.params for r in param_rows]) if len(param_rows) > 1 else None,
-                      value=total))
+                      substitution=add(*terms) if len(terms) > 1 else None, value=total))
+    if spec.ask == "total_macs":
+        terms = [r.macs for r in rows if r.macs]
+        steps.append(Step("Total multiply-accumulates", lhs=sym("MACs"),
+                          substitution=add(*terms) if 1 < len(terms) <= 30 else None, value=total_macs))
 
     answers: dict[str, Answer] = {
         "total_params": Answer(total, "Total learnable parameters"),
-        "trainable_params": Answer(trainable, "Trainable parameters"),
+        "trainable_params": Answer(total, "Trainable parameters"),
     }
-    if flatten_size is not None:
-        answers["flatten_size"] = Answer(flatten_size, "Flattened size")
-    answers["output_size"] = Answer(output_size, "Output size")
+    if walk.flatten_size is not None:
+        answers["flatten_size"] = Answer(walk.flatten_size, "Flattened size")
+    answers["output_size"] = Answer(math.prod(output_shape), "Output size")
     answers["output_shape"] = Answer(output_shape, "Output shape")
     answers["total_macs"] = Answer(total_macs, "Multiply-accumulates per image")
     primary = spec.ask
     if spec.ask == "shape_after":
         primary = f"shape_after_layer_{spec.layer}"
-        answers[primary] = Answer(rows[spec.layer - 1].shape, f"Shape after layer {spec.layer}")
+        answers[primary] = Answer(after[spec.layer - 1][0], f"Shape after layer {spec.layer}")
     if primary not in answers:
         raise SolveError(f"{spec.ask} asked for, but this network has no flatten layer", field="ask")
 
     assumptions = [
         "Shapes are height × width × channels; a convolution's output size is ⌊(H + 2P − D(K − 1) − 1)/S⌋ + 1.",
         "Learnable parameters are weights and biases; a bias per filter or unit unless 'bias: false'.",
-        "MACs count multiply-accumulates for one image (1 MAC = 1 multiplication + 1 addition ≈ 2 FLOPs).",
-        *notes,
+        "MACs count multiply-accumulates for one image (1 MAC = 1 multiplication + 1 addition ≈ 2 FLOPs); "
+        "pooling, activations and residual additions count none.",
     ]
-    if any(isinstance(l, BatchNorm) for l in spec.layers):
-        assumptions.append("Batch normalization counts γ and β as learnable; Keras's 'Total params' also counts the running mean and variance.")
+    if walk.used_same:
+        assumptions.append("Padding 'same' follows TensorFlow/Keras: the output is ⌈H/S⌉, padded with "
+                           "max((⌈H/S⌉ − 1)·S + D(K − 1) + 1 − H, 0) in all, the odd pixel at the bottom/right "
+                           "(PyTorch allows 'same' only with stride 1, where the two agree).")
+    if any(isinstance(r.layer, BatchNorm) for r in rows):
+        assumptions.append("Batch normalization counts γ and β as learnable; Keras's 'Total params' also "
+                           "counts the running mean and variance.")
     return Solution(topic=TOPIC, answers=answers, primary=primary, blocks=(*steps, table),
                     assumptions=tuple(assumptions))
-
-
-def _sum_expr(values: list[int]) -> Expr:
-    from ..expr import add
-
-    return add(*[num(v) for v in values])
 
 
 # ---------------------------------------------------------------------------------------------
 # Common mistakes
 
-def _without(spec: Spec, predicate) -> Spec | None:
-    layers = [l for l in spec.layers if not predicate(l)]
-    if len(layers) == len(spec.layers) or not layers:
-        return None
-    return spec.model_copy(update={"layers": layers})
+def _changed(spec: Spec, change) -> Spec | None:
+    """``spec`` with ``change(layer)`` applied to every layer, inside residual blocks too
+    (``change`` returns the layer, a replacement, or None to drop it); None if nothing changed."""
+    def apply(layers):
+        out = []
+        for layer in layers:
+            if isinstance(layer, Residual):
+                layer = layer.model_copy(update={"layers": apply(layer.layers),
+                                                 "shortcut": apply(layer.shortcut) if layer.shortcut else None})
+            new = change(layer)
+            if new is not None:
+                out.append(new)
+        return out
 
-
-def _replace_layers(spec: Spec, change) -> Spec | None:
-    layers = [change(l) for l in spec.layers]
-    if layers == list(spec.layers):
+    layers = apply(spec.layers)
+    if layers == list(spec.layers) or not layers:
         return None
     return spec.model_copy(update={"layers": layers})
 
@@ -398,42 +461,53 @@ def _answers_of(spec: Spec | None) -> dict | None:
         return None
 
 
+def _is_conv(layer) -> bool:
+    return isinstance(layer, (Conv2d, DepthwiseConv2d))
+
+
 def variants(spec: Spec) -> Iterator[Variant]:
     """Mistakes students commonly make when counting parameters and shapes."""
     candidates = [
         ("forgot the biases (counted weights only)",
-         _replace_layers(spec, lambda l: l.model_copy(update={"bias": False}) if hasattr(l, "bias") else l)),
+         _changed(spec, lambda l: l.model_copy(update={"bias": False}) if getattr(l, "bias", False) else l)),
         ("forgot the pooling layer (used the convolution's output size)",
-         _without(spec, lambda l: isinstance(l, Pool))),
+         _changed(spec, lambda l: None if isinstance(l, Pool) else l)),
         ("used 'same' padding where the question has no padding",
-         _replace_layers(spec, lambda l: l.model_copy(update={"padding": "same"})
-                         if isinstance(l, (Conv2d, DepthwiseConv2d)) and l.padding in (0, "valid")
-                         and all(k % 2 for k in _pair(l.kernel)) else l)),
+         _changed(spec, lambda l: l.model_copy(update={"padding": "same"})
+                  if _is_conv(l) and l.padding in (0, "valid") and max(_pair(l.kernel)) > 1 else l)),
+        ("used no padding where the question says 'same'",
+         _changed(spec, lambda l: l.model_copy(update={"padding": 0}) if _is_conv(l) and l.padding == "same" else l)),
     ]
     for mistake, changed in candidates:
         answers = _answers_of(changed)
         if answers is not None:
             yield Variant(mistake, answers)
-    # Counting a convolution's weights as K·K·F, leaving out the input channels.
-    rows, *_ = _analyse(spec)
-    total = 0
-    shape = tuple(spec.input)
-    for layer, row in zip(spec.layers, rows):
-        if isinstance(layer, Conv2d) and len(shape) == 3:
-            k = _pair(layer.kernel)
-            total += k[0] * k[1] * layer.filters + (layer.filters if layer.bias else 0)
-        else:
-            total += row.params
-        shape = row.shape
-    if total != sum(r.params for r in rows):
-        yield Variant("left the input channels out of the convolution's weights (K·K·F instead of K·K·C·F)",
-                      {"total_params": total, "trainable_params": total})
-    # Counting the bias once per layer instead of once per unit of the next layer.
-    for layer_index, layer in enumerate(spec.layers):
-        if isinstance(layer, Dense) and layer.bias and layer_index > 0:
-            prev_units = next((l.units for l in reversed(spec.layers[:layer_index]) if isinstance(l, Dense)), None)
-            if prev_units and prev_units != layer.units:
-                wrong = sum(r.params for r in rows) - layer.units + prev_units
-                yield Variant(f"added the previous layer's {prev_units} biases instead of this layer's "
-                              f"{layer.units} (layer {layer_index + 1})",
-                              {"total_params": wrong, "trainable_params": wrong})
+
+    walk, _ = _analyse(spec)
+    total = sum(r.params for r in walk.rows)
+
+    def recounted(mistake: str, params_of) -> Iterator[Variant]:
+        wrong = sum(params_of(r) for r in walk.rows)
+        if wrong != total:
+            yield Variant(mistake, {"total_params": wrong, "trainable_params": wrong})
+
+    def without_channels(r: _Row) -> int:
+        if not isinstance(r.layer, Conv2d):
+            return r.params
+        k = _pair(r.layer.kernel)
+        return k[0] * k[1] * r.layer.filters + (r.layer.filters if r.layer.bias else 0)
+
+    yield from recounted("left the input channels out of the convolution's weights (K·K·F instead of K·K·C·F)",
+                         without_channels)
+    yield from recounted("counted batch normalization's running mean and variance as learnable (4 per channel)",
+                         lambda r: 2 * r.params if isinstance(r.layer, BatchNorm) else r.params)
+    # Adding the previous dense layer's biases (one per input) instead of this layer's (one per output).
+    previous = None
+    for r in walk.rows:
+        if isinstance(r.layer, Dense):
+            if r.layer.bias and previous is not None and previous.units != r.layer.units:
+                yield Variant(f"added the previous layer's {previous.units} biases instead of this layer's "
+                              f"{r.layer.units} (layer {r.label.split()[0]})",
+                              {"total_params": total - r.layer.units + previous.units,
+                               "trainable_params": total - r.layer.units + previous.units})
+            previous = r.layer
