@@ -17,9 +17,9 @@ from typing import Annotated, Union
 
 from pydantic import BaseModel, Field, TypeAdapter
 
-from . import cnn_architecture
+from . import cnn_architecture, svm
 
-MODULES = (cnn_architecture,)
+MODULES = (cnn_architecture, svm)
 
 BY_TOPIC = {m.TOPIC: m for m in MODULES}
 

@@ -1,0 +1,610 @@
+"""Support vector machines: multipliers, weights, bias and the class of test samples.
+
+The decision function is f(x) = Σᵢ αᵢyᵢK(xᵢ, x) + b, with K(a, z) = ⟨a, z⟩ for the
+linear kernel (then f(x) = w·x + b with w = Σᵢ αᵢyᵢxᵢ).
+
+Hard margin (no ``C``): α and b solve, exactly in rationals,
+    Σᵢ αᵢyᵢ = 0   and   yⱼ f(xⱼ) = 1 for every support vector xⱼ.
+The support vectors are the points marked ``support: true``; with none marked (linear kernel
+only) every candidate set of 2 to d + 1 points is tried and the one whose solution meets all
+the KKT conditions (α ≥ 0, yᵢ f(xᵢ) ≥ 1 for every point) is kept: a hard-margin optimum
+always has such a support set (Carathéodory), so finding none means the data is not separable.
+
+Given multipliers (``alpha`` on the points) are used as stated, for any kernel. A soft margin
+(``C`` with its ``loss_convention``) is solved numerically by scikit-learn, an optional extra.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import combinations
+from typing import Annotated, Iterator, Literal, Union
+
+from pydantic import Field, StrictBool, model_validator
+
+from .. import limits
+from ..errors import SolveError
+from ..expr import Expr, Raw, Sym, call, dot, num, sym
+from ..numbers import Number, Real, simplify
+from ..render.numbers import number_text
+from ..solution import Answer, Solution, Step, Table, Variant
+from ..spec import ProblemBase, Strict
+
+TOPIC = "svm"
+SUMMARY = "SVM multipliers, weights, bias, margin and the class of test samples (hard margin exactly)"
+EXAMPLE = "problems/seed/s11-svm-decision.yaml"
+
+Vector = Annotated[list[Real], Field(min_length=1, max_length=limits.MAX_SVM_FEATURES)]
+
+
+class Point(Strict):
+    """A training point: features ``x``, label ``y`` (±1), optionally whether it is a support vector and its α."""
+
+    x: Vector
+    y: Literal[-1, 1]
+    support: StrictBool | None = None
+    alpha: Annotated[Real, Field(ge=0)] | None = None
+
+
+class Linear(Strict):
+    type: Literal["linear"]
+
+
+class Polynomial(Strict):
+    """K(a, z) = (γ⟨a, z⟩ + coef0)^degree, as scikit-learn."""
+
+    type: Literal["polynomial"]
+    degree: Annotated[int, Field(ge=1, le=limits.MAX_SVM_DEGREE)]
+    gamma: Annotated[Real, Field(gt=0)] = 1
+    coef0: Real
+
+
+class RBF(Strict):
+    """K(a, z) = exp(−γ‖a − z‖²), as scikit-learn."""
+
+    type: Literal["rbf"]
+    gamma: Annotated[Real, Field(gt=0)]
+
+
+Kernel = Annotated[Union[Linear, Polynomial, RBF], Field(discriminator="type")]
+
+Ask = Literal["class", "decision_value", "w", "bias", "alpha", "margin"]
+
+# Where C sits in the loss. scikit-learn (and Cortes & Vapnik): ½‖w‖² + C·Σ hinge.
+# The seed exam's s13: ½‖w‖² + (1/C)·Σ hinge, so its C is 1/C in scikit-learn's terms.
+LossConvention = Literal["c_times_hinge", "hinge_over_c"]
+
+
+class Spec(ProblemBase):
+    """Training points, the kernel, optionally the bias or C, and the test samples to classify."""
+
+    topic: Literal["svm"]
+    points: Annotated[list[Point], Field(min_length=2, max_length=limits.MAX_SAMPLES)]
+    test_samples: Annotated[list[Vector], Field(max_length=limits.MAX_SAMPLES)] = Field(default_factory=list)
+    kernel: Union[Literal["linear"], Kernel] = "linear"
+    bias: Real | None = Field(default=None, description="the bias b as the question gives it (often called w0)")
+    C: Annotated[Real, Field(gt=0)] | None = Field(default=None, description="soft margin: the regularization constant")
+    loss_convention: LossConvention | None = Field(
+        default=None, description="with C: c_times_hinge (½‖w‖² + C·Σ hinge, scikit-learn) or "
+                                  "hinge_over_c (½‖w‖² + (1/C)·Σ hinge)")
+    ask: Ask = "class"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Spec":
+        d = len(self.points[0].x)
+        for i, p in enumerate(self.points):
+            if len(p.x) != d:
+                raise ValueError(f"points[{i}].x has {len(p.x)} features but points[0].x has {d}")
+        for i, t in enumerate(self.test_samples):
+            if len(t) != d:
+                raise ValueError(f"test_samples[{i}] has {len(t)} features but the points have {d}")
+        if {p.y for p in self.points} != {-1, 1}:
+            raise ValueError("points need both labels, -1 and 1")
+        if self.C is not None and self.loss_convention is None:
+            raise ValueError("with C, say where C sits in the loss: loss_convention: c_times_hinge "
+                             "(½‖w‖² + C·Σ hinge, as scikit-learn) or hinge_over_c (½‖w‖² + (1/C)·Σ hinge)")
+        if self.ask in ("class", "decision_value") and not self.test_samples:
+            raise ValueError(f"ask: {self.ask} needs test_samples")
+        if self.ask == "w" and self.kernel_model.type != "linear":
+            raise ValueError("ask: w needs the linear kernel (w lives in the kernel's feature space otherwise)")
+        return self
+
+    @property
+    def kernel_model(self) -> Linear | Polynomial | RBF:
+        return Linear(type="linear") if self.kernel == "linear" else self.kernel
+
+
+# ---------------------------------------------------------------------------------------------
+# Kernels and exact linear algebra
+
+def kernel_function(kernel: Linear | Polynomial | RBF):
+    """K(a, z): exact for the linear and polynomial kernels, float for RBF."""
+    def inner(a, z):
+        return simplify(sum((p * q for p, q in zip(a, z)), Fraction(0)))
+
+    if kernel.type == "linear":
+        return inner
+    if kernel.type == "polynomial":
+        return lambda a, z: simplify((kernel.gamma * inner(a, z) + kernel.coef0) ** kernel.degree)
+    return lambda a, z: math.exp(-float(kernel.gamma) * float(sum((p - q) ** 2 for p, q in zip(a, z))))
+
+
+def _is_zero(x: Number) -> bool:
+    """Exact for rationals; for floats (RBF kernels, scikit-learn's fits) within 1e-7."""
+    return x == 0 if not isinstance(x, float) else abs(x) < 1e-7
+
+
+def _solve_square(matrix: list[list[Number]], rhs: list[Number]) -> list[Number] | None:
+    """Gaussian elimination: exact for ints and Fractions; None when the matrix is singular."""
+    n = len(rhs)
+    a = [[Fraction(v) if not isinstance(v, float) else v for v in row] + [r] for row, r in zip(matrix, rhs)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(a[r][col]))
+        if _is_zero(a[pivot][col]):
+            return None
+        a[col], a[pivot] = a[pivot], a[col]
+        for r in range(n):
+            if r != col and a[r][col] != 0:
+                factor = a[r][col] / a[col][col]
+                a[r] = [v - factor * p for v, p in zip(a[r], a[col])]
+    return [simplify(a[i][n] / a[i][i]) for i in range(n)]
+
+
+@dataclass(frozen=True)
+class _Fit:
+    alpha: list[Number]  # one per training point; 0 off the support set
+    bias: Number
+    support: tuple[int, ...]  # the points whose margin equations determine α and b
+    how: str  # "marked", "found", "alpha given", "soft margin"
+
+
+def _margin_fit(gram, labels, active: tuple[int, ...], on_margin: tuple[int, ...]) -> tuple[list[Number], Number] | None:
+    """α nonzero only on ``active`` and b with Σ αᵢyᵢ = 0 and yⱼ f(xⱼ) = 1 for every j in ``on_margin``."""
+    rows = [[labels[t] for t in active] + [0]]
+    rhs: list[Number] = [0]
+    for j in active:
+        rows.append([labels[t] * gram[t][j] for t in active] + [1])
+        rhs.append(labels[j])
+    solution = _solve_square(rows, rhs)
+    if solution is None:
+        return None
+    alpha_active, bias = solution[:-1], solution[-1]
+    alpha = [0] * len(labels)
+    for t, a in zip(active, alpha_active):
+        alpha[t] = a
+    for j in on_margin:
+        if not _is_zero(_decision(gram, labels, alpha, bias, j) - labels[j]):
+            return None
+    return alpha, bias
+
+
+def _decision(gram, labels, alpha, bias, j: int) -> Number:
+    return simplify(sum((alpha[i] * labels[i] * gram[i][j] for i in range(len(labels)) if alpha[i]), Fraction(0)) + bias)
+
+
+def _satisfies_kkt(gram, labels, alpha, bias) -> bool:
+    return all(a >= 0 for a in alpha) and all(
+        labels[j] * _decision(gram, labels, alpha, bias, j) >= 1 - (1e-7 if isinstance(bias, float) else 0)
+        for j in range(len(labels)))
+
+
+def _fit_marked(gram, labels, marked: tuple[int, ...]) -> tuple[list[Number], Number] | None:
+    """The marked points on the margin. When their equations do not fix α (more than d + 1 of them,
+    or dependent ones), a sparser α on a subset that still puts every marked point on the margin."""
+    fit = _margin_fit(gram, labels, marked, marked)
+    if fit is not None:
+        return fit
+    fallback = None
+    for size in range(len(marked) - 1, 1, -1):
+        for active in combinations(marked, size):
+            if len({labels[t] for t in active}) < 2:
+                continue
+            fit = _margin_fit(gram, labels, active, marked)
+            if fit is not None and all(a >= 0 for a in fit[0]):
+                return fit
+            fallback = fallback or fit
+    return fallback
+
+
+def _find_support(gram, labels, features: int) -> tuple[list[Number], Number] | None:
+    """The hard-margin optimum: the first support set of 2 … d + 1 points meeting every KKT condition."""
+    n = len(labels)
+    largest = min(n, features + 1)
+    candidates = sum(math.comb(n, k) for k in range(2, largest + 1))
+    if candidates > limits.MAX_SVM_SUPPORT_SETS:
+        raise SolveError(f"finding the support vectors would try {candidates:,} candidate sets, more than "
+                         f"nnsolve's cap of {limits.MAX_SVM_SUPPORT_SETS:,}; mark them with 'support: true' "
+                         f"or give C for a soft margin", field="points")
+    for size in range(2, largest + 1):
+        for active in combinations(range(n), size):
+            if len({labels[t] for t in active}) < 2:
+                continue
+            fit = _margin_fit(gram, labels, active, active)
+            if fit is not None and _satisfies_kkt(gram, labels, *fit):
+                return fit
+    return None
+
+
+def _fit_soft_margin(spec: Spec, kernel) -> tuple[list[float], float, dict]:
+    try:
+        from sklearn.svm import SVC
+    except ImportError:
+        raise SolveError("a soft-margin SVM (C given) is solved with scikit-learn, which is not installed; "
+                         "install the extra: pip install 'nnsolve[svm]'", field="C") from None
+    import numpy as np
+
+    c_sklearn = spec.C if spec.loss_convention == "c_times_hinge" else 1 / Fraction(spec.C)
+    params: dict = {"kernel": {"linear": "linear", "polynomial": "poly", "rbf": "rbf"}[kernel.type]}
+    if kernel.type == "polynomial":
+        params.update(degree=kernel.degree, gamma=float(kernel.gamma), coef0=float(kernel.coef0))
+    elif kernel.type == "rbf":
+        params.update(gamma=float(kernel.gamma))
+    model = SVC(C=float(c_sklearn), tol=1e-10, max_iter=10**6, **params)
+    x = np.array([[float(v) for v in p.x] for p in spec.points])
+    model.fit(x, np.array([p.y for p in spec.points]))
+    alpha = [0.0] * len(spec.points)
+    for index, coef in zip(model.support_, model.dual_coef_[0]):
+        alpha[int(index)] = abs(float(coef))
+    # scikit-learn orders the classes (-1, +1): its dual_coef_ is αᵢyᵢ and its decision is f(x).
+    return alpha, float(model.intercept_[0]), {"c_sklearn": c_sklearn}
+
+
+# ---------------------------------------------------------------------------------------------
+# Steps
+
+ALPHA_SUM = Raw("Σᵢ αᵢyᵢ", r"\sum_i \alpha_i y_i")
+DECISION = Raw("Σᵢ αᵢyᵢK(xᵢ, x) + b", r"\sum_i \alpha_i y_i K(\mathbf{x}_i, \mathbf{x}) + b")
+DECISION_LINEAR = Raw("Σᵢ αᵢyᵢ⟨xᵢ, x⟩ + b", r"\sum_i \alpha_i y_i \langle \mathbf{x}_i, \mathbf{x} \rangle + b")
+
+
+def _signed_sum(terms: list[tuple[Number, Expr | None]], constant: Expr | None = None) -> Expr:
+    """c₁·t₁ + c₂·t₂ − … written with subtraction for negative coefficients, positive terms first."""
+    terms = sorted((t for t in terms if t[0] != 0), key=lambda t: t[0] < 0)
+
+    def term(coef: Number, factor: Expr | None) -> Expr:
+        magnitude = abs(coef)
+        if factor is None:
+            return num(magnitude)
+        if magnitude == 1:
+            return factor
+        return num(magnitude) * factor if isinstance(factor, Sym) else dot(num(magnitude), factor)
+
+    expr: Expr | None = None
+    for coef, factor in terms:
+        piece = term(coef, factor)
+        if expr is None:
+            expr = piece if coef > 0 else -piece
+        else:
+            expr = expr + piece if coef > 0 else expr - piece
+    if constant is not None:
+        expr = constant if expr is None else expr + constant
+    return expr if expr is not None else num(0)
+
+
+def _point(x) -> str:
+    """A point for a sentence (a title or warning): (−2, 7)."""
+    return "(" + ", ".join(number_text(v, unicode_minus=True) for v in x) + ")"
+
+
+def _bias_steps(bias_given, bias, steps: list[Step], warnings: list[str], assumptions: list[str]) -> None:
+    """Compare a bias the question gives with the one the support vectors determine."""
+    if bias_given is None or isinstance(bias, float):
+        if bias_given is not None and not math.isclose(float(bias_given), bias, rel_tol=1e-6, abs_tol=1e-9):
+            warnings.append(f"the given bias {float(bias_given):g} differs from the fitted bias {bias:.6g}")
+        return
+    difference = simplify(Fraction(bias_given) - Fraction(bias))
+    steps.append(Step("The given bias against the derived one", lhs=sym("b_given") - sym("b"),
+                      substitution=num(bias_given) - num(bias), value=difference))
+    if difference == 0:
+        return
+    given = Fraction(bias_given)
+    decimals = _decimals(given)
+    if decimals is not None and abs(Fraction(bias) - given) <= Fraction(1, 2 * 10**decimals):
+        assumptions.append(f"the given bias is the derived bias rounded to {decimals} decimal place"
+                           f"{'s' if decimals != 1 else ''}; the exact bias is used, and the given one "
+                           f"under its own answer names")
+    else:
+        warnings.append("the given bias is not the derived bias rounded: the data and the bias disagree "
+                        "(decision values with the given bias are listed under their own answer names)")
+
+
+def _decimals(x: Fraction) -> int | None:
+    """How many decimal places a terminating decimal has (0.47 → 2), or None if it does not terminate."""
+    d, twos, fives = x.denominator, 0, 0
+    while d % 2 == 0:
+        d, twos = d // 2, twos + 1
+    while d % 5 == 0:
+        d, fives = d // 5, fives + 1
+    return max(twos, fives) if d == 1 else None
+
+
+def _class_of(value: Number) -> int:
+    return 1 if value >= 0 else -1
+
+
+# ---------------------------------------------------------------------------------------------
+# Solve
+
+@dataclass(frozen=True)
+class _Model:
+    """What solve() and variants() share: the data, the kernel and the fit."""
+
+    features: list[list[Number]]
+    labels: list[int]
+    kernel: Linear | Polynomial | RBF
+    gram: list[list[Number]]
+    fit: _Fit
+    notes: tuple[str, ...]
+    warnings: tuple[str, ...]
+    extra: dict
+
+
+def _model(spec: Spec) -> _Model:
+    kernel = spec.kernel_model
+    features = [list(p.x) for p in spec.points]
+    labels = [p.y for p in spec.points]
+    k = kernel_function(kernel)
+    gram = [[k(a, z) for z in features] for a in features]
+    marked = tuple(i for i, p in enumerate(spec.points) if p.support)
+    notes: list[str] = []
+    warnings: list[str] = []
+    extra: dict = {}
+    if any(p.alpha is not None for p in spec.points):
+        alpha = [p.alpha if p.alpha is not None else 0 for p in spec.points]
+        support = tuple(i for i, a in enumerate(alpha) if a > 0)
+        balance = simplify(sum((a * y for a, y in zip(alpha, labels)), Fraction(0)))
+        if balance != 0:
+            warnings.append(f"the given α do not satisfy Σ αᵢyᵢ = 0 (the sum is {number_text(balance)}); "
+                            f"they cannot come from an SVM")
+        unmarked = [i for i in marked if alpha[i] == 0]
+        if unmarked:
+            warnings.append("points marked as support vectors with no α (taken as 0): "
+                            + ", ".join(_point(features[i]) for i in unmarked))
+        if spec.bias is not None:
+            bias = spec.bias
+        elif support:
+            # b from the first support vector: y_s f(x_s) = 1 with f(x_s) = Σ αᵢyᵢK(xᵢ, x_s) + b
+            s = support[0]
+            bias = simplify(labels[s] - _decision(gram, labels, alpha, 0, s))
+            extra["bias_from"] = s
+        else:
+            raise SolveError("no point has α > 0 and no bias is given: the decision function is undefined",
+                             field="points")
+        fit = _Fit(alpha, bias, support, "alpha given")
+    elif spec.C is not None:
+        alpha, bias, extra = _fit_soft_margin(spec, kernel)
+        fit = _Fit(alpha, bias, tuple(i for i, a in enumerate(alpha) if a > 0), "soft margin")
+    else:
+        true_fit = None
+        if kernel.type == "linear":
+            true_fit = _find_support(gram, labels, len(features[0]))
+        if marked:
+            if len({labels[i] for i in marked}) < 2:
+                raise SolveError("the points marked as support vectors need both labels, -1 and 1",
+                                 field="points")
+            found = _fit_marked(gram, labels, marked)
+            if found is None:
+                raise SolveError("no hyperplane puts every marked support vector on the margin "
+                                 "(y f(x) = 1 for all of them)" + _true_support_text(true_fit, features, labels),
+                                 field="points")
+            fit = _Fit(found[0], found[1], marked, "marked")
+            if not _satisfies_kkt(gram, labels, *found):
+                warnings.append("the marked support vectors do not give the hard-margin SVM of these points"
+                                + _true_support_text(true_fit, features, labels, kernel.type == "linear"))
+        elif kernel.type != "linear":
+            raise SolveError(f"with the {kernel.type} kernel, mark the support vectors ('support: true'), "
+                             f"give α for them, or give C for a soft margin", field="points")
+        elif true_fit is None:
+            raise SolveError("the points are not linearly separable, so no hard-margin SVM exists; "
+                             "give C (and loss_convention) for a soft margin", field="points")
+        else:
+            alpha, bias = true_fit
+            fit = _Fit(alpha, bias, tuple(i for i, a in enumerate(alpha) if a != 0), "found")
+    return _Model(features, labels, kernel, gram, fit, tuple(notes), tuple(warnings), extra)
+
+
+def _true_support_text(true_fit, features, labels, searched: bool = True) -> str:
+    if not searched:
+        return ""
+    if true_fit is None:
+        return "; the points are not linearly separable, so no hard-margin SVM exists"
+    alpha, bias = true_fit
+    points = ", ".join(_point(features[i]) for i, a in enumerate(alpha) if a != 0)
+    return f"; its support vectors are {points} (b = {number_text(bias)})"
+
+
+def _w(model: _Model) -> list[Number]:
+    fit, d = model.fit, len(model.features[0])
+    return [simplify(sum((fit.alpha[i] * model.labels[i] * model.features[i][k]
+                          for i in range(len(model.labels)) if fit.alpha[i]), Fraction(0)))
+            for k in range(d)]
+
+
+def _sample_decision(model: _Model, sample, bias, *, use_alpha=True, use_label=True) -> Number:
+    k = kernel_function(model.kernel)
+    total: Number = Fraction(0)
+    for i, (x, y) in enumerate(zip(model.features, model.labels)):
+        a = model.fit.alpha[i] if use_alpha else (1 if i in model.fit.support else 0)
+        if a:
+            total = total + a * (y if use_label else 1) * k(x, sample)
+    return simplify(total + bias)
+
+
+def _per_sample(spec: Spec, values: list):
+    return values[0] if len(spec.test_samples) == 1 else list(values)
+
+
+def solve(spec: Spec) -> Solution:
+    model = _model(spec)
+    fit, labels, features, gram = model.fit, model.labels, model.features, model.gram
+    kernel = model.kernel
+    exact = not isinstance(fit.bias, float)
+    steps: list[Step] = []
+    warnings = list(model.warnings)
+    assumptions: list[str] = []
+    alpha_syms = {i: sym(f"alpha_{i + 1}") for i in range(len(labels))}
+    inner_name = "⟨xᵢ, x⟩" if kernel.type == "linear" else "K(xᵢ, x)"
+
+    if fit.how == "soft margin":
+        c_sk = model.extra["c_sklearn"]
+        if spec.loss_convention == "hinge_over_c":
+            steps.append(Step("C in scikit-learn's convention (½‖w‖² + C·Σ hinge)", lhs=sym("C_sklearn"),
+                              formula=1 / sym("C"), substitution=1 / num(spec.C), value=c_sk,
+                              note="the question puts 1/C in front of the hinge sum"))
+        assumptions.append("soft margin: solved numerically by scikit-learn's SVC (libsvm), "
+                           f"C = {float(c_sk):g} in its convention ½‖w‖² + C·Σᵢ max(0, 1 − yᵢf(xᵢ))")
+    elif fit.how in ("marked", "found"):
+        support = fit.support if fit.how == "marked" else tuple(i for i, a in enumerate(fit.alpha) if a != 0)
+        steps.append(Step("The multipliers balance", lhs=ALPHA_SUM,
+                          substitution=_signed_sum([(labels[t], alpha_syms[t]) for t in support]), value=0))
+        for j in support:
+            steps.append(Step(f"{_point(features[j])} lies on the margin: y f(x) = 1, so f(x) = y",
+                              lhs=call("f", num(features[j])),
+                              formula=DECISION_LINEAR if kernel.type == "linear" else DECISION,
+                              substitution=_signed_sum([(labels[t] * gram[t][j], alpha_syms[t]) for t in support],
+                                                       sym("b")),
+                              value=labels[j]))
+        how = ("the points marked as support vectors" if fit.how == "marked" else
+               "found by trying every candidate set of 2 to d + 1 points and keeping the one whose solution "
+               "satisfies every KKT condition (α ≥ 0, yᵢ f(xᵢ) ≥ 1 for all points)")
+        for t in support:
+            steps.append(Step(f"Solving these {len(support) + 1} equations exactly: α for {_point(features[t])}",
+                              lhs=alpha_syms[t], value=fit.alpha[t]))
+        steps.append(Step("… and the bias", lhs=sym("b"), value=fit.bias, note=f"support vectors: {how}"))
+    else:
+        if "bias_from" in model.extra:
+            s = model.extra["bias_from"]
+            steps.append(Step(f"Bias from the support vector {_point(features[s])}: y f(x) = 1",
+                              lhs=sym("b"), formula=sym("y_s") - Raw("Σᵢ αᵢyᵢK(xᵢ, xₛ)", r"\sum_i \alpha_i y_i K(\mathbf{x}_i, \mathbf{x}_s)"),
+                              substitution=num(labels[s]) - _signed_sum(
+                                  [(fit.alpha[i] * labels[i], num(gram[i][s])) for i in fit.support]),
+                              value=fit.bias))
+
+    answers: dict[str, Answer] = {}
+    if kernel.type == "linear":
+        w = _w(model) if exact else [float(v) for v in _w(model)]
+        steps.append(Step("Weight vector", lhs=sym("w"), formula=Raw("Σᵢ αᵢyᵢxᵢ", r"\sum_i \alpha_i y_i \mathbf{x}_i"),
+                          substitution=_signed_sum([(fit.alpha[i] * labels[i], num(features[i])) for i in fit.support]),
+                          value=w))
+        decision_formula = _signed_sum([(wk, sym(f"x_{k + 1}")) for k, wk in enumerate(w)], num(fit.bias))
+        steps.append(Step("Decision function", lhs=sym("f(x)"), formula=sym("w") * sym("x") + sym("b"),
+                          substitution=decision_formula))
+        answers["w"] = Answer(w, "Weight vector w")
+    norm_squared = simplify(sum((fit.alpha[i] * fit.alpha[j] * labels[i] * labels[j] * gram[i][j]
+                                 for i in fit.support for j in fit.support), Fraction(0)))
+    if kernel.type == "linear":
+        norm_formula, norm_sub = Raw("Σₖ wₖ²", r"\sum_k w_k^2"), _signed_sum([(1, num(v) ** 2) for v in answers["w"].value])
+    else:
+        norm_formula, norm_sub = Raw("Σᵢⱼ αᵢαⱼyᵢyⱼK(xᵢ, xⱼ)", r"\sum_{ij} \alpha_i \alpha_j y_i y_j K(\mathbf{x}_i, \mathbf{x}_j)"), None
+    steps.append(Step("Squared norm of w", lhs=sym("‖w‖²"), formula=norm_formula, substitution=norm_sub,
+                      value=norm_squared))
+    answers["bias"] = Answer(fit.bias, "Bias b")
+    answers["alpha"] = Answer(list(fit.alpha), "Multipliers α (one per training point)")
+    if norm_squared > 0:
+        margin = 2 / math.sqrt(norm_squared)
+        steps.append(Step("Margin width", lhs=sym("m"), formula=2 / call("sqrt", sym("‖w‖²")),
+                          substitution=2 / call("sqrt", num(norm_squared)), value=margin,
+                          note="a square root: shown as a float" + (
+                              f"; exactly √(4/‖w‖²) = √({number_text(simplify(4 / Fraction(norm_squared)))})"
+                              if exact else "")))
+        answers["margin"] = Answer(margin, "Margin width 2/‖w‖")
+    answers["support_vectors"] = Answer([list(features[i]) for i in fit.support], "Support vectors")
+
+    _bias_steps(spec.bias if fit.how != "alpha given" else None, fit.bias, steps, warnings, assumptions)
+    if fit.how == "alpha given" and spec.bias is not None and fit.support:
+        s = fit.support[0]
+        derived = simplify(labels[s] - _decision(gram, labels, fit.alpha, 0, s))
+        if not _is_zero(derived - spec.bias):
+            warnings.append(f"the given bias {number_text(spec.bias)} is not the bias the support vector "
+                            f"{_point(features[s])} determines ({number_text(derived)}); "
+                            f"they differ by {number_text(simplify(spec.bias - derived))}")
+
+    # training points: every one should satisfy y f(x) ≥ 1 (hard margin)
+    rows = []
+    for i, (x, y) in enumerate(zip(features, labels)):
+        margin_value = simplify(y * _decision(gram, labels, fit.alpha, fit.bias, i))
+        on_margin = _is_zero(margin_value - 1)
+        if on_margin:
+            status = "support vector" if i in fit.support else "on the margin"
+        elif margin_value > 1:
+            status = "outside the margin"
+        else:
+            status = "inside the margin" if margin_value > 0 else "misclassified"
+        rows.append((f"{i + 1}", list(x), y, fit.alpha[i], margin_value, status))
+        marked_non_support = spec.points[i].support is False or (any(p.support for p in spec.points)
+                                                                  and not spec.points[i].support)
+        if fit.how != "soft margin" and on_margin and i not in fit.support and marked_non_support:
+            warnings.append(f"{_point(x)} is listed as a non-support vector but lies exactly on the margin "
+                            f"(y f(x) = 1): it could be a support vector with α = 0")
+        elif fit.how != "soft margin" and not on_margin and margin_value < 1:
+            warnings.append(f"{_point(x)} violates the margin: y f(x) = {number_text(margin_value)} < 1")
+    table = Table("Training points", ("Point", "x", "y", "α", "y·f(x)", "status"), tuple(rows))
+
+    decision_values, classes = [], []
+    for n, sample in enumerate(spec.test_samples, start=1):
+        value = _sample_decision(model, sample, fit.bias)
+        k = kernel_function(kernel)
+        substitution = _signed_sum([(fit.alpha[i] * labels[i], num(k(features[i], sample))) for i in fit.support],
+                                   num(fit.bias) if fit.bias != 0 else None)
+        steps.append(Step(f"Decision value of the test sample {_point(sample)}", lhs=call("f", num(list(sample))),
+                          formula=DECISION_LINEAR if kernel.type == "linear" else DECISION,
+                          substitution=substitution, value=value,
+                          note=f"{inner_name} for each support vector: "
+                               + ", ".join(number_text(k(features[i], sample)) for i in fit.support)))
+        label = _class_of(value)
+        steps.append(Step(f"Class of {_point(sample)}", lhs=sym("y_hat"), formula=call("sign", sym("f(x)")),
+                          substitution=call("sign", num(value)), value=label))
+        if _is_zero(value):
+            warnings.append(f"{_point(sample)} lies on the decision boundary (f = 0); class +1 by convention")
+        decision_values.append(value)
+        classes.append(label)
+    if spec.test_samples:
+        answers = {"class": Answer(_per_sample(spec, classes), "Predicted class"),
+                   "decision_value": Answer(_per_sample(spec, decision_values), "Decision value f(x)"),
+                   **answers}
+        if spec.bias is not None and fit.how != "alpha given" and not _is_zero(spec.bias - fit.bias):
+            given = [_sample_decision(model, s, spec.bias) for s in spec.test_samples]
+            reading = f"with the bias as given, b = {number_text(spec.bias)}"
+            answers["decision_value_given_bias"] = Answer(_per_sample(spec, given), "Decision value f(x)", reading)
+            answers["class_given_bias"] = Answer(_per_sample(spec, [_class_of(v) for v in given]),
+                                                 "Predicted class", reading)
+            if [_class_of(v) for v in given] != classes:
+                warnings.append("the given bias and the derived one predict different classes")
+
+    assumptions.append("classes are +1 where f(x) ≥ 0 and −1 where f(x) < 0")
+    if exact:
+        assumptions.append("α, w and b are exact rationals; only the margin width (a square root) is a float")
+    return Solution(topic=TOPIC, answers=answers, primary=spec.ask, blocks=(*steps, table),
+                    assumptions=tuple(assumptions), warnings=tuple(warnings))
+
+
+# ---------------------------------------------------------------------------------------------
+# Common mistakes
+
+def variants(spec: Spec) -> Iterator[Variant]:
+    """Mistakes on the decision value: α taken as 1, b forgotten, b rounded, the label dropped."""
+    if not spec.test_samples:
+        return
+    try:
+        model = _model(spec)
+    except SolveError:
+        return
+    fit = model.fit
+    bias_used = spec.bias if spec.bias is not None else fit.bias
+
+    def variant(mistake: str, values: list[Number]) -> Variant:
+        return Variant(mistake, {"decision_value": _per_sample(spec, values),
+                                 "class": _per_sample(spec, [_class_of(v) for v in values])})
+
+    samples = spec.test_samples
+    yield variant("took every αᵢ = 1: added yᵢ⟨xᵢ, x⟩ over the support vectors, plus the bias"
+                  + (" as given" if spec.bias is not None else ""),
+                  [_sample_decision(model, s, bias_used, use_alpha=False) for s in samples])
+    yield variant("forgot the bias b", [_sample_decision(model, s, 0) for s in samples])
+    if spec.bias is not None and spec.bias != fit.bias:
+        yield variant(f"used the given (rounded) bias {number_text(spec.bias)} instead of the exact {number_text(fit.bias)}",
+                      [_sample_decision(model, s, spec.bias) for s in samples])
+    yield variant("dropped the labels yᵢ: added αᵢ⟨xᵢ, x⟩ without the sign of each class",
+                  [_sample_decision(model, s, fit.bias, use_label=False) for s in samples])
