@@ -11,6 +11,7 @@ import typer
 from . import __version__
 from .errors import NnsolveError
 from .render import Format
+from .render.report import ReportFormat
 
 app = typer.Typer(
     add_completion=False,
@@ -91,10 +92,58 @@ def schema() -> None:
     typer.echo(json.dumps(document, indent=2, sort_keys=True))
 
 
+@app.command()
+def grade(
+    paths: List[Path] = typer.Argument(..., help="Problem files, or folders searched recursively for *.yaml and *.yml.",
+                                       show_default=False),
+    fmt: ReportFormat = typer.Option(ReportFormat.table, "--format", "-f", help="Report format."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically).",
+                                          show_default=False),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=0, help="Grade in N processes (0: one per CPU)."),
+) -> None:
+    """Grade answered problems: solve each, compare with its 'submitted' answer, award marks, name mistakes.
+
+    Exit code 0 when every file was graded, 1 when some files were invalid, 2 when there is nothing to grade.
+
+    Example:  nnsolve grade problems/seed --format markdown -o grades.md
+    """
+    import os
+
+    from .grade import collect_paths, grade_paths
+    from .render.report import progress, render_report, write_atomically
+
+    files = collect_paths(str(p) for p in paths)
+    if not files:
+        raise NnsolveError(f"no problem files (*.yaml, *.yml) in {', '.join(str(p) for p in paths)}")
+    results, interrupted = [], False
+    try:
+        with progress(len(files), enabled=sys.stderr.isatty()) as advance:
+            for result in grade_paths(files, jobs or os.cpu_count() or 1):
+                results.append(result)
+                advance()
+    except KeyboardInterrupt:
+        interrupted = True
+    report = render_report(results, fmt, found=len(files), interrupted=interrupted,
+                           color=output is None and fmt is ReportFormat.table and sys.stdout.isatty())
+    if output is None:
+        sys.stdout.write(report)
+    else:
+        try:
+            write_atomically(str(output), report)
+        except OSError as exc:
+            raise NnsolveError(f"cannot write the report to {output}: {exc.strerror or exc}") from None
+    if interrupted:
+        sys.stderr.write(f"nnsolve: interrupted; graded {len(results)} of {len(files)} files\n")
+        raise typer.Exit(130)
+    raise typer.Exit(1 if any(r.error for r in results) else 0)
+
+
 def main() -> None:
     """Entry point: nnsolve's own errors become one line on stderr and an exit code."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # a command's typer.Exit(code) comes back as its return value
+        if code:
+            sys.exit(code)
     except NnsolveError as exc:
         sys.stderr.write(f"nnsolve: {exc}\n" if exc.file is None else f"{exc}\n")
         sys.exit(exc.exit_code)

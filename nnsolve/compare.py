@@ -6,24 +6,26 @@ Used both to pick a multiple-choice option and to grade a submitted answer.
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from .numbers import Value, is_number
 from .spec import Tolerance
 
 
+# Rounding for sig_figs / decimals is the school rule (halves away from zero), as a student
+# rounds by hand: 0.0125 to 3 decimal places is 0.013.
 def _round_sig(x: Fraction | float | int, digits: int) -> Decimal:
     d = Decimal(x.numerator) / Decimal(x.denominator) if isinstance(x, Fraction) else Decimal(x)
     if d == 0:
         return d
     exponent = d.adjusted() - digits + 1
-    return d.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_EVEN)
+    return d.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
 
 
 def _round_dp(x: Fraction | float | int, digits: int) -> Decimal:
     d = Decimal(x.numerator) / Decimal(x.denominator) if isinstance(x, Fraction) else Decimal(x)
-    return d.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN)
+    return d.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
 def numbers_agree(computed, given, tol: Tolerance) -> bool:
@@ -72,3 +74,37 @@ def distance(computed: Value, given: Value) -> float:
     if isinstance(computed, str) and isinstance(given, str):
         return 0.0 if computed.strip().lower() == given.strip().lower() else math.inf
     return math.inf
+
+
+def cells(value: Value) -> list[tuple[tuple[int, ...], Value]] | None:
+    """The cells of a vector or matrix with their indices (from 0), or None for anything else."""
+    if not isinstance(value, (list, tuple)):
+        return None
+    out: list[tuple[tuple[int, ...], Value]] = []
+    for i, item in enumerate(value):
+        if isinstance(item, (list, tuple)):
+            out.extend(((i, j), v) for j, v in enumerate(item))
+        else:
+            out.append(((i,), item))
+    return out
+
+
+def same_shape(a: Value, b: Value) -> bool:
+    """True when two vectors or matrices have the same number of rows and of cells in each row."""
+    if not (isinstance(a, (list, tuple)) and isinstance(b, (list, tuple))) or len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if isinstance(x, (list, tuple)) != isinstance(y, (list, tuple)):
+            return False
+        if isinstance(x, (list, tuple)) and len(x) != len(y):
+            return False
+    return True
+
+
+def disagreeing_cells(computed: Value, given: Value, tol: Tolerance) -> list[tuple[tuple[int, ...], Value, Value]] | None:
+    """The cells where ``given`` disagrees with ``computed``, as (index, computed, given);
+    None when they are not vectors or matrices of the same shape."""
+    if not same_shape(computed, given):
+        return None
+    return [(index, c, g) for (index, c), (_, g) in zip(cells(computed), cells(given))
+            if not agree(c, g, tol)]

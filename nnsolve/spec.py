@@ -39,11 +39,17 @@ class Tolerance(Strict):
 
 
 class Submission(Strict):
-    """The answer recorded in a file for grading: an option, the primary answer, named parts."""
+    """The answer recorded in a file for grading: an option, the primary answer, named parts.
 
-    choice: str | None = None
+    ``weights`` (optional) says which parts earn marks and in what proportion, e.g.
+    ``{class: 1, decision_value: 1}``; keys are answer names, ``choice`` or ``answer``. A
+    submitted part without a weight is then working only: checked and diagnosed, not marked.
+    """
+
+    choice: str | None = Field(default=None, max_length=40)
     answer: AnswerValue | None = None
     answers: dict[str, AnswerValue] = Field(default_factory=dict)
+    weights: dict[str, Annotated[Real, Field(ge=0)]] | None = None
 
 
 class ProblemBase(Strict):

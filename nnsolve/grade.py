@@ -1,0 +1,409 @@
+"""Grade a submitted answer: marks per part, and a diagnosis of every wrong answer.
+
+The marking rules (README.md, "Grading"):
+
+- A submission's parts are the option (``choice``), the question's answer (``answer``) and each
+  named answer (``answers``). The question's marks (1 when the file states none) are split
+  equally over the marked parts, or in proportion to ``submitted.weights``.
+- On a multiple-choice question the option is what is marked: a number submitted beside it is
+  working, checked and diagnosed but worth no marks of its own (unless ``weights`` says so).
+- A part is right or wrong: a vector or matrix is right when every cell is. Numbers agree
+  within the file's ``tolerance`` (default: relative 1%); integers against integers exactly.
+
+A wrong part is compared with the topic's common-mistake variants (``variants(spec)``); the
+variants that reproduce it are named. ``grade()`` is pure: it returns data and never prints.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Iterable, Iterator
+
+from .compare import agree, cells, disagreeing_cells
+from .errors import NnsolveError, SpecError
+from .loader import Loaded, load
+from .numbers import Number, Value, simplify
+from .render.numbers import plain
+from .solution import Solution, Variant
+from .solve import solve, variants
+
+FEW_CELLS = 0.25  # a matrix "all but a few cells" off: at most this share of its cells (at least 1)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One graded part: what was submitted, what is right, and what it earns."""
+
+    name: str  # "choice", or the name of a computed answer ("total_params", "w2", ...)
+    label: str
+    submitted: Value | None  # None: a weighted part that was not answered
+    expected: Value | None
+    correct: bool
+    marks: Number
+    out_of: Number  # 0 for working that is checked but not marked
+    diagnosis: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Grade:
+    submitted: dict  # the submission as the file states it: choice, answer, answers
+    correct: bool  # every marked part is right
+    marks: Number
+    out_of: Number
+    parts: tuple[Part, ...]
+    diagnosis: tuple[str, ...]  # every part's diagnosis, then remarks on the whole submission
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What grading one file produced: its grade, or the one-line error that stopped it."""
+
+    file: str
+    topic: str | None = None
+    answer: Value | None = None  # the computed primary answer
+    answer_label: str | None = None
+    choice: str | None = None  # the option that matches the computed answer
+    grade: Grade | None = None  # None: nothing submitted (ungraded), or an error
+    error: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Marking
+
+
+def grade(problem: Loaded, solution: Solution | None = None) -> Grade | None:
+    """Grade the file's ``submitted`` answer against ``solution`` (solved here when not given).
+
+    Returns None when the file submits nothing. Raises SpecError (with the field) when the
+    submission names an option or an answer the problem does not have.
+    """
+    spec = problem.spec
+    sub = spec.submitted
+    if sub is None:
+        return None
+    if solution is None:
+        solution = solve(spec)
+    tol = spec.tolerance
+    stated = _stated_parts(spec, solution)
+    weights = _weights(sub, stated, solution)
+    total = sum(weights.values())
+    question_marks = spec.marks if spec.marks is not None else 1
+    mistakes = _Mistakes(spec)
+
+    parts: list[Part] = []
+    for name, given in stated.items():
+        weight = weights.get(name, 0)
+        out_of = simplify(Fraction(question_marks) * Fraction(weight) / Fraction(total)) if weight else 0
+        if name == "choice":
+            part = _grade_choice(given, solution, tol, mistakes, out_of)
+        else:
+            part = _grade_value(name, given, solution, tol, mistakes, out_of)
+        parts.append(part)
+    for name, weight in weights.items():
+        if name not in stated and weight:
+            out_of = simplify(Fraction(question_marks) * Fraction(weight) / Fraction(total))
+            label = "Option" if name == "choice" else solution.answers[name].label
+            expected = _right_option(solution)[0] if name == "choice" else solution.answers[name].value
+            parts.append(Part(name, label, None, expected, False, 0, out_of, ("not answered",)))
+
+    remarks = _remarks(sub, stated, parts, solution, tol)
+    marked = [p for p in parts if p.out_of]
+    return Grade(
+        submitted=_submitted_dict(sub),
+        correct=all(p.correct for p in marked),
+        marks=simplify(sum((Fraction(p.marks) for p in parts), Fraction(0))),
+        out_of=simplify(sum((Fraction(p.out_of) for p in parts), Fraction(0))),
+        parts=tuple(parts),
+        diagnosis=tuple(d for p in parts for d in p.diagnosis) + tuple(remarks),
+    )
+
+
+def _stated_parts(spec, solution: Solution) -> dict[str, Value]:
+    """The submitted parts, in order: option, question's answer, named answers. Checks the names."""
+    sub = spec.submitted
+    stated: dict[str, Value] = {}
+    if sub.choice is not None:
+        if not spec.choices:
+            raise SpecError("an option is submitted but the problem lists no choices", field="submitted.choice")
+        if sub.choice not in spec.choices:
+            raise SpecError(f"{sub.choice!r} is not one of the options ({', '.join(spec.choices)})",
+                            field="submitted.choice")
+        stated["choice"] = sub.choice
+    if sub.answer is not None:
+        stated[solution.primary] = sub.answer
+    for name, value in sub.answers.items():
+        if name not in solution.answers:
+            raise SpecError(f"{name!r} is not an answer nnsolve computes for this problem; it computes "
+                            f"{', '.join(solution.answers)}", field=f"submitted.answers.{name}")
+        if name in stated:
+            raise SpecError(f"the question's answer is already given as 'answer'; give it once",
+                            field=f"submitted.answers.{name}")
+        stated[name] = value
+    if not stated:
+        raise SpecError("submits nothing: give 'choice', 'answer' or 'answers'", field="submitted")
+    return stated
+
+
+def _weights(sub, stated: dict[str, Value], solution: Solution) -> dict[str, Number]:
+    """Each part's weight: ``submitted.weights`` when given, else 1 per part (the option alone when
+    a number is submitted beside it)."""
+    if sub.weights is not None:
+        weights: dict[str, Number] = {}
+        for key, weight in sub.weights.items():
+            name = solution.primary if key == "answer" else key
+            if name != "choice" and name not in solution.answers:
+                raise SpecError(f"{key!r} is not a part of this problem; parts are 'choice', 'answer' "
+                                f"or one of {', '.join(solution.answers)}", field=f"submitted.weights.{key}")
+            weights[name] = weight
+        if not any(weights.values()):
+            raise SpecError("at least one part must carry a weight above 0", field="submitted.weights")
+        return weights
+    weights = {name: 1 for name in stated}
+    if "choice" in stated and solution.primary in stated:
+        weights[solution.primary] = 0
+    return weights
+
+
+def _right_option(solution: Solution) -> tuple[str | None, str | None]:
+    """The option that is right, and a note when it is only the best match."""
+    match = solution.choice
+    if match is None:
+        return None, None
+    if match.key and match.exact:
+        return match.key, None
+    best = match.key or match.nearest
+    return best, f"no option agrees with the computed answer on every number; option {best} is the best match"
+
+
+def _grade_choice(key: str, solution: Solution, tol, mistakes: "_Mistakes", out_of: Number) -> Part:
+    right, note = _right_option(solution)
+    correct = key == right
+    diagnosis: list[str] = []
+    if note:
+        diagnosis.append(note + (" and is accepted" if correct else ""))
+    if not correct:
+        stated = _option_answers(solution.options[key], solution.primary)
+        found = mistakes.reproducing(stated, solution, tol)
+        head = f"option {key} is wrong (the right option is {right})"
+        diagnosis.append(_named(head, found))
+    return Part("choice", "Option", key, right, correct, out_of if correct else 0, out_of, tuple(diagnosis))
+
+
+def _option_answers(option, primary: str) -> dict[str, Value]:
+    return dict(option) if isinstance(option, dict) else {primary: option}
+
+
+def _grade_value(name: str, given: Value, solution: Solution, tol, mistakes: "_Mistakes", out_of: Number) -> Part:
+    answer = solution.answers[name]
+    correct = agree(answer.value, given, tol)
+    diagnosis: tuple[str, ...] = ()
+    if not correct:
+        diagnosis = (_diagnose_value(name, answer.label, answer.value, given, solution, tol, mistakes),)
+    return Part(name, answer.label, given, answer.value, correct, out_of if correct else 0, out_of, diagnosis)
+
+
+def _diagnose_value(name, label, expected, given, solution, tol, mistakes: "_Mistakes") -> str:
+    if isinstance(given, (list, tuple)) or isinstance(expected, (list, tuple)):
+        head = f"{label}: the submitted {_kind(given)} is wrong"
+    else:
+        head = f"{label} = {plain(given)} is wrong (right: {plain(expected)})"
+    found = mistakes.reproducing({name: given}, solution, tol)
+    if found:
+        return _named(head, found)
+    wrong = disagreeing_cells(expected, given, tol)
+    if wrong is None:
+        if isinstance(given, (list, tuple)) and isinstance(expected, (list, tuple)):
+            return f"{head}: it has the shape {_shape(given)} but the answer is {_shape(expected)}"
+        return _named(head, [])
+    total = len(cells(expected))
+    near = mistakes.nearest_cells(name, given, tol, better_than=len(wrong), cells_total=total)
+    if near is not None:
+        variant, off = near
+        listed = "; ".join(f"{_where(i)}: submitted {plain(g)}, this mistake gives {plain(v)}, "
+                           f"right {plain(_cell(expected, i))}" for i, v, g in off)
+        return (f"{head}: it matches this mistake in all but {len(off)} of {total} cells: "
+                f"{variant.mistake}. Cells that still disagree: {listed}")
+    if len(wrong) <= max(1, int(total * FEW_CELLS)):
+        listed = "; ".join(f"{_where(i)}: submitted {plain(g)}, right {plain(c)}" for i, c, g in wrong)
+        return (f"{head}: all but {len(wrong)} of {total} cells are right, and none of the common "
+                f"mistakes nnsolve knows reproduces it. Wrong cells: {listed}")
+    return _named(f"{head} ({len(wrong)} of {total} cells disagree)", [])
+
+
+def _named(head: str, found: list[Variant]) -> str:
+    if not found:
+        return f"{head}; none of the common mistakes nnsolve knows for this topic reproduces it"
+    if len(found) == 1:
+        return f"{head}; it matches this mistake: {found[0].mistake}"
+    return f"{head}; it matches each of these mistakes: " + "; ".join(v.mistake for v in found)
+
+
+def _remarks(sub, stated, parts: list[Part], solution: Solution, tol) -> list[str]:
+    """Remarks on the submission as a whole: option and number disagreeing, a right answer by a wrong method."""
+    remarks = []
+    primary = solution.primary
+    beside_option = None  # a number that disagrees with the option beside it is remarked on once
+    if "choice" in stated and primary in stated:
+        option = _option_answers(solution.options[stated["choice"]], primary)
+        if primary in option and not agree(option[primary], stated[primary], tol):
+            remarks.append(f"the submitted option {stated['choice']} states {plain(option[primary])} "
+                           f"but the submitted answer is {_short(stated[primary])}: they disagree")
+            beside_option = primary
+    by_name = {p.name: p for p in parts}
+    final = by_name.get("choice") or by_name.get(primary)
+    if final is not None and final.correct and final.submitted is not None:
+        wrong = [p.label for p in parts if p is not final and p.name != beside_option
+                 and p.submitted is not None and not p.correct]
+        if wrong:
+            remarks.append(f"the final answer is right but {_join(wrong)} {'is' if len(wrong) == 1 else 'are'} "
+                           f"wrong: the right answer may have been reached by a wrong method")
+    return remarks
+
+
+class _Mistakes:
+    """The topic's variants for one problem, computed once and only when something is wrong."""
+
+    def __init__(self, spec) -> None:
+        self.spec = spec
+        self._variants: list[Variant] | None = None
+
+    @property
+    def all(self) -> list[Variant]:
+        if self._variants is None:
+            try:
+                self._variants = variants(self.spec)
+            except NnsolveError:
+                self._variants = []
+        return self._variants
+
+    def reproducing(self, stated: dict[str, Value], solution: Solution, tol) -> list[Variant]:
+        """Variants that give every stated value (at least one compared) and differ from the right answer."""
+        found = []
+        for variant in self.all:
+            names = [n for n in stated if n in variant.answers]
+            if not names:
+                continue
+            if all(agree(variant.answers[n], stated[n], tol) for n in names) and any(
+                    n in solution.answers and not agree(solution.answers[n].value, variant.answers[n], tol)
+                    for n in names):
+                found.append(variant)
+        return found
+
+    def nearest_cells(self, name, given, tol, better_than: int, cells_total: int):
+        """The variant that reproduces all but a few cells of a matrix, and those cells."""
+        best = None
+        for variant in self.all:
+            if name not in variant.answers:
+                continue
+            off = disagreeing_cells(variant.answers[name], given, tol)
+            if off is None or not off or len(off) >= better_than:
+                continue
+            if len(off) <= max(1, int(cells_total * FEW_CELLS)) and (best is None or len(off) < len(best[1])):
+                best = (variant, off)
+        return best
+
+
+def _kind(value) -> str:
+    if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple)):
+        return "matrix"
+    return "vector" if isinstance(value, (list, tuple)) else "value"
+
+
+def _shape(value) -> str:
+    if _kind(value) == "matrix":
+        return f"{len(value)}×{len(value[0])}"
+    return str(len(value)) if isinstance(value, (list, tuple)) else "a single value"
+
+
+def _where(index: tuple[int, ...]) -> str:
+    if len(index) == 2:
+        return f"row {index[0] + 1}, column {index[1] + 1}"
+    return f"entry {index[0] + 1}"
+
+
+def _cell(value, index: tuple[int, ...]):
+    for i in index:
+        value = value[i]
+    return value
+
+
+def _short(value) -> str:
+    return f"a {_shape(value)} {_kind(value)}" if isinstance(value, (list, tuple)) and len(cells(value)) > 6 else plain(value)
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _submitted_dict(sub) -> dict:
+    out: dict = {}
+    if sub.choice is not None:
+        out["choice"] = sub.choice
+    if sub.answer is not None:
+        out["answer"] = sub.answer
+    if sub.answers:
+        out["answers"] = dict(sub.answers)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Files and batches
+
+
+def grade_path(path: str) -> FileResult:
+    """Load, solve and grade one file. Its errors, and bugs in a solver, become its ``error``."""
+    problem = None
+    try:
+        problem = load(path)
+        solution = solve(problem.spec)
+        result = grade(problem, solution)
+    except NnsolveError as exc:
+        error = str(problem.locate(exc) if problem is not None else exc.located(file=path))
+        return FileResult(path, topic=problem.spec.topic if problem else None, error=error)
+    except Exception as exc:  # a bug in nnsolve: this file's error, not the batch's
+        return FileResult(path, topic=problem.spec.topic if problem else None,
+                          error=f"{path}: internal error (a bug in nnsolve): {type(exc).__name__}: {exc}")
+    primary = solution.answers[solution.primary]
+    choice = solution.choice.key if solution.choice else None
+    return FileResult(path, topic=solution.topic, answer=primary.value, answer_label=primary.label,
+                      choice=choice, grade=result)
+
+
+def collect_paths(paths: Iterable[str]) -> list[str]:
+    """Files named, and *.yaml / *.yml under folders named (recursively), sorted, without repeats.
+
+    A name that is neither a file nor a folder is kept, so that it is reported as missing.
+    """
+    found: set[str] = set()
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs.sort()
+                found.update(os.path.join(root, f) for f in files if f.lower().endswith((".yaml", ".yml")))
+        else:
+            found.add(path)
+    return sorted(found)
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C is the parent's to handle: it keeps what was graded and stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def grade_paths(paths: list[str], jobs: int = 1) -> Iterator[FileResult]:
+    """Grade files in order; with ``jobs`` > 1 in that many processes (chunks of paths, results in order)."""
+    if jobs <= 1 or len(paths) < 2:
+        for path in paths:
+            yield grade_path(path)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = max(1, min(64, len(paths) // (jobs * 4)))
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
+    try:
+        yield from pool.map(grade_path, paths, chunksize=chunk)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,288 @@
+"""The grade report of ``nnsolve grade``: a table (rich), JSON, CSV or Markdown, and its totals.
+
+Rich is imported only by the functions that draw with it, so that importing this module (the
+CLI does, for ``ReportFormat``) stays cheap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from enum import Enum
+from fractions import Fraction
+
+
+PROGRESS_FROM = 20  # files: a run this long shows a progress bar (on a terminal's stderr only)
+TABLE_WIDTH = 120  # columns of the table when it is not drawn on a terminal
+
+
+class ReportFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+def totals(results, found: int, interrupted: bool = False) -> dict:
+    """Counts and marks over the report. ``found`` is the number of files the run set out to grade."""
+    graded = [r for r in results if r.grade is not None]
+    return {
+        "files": len(results),
+        "found": found,
+        "graded": len(graded),
+        "correct": sum(1 for r in graded if r.grade.correct),
+        "ungraded": sum(1 for r in results if r.grade is None and r.error is None),
+        "invalid": sum(1 for r in results if r.error is not None),
+        "marks": sum((Fraction(r.grade.marks) for r in graded), Fraction(0)),
+        "out_of": sum((Fraction(r.grade.out_of) for r in graded), Fraction(0)),
+        "interrupted": interrupted,
+    }
+
+
+def render_report(results, fmt: ReportFormat, *, found: int, interrupted: bool = False,
+                  color: bool = False, width: int | None = None) -> str:
+    """The whole report as text, ending in a newline."""
+    summary = totals(results, found, interrupted)
+    if fmt is ReportFormat.json:
+        return _json(results, summary)
+    if fmt is ReportFormat.csv:
+        return _csv(results)
+    if fmt is ReportFormat.markdown:
+        return _markdown(results, summary)
+    return _table(results, summary, color=color, width=width)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pieces shared by the formats
+
+
+def marks_text(x) -> str:
+    """Marks as a short decimal: 10, 2.5, 3.33 (marks are exact; this is for reading)."""
+    x = Fraction(x)
+    if x.denominator == 1:
+        return str(x.numerator)
+    return f"{float(x):.2f}".rstrip("0").rstrip(".")
+
+
+def _short(value) -> str:
+    """A value on one short line: a matrix or a long vector by its shape."""
+    from .numbers import plain
+
+    if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple)):
+        return f"{len(value)}×{len(value[0])} matrix"
+    if isinstance(value, list) and len(value) > 6:
+        return f"vector of {len(value)}"
+    return plain(value)
+
+
+def _answer_text(result) -> str:
+    if result.error is not None or result.topic is None or result.answer_label is None:
+        return ""
+    text = _short(result.answer)
+    return f"{text} (option {result.choice})" if result.choice else text
+
+
+def _submitted_text(result) -> str:
+    if result.grade is None:
+        return ""
+    sub = result.grade.submitted
+    parts = []
+    if "choice" in sub:
+        parts.append(f"option {sub['choice']}")
+    if "answer" in sub:
+        parts.append(_short(sub["answer"]))
+    parts.extend(f"{name} = {_short(value)}" for name, value in sub.get("answers", {}).items())
+    return "; ".join(parts)
+
+
+def _marks_cell(result) -> str:
+    if result.grade is None:
+        return "—"
+    return f"{marks_text(result.grade.marks)}/{marks_text(result.grade.out_of)}"
+
+
+def _notes(result) -> list[str]:
+    if result.error is not None:
+        return [result.error]
+    if result.grade is None:
+        return ["ungraded: nothing submitted"]
+    if result.grade.correct and not result.grade.diagnosis:
+        return ["correct"]
+    return list(result.grade.diagnosis)
+
+
+def _totals_line(summary: dict) -> str:
+    out_of = summary["out_of"]
+    share = f" ({float(summary['marks'] / out_of):.0%})" if out_of else ""
+    line = (f"Total: {marks_text(summary['marks'])} / {marks_text(out_of)} marks{share}; "
+            f"{summary['graded']} graded ({summary['correct']} fully right), "
+            f"{summary['ungraded']} ungraded, {summary['invalid']} invalid")
+    if summary["interrupted"]:
+        line += f"; interrupted after {summary['files']} of {summary['found']} files"
+    return line
+
+
+# ---------------------------------------------------------------------------------------------
+# Formats
+
+
+def _table(results, summary: dict, *, color: bool, width: int | None) -> str:
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_lines=True)
+    for column, justify in (("File", "left"), ("Topic", "left"), ("Answer", "right"),
+                            ("Submitted", "right"), ("Marks", "right"), ("Notes", "left")):
+        table.add_column(column, justify=justify, overflow="fold")
+    for r in results:
+        style = "red" if r.error else ("green" if r.grade and r.grade.correct else
+                                       ("yellow" if r.grade else "dim"))
+        table.add_row(Text(r.file), Text(r.topic or ""), Text(_answer_text(r)), Text(_submitted_text(r)),
+                      Text(_marks_cell(r), style=style), Text("\n".join(_notes(r))))
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width or TABLE_WIDTH, force_terminal=color, no_color=not color,
+                      color_system="standard" if color else None, highlight=False, emoji=False)
+    console.print(table)
+    console.print(Text(_totals_line(summary), style="bold"))
+    return buffer.getvalue()
+
+
+def _file_dict(r) -> dict:
+    from ..numbers import json_number
+    from .json import json_value
+
+    grade = None
+    if r.grade is not None:
+        g = r.grade
+        grade = {
+            "submitted": json_value(g.submitted),
+            "correct": g.correct,
+            "marks": json_number(g.marks),
+            "out_of": json_number(g.out_of),
+            "diagnosis": list(g.diagnosis),
+            "parts": [{"name": p.name, "label": p.label, "submitted": json_value(p.submitted),
+                       "expected": json_value(p.expected), "correct": p.correct,
+                       "marks": json_number(p.marks), "out_of": json_number(p.out_of),
+                       "diagnosis": list(p.diagnosis)} for p in g.parts],
+        }
+    return {"file": r.file, "topic": r.topic, "answer": json_value(r.answer), "choice": r.choice,
+            "grade": grade, "error": r.error}
+
+
+def _json(results, summary: dict) -> str:
+    import json
+
+    from ..numbers import json_number
+
+    document = {"files": [_file_dict(r) for r in results],
+                "totals": {k: json_number(v) if isinstance(v, Fraction) else v for k, v in summary.items()}}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+CSV_COLUMNS = ("file", "topic", "part", "label", "submitted", "expected", "correct", "marks", "out_of",
+               "diagnosis", "error")
+
+
+def _csv_value(value) -> str:
+    """A value as a gradebook reads it: plain numbers without thousands separators."""
+    from ..numbers import json_number
+
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple, dict)):
+        import json
+
+        from .json import json_value
+
+        return json.dumps(json_value(value), ensure_ascii=False)
+    if isinstance(value, bool) or isinstance(value, str):
+        return str(value).lower() if isinstance(value, bool) else value
+    return repr(json_number(value))
+
+
+def _csv(results) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in results:
+        if r.grade is None:
+            writer.writerow((r.file, r.topic or "", "", "", "", _csv_value(r.answer), "", "", "",
+                             "" if r.error else "ungraded: nothing submitted", r.error or ""))
+            continue
+        remarks = r.grade.diagnosis[sum(len(p.diagnosis) for p in r.grade.parts):]
+        for i, p in enumerate(r.grade.parts):
+            diagnosis = list(p.diagnosis) + (list(remarks) if i == 0 else [])
+            writer.writerow((r.file, r.topic, p.name, p.label, _csv_value(p.submitted), _csv_value(p.expected),
+                             _csv_value(p.correct), marks_text(p.marks), marks_text(p.out_of),
+                             " | ".join(diagnosis), ""))
+    return buffer.getvalue()
+
+
+def _md(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
+
+
+def _markdown(results, summary: dict) -> str:
+    lines = ["| File | Topic | Answer | Submitted | Marks | Notes |", "|---|---|--:|--:|--:|---|"]
+    for r in results:
+        cells = (f"`{r.file}`", r.topic or "", _answer_text(r), _submitted_text(r), _marks_cell(r),
+                 "<br>".join(_md(n) for n in _notes(r)))
+        lines.append("| " + " | ".join(c if i in (0, 5) else _md(c) for i, c in enumerate(cells)) + " |")
+    lines += ["", f"**{_totals_line(summary)}**", ""]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Progress and output
+
+
+@contextlib.contextmanager
+def progress(total: int, enabled: bool):
+    """A progress bar on stderr for long runs; yields the function to call after each file."""
+    if not enabled or total < PROGRESS_FROM:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("grading", total=total)
+        yield lambda: bar.advance(task)
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` all at once: a temporary file beside it, then a rename.
+
+    A reader never sees half a report, and a failure leaves any earlier file untouched.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(prefix=".nnsolve-", suffix=".tmp", dir=directory)
+    try:
+        os.chmod(temporary, _mode(path))
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _mode(path: str) -> int:
+    """The permissions the report gets: the replaced file's, or what the umask allows."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
