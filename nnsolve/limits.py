@@ -7,6 +7,8 @@ in well under a second and in bounded memory. They are documented in README.md.
 MAX_FILE_BYTES = 256 * 1024  # a problem file larger than this is not read
 MAX_YAML_DEPTH = 32  # nesting of mappings and lists
 MAX_YAML_NODES = 100_000  # scalars, mappings and lists in one file
+MAX_NUMBER_DIGITS = 60  # characters of one number written in a file (int, decimal or fraction)
+MAX_EXPONENT = 300  # |exponent| of a number in scientific notation (1e300), so exact values stay small
 MAX_DIMENSION = 100_000  # any single size: height, width, channels, units, kernel
 MAX_LAYERS = 1_000  # layers in one architecture
 MAX_TENSOR_CELLS = 10_000  # cells of an input tensor written out in a file (conv values)

@@ -23,73 +23,143 @@ Path_ = tuple[Any, ...]
 
 
 class _Document:
-    """Python data built from a YAML node tree, and the line each path starts on."""
+    """Python data built from a YAML event stream, and the line each path starts on."""
 
     def __init__(self) -> None:
         self.lines: dict[Path_, int] = {}
         self.key_lines: dict[Path_, int] = {}
         self.nodes = 0
 
-    def build(self, node: yaml.Node, path: Path_, depth: int) -> Any:
-        self.nodes += 1
-        if self.nodes > limits.MAX_YAML_NODES:
-            raise SpecError(f"more than {limits.MAX_YAML_NODES:,} values in one file (nnsolve's cap)",
-                            line=node.start_mark.line + 1)
-        if depth > limits.MAX_YAML_DEPTH:
-            raise SpecError(f"nested more than {limits.MAX_YAML_DEPTH} levels deep (nnsolve's cap)",
-                            line=node.start_mark.line + 1, field=_field(path) or None)
-        self.lines[path] = node.start_mark.line + 1
-        if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
-            raise SpecError(f"the YAML tag {node.tag!r} is not allowed", line=node.start_mark.line + 1,
-                            field=_field(path) or None)
-        if isinstance(node, yaml.MappingNode):
-            out: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    raise SpecError("a key must be a plain name, not a list or mapping",
-                                    line=key_node.start_mark.line + 1, field=_field(path) or None)
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise SpecError("merge keys (<<) are not allowed", line=key_node.start_mark.line + 1)
-                key = key_node.value
-                if key in out:
-                    raise SpecError(f"duplicate key {key!r}", line=key_node.start_mark.line + 1,
-                                    field=_field(path + (key,)))
-                self.key_lines[path + (key,)] = key_node.start_mark.line + 1
-                out[key] = self.build(value_node, path + (key,), depth + 1)
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        return _scalar(node, path)
+
+# libyaml's parser when PyYAML was built with it (ten times faster on a 200 KB file); the
+# pure-Python one otherwise. Only the event stream is used: nnsolve builds the data itself,
+# iteratively, so neither nesting nor aliases can make it recurse or multiply.
+_Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RESOLVER = yaml.resolver.Resolver()
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_MAPPING, _SEQUENCE = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 
 
-_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+class _Frame:
+    """A mapping or list being built, and (for a mapping) the key waiting for its value."""
+
+    __slots__ = ("value", "path", "key", "key_line")
+
+    def __init__(self, value: Any, path: Path_) -> None:
+        self.value = value
+        self.path = path
+        self.key: Any = _NO_KEY
+        self.key_line = 0
 
 
-def _scalar(node: yaml.ScalarNode, path: Path_) -> Any:
+_NO_KEY = object()
+
+
+def _events(parser: Any) -> Any:
+    while True:
+        event = parser.get_event()
+        if event is None:
+            return
+        yield event
+        if isinstance(event, yaml.StreamEndEvent):
+            return
+
+
+def _line(event: yaml.Event) -> int:
+    return event.start_mark.line + 1
+
+
+def _compose(events: Any, doc: _Document) -> Any:
+    """Build plain data from YAML events, refusing anchors, aliases, tags and deep nesting."""
+    stack: list[_Frame] = []
+    root: Any = _NO_KEY
+    documents = 0
+    for event in events:
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise SpecError("more than one YAML document (---); a problem file holds one problem",
+                                line=_line(event))
+            continue
+        if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
+            continue
+        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            value = stack.pop().value
+        else:
+            frame = stack[-1] if stack else None
+            in_key = frame is not None and isinstance(frame.value, dict) and frame.key is _NO_KEY
+            path = () if frame is None else frame.path + ((len(frame.value),) if isinstance(frame.value, list) else (frame.key,))
+            where = _field(frame.path if in_key else path) if frame is not None else ""
+            if isinstance(event, yaml.AliasEvent):
+                raise SpecError("YAML aliases (*name) are not allowed in problem files", line=_line(event),
+                                field=where or None)
+            if event.anchor is not None:
+                raise SpecError("YAML anchors (&name) are not allowed in problem files", line=_line(event),
+                                field=where or None)
+            if event.tag not in (None, "!"):
+                raise SpecError(f"the YAML tag {event.tag!r} is not allowed", line=_line(event), field=where or None)
+            doc.nodes += 1
+            if doc.nodes > limits.MAX_YAML_NODES:
+                raise SpecError(f"more than {limits.MAX_YAML_NODES:,} values in one file "
+                                f"(nnsolve's cap MAX_YAML_NODES)", line=_line(event))
+            if in_key:
+                if not isinstance(event, yaml.ScalarEvent):
+                    raise SpecError("a key must be a plain name, not a list or mapping", line=_line(event),
+                                    field=where or None)
+                key = event.value
+                if event.implicit[0] and _RESOLVER.resolve(yaml.ScalarNode, key, event.implicit) == \
+                        "tag:yaml.org,2002:merge":
+                    raise SpecError("merge keys (<<) are not allowed", line=_line(event), field=where or None)
+                if key in frame.value:
+                    raise SpecError(f"duplicate key {key!r}", line=_line(event), field=_field(frame.path + (key,)))
+                frame.key, frame.key_line = key, _line(event)
+                doc.key_lines[frame.path + (key,)] = _line(event)
+                continue
+            doc.lines[path] = _line(event)
+            if isinstance(event, yaml.ScalarEvent):
+                value = _scalar(event, path)
+            else:
+                if len(stack) >= limits.MAX_YAML_DEPTH:
+                    raise SpecError(f"nested more than {limits.MAX_YAML_DEPTH} levels deep "
+                                    f"(nnsolve's cap MAX_YAML_DEPTH)", line=_line(event), field=where or None)
+                container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+                stack.append(_Frame(container, path))
+                continue
+        # A finished value: put it in its parent, or it is the whole document.
+        if not stack:
+            root = value
+        elif isinstance(stack[-1].value, list):
+            stack[-1].value.append(value)
+        else:
+            stack[-1].value[stack[-1].key] = value
+            stack[-1].key = _NO_KEY
+    return None if root is _NO_KEY else root
+
+
+def _scalar(event: yaml.ScalarEvent, path: Path_) -> Any:
     """Build one scalar with the safe resolver; floats keep the exact value their text denotes."""
-    tag = node.tag
+    tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+    where = _field(path) or None
     if tag == "tag:yaml.org,2002:float":
-        text = node.value.replace("_", "")
-        low = text.lower()
-        if low in (".nan", ".inf", "+.inf", "-.inf"):
+        text = event.value.replace("_", "")
+        if text.lower().lstrip("+-") in (".nan", ".inf"):
             raise SpecError("must be a finite number (NaN and infinity are not allowed)",
-                            line=node.start_mark.line + 1, field=_field(path) or None)
+                            line=_line(event), field=where)
         try:
             return to_exact(text)
-        except ValueError:
-            return float(text)
+        except ValueError as exc:
+            raise SpecError(str(exc), line=_line(event), field=where) from None
     if tag == "tag:yaml.org,2002:int":
-        text = node.value.replace("_", "")
-        if len(text) > 60:
-            raise SpecError("a number with more than 60 digits is refused",
-                            line=node.start_mark.line + 1, field=_field(path) or None)
-    constructor = yaml.SafeLoader.yaml_constructors.get(tag)
-    if constructor is None or tag.startswith("tag:yaml.org,2002:python"):
-        raise SpecError(f"the YAML tag {tag!r} is not allowed",
-                        line=node.start_mark.line + 1, field=_field(path) or None)
-    if tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"):
-        return node.value  # kept as text: nnsolve has no dates or binary fields
-    return constructor(yaml.SafeLoader(""), node)
+        if len(event.value.replace("_", "")) > limits.MAX_NUMBER_DIGITS:
+            raise SpecError(f"a number with more than {limits.MAX_NUMBER_DIGITS} digits is refused "
+                            f"(nnsolve's cap MAX_NUMBER_DIGITS)", line=_line(event), field=where)
+        return _CONSTRUCTOR.construct_yaml_int(yaml.ScalarNode(tag, event.value))
+    if tag == "tag:yaml.org,2002:bool":
+        return _CONSTRUCTOR.construct_yaml_bool(yaml.ScalarNode(tag, event.value))
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    # Strings, and text that YAML 1.1 would read as a date or a merge key: nnsolve has no such fields.
+    return event.value
 
 
 def _field(path: Path_) -> str:
@@ -103,24 +173,8 @@ def _field(path: Path_) -> str:
     return out
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader that stops at the first anchor or alias instead of sharing nodes."""
-
-    def compose_node(self, parent, index):  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise SpecError("YAML aliases (*name) are not allowed in problem files",
-                            line=event.start_mark.line + 1)
-        event = self.peek_event()
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise SpecError("YAML anchors (&name) are not allowed in problem files",
-                            line=event.start_mark.line + 1)
-        return super().compose_node(parent, index)
-
-
 def read_text(path: str) -> str:
-    """Read a problem file as UTF-8 text, within the size cap."""
+    """Read a problem file as UTF-8 text; the size cap is checked before anything is parsed."""
     if os.path.isdir(path):
         raise ProblemFileError("is a directory, not a problem file", file=path)
     try:
@@ -128,11 +182,13 @@ def read_text(path: str) -> str:
             data = fh.read(limits.MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ProblemFileError("no such file", file=path) from None
+    except IsADirectoryError:
+        raise ProblemFileError("is a directory, not a problem file", file=path) from None
     except OSError as exc:
         raise ProblemFileError(f"cannot read: {exc.strerror or exc}", file=path) from None
     if len(data) > limits.MAX_FILE_BYTES:
-        raise ProblemFileError(f"larger than {limits.MAX_FILE_BYTES // 1024} KiB (nnsolve's cap for a problem file)",
-                               file=path)
+        raise ProblemFileError(f"larger than {limits.MAX_FILE_BYTES // 1024} KiB "
+                               f"(nnsolve's cap MAX_FILE_BYTES for a problem file)", file=path)
     if b"\x00" in data:
         raise ProblemFileError("is a binary file, not YAML text", file=path)
     try:
@@ -142,38 +198,44 @@ def read_text(path: str) -> str:
         raise ProblemFileError("is not UTF-8 text", file=path, line=line) from None
 
 
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[str, int | None]:
+    """A one-line description of a YAML syntax error, and its line."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = " ".join((exc.problem or exc.context or "invalid YAML").split())
+        if "maximum nesting depth" in problem:  # libyaml's own cap (1000), far above ours
+            return f"nested more than {limits.MAX_YAML_DEPTH} levels deep (nnsolve's cap MAX_YAML_DEPTH)", line
+        source = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+        indent = source[: len(source) - len(source.lstrip())]
+        if "\t" in indent or "'\\t'" in problem or (mark and source[mark.column:mark.column + 1] == "\t"):
+            problem = "a tab character cannot indent YAML; use spaces"
+        return problem, line
+    position = getattr(exc, "position", None)
+    line = text[:position].count("\n") + 1 if isinstance(position, int) else None
+    reason = getattr(exc, "reason", None)
+    if reason:
+        return f"{reason} (character {getattr(exc, 'character', '?')!r})", line
+    return " ".join(str(exc).split()), line
+
+
 def parse(text: str, file: str = "<string>") -> tuple[dict[str, Any], _Document]:
     """Parse YAML text into a mapping plus the line of every field path."""
-    loader = _NoAliasLoader(text)
-    try:
-        try:
-            node = loader.get_single_node()
-        except SpecError as exc:
-            raise exc.located(file=file) from None
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            problem = (exc.problem or exc.context or "invalid YAML").strip()
-            if "'\\t'" in problem or "tab" in problem:
-                problem = "a tab character cannot indent YAML; use spaces"
-            raise ProblemFileError(f"invalid YAML: {problem}", file=file,
-                                   line=mark.line + 1 if mark else None) from None
-        except yaml.YAMLError as exc:
-            raise ProblemFileError(f"invalid YAML: {exc}", file=file) from None
-        except RecursionError:
-            raise ProblemFileError(f"nested more than {limits.MAX_YAML_DEPTH} levels deep (nnsolve's cap)",
-                                   file=file) from None
-    finally:
-        loader.dispose()
-    if node is None:
-        raise ProblemFileError("is empty: a problem file needs at least a 'topic' field", file=file)
     doc = _Document()
+    parser = None
     try:
-        data = doc.build(node, (), 0)
+        parser = _Parser(text)
+        data = _compose(_events(parser), doc)
     except SpecError as exc:
         raise exc.located(file=file) from None
-    except RecursionError:
-        raise ProblemFileError(f"nested more than {limits.MAX_YAML_DEPTH} levels deep (nnsolve's cap)",
-                               file=file) from None
+    except yaml.YAMLError as exc:
+        problem, line = _yaml_problem(exc, text)
+        raise ProblemFileError(f"invalid YAML: {problem}", file=file, line=line) from None
+    finally:
+        if parser is not None:
+            parser.dispose()
+    if doc.nodes == 0:
+        raise ProblemFileError("is empty: a problem file needs at least a 'topic' field", file=file)
     if not isinstance(data, dict):
         raise SpecError("a problem file must be a mapping of fields (topic: ..., ...)", file=file, line=1)
     return data, doc
@@ -203,6 +265,8 @@ def _message(err: dict[str, Any], known_fields: list[str]) -> str:
         return "is required but missing"
     if kind == "extra_forbidden":
         name = str(err["loc"][-1])
+        if name in known_fields:
+            return "unknown field here (another topic or layer type has it)"
         close = difflib.get_close_matches(name, known_fields, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return f"unknown field{hint}"

@@ -15,13 +15,14 @@ from typing import Annotated, Union
 
 from pydantic import PlainValidator, WithJsonSchema
 
+from . import limits
+
 Number = Union[int, Fraction, float]
 # A value in a solution: a number, a vector, a matrix (list of rows), a tensor, a shape
 # (tuple of ints) or a label (str).
 Value = Union[Number, str, tuple, list]
 
 _RATIONAL = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?(\s*/\s*[1-9]\d*)?\s*$")
-_MAX_DIGITS = 60  # a number written with more digits than this is refused, not parsed
 
 
 def simplify(x: Number) -> Number:
@@ -48,8 +49,15 @@ def to_exact(value: object) -> Number:
             raise ValueError("must be a finite number (NaN and infinity are not allowed)")
         return simplify(Fraction(repr(value)))
     if isinstance(value, str):
-        if len(value) > _MAX_DIGITS or not _RATIONAL.match(value):
+        if len(value) > limits.MAX_NUMBER_DIGITS:
+            raise ValueError(f"a number written with more than {limits.MAX_NUMBER_DIGITS} characters "
+                             f"is refused (nnsolve's cap MAX_NUMBER_DIGITS)")
+        match = _RATIONAL.match(value)
+        if not match:
             raise ValueError("must be a number such as 3, -0.25 or 7/15")
+        # Fraction("1e999999999") would compute a billion-digit integer: check the exponent first.
+        if match.group(3) and abs(int(match.group(3)[1:])) > limits.MAX_EXPONENT:
+            raise ValueError(f"exponent beyond ±{limits.MAX_EXPONENT} (nnsolve's cap MAX_EXPONENT)")
         return simplify(Fraction(value.replace(" ", "")))
     raise ValueError("must be a number")
 

@@ -35,7 +35,7 @@ layers:
         ("", "p.yaml: is empty"),
         ("- 1\n- 2\n", "p.yaml:1: a problem file must be a mapping"),
         ("x: !!python/object/apply:os.system ['true']\n", "p.yaml:1: x: the YAML tag"),
-        ("a: &x 1\nb: *x\n", "p.yaml:1: YAML anchors"),
+        ("a: &x 1\nb: *x\n", "p.yaml:1: a: YAML anchors"),
         ("topic: cnn_architecture\ninput: .nan\n", "p.yaml:2: input: must be a finite number"),
     ],
 )
