@@ -155,10 +155,13 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("nnsolve: interrupted\n")
         sys.exit(130)
-    except Exception as exc:  # click's usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except BrokenPipeError:  # `nnsolve run x | head`: the reader left; nothing more to say
+        sys.stderr.close()
+        sys.exit(1)
+    except typer.TyperException as exc:  # usage errors (typer's bundled click): usage line and message
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            sys.stderr.write(f"nnsolve: {exc.format_message()}\n")
+        sys.exit(getattr(exc, "exit_code", 2) or 2)
