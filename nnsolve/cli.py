@@ -138,6 +138,46 @@ def grade(
     raise typer.Exit(1 if any(r.error for r in results) else 0)
 
 
+@app.command()
+def key(
+    paths: List[Path] = typer.Argument(..., help="Problem files, or folders searched recursively for *.yaml and *.yml.",
+                                       show_default=False),
+    output: Path = typer.Option(..., "--output", "-o", help="The key to write: .tex (LaTeX) or .md (Markdown).",
+                                show_default=False),
+    pdf: bool = typer.Option(False, "--pdf", help="With a .tex key: also compile it to a .pdf beside it (pdflatex)."),
+) -> None:
+    """Write a printable answer key: every problem's question, options, worked steps, boxed answer and option.
+
+    Exit code 0 when every file is in the key, 1 when some were left out (each named on stderr),
+    2 when there is nothing to put in it, 3 when --pdf finds no pdflatex or pdflatex fails.
+
+    Example:  nnsolve key problems/seed -o key.tex --pdf
+    """
+    from .key import build_key, compile_pdf
+    from .render.report import write_atomically
+
+    kind = output.suffix.lower()
+    if kind not in (".tex", ".md"):
+        raise NnsolveError(f"{output}: an answer key is written as .tex (LaTeX) or .md (Markdown)")
+    if pdf and kind != ".tex":
+        raise NnsolveError("--pdf needs a LaTeX key: -o key.tex")
+    answer_key = build_key([str(p) for p in paths])
+    for line in answer_key.left_out:
+        sys.stderr.write(f"{line}\n")
+    if kind == ".tex":
+        from .render.latex import render_key_latex as render_key
+    else:
+        from .render.markdown import render_key_markdown as render_key
+    document = render_key(answer_key)
+    try:
+        write_atomically(str(output), document)
+    except OSError as exc:
+        raise NnsolveError(f"cannot write the key to {output}: {exc.strerror or exc}") from None
+    if pdf:
+        compile_pdf(document, str(output.with_suffix(".pdf")))
+    raise typer.Exit(1 if answer_key.left_out else 0)
+
+
 def main() -> None:
     """Entry point: nnsolve's own errors become one line on stderr and an exit code."""
     try:

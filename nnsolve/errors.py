@@ -47,3 +47,9 @@ class LimitError(SpecError):
 
 class SolveError(NnsolveError):
     """The problem is well-formed but cannot be solved as stated (e.g. a layer that cannot apply)."""
+
+
+class ToolError(NnsolveError):
+    """An outside tool nnsolve needs (pdflatex for ``key --pdf``) is missing or failed."""
+
+    exit_code = 3

@@ -1,125 +1,469 @@
-"""A solution as a LaTeX fragment (amsmath), or as a standalone document with ``standalone=True``."""
+"""Solutions as LaTeX: a fragment per problem, and the standalone document (one problem or a key).
+
+The document uses only Debian's ``texlive-latex-base`` and ``texlive-latex-recommended`` and
+the Computer Modern Type 1 fonts (OT1 encoding: no bitmap fonts to generate). Every piece of
+prose goes through ``text_latex``, which escapes LaTeX's specials and maps the Unicode exam
+text uses (×, −, ≈, α, σ, ŷ, w₂, …) to LaTeX, so the output is plain ASCII. Long sums and
+products in a step break across lines; tables too wide for the page are set smaller or scaled.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from typing import TYPE_CHECKING
+
 from ..solution import Solution, Step, Table
 from .math import expr_latex, value_latex
-from .numbers import DIGITS, latex_escape, number_latex
+from .numbers import DIGITS, latex_escape, number_latex, plain, shown_exactly
 
-PREAMBLE = r"""\documentclass[11pt]{article}
-\usepackage[T1]{fontenc}
-\usepackage[utf8]{inputenc}
+if TYPE_CHECKING:
+    from ..key import Key
+
+PREAMBLE = r"""\documentclass[11pt,a4paper,fleqn]{article}
 \usepackage[margin=2.2cm]{geometry}
 \usepackage{amsmath,amssymb}
 \usepackage{booktabs}
 \usepackage{array}
+\usepackage{longtable}
+\usepackage{graphicx}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{4pt}
+\setlength{\emergencystretch}{3em}
+\allowdisplaybreaks
+\setlength{\mathindent}{2.5em}
+\makeatletter
+\g@addto@macro\normalsize{%
+  \setlength{\abovedisplayskip}{4pt plus 2pt}\setlength{\belowdisplayskip}{6pt plus 2pt}%
+  \setlength{\abovedisplayshortskip}{2pt plus 2pt}\setlength{\belowdisplayshortskip}{6pt plus 2pt}}
+\makeatother
 """
 
-_UNICODE = {"−": "-", "×": r"$\times$", "≈": r"$\approx$", "·": r"$\cdot$", "½": r"$\tfrac12$",
-            "α": r"$\alpha$", "η": r"$\eta$", "σ": r"$\sigma$", "ŷ": r"$\hat y$", "≥": r"$\geq$",
-            "≤": r"$\leq$", "→": r"$\to$", "⟨": r"$\langle$", "⟩": r"$\rangle$", "‖": r"$\|$",
-            "Σ": r"$\Sigma$", "∂": r"$\partial$", "√": r"$\surd$", "²": r"\textsuperscript{2}",
-            "⌊": r"$\lfloor$", "⌋": r"$\rfloor$", "ᵢ": r"\textsubscript{i}", "₁": r"\textsubscript{1}",
-            "₂": r"\textsubscript{2}", "₀": r"\textsubscript{0}", "✓": r"$\checkmark$", "’": "'",
-            "“": "``", "”": "''", "–": "--", "—": "---", "…": r"\ldots{}", "•": r"\textbullet{}"}
+LINE_BUDGET = 62  # characters of maths that fit on one line of an align* beside its left side
+TABLE_BUDGET = 92  # characters of table text that fit across the page in \small
+LONG_TABLE_ROWS = 35  # more rows than this: a longtable that breaks across pages
+
+# ---------------------------------------------------------------------------------------------
+# Prose
+
+_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ", "0123456789+-=()aehijklmnoprstuvx"))
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱⁿᵀ", "0123456789+-=()inT"))
+_GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta", "η": "eta",
+    "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu", "µ": "mu", "ν": "nu", "ξ": "xi",
+    "π": "pi", "ρ": "rho", "σ": "sigma", "ς": "varsigma", "τ": "tau", "υ": "upsilon", "φ": "phi",
+    "ϕ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega", "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta",
+    "Λ": "Lambda", "Ξ": "Xi", "Π": "Pi", "Σ": "Sigma", "Υ": "Upsilon", "Φ": "Phi", "Ψ": "Psi",
+    "Ω": "Omega",
+}
+_MATH_SYMBOLS = {
+    "×": r"\times", "−": "-", "≈": r"\approx", "·": r"\cdot", "⋅": r"\cdot", "∙": r"\cdot",
+    "≤": r"\leq", "≥": r"\geq", "≠": r"\neq", "±": r"\pm", "∓": r"\mp", "÷": r"\div",
+    "→": r"\to", "←": r"\leftarrow", "↔": r"\leftrightarrow", "⇒": r"\Rightarrow",
+    "⇔": r"\Leftrightarrow", "∈": r"\in", "∉": r"\notin", "∑": r"\sum", "∏": r"\prod",
+    "∫": r"\int", "∂": r"\partial", "∇": r"\nabla", "√": r"\surd", "∞": r"\infty",
+    "⊙": r"\odot", "⊗": r"\otimes", "∘": r"\circ", "⌊": r"\lfloor", "⌋": r"\rfloor",
+    "⌈": r"\lceil", "⌉": r"\rceil", "⟨": r"\langle", "⟩": r"\rangle", "‖": r"\|", "∣": r"\mid",
+    "∝": r"\propto", "∼": r"\sim", "≡": r"\equiv", "′": r"'", "″": r"''", "∀": r"\forall",
+    "∃": r"\exists", "∅": r"\emptyset", "∩": r"\cap", "∪": r"\cup", "⊂": r"\subset",
+    "⊆": r"\subseteq", "∧": r"\wedge", "∨": r"\vee", "¬": r"\neg", "⊤": r"\top", "⊥": r"\perp",
+    "°": r"^{\circ}", "✓": r"\checkmark", "✗": r"\times", "ℝ": r"\mathbb{R}", "ℓ": r"\ell",
+    "∗": "*", "⁄": "/", "ŷ": r"\hat{y}", "ȳ": r"\bar{y}", "x̄": r"\bar{x}",
+}
+_TEXT_SYMBOLS = {
+    "’": "'", "‘": "`", "“": "``", "”": "''", "„": ",,", "«": "<<", "»": ">>", "–": "--", "—": "---",
+    "…": r"\ldots{}", "•": r"\textbullet{}", "½": r"$\frac12$", "¼": r"$\frac14$", "¾": r"$\frac34$",
+    "⅓": r"$\frac13$", "©": r"\copyright{}", "§": r"\S{}", "¶": r"\P{}", "£": r"\pounds{}",
+    "€": "EUR", "ß": r"\ss{}", "æ": r"\ae{}", "Æ": r"\AE{}", "ø": r"\o{}", "Ø": r"\O{}",
+    "å": r"\aa{}", "Å": r"\AA{}", "œ": r"\oe{}", "Œ": r"\OE{}", "ł": r"\l{}", "Ł": r"\L{}",
+    "ı": r"\i{}", "¿": r"?`", "¡": r"!`", "\u00a0": "~", "\u2009": r"\,", "\u202f": r"\,",
+    "\u200b": "", "\ufeff": "",
+    # OT1 has no glyphs for these ASCII characters in text: < would print as ¡
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", '"': r"\texttt{\char34}",
+}
+_ACCENTS = {"\u0301": "'", "\u0300": "`", "\u0302": "^", "\u0308": '"', "\u0303": "~", "\u0304": "=",
+            "\u0307": ".", "\u0306": "u", "\u030c": "v", "\u030b": "H", "\u0327": "c"}
+_MATH_ACCENTS = {"\u0302": r"\hat", "\u0304": r"\bar", "\u0303": r"\tilde", "\u0307": r"\dot",
+                 "\u20d7": r"\vec"}
+_SCRIPT_RUN = re.compile("([" + "".join(_SUBSCRIPTS) + "]+)|([" + "".join(_SUPERSCRIPTS) + "]+)")
 
 
-def text_latex(text: str) -> str:
-    """Plain prose (question text, notes, warnings) as LaTeX: specials escaped, common symbols mapped."""
-    out = latex_escape(text)
-    return "".join(_UNICODE.get(c, c if ord(c) < 128 else "?") for c in out)
+def _char_latex(c: str) -> str:
+    if c in _LATEX_SAFE:
+        return c
+    if c in _TEXT_SYMBOLS:
+        return _TEXT_SYMBOLS[c]
+    if c in _GREEK:
+        return rf"$\{_GREEK[c]}$"
+    if c in _MATH_SYMBOLS:
+        return f"${_MATH_SYMBOLS[c]}$"
+    if c in "\t\r\f\v":
+        return " "
+    if unicodedata.category(c).startswith("C"):
+        return ""  # control characters would stop TeX
+    decomposed = unicodedata.normalize("NFD", c)
+    base, marks = decomposed[0], decomposed[1:]
+    if base.isascii() and base.isalpha() and len(marks) == 1 and marks in _ACCENTS:
+        letter = r"\i" if base == "i" else base
+        return f"\\{_ACCENTS[marks]}{{{letter}}}"
+    return rf"\texttt{{[U+{ord(c):04X}]}}"  # a character the document cannot show, named honestly
 
 
-def _value(value) -> str:
-    return value_latex(value)
+_LATEX_SAFE = set(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 \n.,;:!?'()[]/*+-=@`")
+
+
+def text_latex(text: str, inline: bool = False) -> str:
+    """Plain prose (question text, titles, notes) as LaTeX: specials escaped, Unicode mapped.
+
+    With ``inline`` all whitespace becomes single spaces (a title or a table cell cannot hold a
+    paragraph break); otherwise blank lines stay paragraph breaks. The result is ASCII.
+    """
+    if inline:
+        text = " ".join(text.split())
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        run = _SCRIPT_RUN.match(text, i)
+        if run:
+            chars = run.group(0)
+            table = _SUBSCRIPTS if run.group(1) else _SUPERSCRIPTS
+            body = latex_escape("".join(table[ch] for ch in chars))
+            out.append(("\\textsubscript{" if run.group(1) else "\\textsuperscript{") + body + "}")
+            i += len(chars)
+            continue
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        if nxt in _MATH_ACCENTS and c.isascii() and c.isalpha():  # x̂, ȳ written with a combining mark
+            out.append(f"${_MATH_ACCENTS[nxt]}{{{c}}}$")
+            i += 2
+            continue
+        if c in "\\&%$#_{}~^":
+            out.append(latex_escape(c))
+        else:
+            out.append(_char_latex(c))
+        i += 1
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Maths: steps that break across lines
+
+_SPLIT = re.compile(r" \+ | - | \\cdot ")
+_COMMAND = re.compile(r"\\(left|right|text|mathrm|operatorname|tfrac|frac|begin|end|displaystyle)\b|\\[a-zA-Z]+|\\.|[{}]")
+
+
+def math_width(latex: str) -> int:
+    """A rough count of the characters a piece of LaTeX maths shows (for line breaking only)."""
+    latex = latex.replace("{,}", ",")
+    return len(_COMMAND.sub(lambda m: "" if m.group(1) or m.group(0) in "{}" else "x", latex))
+
+
+def _top_level_breaks(latex: str) -> list[str]:
+    """Split maths before each top-level ``+``, ``-`` or ``\\cdot`` (not inside braces or \\left…\\right)."""
+    pieces, start, depth = [], 0, 0
+    i = 0
+    while i < len(latex):
+        if latex.startswith(r"\left", i) and not latex[i + 5:i + 6].isalpha():
+            depth += 1
+            i += 5
+            continue
+        if latex.startswith(r"\right", i) and not latex[i + 6:i + 7].isalpha():
+            depth -= 1
+            i += 6
+            continue
+        c = latex[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        elif depth == 0 and c == " ":
+            m = _SPLIT.match(latex, i)
+            if m and i > start:
+                pieces.append(latex[start:i])
+                start = i + 1  # the operator starts the next piece
+                i = m.end()
+                continue
+        i += 1
+    pieces.append(latex[start:])
+    return pieces
+
+
+def _rhs_lines(latex: str, budget: int) -> list[str]:
+    """One right-hand side as one or more lines, each within ``budget`` characters when possible."""
+    if math_width(latex) <= budget:
+        return [latex]
+    lines: list[str] = []
+    current = ""
+    for piece in _top_level_breaks(latex):
+        if current and math_width(current + " " + piece) > budget:
+            lines.append(current)
+            current = piece
+        else:
+            current = f"{current} {piece}" if current else piece
+    lines.append(current)
+    return lines
+
+
+def _value_math(value) -> str:
+    """A value for a step or an answer; a matrix too wide for the line is scaled down to fit."""
+    latex = value_latex(value)
+    width = math_width(latex)
+    if latex.startswith(r"\begin{bmatrix}") and width > LINE_BUDGET + 12:
+        scale = max(0.45, round((LINE_BUDGET + 12) / width, 2))
+        return rf"\scalebox{{{scale}}}{{$\displaystyle {latex}$}}"
+    return latex
+
+
+def step_rows(step: Step) -> list[str]:
+    """The rows of an aligned step: ``lhs &= formula``, ``&= substitution``, ``&= value``.
+
+    A rounded value gets ``\\approx`` instead of ``=``; a right side wider than the line is
+    broken before a top-level ``+``, ``-`` or ``\\cdot`` and continued with an indent.
+    """
+    sides: list[tuple[str, str]] = []
+    if step.formula is not None:
+        sides.append(("=", expr_latex(step.formula)))
+    if step.substitution is not None:
+        sides.append(("=", expr_latex(step.substitution)))
+    if step.value is not None:
+        sides.append(("=" if shown_exactly(step.value) else r"\approx", _value_math(step.value)))
+    lhs = expr_latex(step.lhs) if step.lhs is not None else None
+    if lhs is None:
+        if not sides:
+            return []
+        (_, first), sides = sides[0], sides[1:]
+        if not sides:
+            return [first]
+        lhs = first
+    budget = max(24, LINE_BUDGET - math_width(lhs) // 2)
+    rows: list[str] = []
+    for relation, rhs in sides:
+        lines = _rhs_lines(rhs, budget)
+        rows.append(f"&{relation} {lines[0]}")
+        rows.extend(rf"&\qquad {line}" for line in lines[1:])
+    rows[0] = f"{lhs} {rows[0]}"
+    return rows
 
 
 def step_latex(step: Step) -> str:
-    parts = []
-    if step.lhs is not None:
-        parts.append(expr_latex(step.lhs))
-    if step.formula is not None:
-        parts.append(expr_latex(step.formula))
-    if step.substitution is not None:
-        parts.append(expr_latex(step.substitution))
-    if step.value is not None:
-        parts.append(_value(step.value))
-    if not parts:
+    """A step's maths as the body of an ``align*`` (rows joined by ``\\\\``), or ``""``."""
+    return " \\\\\n".join(step_rows(step))
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables
+
+
+def _cell(c) -> str:
+    if c is None:
         return ""
-    if len(parts) == 1:
-        return parts[0]
-    return parts[0] + " &= " + r" \\ &= ".join(parts[1:])
+    if isinstance(c, str):
+        return text_latex(c, inline=True)
+    return "$" + value_latex(c) + "$"
+
+
+def _cell_width(c) -> int:
+    if c is None:
+        return 0
+    return len(c) if isinstance(c, str) else len(plain(c))
 
 
 def table_latex(table: Table) -> str:
-    cols = "l" + "r" * (len(table.columns) - 1)
-    head = " & ".join(r"\textbf{" + text_latex(c) + "}" for c in table.columns)
-    rows = []
-    for row in table.rows:
-        cells = []
-        for c in row:
-            if c is None:
-                cells.append("")
-            elif isinstance(c, str):
-                cells.append(text_latex(c))
-            else:
-                cells.append("$" + _value(c) + "$")
-        rows.append(" & ".join(cells) + r" \\")
+    """A booktabs table; set smaller, scaled to the page width, or broken across pages as needed."""
+    ncols = len(table.columns)
+    cols = "l" + "r" * (ncols - 1)
+    head = " & ".join(r"\textbf{" + text_latex(c, inline=True) + "}" for c in table.columns)
+    rows = [" & ".join(_cell(c) for c in row) + r" \\" for row in table.rows]
+    widths = [max([len(col)] + [_cell_width(row[i]) for row in table.rows if i < len(row)])
+              for i, col in enumerate(table.columns)]
+    width = sum(widths) + 3 * ncols
+    title = rf"\textbf{{{text_latex(table.title, inline=True)}}}\par\nopagebreak"
+    size = r"\small" if width <= TABLE_BUDGET else r"\footnotesize\setlength{\tabcolsep}{3pt}"
+    if len(table.rows) > LONG_TABLE_ROWS:
+        body = "\n".join(rows)
+        return (f"{title}\n{{{size}\n\\begin{{longtable}}{{{cols}}}\n\\toprule\n{head} \\\\\n\\midrule\n"
+                f"\\endhead\n{body}\n\\bottomrule\n\\end{{longtable}}}}")
     body = "\n".join(rows)
-    return (f"\\paragraph{{{text_latex(table.title)}}}\n\\begin{{center}}\\small\n"
-            f"\\begin{{tabular}}{{{cols}}}\n\\toprule\n{head} \\\\\n\\midrule\n{body}\n\\bottomrule\n"
-            "\\end{tabular}\n\\end{center}")
+    tabular = (f"\\begin{{tabular}}{{{cols}}}\n\\toprule\n{head} \\\\\n\\midrule\n{body}\n"
+               "\\bottomrule\n\\end{tabular}")
+    if width > TABLE_BUDGET * 1.25:
+        tabular = f"\\resizebox{{\\linewidth}}{{!}}{{%\n{tabular}}}"
+    return f"{title}\n\\begin{{center}}{size}\n{tabular}\n\\end{{center}}"
 
 
-def render_latex(solution: Solution, standalone: bool = False) -> str:
+# ---------------------------------------------------------------------------------------------
+# A problem
+
+
+def _option_latex(option, solution: Solution) -> str:
+    """An option as the reader sees it; an option stating several numbers names each by its label."""
+    if not isinstance(option, dict):
+        return _answer_text(option)
+    parts = []
+    for name, v in option.items():
+        answer = solution.answers.get(str(name))
+        label = answer.label if answer is not None else str(name)
+        parts.append(f"{text_latex(label, inline=True)} {_answer_text(v)}")
+    return "; ".join(parts)
+
+
+def _answer_text(value) -> str:
+    """A value in running text: a label as text, anything else as inline maths."""
+    if isinstance(value, str):
+        return text_latex(value, inline=True)
+    return f"${_value_math(value)}$"
+
+
+def _boxed_value(value) -> str:
+    if isinstance(value, str):
+        return r"\text{" + text_latex(value, inline=True) + "}"
+    return _value_math(value)
+
+
+def _list(items: list[str]) -> str:
+    """A compact itemize (plain LaTeX, so a fragment needs no macros of ours)."""
+    lines = "\n".join(f"  \\item {item}" for item in items)
+    return f"\\begin{{itemize}}\\setlength{{\\itemsep}}{{0pt}}\\setlength{{\\parskip}}{{0pt}}\n{lines}\n\\end{{itemize}}"
+
+
+def _is_matrix(value) -> bool:
+    return isinstance(value, list) and bool(value) and isinstance(value[0], list)
+
+
+def _steps_latex(solution: Solution) -> list[str]:
+    """Numbered steps, each a title with its maths in the same paragraph (no empty line before it)."""
     out: list[str] = []
-    out.append(f"\\subsection*{{{text_latex(solution.title or solution.topic)}}}")
-    if solution.question:
-        out.append(text_latex(solution.question.strip()))
-    if solution.options:
-        items = []
-        for key, option in solution.options.items():
-            if isinstance(option, dict):
-                desc = "; ".join(f"{text_latex(str(k))} $= {_value(v)}$" for k, v in option.items())
-            else:
-                desc = f"${_value(option)}$" if not isinstance(option, str) else text_latex(option)
-            items.append(f"  \\item[({text_latex(key)})] {desc}")
-        out.append("\\begin{itemize}\n" + "\n".join(items) + "\n\\end{itemize}")
-    for n, block in enumerate(solution.blocks, start=1):
+    n = 0
+    for block in solution.blocks:
         if isinstance(block, Table):
             out.append(table_latex(block))
             continue
-        out.append(f"\\paragraph{{{text_latex(block.title)}}}")
-        body = step_latex(block)
-        if body:
-            env = "align*" if "&=" in body else "equation*"
-            out.append(f"\\begin{{{env}}}\n{body}\n\\end{{{env}}}")
+        n += 1
+        parts = [f"\\smallskip\\textbf{{{n}.}}\\ {text_latex(block.title, inline=True)}"]
+        rows = step_rows(block)
+        if len(rows) > 1 or (rows and "&" in rows[0]):
+            parts.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
+        elif rows:
+            parts.append(f"\\[\n{rows[0]}\n\\]")
         if block.note:
-            out.append(f"\\emph{{{text_latex(block.note)}}}")
+            parts.append(f"{{\\small\\emph{{{text_latex(block.note, inline=True)}}}}}")
+        out.append("\n".join(parts))
+    return out
+
+
+def _answer_latex(solution: Solution) -> str:
+    """The boxed answer and the option it matches, on one line when the answer is not a matrix."""
     primary = solution.answers[solution.primary]
-    out.append(f"\\paragraph{{Answer}} {text_latex(primary.label)}:\n\\[\\boxed{{{_value(primary.value)}}}\\]")
-    others = [a for n, a in solution.answers.items() if n != solution.primary]
+    label = text_latex(primary.label, inline=True)
+    if primary.reading:
+        label += f" ({text_latex(primary.reading, inline=True)})"
+    if _is_matrix(primary.value):
+        answer = f"{label}:\n\\[\\boxed{{{_boxed_value(primary.value)}}}\\]"
+    else:
+        relation = "=" if shown_exactly(primary.value) else r"\approx"
+        answer = f"{label} ${relation} \\boxed{{{_boxed_value(primary.value)}}}$"
+    c = solution.choice
+    if c is None:
+        return answer
+    if c.key is not None:
+        option = f"({text_latex(c.key, inline=True)})" + ("" if c.exact else " (partial match)")
+    else:
+        option = "none of the options matches"
+        if c.nearest:
+            option += f"; the nearest is ({text_latex(c.nearest, inline=True)})"
+    joiner = "\n\n" if _is_matrix(primary.value) else r"\qquad "
+    return f"{answer}{joiner}\\textbf{{Option:}} {option}"
+
+
+def problem_latex(solution: Solution, source: str | None = None, marks=None,
+                  heading: str = "section") -> str:
+    """One problem: question, options, worked steps and tables, the boxed answer, the option chosen."""
+    out: list[str] = []
+    title = text_latex(solution.title or solution.topic, inline=True)
+    if marks is not None:
+        title += f"\\hfill{{\\normalfont\\small [{number_latex(marks)} marks]}}"
+    out.append(f"\\{heading}*{{{title}}}")
+    if source:
+        out.append(f"{{\\footnotesize\\texttt{{{text_latex(source, inline=True)}}}\\par}}")
+    if solution.question:
+        paragraphs = [p for p in re.split(r"\n\s*\n", solution.question.strip()) if p.strip()]
+        out.append("{\\itshape " + "\\par\n".join(text_latex(p, inline=True) for p in paragraphs) + "\\par}")
+    if solution.options:
+        chosen = solution.choice.key if solution.choice is not None else None
+        items = []
+        for key, option in solution.options.items():
+            mark = r" \quad$\checkmark$" if key == chosen else ""
+            items.append(f"[({text_latex(str(key), inline=True)})] {_option_latex(option, solution)}{mark}")
+        out.append(_list(items))
+    out.append(r"\subsubsection*{Worked solution}")
+    out.extend(_steps_latex(solution))
+    out.append(r"\subsubsection*{Answer}")
+    out.append(_answer_latex(solution))
+    others = [a for name, a in solution.answers.items() if name != solution.primary]
     if others:
-        lines = [f"  \\item {text_latex(a.label)}: ${_value(a.value)}$"
-                 + (f" ({text_latex(a.reading)})" if a.reading else "") for a in others]
-        out.append("\\begin{itemize}\n" + "\n".join(lines) + "\n\\end{itemize}")
-    if solution.choice is not None:
-        c = solution.choice
-        if c.key is not None:
-            out.append(f"\\textbf{{Option:}} ({text_latex(c.key)})" + ("" if c.exact else " (partial match)"))
-        else:
-            out.append(r"\textbf{Option:} none of the options matches.")
-    for heading, items in (("Assumptions", solution.assumptions), ("Warnings", solution.warnings)):
+        out.append("Also computed:\n" + _list([
+            f"{text_latex(a.label, inline=True)}: {_answer_text(a.value)}"
+            + (f" ({text_latex(a.reading, inline=True)})" if a.reading else "") for a in others]))
+    for heading_text, items in (("Assumptions", solution.assumptions), ("Warnings", solution.warnings)):
         if items:
-            lines = "\n".join(f"  \\item {text_latex(i)}" for i in items)
-            out.append(f"\\paragraph{{{heading}}}\n\\begin{{itemize}}\n{lines}\n\\end{{itemize}}")
-    out.append(f"{{\\footnotesize Inexact values are shown to {DIGITS} significant figures; exact ones in full.}}")
-    fragment = "\n\n".join(out) + "\n"
+            out.append(f"\\paragraph{{{heading_text}}}\n" + _list([text_latex(i, inline=True) for i in items]))
+    return "\n\n".join(out) + "\n"
+
+
+_FOOTER = (rf"{{\footnotesize Inexact values are shown to {DIGITS} significant figures "
+           r"($\approx$); exact ones in full.}")
+
+
+def document(body: str, title: str | None = None) -> str:
+    """A complete LaTeX document around ``body``: the one preamble every standalone output shares."""
+    head = ""
+    if title:
+        head = f"\\begin{{center}}{{\\LARGE\\bfseries {text_latex(title, inline=True)}}}\\end{{center}}\n\n"
+    return PREAMBLE + "\\begin{document}\n" + head + body + "\n" + _FOOTER + "\n\\end{document}\n"
+
+
+def render_latex(solution: Solution, standalone: bool = False) -> str:
+    """One solution as a fragment (``\\subsection*`` and amsmath), or as a complete document."""
     if standalone:
-        return PREAMBLE + "\\begin{document}\n" + fragment + "\\end{document}\n"
-    return fragment
+        return document(problem_latex(solution, heading="section"))
+    return problem_latex(solution, heading="subsection")
 
 
-__all__ = ["render_latex", "step_latex", "table_latex", "text_latex", "number_latex"]
+def _summary(key: "Key") -> str:
+    """The key at a glance: one row per problem with its answer and option."""
+    rows = []
+    for n, entry in enumerate(key.entries, start=1):
+        s = entry.solution
+        answer = s.answers[s.primary].value
+        short = len(plain(answer)) <= 40
+        cell = _answer_text(answer) if short else r"\emph{see its page}"
+        if s.choice is None:
+            option = "--"
+        elif s.choice.key is None:
+            option = "none"
+        else:
+            option = f"({text_latex(s.choice.key, inline=True)})" + ("" if s.choice.exact else " partial")
+        rows.append((str(n), text_latex(s.title or s.topic, inline=True), cell, option))
+    body = "\n".join(" & ".join(r) + r" \\" for r in rows)
+    return ("{\\small\n\\begin{longtable}{r>{\\raggedright\\arraybackslash}p{0.55\\linewidth}ll}\n\\toprule\n"
+            "& \\textbf{Problem} & \\textbf{Answer} & \\textbf{Option} \\\\\n\\midrule\n\\endhead\n"
+            f"{body}\n\\bottomrule\n\\end{{longtable}}}}")
+
+
+def render_key_latex(key: "Key", title: str = "Answer key") -> str:
+    """The answer key of several problems: a summary table, then each problem worked in full."""
+    parts = [_summary(key)] if key.entries else []
+    if key.left_out:
+        parts.append("\\paragraph{Left out} These files could not be solved and are not in this key:\n"
+                     + _list([text_latex(item, inline=True) for item in key.left_out]))
+    for entry in key.entries:
+        parts.append("\\clearpage\n" + problem_latex(entry.solution, source=entry.source, marks=entry.marks))
+    return document("\n\n".join(parts), title=title)
+
+
+__all__ = ["document", "problem_latex", "render_key_latex", "render_latex", "step_latex", "step_rows",
+           "table_latex", "text_latex", "math_width"]

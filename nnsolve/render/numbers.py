@@ -66,6 +66,19 @@ def exact_decimal(x: Fraction) -> str | None:
     return _group(text)
 
 
+def shown_exactly(value) -> bool:
+    """True when the text of ``value`` (every entry of a vector or matrix) is exact, not rounded.
+
+    A step then says ``= value``; otherwise ``≈ value``. A non-terminating fraction counts as
+    exact: it is shown as the fraction itself, followed by its rounded decimal.
+    """
+    if isinstance(value, (list, tuple)):
+        return all(shown_exactly(v) for v in value)
+    if isinstance(value, float):
+        return float(round_sig(value).replace(",", "")) == value
+    return True
+
+
 def minus(text: str) -> str:
     return text.replace("-", "−") if text.startswith("-") else text
 

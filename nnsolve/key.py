@@ -1,0 +1,100 @@
+"""An answer key: many problem files solved into one document, and compiled to PDF on request.
+
+``build_key`` loads and solves every problem file under the given paths (found as ``grade``
+finds them); a file that cannot be loaded or solved is left out with its one-line error (the
+CLI prints those and exits 1). Rendering is in ``nnsolve.render.latex`` / ``.markdown``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import NnsolveError, ToolError
+from .solution import Solution
+
+PDFLATEX_TIMEOUT = 180  # seconds per pdflatex run
+TEXLIVE_HINT = ("install TeX Live (Debian: apt-get install --no-install-recommends "
+                "texlive-latex-base texlive-latex-recommended)")
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    """One solved problem in the key, with the file it came from."""
+
+    source: str
+    solution: Solution
+    marks: object = None
+
+
+@dataclass
+class Key:
+    entries: list[KeyEntry] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)  # one error line per file that failed
+
+
+def build_key(paths: list[str]) -> Key:
+    """Load and solve every problem file; failures become ``left_out`` lines, not exceptions."""
+    from .grade import collect_paths
+    from .loader import load
+    from .solve import solve
+
+    key = Key()
+    for file in collect_paths(paths):
+        try:
+            problem = load(file)
+            try:
+                solution = solve(problem.spec)
+            except NnsolveError as exc:
+                raise problem.locate(exc) from None
+        except NnsolveError as exc:
+            key.left_out.append(str(exc.located(file=file)))
+            continue
+        key.entries.append(KeyEntry(file, solution, problem.spec.marks))
+    return key
+
+
+def find_pdflatex() -> str | None:
+    return shutil.which("pdflatex")
+
+
+def compile_pdf(tex: str, pdf_path: str, timeout: int = PDFLATEX_TIMEOUT) -> None:
+    """Compile a LaTeX document with pdflatex (twice, in a scratch directory) into ``pdf_path``.
+
+    The scratch directory sits beside ``pdf_path`` so that the finished PDF is moved into place
+    with one rename (a reader never sees half a PDF). Raises ToolError when pdflatex is missing,
+    times out, or stops on an error; the message quotes the first LaTeX error and its line.
+    """
+    pdflatex = find_pdflatex()
+    if pdflatex is None:
+        raise ToolError(f"pdflatex not found: {TEXLIVE_HINT}, or leave out --pdf")
+    directory = os.path.dirname(os.path.abspath(pdf_path))
+    with tempfile.TemporaryDirectory(prefix=".nnsolve-key-", dir=directory) as tmp:
+        (Path(tmp) / "key.tex").write_text(tex, encoding="utf-8")
+        command = [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "key.tex"]
+        for _ in range(2):  # the second run settles longtable widths
+            try:
+                result = subprocess.run(command, cwd=tmp, capture_output=True, timeout=timeout,
+                                        stdin=subprocess.DEVNULL)
+            except subprocess.TimeoutExpired:
+                raise ToolError(f"pdflatex took longer than {timeout} s and was stopped") from None
+            if result.returncode != 0:
+                log = (Path(tmp) / "key.log")
+                text = log.read_text(errors="replace") if log.exists() else result.stdout.decode(errors="replace")
+                raise ToolError(f"pdflatex failed: {first_latex_error(text)}")
+        os.chmod(Path(tmp) / "key.pdf", 0o644)
+        os.replace(Path(tmp) / "key.pdf", pdf_path)
+
+
+def first_latex_error(log: str) -> str:
+    """The first ``! ...`` error of a LaTeX log with the line it names, as one line."""
+    lines = log.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("! "):
+            where = next((l.split(" ", 1)[0] for l in lines[i + 1:i + 12] if l.startswith("l.")), "")
+            return f"{line[2:].strip()}" + (f" (key.tex {where})" if where else "")
+    return "see the pdflatex log (no error line found)"
