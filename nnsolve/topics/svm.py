@@ -22,7 +22,7 @@ from fractions import Fraction
 from itertools import combinations
 from typing import Annotated, Iterator, Literal, Union
 
-from pydantic import Field, StrictBool, model_validator
+from pydantic import BeforeValidator, Field, StrictBool
 
 from .. import limits
 from ..errors import SolveError
@@ -68,7 +68,13 @@ class RBF(Strict):
     gamma: Annotated[Real, Field(gt=0)]
 
 
-Kernel = Annotated[Union[Linear, Polynomial, RBF], Field(discriminator="type")]
+def _kernel_by_name(value: object) -> object:
+    """``kernel: linear`` is short for ``kernel: {type: linear}``."""
+    return {"type": value} if isinstance(value, str) else value
+
+
+Kernel = Annotated[Union[Linear, Polynomial, RBF], Field(discriminator="type"),
+                   BeforeValidator(_kernel_by_name, json_schema_input_type=Union[Literal["linear"], Linear, Polynomial, RBF])]
 
 Ask = Literal["class", "decision_value", "w", "bias", "alpha", "margin"]
 
@@ -83,7 +89,7 @@ class Spec(ProblemBase):
     topic: Literal["svm"]
     points: Annotated[list[Point], Field(min_length=2, max_length=limits.MAX_SAMPLES)]
     test_samples: Annotated[list[Vector], Field(max_length=limits.MAX_SAMPLES)] = Field(default_factory=list)
-    kernel: Union[Literal["linear"], Kernel] = "linear"
+    kernel: Kernel = Linear(type="linear")
     bias: Real | None = Field(default=None, description="the bias b as the question gives it (often called w0)")
     C: Annotated[Real, Field(gt=0)] | None = Field(default=None, description="soft margin: the regularization constant")
     loss_convention: LossConvention | None = Field(
@@ -91,29 +97,27 @@ class Spec(ProblemBase):
                                   "hinge_over_c (½‖w‖² + (1/C)·Σ hinge)")
     ask: Ask = "class"
 
-    @model_validator(mode="after")
-    def _consistent(self) -> "Spec":
-        d = len(self.points[0].x)
-        for i, p in enumerate(self.points):
-            if len(p.x) != d:
-                raise ValueError(f"points[{i}].x has {len(p.x)} features but points[0].x has {d}")
-        for i, t in enumerate(self.test_samples):
-            if len(t) != d:
-                raise ValueError(f"test_samples[{i}] has {len(t)} features but the points have {d}")
-        if {p.y for p in self.points} != {-1, 1}:
-            raise ValueError("points need both labels, -1 and 1")
-        if self.C is not None and self.loss_convention is None:
-            raise ValueError("with C, say where C sits in the loss: loss_convention: c_times_hinge "
-                             "(½‖w‖² + C·Σ hinge, as scikit-learn) or hinge_over_c (½‖w‖² + (1/C)·Σ hinge)")
-        if self.ask in ("class", "decision_value") and not self.test_samples:
-            raise ValueError(f"ask: {self.ask} needs test_samples")
-        if self.ask == "w" and self.kernel_model.type != "linear":
-            raise ValueError("ask: w needs the linear kernel (w lives in the kernel's feature space otherwise)")
-        return self
 
-    @property
-    def kernel_model(self) -> Linear | Polynomial | RBF:
-        return Linear(type="linear") if self.kernel == "linear" else self.kernel
+def _check(spec: Spec) -> None:
+    """What the field types cannot say: matching lengths, both labels, what C and ask need."""
+    d = len(spec.points[0].x)
+    for i, p in enumerate(spec.points):
+        if len(p.x) != d:
+            raise SolveError(f"has {len(p.x)} features but points[0].x has {d}", field=f"points[{i}].x")
+    for i, t in enumerate(spec.test_samples):
+        if len(t) != d:
+            raise SolveError(f"has {len(t)} features but the points have {d}", field=f"test_samples[{i}]")
+    if {p.y for p in spec.points} != {-1, 1}:
+        raise SolveError("the points need both labels, -1 and 1", field="points")
+    if spec.C is not None and spec.loss_convention is None:
+        raise SolveError("say where C sits in the loss with loss_convention: c_times_hinge "
+                         "(½‖w‖² + C·Σ hinge, as scikit-learn) or hinge_over_c (½‖w‖² + (1/C)·Σ hinge)",
+                         field="C")
+    if spec.ask in ("class", "decision_value") and not spec.test_samples:
+        raise SolveError(f"{spec.ask} needs test_samples to classify", field="ask")
+    if spec.ask == "w" and spec.kernel.type != "linear":
+        raise SolveError("w needs the linear kernel (otherwise w lives in the kernel's feature space)",
+                         field="ask")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -342,7 +346,8 @@ class _Model:
 
 
 def _model(spec: Spec) -> _Model:
-    kernel = spec.kernel_model
+    _check(spec)
+    kernel = spec.kernel
     features = [list(p.x) for p in spec.points]
     labels = [p.y for p in spec.points]
     k = kernel_function(kernel)
