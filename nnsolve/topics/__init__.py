@@ -17,9 +17,9 @@ from typing import Annotated, Union
 
 from pydantic import BaseModel, Field, TypeAdapter
 
-from . import cnn_architecture, svm
+from . import backprop, cnn_architecture, optimizer_steps, svm
 
-MODULES = (cnn_architecture, svm)
+MODULES = (cnn_architecture, svm, optimizer_steps, backprop)
 
 BY_TOPIC = {m.TOPIC: m for m in MODULES}
 
