@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Iterable, Iterator
 
-from .compare import agree, cells, disagreeing_cells
+from .compare import agree, cells, disagreeing_cells, distance
 from .errors import NnsolveError, SpecError
 from .loader import Loaded, load
 from .numbers import Number, Value, simplify
@@ -100,7 +100,8 @@ def grade(problem: Loaded, solution: Solution | None = None) -> Grade | None:
         if name == "choice":
             part = _grade_choice(given, solution, tol, mistakes, out_of)
         else:
-            part = _grade_value(name, given, solution, tol, mistakes, out_of)
+            context = {n: v for n, v in stated.items() if n not in ("choice", name)}
+            part = _grade_value(name, given, solution, tol, mistakes, out_of, context)
         parts.append(part)
     for name, weight in weights.items():
         if name not in stated and weight:
@@ -196,21 +197,22 @@ def _option_answers(option, primary: str) -> dict[str, Value]:
     return dict(option) if isinstance(option, dict) else {primary: option}
 
 
-def _grade_value(name: str, given: Value, solution: Solution, tol, mistakes: "_Mistakes", out_of: Number) -> Part:
+def _grade_value(name: str, given: Value, solution: Solution, tol, mistakes: "_Mistakes", out_of: Number,
+                 context: dict[str, Value]) -> Part:
     answer = solution.answers[name]
     correct = agree(answer.value, given, tol)
     diagnosis: tuple[str, ...] = ()
     if not correct:
-        diagnosis = (_diagnose_value(name, answer.label, answer.value, given, solution, tol, mistakes),)
+        diagnosis = (_diagnose_value(name, answer.label, answer.value, given, solution, tol, mistakes, context),)
     return Part(name, answer.label, given, answer.value, correct, out_of if correct else 0, out_of, diagnosis)
 
 
-def _diagnose_value(name, label, expected, given, solution, tol, mistakes: "_Mistakes") -> str:
+def _diagnose_value(name, label, expected, given, solution, tol, mistakes: "_Mistakes", context) -> str:
     if isinstance(given, (list, tuple)) or isinstance(expected, (list, tuple)):
         head = f"{label}: the submitted {_kind(given)} is wrong"
     else:
         head = f"{label} = {plain(given)} is wrong (right: {plain(expected)})"
-    found = mistakes.reproducing({name: given}, solution, tol)
+    found = mistakes.reproducing({name: given}, solution, tol, context)
     if found:
         return _named(head, found)
     wrong = disagreeing_cells(expected, given, tol)
@@ -238,7 +240,8 @@ def _named(head: str, found: list[Variant]) -> str:
         return f"{head}; none of the common mistakes nnsolve knows for this topic reproduces it"
     if len(found) == 1:
         return f"{head}; it matches this mistake: {found[0].mistake}"
-    return f"{head}; it matches each of these mistakes: " + "; ".join(v.mistake for v in found)
+    return (f"{head}; it matches each of these mistakes, closest first: "
+            + "; ".join(f"({i}) {v.mistake}" for i, v in enumerate(found, start=1)))
 
 
 def _remarks(sub, stated, parts: list[Part], solution: Solution, tol) -> list[str]:
@@ -279,8 +282,13 @@ class _Mistakes:
                 self._variants = []
         return self._variants
 
-    def reproducing(self, stated: dict[str, Value], solution: Solution, tol) -> list[Variant]:
-        """Variants that give every stated value (at least one compared) and differ from the right answer."""
+    def reproducing(self, stated: dict[str, Value], solution: Solution, tol,
+                    context: dict[str, Value] | None = None) -> list[Variant]:
+        """Variants that give every stated value (at least one compared) and differ from the right answer.
+
+        When several do, those that also agree with the rest of the submission (``context``) are
+        preferred; the closest to the stated values comes first.
+        """
         found = []
         for variant in self.all:
             names = [n for n in stated if n in variant.answers]
@@ -290,7 +298,15 @@ class _Mistakes:
                     n in solution.answers and not agree(solution.answers[n].value, variant.answers[n], tol)
                     for n in names):
                 found.append(variant)
-        return found
+        if len(found) > 1 and context:
+            consistent = [v for v in found if all(agree(v.answers[n], g, tol)
+                                                  for n, g in context.items() if n in v.answers)]
+            found = consistent or found
+
+        def closeness(variant: Variant) -> float:
+            return max(distance(variant.answers[n], stated[n]) for n in stated if n in variant.answers)
+
+        return sorted(found, key=closeness)
 
     def nearest_cells(self, name, given, tol, better_than: int, cells_total: int):
         """The variant that reproduces all but a few cells of a matrix, and those cells."""
@@ -382,9 +398,10 @@ def collect_paths(paths: Iterable[str]) -> list[str]:
         if os.path.isdir(path):
             for root, dirs, files in os.walk(path):
                 dirs.sort()
-                found.update(os.path.join(root, f) for f in files if f.lower().endswith((".yaml", ".yml")))
+                found.update(os.path.normpath(os.path.join(root, f))
+                             for f in files if f.lower().endswith((".yaml", ".yml")))
         else:
-            found.add(path)
+            found.add(os.path.normpath(path))
     return sorted(found)
 
 
