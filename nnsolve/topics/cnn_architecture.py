@@ -263,19 +263,22 @@ def _conv(layer, shape, label, field, walk, steps) -> tuple[tuple[int, ...], int
     params = per_filter * filters + (filters if layer.bias else 0)
     macs = h_out * w_out * filters * per_filter
     if steps is not None:
+        # Per filter K·K·C_in/g weights (K·K for a depthwise kernel, which sees one channel).
         window = K * K if kernel[0] == kernel[1] else sym("K_h") * sym("K_w")
-        per_channel = sym("C_in") if groups == 1 else sym("C_in") / sym("g")
-        weights = dot(kernel[0], kernel[1], c_in // groups)
-        formula, substitution = ((window * per_channel + 1) * F, (weights + 1) * num(filters)) if layer.bias \
-            else (window * per_channel * F, dot(kernel[0], kernel[1], c_in // groups, filters))
+        depthwise = groups == c_in and groups > 1
+        per_filter_formula = window if depthwise else window * sym("C_in") / sym("g") if groups > 1 \
+            else window * sym("C_in")
+        factors = kernel if depthwise else (*kernel, c_in // groups)
+        formula, substitution = ((per_filter_formula + 1) * F, (dot(*factors) + 1) * num(filters)) if layer.bias \
+            else (per_filter_formula * F, dot(*factors, filters))
         steps.append(Step(f"Layer {label} ({layer.type}): parameters", lhs=sym("params"), formula=formula,
                           substitution=substitution, value=params,
-                          note="depthwise: one kernel per input channel" if groups == c_in and groups > 1 else None))
+                          note=f"depthwise: each of the F = {filters} kernels sees one input channel"
+                          if depthwise else None))
         if walk.show_macs:
             steps.append(Step(f"Layer {label} ({layer.type}): multiply-accumulates", lhs=sym("MACs"),
-                              formula=sym("H_out") * sym("W_out") * F * window * per_channel,
-                              substitution=dot(h_out, w_out, filters, kernel[0], kernel[1], c_in // groups),
-                              value=macs))
+                              formula=sym("H_out") * sym("W_out") * F * per_filter_formula,
+                              substitution=dot(h_out, w_out, filters, *factors), value=macs))
     return (h_out, w_out, filters), params, macs
 
 
