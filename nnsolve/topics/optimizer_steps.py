@@ -658,7 +658,7 @@ def variants(spec: Spec) -> Iterator[Variant]:
         for trained, bias_text in biases:
             for skip, skip_text in skips:
                 parts = [p for p in (half_text, bias_text, skip_text) if p]
-                if parts and ask in trained:
+                if 0 < len(parts) <= 2 and ask in trained:  # three mistakes at once explain anything
                     candidates.append((replace(base, half=half, trained=trained, skip=skip), parts))
     if isinstance(opt, Momentum):
         candidates.append((replace(base, uphill=True),
