@@ -25,6 +25,10 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
+# Rewrite tests/golden/ from the current renderers: only on purpose, then review `git diff tests/golden`.
+golden: $(VENV)/.installed-test
+	$(BIN)/python -m pytest tests/test_latex.py -k golden --update-golden -q
+
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
 

@@ -76,7 +76,7 @@ _TEXT_SYMBOLS = {
     "⅓": r"$\frac13$", "©": r"\copyright{}", "§": r"\S{}", "¶": r"\P{}", "£": r"\pounds{}",
     "€": "EUR", "ß": r"\ss{}", "æ": r"\ae{}", "Æ": r"\AE{}", "ø": r"\o{}", "Ø": r"\O{}",
     "å": r"\aa{}", "Å": r"\AA{}", "œ": r"\oe{}", "Œ": r"\OE{}", "ł": r"\l{}", "Ł": r"\L{}",
-    "ı": r"\i{}", "¿": r"?`", "¡": r"!`", "\u00a0": "~", "\u2009": r"\,", "\u202f": r"\,",
+    "ı": r"\i{}", "¿": r"?`", "¡": r"!`", "\u00a0": r"\nobreakspace{}", "\u2009": r"\,", "\u202f": r"\,",
     "\u200b": "", "\ufeff": "",
     # OT1 has no glyphs for these ASCII characters in text: < would print as ¡
     "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", '"': r"\texttt{\char34}",
@@ -142,6 +142,8 @@ def text_latex(text: str, inline: bool = False) -> str:
             out.append(latex_escape(c))
         else:
             out.append(_char_latex(c))
+        if (c in "-'`" and nxt == c) or (c in "!?" and nxt == "`"):
+            out.append("{}")  # keep -- '' `` ?` as typed, not as TeX's dash, quote or ¿ ligatures
         i += 1
     return "".join(out)
 
@@ -192,13 +194,28 @@ def _top_level_breaks(latex: str) -> list[str]:
     return pieces
 
 
+_SIZED = re.compile(r"\\(left|right)(?![a-zA-Z])\s*")
+
+
+def _unsized(latex: str) -> str:
+    """``\\left( … \\right)`` as plain ``( … )``, which LaTeX lets span lines of an align*."""
+    return _SIZED.sub("", latex)
+
+
 def _rhs_lines(latex: str, budget: int) -> list[str]:
     """One right-hand side as one or more lines, each within ``budget`` characters when possible."""
     if math_width(latex) <= budget:
         return [latex]
+    pieces: list[str] = []
+    for piece in _top_level_breaks(latex):
+        if math_width(piece) > budget and r"\left" in piece:
+            # a bracket too long for a line: plain brackets may open on one line and close on another
+            pieces.extend(_top_level_breaks(_unsized(piece)))
+        else:
+            pieces.append(piece)
     lines: list[str] = []
     current = ""
-    for piece in _top_level_breaks(latex):
+    for piece in pieces:
         if current and math_width(current + " " + piece) > budget:
             lines.append(current)
             current = piece
@@ -212,7 +229,7 @@ def _value_math(value) -> str:
     """A value for a step or an answer; a matrix too wide for the line is scaled down to fit."""
     latex = value_latex(value)
     width = math_width(latex)
-    if latex.startswith(r"\begin{bmatrix}") and width > LINE_BUDGET + 12:
+    if _is_matrix(value) and width > LINE_BUDGET + 12:
         scale = max(0.45, round((LINE_BUDGET + 12) / width, 2))
         return rf"\scalebox{{{scale}}}{{$\displaystyle {latex}$}}"
     return latex

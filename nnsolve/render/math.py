@@ -97,6 +97,9 @@ def _num(value, latex: bool) -> str:
     if isinstance(value, list) and value and isinstance(value[0], list):
         if latex:
             rows = r" \\ ".join(" & ".join(number_latex(v) for v in row) for row in value)
+            columns = max(len(row) for row in value)
+            if columns > 10:  # amsmath's bmatrix stops at 10 columns (MaxMatrixCols)
+                return rf"\left[\begin{{array}}{{*{{{columns}}}{{c}}}} {rows} \end{{array}}\right]"
             return rf"\begin{{bmatrix}} {rows} \end{{bmatrix}}"
         return plain(value)
     if isinstance(value, (list, tuple)):
