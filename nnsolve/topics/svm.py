@@ -213,7 +213,12 @@ def _fit_marked(gram, labels, marked: tuple[int, ...]) -> tuple[list[Number], Nu
 
 
 def _find_support(gram, labels, features: int) -> tuple[list[Number], Number] | None:
-    """The hard-margin optimum: the first support set of 2 … d + 1 points meeting every KKT condition."""
+    """The hard-margin optimum: the first support set of 2 … d + 1 points meeting every KKT condition.
+
+    Floats screen the candidates (all of one size at a time, with numpy); only those that pass
+    within a tolerance, or whose equations are too ill-conditioned for floats to judge, are
+    solved exactly. The exact check alone decides.
+    """
     n = len(labels)
     largest = min(n, features + 1)
     candidates = sum(math.comb(n, k) for k in range(2, largest + 1))
@@ -221,14 +226,51 @@ def _find_support(gram, labels, features: int) -> tuple[list[Number], Number] | 
         raise SolveError(f"finding the support vectors would try {candidates:,} candidate sets, more than "
                          f"nnsolve's cap of {limits.MAX_SVM_SUPPORT_SETS:,}; mark them with 'support: true' "
                          f"or give C for a soft margin", field="points")
+    undecided: list[tuple[int, ...]] = []
     for size in range(2, largest + 1):
-        for active in combinations(range(n), size):
-            if len({labels[t] for t in active}) < 2:
-                continue
-            fit = _margin_fit(gram, labels, active, active)
-            if fit is not None and _satisfies_kkt(gram, labels, *fit):
-                return fit
+        sets = list(combinations(range(n), size))
+        for start in range(0, len(sets), 2048):
+            promising, unclear = _screen(gram, labels, sets[start:start + 2048])
+            undecided += unclear
+            for active in promising:
+                fit = _margin_fit(gram, labels, active, active)
+                if fit is not None and _satisfies_kkt(gram, labels, *fit):
+                    return fit
+    for active in undecided:
+        fit = _margin_fit(gram, labels, active, active)
+        if fit is not None and _satisfies_kkt(gram, labels, *fit):
+            return fit
     return None
+
+
+def _screen(gram, labels, sets: list[tuple[int, ...]]) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
+    """Float pass over candidate support sets of one size: (nearly KKT-feasible, ill-conditioned)."""
+    import numpy as np
+
+    if not sets:
+        return [], []
+    g = np.array([[float(v) for v in row] for row in gram])
+    y = np.array(labels, dtype=float)
+    idx = np.array(sets)
+    m, k = idx.shape
+    system = np.zeros((m, k + 1, k + 1))
+    system[:, 0, :k] = y[idx]
+    # row j, column t: y_t K(x_t, x_j); the last column is b's coefficient
+    system[:, 1:, :k] = g[idx[:, :, None], idx[:, None, :]] * y[idx][:, None, :]
+    system[:, 1:, k] = 1
+    rhs = np.concatenate([np.zeros((m, 1)), y[idx]], axis=1)
+    both_labels = (y[idx].min(axis=1) < 0) & (y[idx].max(axis=1) > 0)
+    well = (np.linalg.cond(system) < 1e10) & both_labels
+    unclear = [sets[i] for i in np.flatnonzero(~well & both_labels)]
+    if not well.any():
+        return [], unclear
+    solution = np.linalg.solve(system[well], rhs[well][:, :, None])[:, :, 0]
+    alpha, bias = solution[:, :k], solution[:, k]
+    # y_i f(x_i) for every point under each candidate
+    f = np.einsum("mt,mti->mi", alpha * y[idx[well]], g[idx[well]]) + bias[:, None]
+    feasible = (alpha >= -1e-7).all(axis=1) & ((f * y[None, :]) >= 1 - 1e-6).all(axis=1)
+    kept = np.flatnonzero(well)[feasible]
+    return [sets[i] for i in kept], unclear
 
 
 def _fit_soft_margin(spec: Spec, kernel) -> tuple[list[float], float, dict]:
@@ -260,12 +302,20 @@ def _fit_soft_margin(spec: Spec, kernel) -> tuple[list[float], float, dict]:
 
 ALPHA_SUM = Raw("Σᵢ αᵢyᵢ", r"\sum_i \alpha_i y_i")
 DECISION = Raw("Σᵢ αᵢyᵢK(xᵢ, x) + b", r"\sum_i \alpha_i y_i K(\mathbf{x}_i, \mathbf{x}) + b")
+BIAS_SUM = Raw("Σᵢ αᵢyᵢK(xᵢ, xₛ)", r"\sum_i \alpha_i y_i K(\mathbf{x}_i, \mathbf{x}_s)")
 DECISION_LINEAR = Raw("Σᵢ αᵢyᵢ⟨xᵢ, x⟩ + b", r"\sum_i \alpha_i y_i \langle \mathbf{x}_i, \mathbf{x} \rangle + b")
 
 
-def _signed_sum(terms: list[tuple[Number, Expr | None]], constant: Expr | None = None) -> Expr:
-    """c₁·t₁ + c₂·t₂ − … written with subtraction for negative coefficients, positive terms first."""
-    terms = sorted((t for t in terms if t[0] != 0), key=lambda t: t[0] < 0)
+def _signed_sum(terms: list[tuple[Number, Expr | None]]) -> Expr:
+    """c₁·t₁ + c₂·t₂ − …, with subtraction for negative coefficients; a None factor is a constant.
+
+    The terms keep their order, except that a leading negative term swaps places with the first
+    positive one, so that the sum reads 2α₂ − α₁ rather than −(α₁) + 2α₂.
+    """
+    terms = [t for t in terms if t[0] != 0]
+    first_positive = next((i for i, t in enumerate(terms) if t[0] > 0), None)
+    if terms and terms[0][0] < 0 and first_positive is not None:
+        terms.insert(0, terms.pop(first_positive))
 
     def term(coef: Number, factor: Expr | None) -> Expr:
         magnitude = abs(coef)
@@ -282,8 +332,6 @@ def _signed_sum(terms: list[tuple[Number, Expr | None]], constant: Expr | None =
             expr = piece if coef > 0 else -piece
         else:
             expr = expr + piece if coef > 0 else expr - piece
-    if constant is not None:
-        expr = constant if expr is None else expr + constant
     return expr if expr is not None else num(0)
 
 
@@ -441,17 +489,12 @@ def _per_sample(spec: Spec, values: list):
     return values[0] if len(spec.test_samples) == 1 else list(values)
 
 
-def solve(spec: Spec) -> Solution:
-    model = _model(spec)
-    fit, labels, features, gram = model.fit, model.labels, model.features, model.gram
-    kernel = model.kernel
-    exact = not isinstance(fit.bias, float)
+def _fit_steps(spec: Spec, model: _Model) -> tuple[list[Step], list[str]]:
+    """How α and b were obtained: C converted, the margin equations solved, or b from given α."""
+    fit, labels, features, gram, kernel = model.fit, model.labels, model.features, model.gram, model.kernel
     steps: list[Step] = []
-    warnings = list(model.warnings)
     assumptions: list[str] = []
     alpha_syms = {i: sym(f"alpha_{i + 1}") for i in range(len(labels))}
-    inner_name = "⟨xᵢ, x⟩" if kernel.type == "linear" else "K(xᵢ, x)"
-
     if fit.how == "soft margin":
         c_sk = model.extra["c_sklearn"]
         if spec.loss_convention == "hinge_over_c":
@@ -468,8 +511,7 @@ def solve(spec: Spec) -> Solution:
             steps.append(Step(f"{_point(features[j])} lies on the margin: y f(x) = 1, so f(x) = y",
                               lhs=call("f", num(features[j])),
                               formula=DECISION_LINEAR if kernel.type == "linear" else DECISION,
-                              substitution=_signed_sum([(labels[t] * gram[t][j], alpha_syms[t]) for t in support],
-                                                       sym("b")),
+                              substitution=_signed_sum([(labels[t] * gram[t][j], alpha_syms[t]) for t in support]) + sym("b"),
                               value=labels[j]))
         how = ("the points marked as support vectors" if fit.how == "marked" else
                "found by trying every candidate set of 2 to d + 1 points and keeping the one whose solution "
@@ -478,14 +520,51 @@ def solve(spec: Spec) -> Solution:
             steps.append(Step(f"Solving these {len(support) + 1} equations exactly: α for {_point(features[t])}",
                               lhs=alpha_syms[t], value=fit.alpha[t]))
         steps.append(Step("… and the bias", lhs=sym("b"), value=fit.bias, note=f"support vectors: {how}"))
-    else:
-        if "bias_from" in model.extra:
-            s = model.extra["bias_from"]
-            steps.append(Step(f"Bias from the support vector {_point(features[s])}: y f(x) = 1",
+    elif "bias_from" in model.extra:
+        s = model.extra["bias_from"]
+        steps.append(Step(f"Bias from the support vector {_point(features[s])}: y f(x) = 1",
                               lhs=sym("b"), formula=sym("y_s") - Raw("Σᵢ αᵢyᵢK(xᵢ, xₛ)", r"\sum_i \alpha_i y_i K(\mathbf{x}_i, \mathbf{x}_s)"),
                               substitution=num(labels[s]) - _signed_sum(
                                   [(fit.alpha[i] * labels[i], num(gram[i][s])) for i in fit.support]),
                               value=fit.bias))
+
+    return steps, assumptions
+
+
+def _training_points(spec: Spec, model: _Model) -> tuple[Table, list[str]]:
+    """Each training point's y·f(x); with a hard margin every one should be ≥ 1."""
+    fit, labels, features, gram = model.fit, model.labels, model.features, model.gram
+    warnings: list[str] = []
+    rows = []
+    for i, (x, y) in enumerate(zip(features, labels)):
+        margin_value = simplify(y * _decision(gram, labels, fit.alpha, fit.bias, i))
+        on_margin = _is_zero(margin_value - 1)
+        if on_margin:
+            status = "support vector" if i in fit.support else "on the margin"
+        elif margin_value > 1:
+            status = "outside the margin"
+        else:
+            status = "inside the margin" if margin_value > 0 else "misclassified"
+        rows.append((f"{i + 1}", list(x), y, fit.alpha[i], margin_value, status))
+        marked_non_support = spec.points[i].support is False or (any(p.support for p in spec.points)
+                                                                  and not spec.points[i].support)
+        if fit.how != "soft margin" and on_margin and i not in fit.support and marked_non_support:
+            warnings.append(f"{_point(x)} is listed as a non-support vector but lies exactly on the margin "
+                            f"(y f(x) = 1): it could be a support vector with α = 0")
+        elif fit.how != "soft margin" and not on_margin and margin_value < 1:
+            warnings.append(f"{_point(x)} violates the margin: y f(x) = {number_text(margin_value)} < 1")
+    return Table("Training points", ("Point", "x", "y", "α", "y·f(x)", "status"), tuple(rows)), warnings
+
+
+def solve(spec: Spec) -> Solution:
+    model = _model(spec)
+    fit, labels, features, gram = model.fit, model.labels, model.features, model.gram
+    kernel = model.kernel
+    exact = not isinstance(fit.bias, float)
+    warnings = list(model.warnings)
+    inner_name = "⟨xᵢ, x⟩" if kernel.type == "linear" else "K(xᵢ, x)"
+
+    steps, assumptions = _fit_steps(spec, model)
 
     answers: dict[str, Answer] = {}
     if kernel.type == "linear":
@@ -493,7 +572,7 @@ def solve(spec: Spec) -> Solution:
         steps.append(Step("Weight vector", lhs=sym("w"), formula=Raw("Σᵢ αᵢyᵢxᵢ", r"\sum_i \alpha_i y_i \mathbf{x}_i"),
                           substitution=_signed_sum([(fit.alpha[i] * labels[i], num(features[i])) for i in fit.support]),
                           value=w))
-        decision_formula = _signed_sum([(wk, sym(f"x_{k + 1}")) for k, wk in enumerate(w)], num(fit.bias))
+        decision_formula = _signed_sum([(wk, sym(f"x_{k + 1}")) for k, wk in enumerate(w)] + [(fit.bias, None)])
         steps.append(Step("Decision function", lhs=sym("f(x)"), formula=sym("w") * sym("x") + sym("b"),
                           substitution=decision_formula))
         answers["w"] = Answer(w, "Weight vector w")
@@ -526,33 +605,15 @@ def solve(spec: Spec) -> Solution:
                             f"{_point(features[s])} determines ({number_text(derived)}); "
                             f"they differ by {number_text(simplify(spec.bias - derived))}")
 
-    # training points: every one should satisfy y f(x) ≥ 1 (hard margin)
-    rows = []
-    for i, (x, y) in enumerate(zip(features, labels)):
-        margin_value = simplify(y * _decision(gram, labels, fit.alpha, fit.bias, i))
-        on_margin = _is_zero(margin_value - 1)
-        if on_margin:
-            status = "support vector" if i in fit.support else "on the margin"
-        elif margin_value > 1:
-            status = "outside the margin"
-        else:
-            status = "inside the margin" if margin_value > 0 else "misclassified"
-        rows.append((f"{i + 1}", list(x), y, fit.alpha[i], margin_value, status))
-        marked_non_support = spec.points[i].support is False or (any(p.support for p in spec.points)
-                                                                  and not spec.points[i].support)
-        if fit.how != "soft margin" and on_margin and i not in fit.support and marked_non_support:
-            warnings.append(f"{_point(x)} is listed as a non-support vector but lies exactly on the margin "
-                            f"(y f(x) = 1): it could be a support vector with α = 0")
-        elif fit.how != "soft margin" and not on_margin and margin_value < 1:
-            warnings.append(f"{_point(x)} violates the margin: y f(x) = {number_text(margin_value)} < 1")
-    table = Table("Training points", ("Point", "x", "y", "α", "y·f(x)", "status"), tuple(rows))
+    table, point_warnings = _training_points(spec, model)
+    warnings += point_warnings
 
     decision_values, classes = [], []
-    for n, sample in enumerate(spec.test_samples, start=1):
+    for sample in spec.test_samples:
         value = _sample_decision(model, sample, fit.bias)
         k = kernel_function(kernel)
-        substitution = _signed_sum([(fit.alpha[i] * labels[i], num(k(features[i], sample))) for i in fit.support],
-                                   num(fit.bias) if fit.bias != 0 else None)
+        substitution = _signed_sum([(fit.alpha[i] * labels[i], num(k(features[i], sample))) for i in fit.support]
+                                   + [(fit.bias, None)])
         steps.append(Step(f"Decision value of the test sample {_point(sample)}", lhs=call("f", num(list(sample))),
                           formula=DECISION_LINEAR if kernel.type == "linear" else DECISION,
                           substitution=substitution, value=value,
