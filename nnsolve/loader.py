@@ -177,6 +177,8 @@ def read_text(path: str) -> str:
     """Read a problem file as UTF-8 text; the size cap is checked before anything is parsed."""
     if os.path.isdir(path):
         raise ProblemFileError("is a directory, not a problem file", file=path)
+    if os.path.exists(path) and not os.path.isfile(path):  # a FIFO would block, a device never end
+        raise ProblemFileError("is not a regular file", file=path)
     try:
         with open(path, "rb") as fh:
             data = fh.read(limits.MAX_FILE_BYTES + 1)
@@ -245,7 +247,12 @@ def _strip_loc(loc: tuple[Any, ...], data: Any) -> Path_:
     """Drop the parts of a pydantic error location that are not in the data (union tags, validators)."""
     path: list[Any] = []
     current = data
+    tag_skipped = None
     for part in loc:
+        if isinstance(current, dict) and tag_skipped is not current and isinstance(part, str) \
+                and part in (current.get("topic"), current.get("type"), current.get("experiment")):
+            tag_skipped = current  # a discriminated union names the alternative by its tag
+            continue
         if isinstance(current, dict) and part in current:
             path.append(part)
             current = current[part]
@@ -321,14 +328,14 @@ def validation_error(exc: ValidationError, data: dict[str, Any], doc: _Document,
         if err["type"] == "extra_forbidden":
             line = doc.key_lines.get(path) or doc.lines.get(path[:-1])
         else:
-            line = doc.lines.get(path)
+            line = doc.key_lines.get(path) or doc.lines.get(path)
             probe = path
             while line is None and probe:
                 probe = probe[:-1]
-                line = doc.lines.get(probe)
+                line = doc.key_lines.get(probe) or doc.lines.get(probe)
         parent = _value_at(data, path[:-1])
         known = list(parent.keys()) if isinstance(parent, dict) else []
-        errors.append((line or 1, _field(path) or "topic", _message(err, _known_fields(exc, err, known)),
+        errors.append((line or 1, _field(path) or None, _message(err, _known_fields(exc, err, known)),
                        err["type"] == "missing"))
     # One error per field (a union reports one per alternative), unknown fields before
     # missing ones (a misspelt key explains the missing field), then in file order.
@@ -382,7 +389,10 @@ def load_text(text: str, file: str = "<string>") -> Loaded:
         spec = PROBLEM_ADAPTER.validate_python(data)
     except ValidationError as exc:
         raise validation_error(exc, data, doc, file) from None
-    return Loaded(spec, file, {_field(path): line for path, line in doc.lines.items()})
+    # A field's line is where its key is written (a block list's value starts a line below).
+    lines = {_field(path): line for path, line in doc.lines.items()}
+    lines.update({_field(path): line for path, line in doc.key_lines.items()})
+    return Loaded(spec, file, lines)
 
 
 def load(path: str) -> Loaded:

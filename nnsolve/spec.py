@@ -32,8 +32,9 @@ class Tolerance(Strict):
     both are rounded to that many significant figures or decimal places.
     """
 
-    relative: Real = Field(default=0.01, ge=0)
-    absolute: Real = Field(default=0, ge=0)
+    # ge=0 inside Annotated: a Field(ge=...) default beside a PlainValidator type is not applied.
+    relative: Annotated[Real, Field(ge=0)] = 0.01
+    absolute: Annotated[Real, Field(ge=0)] = 0
     sig_figs: Annotated[StrictInt, Field(ge=1, le=15)] | None = None
     decimals: Annotated[StrictInt, Field(ge=0, le=15)] | None = None
 

@@ -1,0 +1,360 @@
+"""Write tests/corpus/bad/: malformed and hostile problem files, and EXPECTED.tsv.
+
+Run deliberately (`.venv/bin/python tests/corpus/make_bad_corpus.py`) when a case is added;
+the files it writes are committed. Each case states, by hand, the line and field its error
+must name: the line is found in the text the case writes, never taken from nnsolve's output.
+EXPECTED.tsv columns: file, what stderr must start with after the file name, a phrase the
+message must contain. Files too big or binary to commit are made in tests/test_hostile.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent / "bad"
+
+CNN = """\
+topic: cnn_architecture
+input: [64, 64, 3]
+layers:
+  - {type: conv2d, filters: 16, kernel: 7, stride: 1, padding: 0}
+  - {type: max_pool, window: 2}
+  - {type: flatten}
+  - {type: dense, units: 16}
+  - {type: dense, units: 10}
+ask: total_params
+"""
+
+CONV_VALUES = """\
+topic: conv_values
+input:
+  - [10, 10, 0, 5]
+  - [0, 20, 0, 0]
+  - [0, 20, 20, 0]
+  - [10, 0, 20, 0]
+kernel:
+  - [1, 0, -1]
+  - [2, 0, -2]
+  - [1, 0, 1]
+bias: 3
+padding: 1
+stride: 1
+activation: leaky_relu
+alpha: 0.001
+"""
+
+CONV_COST = """\
+topic: conv_cost
+input: [16, 16, 3]
+out_channels: 64
+kernel: 5
+stride: 1
+padding: 0
+images: 100
+ask: improvement_factor
+"""
+
+OPTIMIZER = """\
+topic: optimizer_steps
+weights: [0.5, 0.2]
+bias: 0.1
+activation: sigmoid
+samples:
+  - {x: [2, 5], y: 0.5}
+loss: {type: squared_error, half: false, reduction: mean}
+trained: [w1, w2]
+optimizer:
+  type: momentum
+  learning_rate: 0.1
+  momentum: 0.5
+  velocity: {w1: 0, w2: 0}
+iterations: 2
+ask: w2
+"""
+
+SVM = """\
+topic: svm
+points:
+  - {x: [-2, 7], y: -1, support: true}
+  - {x: [4, 4], y: 1, support: true}
+  - {x: [-1, 9], y: -1, support: false}
+test_samples:
+  - [-2, 3]
+kernel: linear
+bias: 0.47
+ask: class
+"""
+
+BACKPROP = """\
+topic: backprop
+node: sigmoid
+downstream:
+  - {weight: 0.25, upstream: 0.5}
+  - {weight: -0.20, upstream: 0.4}
+ask: output_gradient
+"""
+
+BACKPROP_GRAPH = """\
+topic: backprop
+expression: "sigmoid(w1 * x1 + w2 * x2 + b)"
+values: {w1: 0.5, x1: 2, w2: 0.2, x2: 5, b: 0.1}
+ask: w2
+"""
+
+CASES: list[tuple[str, str, str, str]] = []  # (file, text, expected prefix, phrase)
+
+
+def case(name: str, text: str, prefix: str, phrase: str = "") -> None:
+    CASES.append((name, text, prefix, phrase))
+
+
+def sub(base: str, old: str, new: str) -> tuple[str, int]:
+    """``base`` with its one ``old`` replaced by ``new``, and the line ``old`` was on."""
+    assert base.count(old) == 1, old
+    return base.replace(old, new), base[: base.index(old)].count("\n") + 1
+
+
+def bad(name: str, base: str, old: str, new: str, field: str, phrase: str = "") -> None:
+    """A case that changes one field; its error names that field on that field's line."""
+    text, line = sub(base, old, new)
+    case(name, text, f":{line}: {field}:", phrase)
+
+
+def add(name: str, base: str, line: str, field: str, phrase: str = "") -> None:
+    """A case that adds one line at the end; its error names that field on the new line."""
+    case(name, base + line + "\n", f":{base.count(chr(10)) + 1}: {field}:", phrase)
+
+
+# --- files that are not problems at all ----------------------------------------------------
+case("empty.yaml", "", ": is empty", "topic")
+case("only-comments.yaml", "# nothing here\n# at all\n", ": is empty", "topic")
+case("whitespace.yaml", "   \n\n  \n", ": is empty", "topic")
+case("scalar.yaml", "just some text\n", ":1: a problem file must be a mapping", "")
+case("list.yaml", "- topic: cnn_architecture\n", ":1: a problem file must be a mapping", "")
+case("null-document.yaml", "~\n", ":1: a problem file must be a mapping", "")
+case("two-documents.yaml", "topic: svm\n---\ntopic: svm\n", ":2: more than one YAML document", "")
+
+# --- YAML syntax -----------------------------------------------------------------------------
+case("unclosed-flow.yaml", "topic: cnn_architecture\ninput: [64, 64, 3\nlayers: []\n", ":", "invalid YAML")
+case("unclosed-quote.yaml", 'topic: "cnn_architecture\ninput: [1]\n', ":", "invalid YAML")
+case("bad-indent.yaml", "topic: svm\n  points: 3\n bias: 1\n", ":", "invalid YAML")
+case("tab-indent.yaml", "topic: svm\npoints:\n\t- {x: [1], y: 1}\n", ":3: invalid YAML: a tab character", "use spaces")
+case("tab-indent-key.yaml", CNN.replace("ask: total_params", "\task: total_params"), ":9: invalid YAML: a tab", "")
+case("colon-in-key.yaml", "topic: svm\nfoo: bar: baz\n", ":2: invalid YAML", "")
+case("stray-bracket.yaml", "]topic: svm\n", ":1: invalid YAML", "")
+case("control-char.yaml", "topic: svm\ntitle: \"bell\x07\"\n", ":2: invalid YAML", "control characters")
+case("bad-escape.yaml", 'topic: svm\ntitle: "\\q"\n', ":2: invalid YAML", "escape")
+case("lone-surrogate-escape.yaml", 'topic: "\\ud800"\n', ":1: invalid YAML", "")
+case("directive-twice.yaml", "%YAML 1.1\n%YAML 1.1\n---\ntopic: svm\n", ":", "invalid YAML")
+case("duplicate-top-key.yaml", CNN + "input: [1, 1, 1]\n", ":10: input: duplicate key 'input'", "")
+case("duplicate-nested-key.yaml", CNN.replace("window: 2}", "window: 2, window: 3}"),
+     ":5: layers[1].window: duplicate key 'window'", "")
+case("duplicate-topic.yaml", "topic: svm\ntopic: conv_cost\n", ":2: topic: duplicate key 'topic'", "")
+case("duplicate-quoted-key.yaml", "topic: svm\n\"topic\": svm\n", ":2: topic: duplicate key", "")
+case("key-is-list.yaml", "topic: svm\n? [a, b]\n: 1\n", ":2: a key must be a plain name", "")
+case("key-is-mapping.yaml", "topic: svm\n? {a: 1}\n: 1\n", ":2: a key must be a plain name", "")
+
+# --- YAML features that build objects or share nodes -------------------------------------------
+case("python-object.yaml", "topic: !!python/object/apply:os.system ['echo pwned']\n",
+     ":1: topic: the YAML tag", "not allowed")
+case("python-name.yaml", "topic: svm\ntitle: !!python/name:os.system\n", ":2: title: the YAML tag", "not allowed")
+case("python-module.yaml", "topic: svm\ntitle: !!python/module:os\n", ":2: title: the YAML tag", "")
+case("python-tuple.yaml", "topic: svm\ntitle: !!python/tuple [1, 2]\n", ":2: title: the YAML tag", "")
+case("python-bytes.yaml", "topic: svm\ntitle: !!python/bytes aGk=\n", ":2: title: the YAML tag", "")
+case("binary-tag.yaml", "topic: svm\ntitle: !!binary aGk=\n", ":2: title: the YAML tag", "")
+case("set-tag.yaml", "!!set {topic, svm}\n", ":1: the YAML tag", "")
+case("omap-tag.yaml", "topic: svm\npoints: !!omap [a: 1]\n", ":2: points: the YAML tag", "")
+case("local-tag.yaml", "topic: svm\nbias: !custom 3\n", ":2: bias: the YAML tag", "")
+case("str-tag.yaml", "topic: !!str svm\n", ":1: topic: the YAML tag", "")
+case("anchor.yaml", "topic: svm\nbias: &b 1\n", ":2: bias: YAML anchors", "")
+case("alias.yaml", "topic: svm\nkernel: linear\nbias: *b\n", ":3: bias: YAML aliases", "")
+case("billion-laughs.yaml",
+     "topic: svm\n"
+     'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+     "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+     "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+     "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+     "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+     "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+     "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n", ":2: a: YAML anchors", "")
+case("merge-key.yaml", "topic: svm\nbase: {bias: 1}\nmore: {<<: {bias: 2}}\n", ":3: more: merge keys", "")
+case("merge-key-top.yaml", "<<: {topic: svm}\n", ":1: merge keys", "")
+case("deep-flow-lists.yaml", "topic: svm\nbias: " + "[" * 40 + "]" * 40 + "\n",
+     ":2: bias" + "[0]" * 31 + ": nested more than 32 levels deep", "MAX_YAML_DEPTH")
+case("deep-block-maps.yaml", "topic: svm\n" + "".join("  " * i + f"k{i}:\n" for i in range(40)) + "  " * 40 + "1\n",
+     ":34: " + ".".join(f"k{i}" for i in range(32)) + ": nested more than 32", "MAX_YAML_DEPTH")
+case("deep-flow-maps.yaml", "topic: svm\nx: " + "{a: " * 50 + "1" + "}" * 50 + "\n",
+     ":2: x" + ".a" * 31 + ": nested more than 32", "MAX_YAML_DEPTH")
+
+# --- the topic field -----------------------------------------------------------------------------
+case("no-topic.yaml", "input: [1, 2, 3]\n", ":1: topic: is required but missing", "")
+case("unknown-topic.yaml", "topic: quantum_chemistry\n", ":1: topic: unknown topic 'quantum_chemistry'", "expected one of")
+case("topic-typo.yaml", CNN.replace("cnn_architecture", "cnn_architectur"), ":1: topic: unknown topic", "")
+case("topic-number.yaml", "topic: 42\n", ":1: topic: unknown topic '42'", "")
+case("topic-null.yaml", "topic: ~\n", ":1: topic:", "")
+case("topic-list.yaml", "topic: [svm]\n", ":1: topic:", "")
+case("topic-mapping.yaml", "topic: {name: svm}\n", ":1: topic:", "")
+case("topic-case.yaml", "topic: SVM\n", ":1: topic: unknown topic 'SVM'", "")
+case("topic-bom-only.yaml", "\ufefftopic: nothing\n", ":1: topic: unknown topic 'nothing'", "")
+
+# --- fields every topic shares ---------------------------------------------------------------
+add("common-marks-zero.yaml", SVM, "marks: 0", "marks", "positive")
+add("common-marks-text.yaml", SVM, "marks: ten", "marks", "")
+add("common-title-list.yaml", SVM, "title: [a, b]", "title", "text")
+add("common-title-huge.yaml", SVM, "title: " + "x" * 600, "title", "longer than")
+add("common-tolerance-negative.yaml", SVM, "tolerance: {relative: -0.1}",
+    "tolerance.relative", "")
+add("common-tolerance-unknown.yaml", SVM, "tolerance: {percent: 5}",
+    "tolerance.percent", "unknown field")
+add("common-tolerance-huge-exponent.yaml", SVM, "tolerance: {relative: 1e-999999999}",
+    "tolerance.relative", "MAX_EXPONENT")
+add("common-choices-list.yaml", SVM, "choices: [1, 2]", "choices", "mapping")
+add("common-submitted-unknown.yaml", SVM, "submitted: {guess: 1}",
+    "submitted.guess", "unknown field")
+
+# --- numbers -------------------------------------------------------------------------------------
+bad("number-nan.yaml", SVM, "bias: 0.47", "bias: .nan", "bias", "finite")
+bad("number-inf.yaml", SVM, "bias: 0.47", "bias: .inf", "bias", "finite")
+bad("number-neg-inf.yaml", SVM, "bias: 0.47", "bias: -.Inf", "bias", "finite")
+bad("number-nan-string.yaml", SVM, "bias: 0.47", 'bias: "nan"', "bias", "")
+bad("number-exponent-huge.yaml", SVM, "bias: 0.47", "bias: 1e999999999", "bias", "MAX_EXPONENT")
+bad("number-exponent-tiny.yaml", SVM, "bias: 0.47", "bias: 1e-999999999", "bias", "MAX_EXPONENT")
+bad("number-exponent-string.yaml", SVM, "bias: 0.47", 'bias: "1e999999999"', "bias", "MAX_EXPONENT")
+bad("number-too-many-digits.yaml", SVM, "bias: 0.47", "bias: " + "9" * 100, "bias", "MAX_NUMBER_DIGITS")
+bad("number-long-decimal.yaml", SVM, "bias: 0.47", "bias: 0." + "3" * 100, "bias", "MAX_NUMBER_DIGITS")
+bad("number-expression.yaml", SVM, "bias: 0.47", 'bias: "__import__(\'os\').system(\'true\')"', "bias", "")
+bad("number-arithmetic.yaml", SVM, "bias: 0.47", 'bias: "1+1"', "bias", "")
+bad("number-divide-by-zero.yaml", SVM, "bias: 0.47", 'bias: "1/0"', "bias", "")
+bad("number-sexagesimal.yaml", SVM, "bias: 0.47", "bias: 190:20:30.15", "bias", "")
+bad("number-bool.yaml", SVM, "bias: 0.47", "bias: true", "bias", "")
+
+# --- cnn_architecture ------------------------------------------------------------------------
+bad("cnn-kernel-zero.yaml", CNN, "kernel: 7", "kernel: 0", "layers[0].kernel", "positive")
+bad("cnn-kernel-negative.yaml", CNN, "kernel: 7", "kernel: -3", "layers[0].kernel", "positive")
+bad("cnn-kernel-float.yaml", CNN, "kernel: 7", "kernel: 7.5", "layers[0].kernel", "integer")
+bad("cnn-kernel-string.yaml", CNN, "kernel: 7", "kernel: seven", "layers[0].kernel", "")
+bad("cnn-kernel-bool.yaml", CNN, "kernel: 7", "kernel: yes", "layers[0].kernel", "integer")
+bad("cnn-kernel-larger-than-input.yaml", CNN, "kernel: 7", "kernel: 99", "layers[0].kernel", "spans 99")
+bad("cnn-kernel-three-values.yaml", CNN, "kernel: 7", "kernel: [3, 3, 3]", "layers[0].kernel", "")
+bad("cnn-filters-huge.yaml", CNN, "filters: 16", "filters: 1000000000", "layers[0].filters", "nnsolve's cap")
+bad("cnn-input-zero.yaml", CNN, "input: [64, 64, 3]", "input: [0, 64, 3]", "input[0]", "positive")
+bad("cnn-input-huge.yaml", CNN, "input: [64, 64, 3]", "input: [1000000000, 1000000000, 3]", "input[0]", "cap")
+bad("cnn-input-two.yaml", CNN, "input: [64, 64, 3]", "input: [64, 64]", "input", "")
+bad("cnn-input-nan.yaml", CNN, "input: [64, 64, 3]", "input: [.nan, 64, 3]", "input[0]", "finite")
+bad("cnn-unknown-layer-type.yaml", CNN, "type: flatten", "type: flaten", "layers[2].type", "unknown type 'flaten'")
+bad("cnn-unknown-layer-field.yaml", CNN, "units: 16", "units: 16, unit: 3", "layers[3].unit", "did you mean 'units'")
+add("cnn-unknown-top-field.yaml", CNN, "layer_count: 3", "layer_count", "unknown")
+bad("cnn-layers-not-list.yaml", CNN, "layers:\n", "layers: 5\nold_layers:\n", "layers", "list")
+bad("cnn-ask-unknown.yaml", CNN, "ask: total_params", "ask: everything", "ask", "")
+case("cnn-shape-after-no-layer.yaml", CNN.replace("ask: total_params", "ask: shape_after"), ":1: ask: shape_after needs", "")
+bad("cnn-stride-zero.yaml", CNN, "stride: 1", "stride: 0", "layers[0].stride", "positive")
+bad("cnn-padding-negative.yaml", CNN, "padding: 0}", "padding: -1}", "layers[0].padding", "")
+bad("cnn-padding-word.yaml", CNN, "padding: 0}", "padding: full}", "layers[0].padding", "")
+bad("cnn-pool-window-too-big.yaml", CNN, "window: 2", "window: 500", "layers[1].window", "spans 500")
+bad("cnn-dense-units-zero.yaml", CNN, "units: 10", "units: 0", "layers[4].units", "positive")
+bad("cnn-conv-after-flatten.yaml", CNN, "{type: dense, units: 16}", "{type: conv2d, filters: 4, kernel: 3}",
+    "layers[3]", "height × width × channels")
+case("cnn-too-many-layers.yaml", CNN.replace("  - {type: dense, units: 10}\n", "  - {type: dense, units: 10}\n" * 1200),
+     ":3: layers: has more than 1,000 items", "")
+case("cnn-layer-is-string.yaml", CNN.replace("  - {type: flatten}", "  - flatten"), ":6: layers[2]:", "mapping")
+
+# --- conv_values -----------------------------------------------------------------------------
+add("conv-values-unknown-field.yaml", CONV_VALUES, "kernel_note: x", "kernel_note", "unknown")
+case("conv-values-ragged.yaml", CONV_VALUES.replace("  - [0, 20, 0, 0]", "  - [0, 20, 0]"), ":2: input:", "same length")
+case("conv-values-empty-row.yaml", CONV_VALUES.replace("  - [0, 20, 0, 0]", "  - []"), ":", "input")
+bad("conv-values-nan.yaml", CONV_VALUES, "[10, 10, 0, 5]", "[10, .nan, 0, 5]", "input[0][1]", "finite")
+bad("conv-values-text-cell.yaml", CONV_VALUES, "[10, 10, 0, 5]", "[10, ten, 0, 5]", "input[0][1]", "number")
+bad("conv-values-stride-zero.yaml", CONV_VALUES, "stride: 1", "stride: 0", "stride", "positive")
+bad("conv-values-padding-negative.yaml", CONV_VALUES, "padding: 1", "padding: -2", "padding", "")
+bad("conv-values-padding-huge.yaml", CONV_VALUES, "padding: 1", "padding: 1000000000", "padding", "cap")
+bad("conv-values-activation-unknown.yaml", CONV_VALUES, "activation: leaky_relu", "activation: swish", "activation", "")
+bad("conv-values-alpha-text.yaml", CONV_VALUES, "alpha: 0.001", "alpha: small", "alpha", "number")
+bad("conv-values-huge-exponent.yaml", CONV_VALUES, "bias: 3", "bias: 1e400000", "bias", "MAX_EXPONENT")
+case("conv-values-kernel-bigger-than-input.yaml",
+     "topic: conv_values\ninput:\n  - [1, 2]\n  - [3, 4]\nkernel:\n  - [1, 0, 1]\n  - [0, 1, 0]\n  - [1, 0, 1]\n",
+     ":", "kernel")
+case("conv-values-no-input.yaml", "topic: conv_values\nkernel: [[1]]\n", ":1: input: is required but missing", "")
+
+# --- conv_cost -------------------------------------------------------------------------------
+bad("conv-cost-images-billions.yaml", CONV_COST, "images: 100", "images: 100000000000", "images", "cap")
+bad("conv-cost-images-zero.yaml", CONV_COST, "images: 100", "images: 0", "images", "")
+bad("conv-cost-images-float.yaml", CONV_COST, "images: 100", "images: 1.5", "images", "integer")
+bad("conv-cost-kernel-larger.yaml", CONV_COST, "kernel: 5", "kernel: 17", "kernel", "")
+bad("conv-cost-input-huge.yaml", CONV_COST, "input: [16, 16, 3]", "input: [1000000000, 1000000000, 3]", "input[0]", "cap")
+bad("conv-cost-input-short.yaml", CONV_COST, "input: [16, 16, 3]", "input: [16, 16]", "input", "")
+bad("conv-cost-out-channels-negative.yaml", CONV_COST, "out_channels: 64", "out_channels: -64", "out_channels", "")
+bad("conv-cost-ask-unknown.yaml", CONV_COST, "ask: improvement_factor", "ask: speed", "ask", "")
+bad("conv-cost-unknown-field.yaml", CONV_COST, "stride: 1", "strides: 1", "strides", "did you mean 'stride'")
+
+# --- optimizer_steps -------------------------------------------------------------------------
+bad("optimizer-iterations-billions.yaml", OPTIMIZER, "iterations: 2", "iterations: 1000000000", "iterations", "cap")
+bad("optimizer-iterations-zero.yaml", OPTIMIZER, "iterations: 2", "iterations: 0", "iterations", "")
+bad("optimizer-iterations-negative.yaml", OPTIMIZER, "iterations: 2", "iterations: -5", "iterations", "")
+bad("optimizer-iterations-float.yaml", OPTIMIZER, "iterations: 2", "iterations: 2.5", "iterations", "integer")
+bad("optimizer-lr-nan.yaml", OPTIMIZER, "learning_rate: 0.1", "learning_rate: .nan", "optimizer.learning_rate", "finite")
+bad("optimizer-lr-text.yaml", OPTIMIZER, "learning_rate: 0.1", "learning_rate: fast", "optimizer.learning_rate", "")
+bad("optimizer-type-unknown.yaml", OPTIMIZER, "type: momentum", "type: lbfgs", "optimizer.type", "")
+bad("optimizer-weights-empty.yaml", OPTIMIZER, "weights: [0.5, 0.2]", "weights: []", "weights", "")
+bad("optimizer-sample-text.yaml", OPTIMIZER, "{x: [2, 5], y: 0.5}", "{x: [2, five], y: 0.5}", "samples[0].x[1]", "")
+bad("optimizer-loss-unknown.yaml", OPTIMIZER, "type: squared_error", "type: hinge", "loss.type", "")
+case("optimizer-missing.yaml", OPTIMIZER.split("optimizer:")[0] + "iterations: 2\n",
+     ":1: optimizer: is required but missing", "")
+case("optimizer-work-cap.yaml",
+     "topic: optimizer_steps\nweights: [" + ", ".join(["0.1"] * 100) + "]\nsamples:\n  - {x: ["
+     + ", ".join(["1"] * 100) + "], y: 1}\noptimizer: {type: gd, learning_rate: 0.1}\niterations: 10000\n",
+     ":1: ", "MAX_OPTIMIZER_WORK")
+
+# --- svm -------------------------------------------------------------------------------------
+case("svm-one-point.yaml", SVM.replace("  - {x: [4, 4], y: 1, support: true}\n  - {x: [-1, 9], y: -1, support: false}\n", ""),
+     ":2: points: needs at least 2", "")
+bad("svm-label-two.yaml", SVM, "{x: [4, 4], y: 1,", "{x: [4, 4], y: 2,", "points[1].y", "")
+bad("svm-support-text.yaml", SVM, "y: 1, support: true", "y: 1, support: maybe", "points[1].support", "")
+case("svm-kernel-unknown.yaml", SVM.replace("kernel: linear", "kernel: sigmoid_kernel"), ":8: kernel", "sigmoid_kernel")
+bad("svm-feature-mismatch.yaml", SVM, "  - [-2, 3]", "  - [-2, 3, 4]", "test_samples[0]", "features")
+bad("svm-x-empty.yaml", SVM, "{x: [4, 4], y: 1,", "{x: [], y: 1,", "points[1].x", "")
+bad("svm-poly-degree-huge.yaml", SVM, "kernel: linear", "kernel: {type: polynomial, degree: 1000000000}",
+    "kernel.degree", "")
+bad("svm-huge-coordinates.yaml", SVM, "{x: [4, 4], y: 1,", "{x: [1e300, 4], y: 1,", "points[1].x[0]", "")
+
+# --- backprop ------------------------------------------------------------------------------
+bad("backprop-node-unknown.yaml", BACKPROP, "node: sigmoid", "node: softplus", "node", "")
+bad("backprop-downstream-empty.yaml", BACKPROP, "downstream:\n  - {weight: 0.25, upstream: 0.5}\n"
+    "  - {weight: -0.20, upstream: 0.4}\n", "downstream: []\n", "downstream", "")
+bad("backprop-weight-nan.yaml", BACKPROP, "weight: 0.25", "weight: .nan", "downstream[0].weight", "finite")
+bad("backprop-expression-eval.yaml", BACKPROP_GRAPH, '"sigmoid(w1 * x1 + w2 * x2 + b)"',
+    '"__import__(\'os\').system(\'echo pwned\')"', "expression", "")
+bad("backprop-expression-lambda.yaml", BACKPROP_GRAPH, '"sigmoid(w1 * x1 + w2 * x2 + b)"',
+    '"(lambda: 1)()"', "expression", "")
+bad("backprop-expression-attribute.yaml", BACKPROP_GRAPH, '"sigmoid(w1 * x1 + w2 * x2 + b)"',
+    '"x1.__class__"', "expression", "")
+case("backprop-values-unused.yaml", BACKPROP_GRAPH.replace("b: 0.1}", "b: 0.1, p: 99999999999}"),
+     ":1: values: p does not appear", "")
+bad("backprop-expression-syntax.yaml", BACKPROP_GRAPH, '"sigmoid(w1 * x1 + w2 * x2 + b)"',
+    '"sigmoid(w1 *"', "expression", "")
+bad("backprop-expression-deep.yaml", BACKPROP_GRAPH, '"sigmoid(w1 * x1 + w2 * x2 + b)"',
+    '"' + "(" * 400 + "x1" + ")" * 400 + '"', "expression", "")
+bad("backprop-expression-long.yaml", BACKPROP_GRAPH, '"sigmoid(w1 * x1 + w2 * x2 + b)"',
+    '"' + "+".join(["x1"] * 600) + '"', "expression", "longer than")
+case("backprop-expression-power.yaml",
+     'topic: backprop\nexpression: "x1 ** 99999999999"\nvalues: {x1: 2}\nask: x1\n', ":2: expression:", "too large")
+case("backprop-exp-overflow.yaml",
+     'topic: backprop\nexpression: "exp(x1)"\nvalues: {x1: 1e6}\nask: x1\n', ":2: expression:", "overflow")
+
+
+def main() -> None:
+    HERE.mkdir(parents=True, exist_ok=True)
+    for old in HERE.glob("*.yaml"):
+        old.unlink()
+    names = [name for name, *_ in CASES]
+    assert len(names) == len(set(names)), "duplicate case names"
+    rows = []
+    for name, text, prefix, phrase in CASES:
+        (HERE / name).write_bytes(text.encode("utf-8"))
+        assert "\t" not in prefix + phrase and "\n" not in prefix + phrase
+        rows.append(f"{name}\t{prefix}\t{phrase}\n")
+    (HERE / "EXPECTED.tsv").write_text("file\tstderr after the file name starts with\tand contains\n" + "".join(rows))
+    print(f"{len(CASES)} cases in {HERE}")
+
+
+if __name__ == "__main__":
+    main()
