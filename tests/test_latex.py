@@ -65,7 +65,10 @@ def overfull(log: str, tolerance_pt: float = 3.0) -> list[str]:
 @pytest.mark.parametrize("text,latex", [
     ("100%", r"100\%"),
     ("A & B", r"A \& B"),
-    ("w_2", r"w\_2"),
+    ("w_2", r"w\textsubscript{2}"),
+    ("H_out·C_in", r"H\textsubscript{out}$\cdot$C\textsubscript{in}"),
+    ("conv_output_flipped", r"conv\_output\_flipped"),
+    ("x_1000", r"x\_1000"),
     ("#3", r"\#3"),
     ("$5", r"\$5"),
     ("{x}", r"\{x\}"),

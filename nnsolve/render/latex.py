@@ -85,6 +85,7 @@ _ACCENTS = {"\u0301": "'", "\u0300": "`", "\u0302": "^", "\u0308": '"', "\u0303"
             "\u0307": ".", "\u0306": "u", "\u030c": "v", "\u030b": "H", "\u0327": "c"}
 _MATH_ACCENTS = {"\u0302": r"\hat", "\u0304": r"\bar", "\u0303": r"\tilde", "\u0307": r"\dot",
                  "\u20d7": r"\vec"}
+_ASCII_SUBSCRIPT = re.compile(r"([A-Za-z])_([A-Za-z0-9]{1,3})(?![A-Za-z0-9_])")
 _SCRIPT_RUN = re.compile("([" + "".join(_SUBSCRIPTS) + "]+)|([" + "".join(_SUPERSCRIPTS) + "]+)")
 
 
@@ -125,6 +126,11 @@ def text_latex(text: str, inline: bool = False) -> str:
     i = 0
     while i < len(text):
         c = text[i]
+        sub = _ASCII_SUBSCRIPT.match(text, i)
+        if sub and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")):
+            out.append(f"{sub.group(1)}\\textsubscript{{{sub.group(2)}}}")  # H_out, C_in, w_2 as in maths
+            i = sub.end()
+            continue
         run = _SCRIPT_RUN.match(text, i)
         if run:
             chars = run.group(0)
@@ -151,7 +157,8 @@ def text_latex(text: str, inline: bool = False) -> str:
 # ---------------------------------------------------------------------------------------------
 # Maths: steps that break across lines
 
-_SPLIT = re.compile(r" \+ | - | \\cdot ")
+_SUM = re.compile(r" \+ | - ")
+_PRODUCT = re.compile(r" \\cdot ")
 _COMMAND = re.compile(r"\\(left|right|text|mathrm|operatorname|tfrac|frac|begin|end|displaystyle)\b|\\[a-zA-Z]+|\\.|[{}]")
 
 
@@ -161,8 +168,8 @@ def math_width(latex: str) -> int:
     return len(_COMMAND.sub(lambda m: "" if m.group(1) or m.group(0) in "{}" else "x", latex))
 
 
-def _top_level_breaks(latex: str) -> list[str]:
-    """Split maths before each top-level ``+``, ``-`` or ``\\cdot`` (not inside braces or \\left…\\right)."""
+def _top_level_breaks(latex: str, split: re.Pattern = _SUM) -> list[str]:
+    """Split maths before each top-level operator ``split`` matches (not inside braces or \\left…\\right)."""
     pieces, start, depth = [], 0, 0
     i = 0
     while i < len(latex):
@@ -183,7 +190,7 @@ def _top_level_breaks(latex: str) -> list[str]:
         elif c == "}":
             depth -= 1
         elif depth == 0 and c == " ":
-            m = _SPLIT.match(latex, i)
+            m = split.match(latex, i)
             if m and i > start:
                 pieces.append(latex[start:i])
                 start = i + 1  # the operator starts the next piece
@@ -202,17 +209,25 @@ def _unsized(latex: str) -> str:
     return _SIZED.sub("", latex)
 
 
+def _pieces(latex: str, budget: int) -> list[str]:
+    """Break points of a long right side: before a top-level + or − first, before a · only if needed,
+    and inside a bracket (made unsized) only when the bracket alone is too long for a line."""
+    pieces: list[str] = []
+    for term in _top_level_breaks(latex, _SUM):
+        for piece in (_top_level_breaks(term, _PRODUCT) if math_width(term) > budget else [term]):
+            if math_width(piece) > budget and r"\left" in piece:
+                # plain brackets may open on one line of an align* and close on another
+                pieces.extend(_pieces(_unsized(piece), budget))
+            else:
+                pieces.append(piece)
+    return pieces
+
+
 def _rhs_lines(latex: str, budget: int) -> list[str]:
     """One right-hand side as one or more lines, each within ``budget`` characters when possible."""
     if math_width(latex) <= budget:
         return [latex]
-    pieces: list[str] = []
-    for piece in _top_level_breaks(latex):
-        if math_width(piece) > budget and r"\left" in piece:
-            # a bracket too long for a line: plain brackets may open on one line and close on another
-            pieces.extend(_top_level_breaks(_unsized(piece)))
-        else:
-            pieces.append(piece)
+    pieces = _pieces(latex, budget)
     lines: list[str] = []
     current = ""
     for piece in pieces:
@@ -228,8 +243,10 @@ def _rhs_lines(latex: str, budget: int) -> list[str]:
 def _value_math(value) -> str:
     """A value for a step or an answer; a matrix too wide for the line is scaled down to fit."""
     latex = value_latex(value)
-    width = math_width(latex)
-    if _is_matrix(value) and width > LINE_BUDGET + 12:
+    if not _is_matrix(value):
+        return latex
+    width = max(sum(len(plain(v)) + 2 for v in row) for row in value)
+    if width > LINE_BUDGET + 12:
         scale = max(0.45, round((LINE_BUDGET + 12) / width, 2))
         return rf"\scalebox{{{scale}}}{{$\displaystyle {latex}$}}"
     return latex
@@ -324,7 +341,7 @@ def _option_latex(option, solution: Solution) -> str:
     for name, v in option.items():
         answer = solution.answers.get(str(name))
         label = answer.label if answer is not None else str(name)
-        parts.append(f"{text_latex(label, inline=True)} {_answer_text(v)}")
+        parts.append(f"{text_latex(label, inline=True)} = {_answer_text(v)}")
     return "; ".join(parts)
 
 
@@ -402,7 +419,7 @@ def problem_latex(solution: Solution, source: str | None = None, marks=None,
     out: list[str] = []
     title = text_latex(solution.title or solution.topic, inline=True)
     if marks is not None:
-        title += f"\\hfill{{\\normalfont\\small [{number_latex(marks)} marks]}}"
+        title += f"\\hspace{{1em plus 1fill}}{{\\normalfont\\small [{number_latex(marks)} marks]}}"
     out.append(f"\\{heading}*{{{title}}}")
     if source:
         out.append(f"{{\\footnotesize\\texttt{{{text_latex(source, inline=True)}}}\\par}}")

@@ -69,7 +69,7 @@ def _option(option, solution: Solution) -> str:
     parts = []
     for name, v in option.items():
         answer = solution.answers.get(str(name))
-        parts.append(f"{md_escape(answer.label if answer else str(name), inline=True)} {_value_md(v)}")
+        parts.append(f"{md_escape(answer.label if answer else str(name), inline=True)} = {_value_md(v)}")
     return "; ".join(parts)
 
 

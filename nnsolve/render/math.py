@@ -93,10 +93,10 @@ def _call(e: Call, latex: bool) -> str:
     return f"{_FN_TEXT.get(e.fn, e.fn)}({args})"
 
 
-def _num(value, latex: bool) -> str:
+def _num(value, latex: bool, approx: bool = True) -> str:
     if isinstance(value, list) and value and isinstance(value[0], list):
         if latex:
-            rows = r" \\ ".join(" & ".join(number_latex(v) for v in row) for row in value)
+            rows = r" \\ ".join(" & ".join(number_latex(v, approx) for v in row) for row in value)
             columns = max(len(row) for row in value)
             if columns > 10:  # amsmath's bmatrix stops at 10 columns (MaxMatrixCols)
                 return rf"\left[\begin{{array}}{{*{{{columns}}}{{c}}}} {rows} \end{{array}}\right]"
@@ -105,17 +105,17 @@ def _num(value, latex: bool) -> str:
     if isinstance(value, (list, tuple)):
         if latex:
             sep = r" \times " if isinstance(value, tuple) else ", "
-            body = sep.join(number_latex(v) for v in value)
+            body = sep.join(number_latex(v, approx) for v in value)
             return body if isinstance(value, tuple) else rf"\left({body}\right)"
         return plain(value)
-    return number_latex(value) if latex else number_text(value, unicode_minus=True)
+    return number_latex(value, approx) if latex else number_text(value, unicode_minus=True)
 
 
 def _render(e: Expr, latex: bool) -> str:
     if isinstance(e, Sym):
         return _sym_latex(e) if latex else _sym_text(e.name)
     if isinstance(e, Num):
-        return _num(e.value, latex)
+        return _num(e.value, latex, approx=False)  # inside a formula 2/45 stays 2/45, no "≈ 0.044444"
     if isinstance(e, Raw):
         return e.latex if latex else e.text
     if isinstance(e, Call):

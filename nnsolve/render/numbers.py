@@ -112,8 +112,12 @@ def plain(value) -> str:
     return number_text(value)
 
 
-def number_latex(x) -> str:
-    """A number as LaTeX maths (thousands separated by {,})."""
+def number_latex(x, approx: bool = True) -> str:
+    """A number as LaTeX maths (thousands separated by {,}).
+
+    A fraction with no finite decimal is shown as the fraction, then ``\\approx`` its rounded
+    decimal; with ``approx=False`` (a number inside a formula) as the fraction alone.
+    """
     if isinstance(x, bool):
         return r"\text{" + str(x).lower() + "}"
     if isinstance(x, Fraction) and x.denominator != 1:
@@ -121,7 +125,8 @@ def number_latex(x) -> str:
         if exact is not None:
             return exact.replace(",", "{,}")
         sign = "-" if x < 0 else ""
-        return rf"{sign}\tfrac{{{abs(x.numerator)}}}{{{x.denominator}}} \approx {round_sig(x).replace(',', '{,}')}"
+        fraction = rf"{sign}\tfrac{{{abs(x.numerator)}}}{{{x.denominator}}}"
+        return f"{fraction} \\approx {round_sig(x).replace(',', '{,}')}" if approx else fraction
     if isinstance(x, (int, float, Fraction)):
         return number_text(x).replace(",", "{,}")
     return r"\text{" + latex_escape(str(x)) + "}"
