@@ -9,8 +9,8 @@ cannot apply is an error naming the layer.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass
 from typing import Annotated, Any, Iterator, Literal, Union
 
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
@@ -33,87 +33,79 @@ def _pair(value) -> tuple[int, int]:
     return (value, value) if isinstance(value, int) else (value[0], value[1])
 
 
-class Conv2d(Strict):
+class _Layer(Strict):
+    name: str | None = Field(default=None, max_length=100, description="shown in the table instead of the type")
+
+
+class _Sliding(_Layer):
+    kernel: Pair
+    stride: Pair = 1
+    padding: Padding = 0
+    dilation: Pair = 1
+    bias: StrictBool = True
+
+
+class Conv2d(_Sliding):
     """A 2-D convolution with ``filters`` output channels."""
 
     type: Literal["conv2d"]
-    name: str | None = None
     filters: Count
-    kernel: Pair
-    stride: Pair = 1
-    padding: Padding = 0
-    dilation: Pair = 1
     groups: Count = 1
-    bias: StrictBool = True
 
 
-class DepthwiseConv2d(Strict):
+class DepthwiseConv2d(_Sliding):
     """A depthwise convolution: each input channel convolved with its own ``multiplier`` kernels."""
 
     type: Literal["depthwise_conv2d"]
-    name: str | None = None
-    kernel: Pair
     multiplier: Count = 1
-    stride: Pair = 1
-    padding: Padding = 0
-    dilation: Pair = 1
-    bias: StrictBool = True
 
 
-class Pool(Strict):
+class Pool(_Layer):
     """Max or average pooling; the stride defaults to the window."""
 
     type: Literal["max_pool", "avg_pool"]
-    name: str | None = None
     window: Pair
     stride: Pair | None = None
     padding: Padding = 0
 
 
-class GlobalAvgPool(Strict):
+class GlobalAvgPool(_Layer):
     type: Literal["global_avg_pool"]
-    name: str | None = None
 
 
-class Flatten(Strict):
+class Flatten(_Layer):
     type: Literal["flatten"]
-    name: str | None = None
 
 
-class Dense(Strict):
+class Dense(_Layer):
     """A fully connected layer."""
 
     type: Literal["dense"]
-    name: str | None = None
     units: Count
     bias: StrictBool = True
     activation: str | None = Field(default=None, max_length=40)
 
 
-class BatchNorm(Strict):
+class BatchNorm(_Layer):
     """Batch normalization: γ and β are learnable; the running mean and variance are not."""
 
     type: Literal["batch_norm"]
-    name: str | None = None
 
 
-class Dropout(Strict):
+class Dropout(_Layer):
     type: Literal["dropout"]
-    name: str | None = None
     rate: Annotated[float, Field(ge=0, lt=1)] = 0.5
 
 
-class Activation(Strict):
+class Activation(_Layer):
     type: Literal["activation"]
-    name: str | None = None
     function: Literal["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "elu", "gelu", "linear"]
 
 
-class Residual(Strict):
+class Residual(_Layer):
     """A residual block: output = main path (``layers``) + ``shortcut`` (identity when absent)."""
 
     type: Literal["residual"]
-    name: str | None = None
     layers: Annotated[list[Layer], Field(min_length=1, max_length=limits.MAX_LAYERS)]
     shortcut: Annotated[list[Layer], Field(min_length=1, max_length=limits.MAX_LAYERS)] | None = None
 
@@ -156,8 +148,7 @@ class Spec(ProblemBase):
 # ---------------------------------------------------------------------------------------------
 # Shape arithmetic
 
-C, S, P, D, F = sym("C"), sym("S"), sym("P"), sym("D"), sym("F")
-K = sym("K")
+C, K, S, P, D, F = sym("C"), sym("K"), sym("S"), sym("P"), sym("D"), sym("F")
 
 
 def _axis_padding(padding, axis: int, size: int, k: int, s: int, d: int) -> tuple[int, int]:
@@ -170,10 +161,6 @@ def _axis_padding(padding, axis: int, size: int, k: int, s: int, d: int) -> tupl
         return total // 2, total - total // 2
     p = _pair(padding)[axis]
     return p, p
-
-
-def _out_size(size: int, k: int, s: int, pad: tuple[int, int], d: int) -> int:
-    return (size + pad[0] + pad[1] - d * (k - 1) - 1) // s + 1
 
 
 def _size_step(title: str, axis_name: str, size, k, s, pad, d, same: bool, value: int) -> Step:
@@ -203,35 +190,35 @@ def _spatial(label, layer, field, shape, kernel, stride, dilation, what, steps) 
         if size + pad[0] + pad[1] < span:
             raise SolveError(f"{layer.type}: the {what} spans {span} pixels but its padded input is only "
                              f"{size + pad[0] + pad[1]} ({size} + {pad[0]} + {pad[1]}); nothing to slide it over",
-                             field=f"{field}.{'kernel' if what == 'kernel' else 'window'}")
+                             field=f"{field}.{what}")
         axes.append((size, k, s, pad, d))
-    out = [_out_size(size, k, s, pad, d) for size, k, s, pad, d in axes]
-    if steps is not None:
-        title = f"Layer {label} ({layer.type}): output"
-        if axes[0] == axes[1]:
-            steps.append(_size_step(f"{title} height and width", "H", *axes[0], same, out[0]))
-        else:
-            steps.append(_size_step(f"{title} height", "H", *axes[0], same, out[0]))
-            steps.append(_size_step(f"{title} width", "W", *axes[1], same, out[1]))
+    out = [(size + pad[0] + pad[1] - d * (k - 1) - 1) // s + 1 for size, k, s, pad, d in axes]
+    title = f"Layer {label} ({layer.type}): output"
+    if axes[0] == axes[1]:
+        steps.append(_size_step(f"{title} height and width", "H", *axes[0], same, out[0]))
+    else:
+        steps.append(_size_step(f"{title} height", "H", *axes[0], same, out[0]))
+        steps.append(_size_step(f"{title} width", "W", *axes[1], same, out[1]))
     return out[0], out[1]
 
 
-@dataclass
+@dataclasses.dataclass
 class _Row:
-    """One layer's results, for the table; ``layer`` and ``c_in`` let variants recount it."""
+    """One row of the table: a layer (inside a residual block too) and what it gives."""
 
     label: str
     shape: tuple[int, ...]
     params: int
     macs: int
-    layer: Any = None
-    c_in: int = 0
+    layer: Any = None  # lets the variants recount it
 
 
-@dataclass
+@dataclasses.dataclass
 class _Walk:
-    rows: list[_Row]
+    """What a walk through the layers collects besides the steps."""
+
     show_macs: bool
+    rows: list[_Row] = dataclasses.field(default_factory=list)
     flatten_size: int | None = None
     used_same: bool = False
 
@@ -262,23 +249,22 @@ def _conv(layer, shape, label, field, walk, steps) -> tuple[tuple[int, ...], int
     per_filter = kernel[0] * kernel[1] * (c_in // groups)
     params = per_filter * filters + (filters if layer.bias else 0)
     macs = h_out * w_out * filters * per_filter
-    if steps is not None:
-        # Per filter K·K·C_in/g weights (K·K for a depthwise kernel, which sees one channel).
-        window = K * K if kernel[0] == kernel[1] else sym("K_h") * sym("K_w")
-        depthwise = groups == c_in and groups > 1
-        per_filter_formula = window if depthwise else window * sym("C_in") / sym("g") if groups > 1 \
-            else window * sym("C_in")
-        factors = kernel if depthwise else (*kernel, c_in // groups)
-        formula, substitution = ((per_filter_formula + 1) * F, (dot(*factors) + 1) * num(filters)) if layer.bias \
-            else (per_filter_formula * F, dot(*factors, filters))
-        steps.append(Step(f"Layer {label} ({layer.type}): parameters", lhs=sym("params"), formula=formula,
-                          substitution=substitution, value=params,
-                          note=f"depthwise: each of the F = {filters} kernels sees one input channel"
-                          if depthwise else None))
-        if walk.show_macs:
-            steps.append(Step(f"Layer {label} ({layer.type}): multiply-accumulates", lhs=sym("MACs"),
-                              formula=sym("H_out") * sym("W_out") * F * per_filter_formula,
-                              substitution=dot(h_out, w_out, filters, *factors), value=macs))
+    # Per filter K·K·C_in/g weights (K·K for a depthwise kernel, which sees one channel).
+    window = K * K if kernel[0] == kernel[1] else sym("K_h") * sym("K_w")
+    depthwise = groups == c_in and groups > 1
+    per_filter_formula = window if depthwise else window * sym("C_in") / sym("g") if groups > 1 \
+        else window * sym("C_in")
+    factors = kernel if depthwise else (*kernel, c_in // groups)
+    formula, substitution = ((per_filter_formula + 1) * F, (dot(*factors) + 1) * num(filters)) if layer.bias \
+        else (per_filter_formula * F, dot(*factors, filters))
+    steps.append(Step(f"Layer {label} ({layer.type}): parameters", lhs=sym("params"), formula=formula,
+                      substitution=substitution, value=params,
+                      note=f"depthwise: each of the F = {filters} kernels sees one input channel"
+                      if depthwise else None))
+    if walk.show_macs:
+        steps.append(Step(f"Layer {label} ({layer.type}): multiply-accumulates", lhs=sym("MACs"),
+                          formula=sym("H_out") * sym("W_out") * F * per_filter_formula,
+                          substitution=dot(h_out, w_out, filters, *factors), value=macs))
     return (h_out, w_out, filters), params, macs
 
 
@@ -298,12 +284,11 @@ def _layer(layer, shape, label, field, walk, steps) -> tuple[tuple[int, ...], in
         return (h_out, w_out, shape[2]), 0, 0
     if isinstance(layer, GlobalAvgPool):
         _needs_image(layer, shape, field)
-        if steps is not None:
-            steps.append(Step(f"Layer {label} (global_avg_pool): one average per channel", value=shape[2]))
+        steps.append(Step(f"Layer {label} (global_avg_pool): one average per channel", value=shape[2]))
         return (shape[2],), 0, 0
     if isinstance(layer, Flatten):
         size = math.prod(shape)
-        if steps is not None and len(shape) == 3:
+        if len(shape) == 3:
             steps.append(Step(f"Layer {label} (flatten): flattened size", lhs=sym("n"),
                               formula=sym("H") * sym("W") * C, substitution=dot(*shape), value=size))
         if walk.flatten_size is None:
@@ -315,21 +300,19 @@ def _layer(layer, shape, label, field, walk, steps) -> tuple[tuple[int, ...], in
                              f"(or global_avg_pool) layer before it", field=field)
         n_in, n_out = shape[0], layer.units
         params = n_in * n_out + (n_out if layer.bias else 0)
-        if steps is not None:
-            formula = sym("n_in") * sym("n_out")
-            substitution = dot(n_in, n_out)
-            if layer.bias:
-                formula, substitution = formula + sym("n_out"), substitution + n_out
-            steps.append(Step(f"Layer {label} (dense): parameters", lhs=sym("params"), formula=formula,
-                              substitution=substitution, value=params))
+        formula = sym("n_in") * sym("n_out")
+        substitution = dot(n_in, n_out)
+        if layer.bias:
+            formula, substitution = formula + sym("n_out"), substitution + n_out
+        steps.append(Step(f"Layer {label} (dense): parameters", lhs=sym("params"), formula=formula,
+                          substitution=substitution, value=params))
         return (n_out,), params, n_in * n_out
     if isinstance(layer, BatchNorm):
         channels = shape[-1]
-        if steps is not None:
-            steps.append(Step(f"Layer {label} (batch_norm): parameters", lhs=sym("params"), formula=2 * C,
-                              substitution=dot(2, channels), value=2 * channels,
-                              note=f"γ and β per channel are learnable; the running mean and variance "
-                                   f"({2 * channels} more numbers) are not"))
+        steps.append(Step(f"Layer {label} (batch_norm): parameters", lhs=sym("params"), formula=2 * C,
+                          substitution=dot(2, channels), value=2 * channels,
+                          note=f"γ and β per channel are learnable; the running mean and variance "
+                               f"({2 * channels} more numbers) are not"))
         return shape, 2 * channels, 0
     return shape, 0, 0  # Dropout, Activation: the shape passes through, nothing to learn
 
@@ -337,11 +320,11 @@ def _layer(layer, shape, label, field, walk, steps) -> tuple[tuple[int, ...], in
 def _residual(block: Residual, shape, label, field, walk, steps) -> tuple[tuple[int, ...], int]:
     """A residual block: inner layers go to the table; one summary step for the whole block."""
     first = len(walk.rows)
-    main, _ = _walk(block.layers, shape, f"{label}.", f"{field}.layers", walk, None)
+    main, _ = _walk(block.layers, shape, f"{label}.", f"{field}.layers", walk, [])
     n_main = len(walk.rows)
     short = shape
     if block.shortcut:
-        short, _ = _walk(block.shortcut, shape, f"{label}.s", f"{field}.shortcut", walk, None)
+        short, _ = _walk(block.shortcut, shape, f"{label}.s", f"{field}.shortcut", walk, [])
     if main != short:
         kind = "shortcut" if block.shortcut else "identity shortcut (no 'shortcut' given)"
         raise SolveError(f"residual: the main path gives {_shape_text(main)} but the {kind} gives "
@@ -349,14 +332,12 @@ def _residual(block: Residual, shape, label, field, walk, steps) -> tuple[tuple[
     inner = [r.params for r in walk.rows[first:] if r.params]
     params = sum(inner)
     walk.rows.append(_Row(f"{label} {block.name or 'residual'} (add)", main, 0, 0))
-    if steps is not None:
-        main_params = sum(r.params for r in walk.rows[first:n_main])
-        how = (f"a projection shortcut ({params - main_params:,} parameters)" if block.shortcut
-               else "the identity shortcut")
-        steps.append(Step(f"Layer {label} (residual block): parameters", lhs=sym("params"),
-                          substitution=add(*inner) if len(inner) > 1 else None, value=params,
-                          note=f"main path of {len(block.layers)} layers plus {how}, "
-                               f"added: output {_shape_text(main)}; its layers are rows {label}.x in the table"))
+    main_params = sum(r.params for r in walk.rows[first:n_main])
+    how = f"projection shortcut ({params - main_params:,})" if block.shortcut else "identity shortcut"
+    steps.append(Step(f"Layer {label} (residual block): parameters", lhs=sym("params"),
+                      substitution=add(*inner) if len(inner) > 1 else None, value=params,
+                      note=f"main path ({len(block.layers)} layers, {main_params:,}) + {how} → "
+                           f"{_shape_text(main)}; rows {label}.x of the table"))
     return main, params
 
 
@@ -368,15 +349,14 @@ def _walk(layers, shape, prefix, path, walk: _Walk, steps) -> tuple[tuple[int, .
         if isinstance(layer, Residual):
             shape, params = _residual(layer, shape, label, field, walk, steps)
         else:
-            c_in = shape[-1]
             shape, params, macs = _layer(layer, shape, label, field, walk, steps)
-            walk.rows.append(_Row(f"{label} {layer.name or layer.type}", shape, params, macs, layer, c_in))
+            walk.rows.append(_Row(f"{label} {layer.name or layer.type}", shape, params, macs, layer))
         after.append((shape, params))
     return shape, after
 
 
-def _analyse(spec: Spec, steps: list[Step] | None = None) -> tuple[_Walk, list]:
-    walk = _Walk(rows=[], show_macs=spec.ask == "total_macs")
+def _analyse(spec: Spec, steps: list[Step]) -> tuple[_Walk, list]:
+    walk = _Walk(show_macs=spec.ask == "total_macs")
     _, after = _walk(spec.layers, tuple(spec.input), "", "layers", walk, steps)
     return walk, after
 
@@ -456,20 +436,15 @@ def _changed(spec: Spec, change) -> Spec | None:
 
 
 def _answers_of(spec: Spec | None) -> dict | None:
-    if spec is None:
-        return None
     try:
-        return {name: a.value for name, a in solve(spec).answers.items()}
-    except SolveError:
+        return spec and {name: a.value for name, a in solve(spec).answers.items()}
+    except SolveError:  # the mistake makes the network impossible: nobody would get a number from it
         return None
-
-
-def _is_conv(layer) -> bool:
-    return isinstance(layer, (Conv2d, DepthwiseConv2d))
 
 
 def variants(spec: Spec) -> Iterator[Variant]:
     """Mistakes students commonly make when counting parameters and shapes."""
+    is_conv = lambda l: isinstance(l, (Conv2d, DepthwiseConv2d))  # noqa: E731
     candidates = [
         ("forgot the biases (counted weights only)",
          _changed(spec, lambda l: l.model_copy(update={"bias": False}) if getattr(l, "bias", False) else l)),
@@ -477,40 +452,33 @@ def variants(spec: Spec) -> Iterator[Variant]:
          _changed(spec, lambda l: None if isinstance(l, Pool) else l)),
         ("used 'same' padding where the question has no padding",
          _changed(spec, lambda l: l.model_copy(update={"padding": "same"})
-                  if _is_conv(l) and l.padding in (0, "valid") and max(_pair(l.kernel)) > 1 else l)),
+                  if is_conv(l) and l.padding in (0, "valid") and max(_pair(l.kernel)) > 1 else l)),
         ("used no padding where the question says 'same'",
-         _changed(spec, lambda l: l.model_copy(update={"padding": 0}) if _is_conv(l) and l.padding == "same" else l)),
+         _changed(spec, lambda l: l.model_copy(update={"padding": 0}) if is_conv(l) and l.padding == "same" else l)),
     ]
     for mistake, changed in candidates:
         answers = _answers_of(changed)
         if answers is not None:
             yield Variant(mistake, answers)
 
-    walk, _ = _analyse(spec)
-    total = sum(r.params for r in walk.rows)
-
-    def recounted(mistake: str, params_of) -> Iterator[Variant]:
-        wrong = sum(params_of(r) for r in walk.rows)
+    # Recounts of single layers: {row index: the parameters a student would count for it}.
+    walk, _ = _analyse(spec, [])
+    rows = walk.rows
+    recounts = [
+        ("left the input channels out of the convolution's weights (K·K·F instead of K·K·C·F)",
+         {i: math.prod(_pair(r.layer.kernel)) * r.layer.filters + (r.layer.filters if r.layer.bias else 0)
+          for i, r in enumerate(rows) if isinstance(r.layer, Conv2d)}),
+        ("counted batch normalization's running mean and variance as learnable (4 per channel)",
+         {i: 2 * r.params for i, r in enumerate(rows) if isinstance(r.layer, BatchNorm)}),
+    ]
+    dense = [i for i, r in enumerate(rows) if isinstance(r.layer, Dense)]
+    for before, i in zip(dense, dense[1:]):
+        units, wrong_units = rows[i].layer.units, rows[before].layer.units
+        if rows[i].layer.bias and units != wrong_units:
+            recounts.append((f"added the previous layer's {wrong_units} biases instead of this layer's {units} "
+                             f"(layer {rows[i].label.split()[0]})", {i: rows[i].params - units + wrong_units}))
+    total = sum(r.params for r in rows)
+    for mistake, recount in recounts:
+        wrong = total + sum(params - rows[i].params for i, params in recount.items())
         if wrong != total:
             yield Variant(mistake, {"total_params": wrong, "trainable_params": wrong})
-
-    def without_channels(r: _Row) -> int:
-        if not isinstance(r.layer, Conv2d):
-            return r.params
-        k = _pair(r.layer.kernel)
-        return k[0] * k[1] * r.layer.filters + (r.layer.filters if r.layer.bias else 0)
-
-    yield from recounted("left the input channels out of the convolution's weights (K·K·F instead of K·K·C·F)",
-                         without_channels)
-    yield from recounted("counted batch normalization's running mean and variance as learnable (4 per channel)",
-                         lambda r: 2 * r.params if isinstance(r.layer, BatchNorm) else r.params)
-    # Adding the previous dense layer's biases (one per input) instead of this layer's (one per output).
-    previous = None
-    for r in walk.rows:
-        if isinstance(r.layer, Dense):
-            if r.layer.bias and previous is not None and previous.units != r.layer.units:
-                yield Variant(f"added the previous layer's {previous.units} biases instead of this layer's "
-                              f"{r.layer.units} (layer {r.label.split()[0]})",
-                              {"total_params": total - r.layer.units + previous.units,
-                               "trainable_params": total - r.layer.units + previous.units})
-            previous = r.layer
