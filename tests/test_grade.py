@@ -369,7 +369,7 @@ def test_folder_with_broken_files(batch):
 def test_all_graded_exit_0_and_table(batch):
     result = nnsolve("grade", "a-right.yaml", "b-wrong.yaml", cwd=batch)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == ("Total: 10 / 20 marks (50%); 2 graded (1 fully right), "
+    assert result.stdout.splitlines()[-1] == ("Total: 10 / 20 marks (50.0%); 2 graded (1 fully right), "
                                               "0 ungraded, 0 invalid")
     assert "a-right.yaml" in result.stdout and "10/10" in result.stdout and "0/10" in result.stdout
 

@@ -114,7 +114,7 @@ def _notes(result) -> list[str]:
 
 def _totals_line(summary: dict) -> str:
     out_of = summary["out_of"]
-    share = f" ({float(summary['marks'] / out_of):.0%})" if out_of else ""
+    share = f" ({float(summary['marks'] / out_of):.1%})" if out_of else ""
     line = (f"Total: {marks_text(summary['marks'])} / {marks_text(out_of)} marks{share}; "
             f"{summary['graded']} graded ({summary['correct']} fully right), "
             f"{summary['ungraded']} ungraded, {summary['invalid']} invalid")
