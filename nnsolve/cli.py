@@ -39,10 +39,13 @@ def run(
     file: Path = typer.Argument(..., help="A problem file (YAML).", show_default=False),
     fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
     standalone: bool = typer.Option(False, "--standalone", help="With --format latex: a complete document."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the solution's figure to this PNG file "
+                                        "(needs the 'experiments' extra)."),
 ) -> None:
     """Solve one problem and print the worked solution.
 
     Example:  nnsolve run problems/seed/s03-cnn-params.yaml --format json
+    Example:  nnsolve run problems/seed/s01-vanishing-gradient.yaml --plot s01.png
     """
     from .loader import load
     from .render import render
@@ -61,6 +64,13 @@ def run(
     sys.stdout.write(render(solution, fmt, **options))
     if fmt is Format.json:
         sys.stdout.write("\n")
+    if plot is not None:
+        from .plot import write_png
+
+        try:
+            write_png(solution.figures, str(plot))
+        except NnsolveError as exc:
+            raise problem.locate(exc) from None
 
 
 @app.command()
@@ -162,6 +172,8 @@ def key(
     if pdf and kind != ".tex":
         raise NnsolveError("--pdf needs a LaTeX key: -o key.tex")
     answer_key = build_key([str(p) for p in paths])
+    if not answer_key.entries and not answer_key.left_out:
+        raise NnsolveError(f"no problem files (*.yaml, *.yml) in {', '.join(str(p) for p in paths)}")
     for line in answer_key.left_out:
         sys.stderr.write(f"{line}\n")
     if kind == ".tex":
