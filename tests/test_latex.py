@@ -275,3 +275,23 @@ def test_golden(path, kind, update_golden):
     assert rendered == golden.read_text(), (
         f"{path.name} renders differently from {golden.relative_to(ROOT)}; if the change is intended, "
         "run `make golden` and review `git diff tests/golden`")
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.one_of(st.sampled_from(list("\\`*_[]()<>|$~#+-=!&;.:1 \"'")),
+                                  st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp"))),
+               max_size=40))
+def test_escaped_markdown_prose_renders_as_the_same_text(text):
+    import html
+
+    from markdown_it import MarkdownIt
+
+    expected = " ".join(text.split())
+    rendered = MarkdownIt("commonmark").render(md_escape(text, inline=True)).strip()
+    if not expected:
+        assert rendered == ""
+        return
+    assert rendered.startswith("<p>") and rendered.endswith("</p>"), rendered
+    body = rendered[3:-4]
+    assert "<" not in body, rendered  # no emphasis, links, code or HTML
+    assert html.unescape(body) == expected
