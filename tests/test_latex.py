@@ -295,3 +295,12 @@ def test_escaped_markdown_prose_renders_as_the_same_text(text):
     body = rendered[3:-4]
     assert "<" not in body, rendered  # no emphasis, links, code or HTML
     assert html.unescape(body) == expected
+
+
+def test_markdown_maths_uses_only_what_katex_and_github_render():
+    wide = [[i * j for j in range(12)] for i in range(3)]
+    solution = _solution_with((Step("wide", lhs=sym("Y"), value=wide),
+                               Step("tall", lhs=sym("Z"), value=[[0.123456789] * 9] * 2)))
+    md = render_markdown(solution)
+    assert "scalebox" not in md and "*{" not in md  # graphicx and array's *{n}{c} are not in KaTeX
+    assert r"\left[\begin{array}{cccccccccccc}" in md

@@ -240,10 +240,11 @@ def _rhs_lines(latex: str, budget: int) -> list[str]:
     return lines
 
 
-def _value_math(value) -> str:
-    """A value for a step or an answer; a matrix too wide for the line is scaled down to fit."""
+def _value_math(value, scale: bool = True) -> str:
+    """A value for a step or an answer; a matrix too wide for the line is scaled down to fit
+    (not with ``scale=False``: Markdown's KaTeX and MathJax have no ``\\scalebox``)."""
     latex = value_latex(value)
-    if not _is_matrix(value):
+    if not scale or not _is_matrix(value):
         return latex
     width = max(sum(len(plain(v)) + 2 for v in row) for row in value)
     if width > LINE_BUDGET + 12:
@@ -252,7 +253,7 @@ def _value_math(value) -> str:
     return latex
 
 
-def step_rows(step: Step) -> list[str]:
+def step_rows(step: Step, scale: bool = True) -> list[str]:
     """The rows of an aligned step: ``lhs &= formula``, ``&= substitution``, ``&= value``.
 
     A rounded value gets ``\\approx`` instead of ``=``; a right side wider than the line is
@@ -264,7 +265,7 @@ def step_rows(step: Step) -> list[str]:
     if step.substitution is not None:
         sides.append(("=", expr_latex(step.substitution)))
     if step.value is not None:
-        sides.append(("=" if shown_exactly(step.value) else r"\approx", _value_math(step.value)))
+        sides.append(("=" if shown_exactly(step.value) else r"\approx", _value_math(step.value, scale)))
     lhs = expr_latex(step.lhs) if step.lhs is not None else None
     if lhs is None:
         if not sides:

@@ -42,7 +42,7 @@ def _value_md(value) -> str:
 
 
 def step_markdown(step) -> str:
-    rows = step_rows(step)
+    rows = step_rows(step, scale=False)
     if not rows:
         return ""
     if len(rows) == 1 and "&" not in rows[0]:

@@ -99,7 +99,7 @@ def _num(value, latex: bool, approx: bool = True) -> str:
             rows = r" \\ ".join(" & ".join(number_latex(v, approx) for v in row) for row in value)
             columns = max(len(row) for row in value)
             if columns > 10:  # amsmath's bmatrix stops at 10 columns (MaxMatrixCols)
-                return rf"\left[\begin{{array}}{{*{{{columns}}}{{c}}}} {rows} \end{{array}}\right]"
+                return rf"\left[\begin{{array}}{{{'c' * columns}}} {rows} \end{{array}}\right]"
             return rf"\begin{{bmatrix}} {rows} \end{{bmatrix}}"
         return plain(value)
     if isinstance(value, (list, tuple)):
