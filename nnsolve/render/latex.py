@@ -259,25 +259,25 @@ def step_rows(step: Step, scale: bool = True) -> list[str]:
     A rounded value gets ``\\approx`` instead of ``=``; a right side wider than the line is
     broken before a top-level ``+``, ``-`` or ``\\cdot`` and continued with an indent.
     """
-    sides: list[tuple[str, str]] = []
+    sides: list[tuple[str, str, bool]] = []  # relation, right side, may it break across lines
     if step.formula is not None:
-        sides.append(("=", expr_latex(step.formula)))
+        sides.append(("=", expr_latex(step.formula), True))
     if step.substitution is not None:
-        sides.append(("=", expr_latex(step.substitution)))
-    if step.value is not None:
-        sides.append(("=" if shown_exactly(step.value) else r"\approx", _value_math(step.value, scale)))
+        sides.append(("=", expr_latex(step.substitution), True))
+    if step.value is not None:  # a value (a matrix, a vector) is never broken
+        sides.append(("=" if shown_exactly(step.value) else r"\approx", _value_math(step.value, scale), False))
     lhs = expr_latex(step.lhs) if step.lhs is not None else None
     if lhs is None:
         if not sides:
             return []
-        (_, first), sides = sides[0], sides[1:]
+        (_, first, _), sides = sides[0], sides[1:]
         if not sides:
             return [first]
         lhs = first
     budget = max(24, LINE_BUDGET - math_width(lhs) // 2)
     rows: list[str] = []
-    for relation, rhs in sides:
-        lines = _rhs_lines(rhs, budget)
+    for relation, rhs, breakable in sides:
+        lines = _rhs_lines(rhs, budget) if breakable else [rhs]
         rows.append(f"&{relation} {lines[0]}")
         rows.extend(rf"&\qquad {line}" for line in lines[1:])
     rows[0] = f"{lhs} {rows[0]}"
