@@ -288,7 +288,9 @@ def _message(err: dict[str, Any], known_fields: list[str]) -> str:
             return "must be positive"
         return f"must be greater than {ctx.get('gt')}"
     if kind == "less_than_equal":
-        return f"must be at most {ctx.get('le'):,} (nnsolve's cap)" if isinstance(ctx.get("le"), int) else f"must be at most {ctx.get('le')}"
+        if isinstance(ctx.get("le"), int):
+            return f"must be at most {ctx.get('le'):,} (nnsolve's cap {_cap_name(ctx['le'], err['loc'])})"
+        return f"must be at most {ctx.get('le')}"
     if kind == "less_than":
         return f"must be less than {ctx.get('lt')}"
     if kind in ("string_type",):
@@ -306,7 +308,8 @@ def _message(err: dict[str, Any], known_fields: list[str]) -> str:
     if kind == "string_too_long":
         return f"is longer than {ctx.get('max_length'):,} characters"
     if kind == "too_long":
-        return f"has more than {ctx.get('max_length'):,} items"
+        cap = _cap_name(ctx.get("max_length"), err["loc"])
+        return f"has more than {ctx.get('max_length'):,} items" + (f" (nnsolve's cap {cap})" if cap != "?" else "")
     if kind == "too_short":
         return f"needs at least {ctx.get('min_length')} item(s)"
     if kind in ("value_error", "assertion_error"):
@@ -314,6 +317,17 @@ def _message(err: dict[str, Any], known_fields: list[str]) -> str:
         return msg.removeprefix("Value error, ")
     msg = str(err["msg"])
     return msg[:1].lower() + msg[1:]
+
+
+def _cap_name(value: Any, loc: tuple[Any, ...]) -> str:
+    """The name of the cap in nnsolve/limits.py a pydantic bound came from (several may share a value)."""
+    names = [n for n in dir(limits) if n.startswith("MAX_") and getattr(limits, n) == value]
+    if len(names) > 1:
+        field = next((str(part) for part in reversed(loc) if isinstance(part, str)), "")
+        word = {"points": "SAMPLES", "test_samples": "SAMPLES", "weights": "NEURON_INPUTS"}.get(field, field.upper())
+        names = [n for n in names if word and word in n] or \
+            [n for n in names if n in ("MAX_DIMENSION", "MAX_LAYERS", "MAX_SAMPLES")] or names
+    return " or ".join(names) if names else "?"
 
 
 def validation_error(exc: ValidationError, data: dict[str, Any], doc: _Document, file: str) -> SpecError:

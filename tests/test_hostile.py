@@ -198,3 +198,36 @@ def test_usage_errors_exit_2_without_traceback(capsys, args):
     code, out, err = run_in_process(capsys, *args)
     assert code == 2
     assert "Traceback" not in err and "Error:" in err
+
+
+def test_every_cap_is_documented_in_readme():
+    from nnsolve import limits
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in dir(limits):
+        if name.startswith("MAX_"):
+            assert re.search(rf"^\| `{name}` \| [^|]+ \| [^|]+ \|$", readme, re.MULTILINE), f"{name} not in README's table"
+
+
+def test_security_md_exists_and_names_the_threats():
+    text = (ROOT / "SECURITY.md").read_text(encoding="utf-8")
+    for phrase in ("eval", "network", "atomically", "Reporting"):
+        assert phrase in text
+
+
+def test_no_network_and_no_writes_while_solving(capsys, monkeypatch, tmp_path):
+    """Every problem under problems/ solves with sockets disabled and the working directory unchanged."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("nnsolve opened a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.chdir(tmp_path)
+    for path in sorted(PROBLEMS.rglob("*.yaml")):
+        if "topic: experiment" in path.read_text(encoding="utf-8"):
+            continue  # runs a small training loop: covered by its own tests
+        code, out, err = run_in_process(capsys, "run", str(path), "--format", "json")
+        assert code == 0, err
+    assert list(tmp_path.iterdir()) == []
