@@ -231,3 +231,38 @@ def test_no_network_and_no_writes_while_solving(capsys, monkeypatch, tmp_path):
         code, out, err = run_in_process(capsys, "run", str(path), "--format", "json")
         assert code == 0, err
     assert list(tmp_path.iterdir()) == []
+
+
+# --- nothing lost: a batch with broken files, and an interrupted write ---------------------------
+
+def test_grade_batch_with_hostile_files_keeps_every_other_result(capsys, tmp_path):
+    import json
+
+    report = tmp_path / "report.json"
+    report.write_text("earlier report\n")
+    seeds = sorted((PROBLEMS / "seed").glob("*.yaml"))
+    code, out, err = run_in_process(capsys, "grade", str(PROBLEMS / "seed"), str(CORPUS), "--format", "json",
+                                    "-o", str(report))
+    assert code != 0 and "Traceback" not in err
+    text = report.read_text()
+    assert text != "earlier report\n"
+    json.loads(text)
+    for seed in seeds:
+        assert seed.name in text
+    for name, *_ in EXPECTED[:20]:
+        assert name in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_interrupted_report_write_leaves_the_earlier_file(capsys, tmp_path, monkeypatch):
+    report = tmp_path / "report.json"
+    report.write_text("earlier report\n")
+
+    def interrupted(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    code, out, err = run_in_process(capsys, "grade", str(PROBLEMS / "seed"), "--format", "json", "-o", str(report))
+    assert code == 130 and "Traceback" not in err
+    assert report.read_text() == "earlier report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
