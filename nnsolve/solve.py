@@ -10,11 +10,15 @@ from .topics import BY_TOPIC
 
 
 def solve(spec) -> Solution:
-    """Solve ``spec`` with its topic's solver and name the matching option, if it lists any."""
+    """Solve ``spec`` with its topic's solver and name the matching option, if it lists any.
+
+    Options are matched against the answers unless the solver has already named one (an
+    experiment names the option whose arm wins).
+    """
     solution = BY_TOPIC[spec.topic].solve(spec)
     solution = replace(solution, title=spec.title or solution.title, question=spec.question,
                        options=spec.choices)
-    if spec.choices:
+    if spec.choices and solution.choice is None:  # a solver may name the option itself (experiment)
         choice = match_choice(spec.choices, solution.answers, solution.primary, spec.tolerance)
         warnings = solution.warnings
         if choice.note and not (choice.key and choice.exact):
