@@ -38,7 +38,8 @@ class Spec(ProblemBase):
     @classmethod
     def _setup_names_its_experiment(cls, data: Any) -> Any:
         """The setup is validated by the named experiment's model; the file names it once, at the top."""
-        if not isinstance(data, dict) or data.get("experiment") not in BY_NAME:
+        if not isinstance(data, dict) or not isinstance(data.get("experiment"), str) \
+                or data["experiment"] not in BY_NAME:  # a list or mapping here is unhashable
             return data
         setup = data.get("setup")
         if setup is None:
