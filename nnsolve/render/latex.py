@@ -1,5 +1,8 @@
 """Solutions as LaTeX: a fragment per problem, and the standalone document (one problem or a key).
 
+A fragment (``nnsolve run --format latex``) needs the packages of ``PREAMBLE``: amsmath,
+amssymb, booktabs, array, longtable, tabularx and graphicx.
+
 The document uses only Debian's ``texlive-latex-base`` and ``texlive-latex-recommended`` and
 the Computer Modern Type 1 fonts (OT1 encoding: no bitmap fonts to generate). Every piece of
 prose goes through ``text_latex``, which escapes LaTeX's specials and maps the Unicode exam
@@ -26,6 +29,7 @@ PREAMBLE = r"""\documentclass[11pt,a4paper,fleqn]{article}
 \usepackage{booktabs}
 \usepackage{array}
 \usepackage{longtable}
+\usepackage{tabularx}
 \usepackage{graphicx}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{4pt}
@@ -307,26 +311,48 @@ def _cell_width(c) -> int:
     return len(c) if isinstance(c, str) else len(plain(c))
 
 
+LONG_TEXT = 28  # a text column wider than this wraps (tabularx X column) instead of widening the table
+
+
 def table_latex(table: Table) -> str:
-    """A booktabs table; set smaller, scaled to the page width, or broken across pages as needed."""
+    """A booktabs table that fits the page.
+
+    Text columns are left-aligned, numbers right-aligned. A long text column wraps; a table
+    still too wide is set in \\footnotesize, then scaled to the line width; more than
+    ``LONG_TABLE_ROWS`` rows make a longtable that breaks across pages and repeats its header.
+    """
     ncols = len(table.columns)
-    cols = "l" + "r" * (ncols - 1)
+    cells = [row[i] if i < len(row) else None for row in table.rows for i in range(ncols)]
+    by_column = [cells[i::ncols] for i in range(ncols)] if table.rows else [[] for _ in range(ncols)]
+    text_column = [all(c is None or isinstance(c, str) for c in col) for col in by_column]
+    widths = [max([len(name)] + [_cell_width(c) for c in col]) for name, col in zip(table.columns, by_column)]
+    wrapping = [is_text and width > LONG_TEXT for is_text, width in zip(text_column, widths)]
+    width = sum(min(w, LONG_TEXT) if wrap else w for w, wrap in zip(widths, wrapping)) + 3 * ncols
+    long = len(table.rows) > LONG_TABLE_ROWS
+    fixed = sum(w for w, wrap in zip(widths, wrapping) if not wrap) + 3 * ncols
+    share = max(0.2, 0.95 - fixed / TABLE_BUDGET) / max(1, sum(wrapping))  # of the line, per wrapping column
+    specs = []
+    for i, (is_text, wrap) in enumerate(zip(text_column, wrapping)):
+        if wrap:
+            specs.append(r">{\raggedright\arraybackslash}" + (f"p{{{share:.2f}\\linewidth}}" if long else "X"))
+        else:
+            specs.append("l" if is_text or i == 0 else "r")
+    cols = "".join(specs)
     head = " & ".join(r"\textbf{" + text_latex(c, inline=True) + "}" for c in table.columns)
-    rows = [" & ".join(_cell(c) for c in row) + r" \\" for row in table.rows]
-    widths = [max([len(col)] + [_cell_width(row[i]) for row in table.rows if i < len(row)])
-              for i, col in enumerate(table.columns)]
-    width = sum(widths) + 3 * ncols
+    body = "\n".join(" & ".join(_cell(c) for c in row) + r" \\" for row in table.rows)
     title = rf"\textbf{{{text_latex(table.title, inline=True)}}}\par\nopagebreak"
     size = r"\small" if width <= TABLE_BUDGET else r"\footnotesize\setlength{\tabcolsep}{3pt}"
-    if len(table.rows) > LONG_TABLE_ROWS:
-        body = "\n".join(rows)
+    if long:
         return (f"{title}\n{{{size}\n\\begin{{longtable}}{{{cols}}}\n\\toprule\n{head} \\\\\n\\midrule\n"
                 f"\\endhead\n{body}\n\\bottomrule\n\\end{{longtable}}}}")
-    body = "\n".join(rows)
-    tabular = (f"\\begin{{tabular}}{{{cols}}}\n\\toprule\n{head} \\\\\n\\midrule\n{body}\n"
-               "\\bottomrule\n\\end{tabular}")
-    if width > TABLE_BUDGET * 1.25:
-        tabular = f"\\resizebox{{\\linewidth}}{{!}}{{%\n{tabular}}}"
+    if any(wrapping):
+        tabular = (f"\\begin{{tabularx}}{{\\linewidth}}{{{cols}}}\n\\toprule\n{head} \\\\\n\\midrule\n{body}\n"
+                   "\\bottomrule\n\\end{tabularx}")
+    else:
+        tabular = (f"\\begin{{tabular}}{{{cols}}}\n\\toprule\n{head} \\\\\n\\midrule\n{body}\n"
+                   "\\bottomrule\n\\end{tabular}")
+        if width > TABLE_BUDGET * 1.25:
+            tabular = f"\\resizebox{{\\linewidth}}{{!}}{{%\n{tabular}}}"
     return f"{title}\n\\begin{{center}}{size}\n{tabular}\n\\end{{center}}"
 
 
@@ -419,11 +445,12 @@ def problem_latex(solution: Solution, source: str | None = None, marks=None,
     """One problem: question, options, worked steps and tables, the boxed answer, the option chosen."""
     out: list[str] = []
     title = text_latex(solution.title or solution.topic, inline=True)
-    if marks is not None:
-        title += f"\\hspace{{1em plus 1fill}}{{\\normalfont\\small [{number_latex(marks)} marks]}}"
     out.append(f"\\{heading}*{{{title}}}")
-    if source:
-        out.append(f"{{\\footnotesize\\texttt{{{text_latex(source, inline=True)}}}\\par}}")
+    where = [f"\\texttt{{{text_latex(source, inline=True)}}}"] if source else []
+    if marks is not None:
+        where.append(f"\\hfill [{number_latex(marks)} marks]")
+    if where:
+        out.append(f"{{\\footnotesize {''.join(where)}\\par}}")
     if solution.question:
         paragraphs = [p for p in re.split(r"\n\s*\n", solution.question.strip()) if p.strip()]
         out.append("{\\itshape " + "\\par\n".join(text_latex(p, inline=True) for p in paragraphs) + "\\par}")

@@ -126,10 +126,18 @@ def number_latex(x, approx: bool = True) -> str:
             return exact.replace(",", "{,}")
         sign = "-" if x < 0 else ""
         fraction = rf"{sign}\tfrac{{{abs(x.numerator)}}}{{{x.denominator}}}"
-        return f"{fraction} \\approx {round_sig(x).replace(',', '{,}')}" if approx else fraction
+        return f"{fraction} \\approx {_scientific_latex(round_sig(x)).replace(',', '{,}')}" if approx else fraction
     if isinstance(x, (int, float, Fraction)):
-        return number_text(x).replace(",", "{,}")
+        return _scientific_latex(number_text(x)).replace(",", "{,}")
     return r"\text{" + latex_escape(str(x)) + "}"
+
+
+def _scientific_latex(text: str) -> str:
+    """``3.0747e-11`` as ``3.0747 \\times 10^{-11}``; fixed-point text is returned unchanged."""
+    mantissa, e, exponent = text.partition("e")
+    if not e:
+        return text
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
 
 
 _LATEX_SPECIAL = {
