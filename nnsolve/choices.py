@@ -28,9 +28,11 @@ def match_choice(options: dict[str, Value | dict], answers: dict[str, Answer], p
     (by relative difference in the primary answer) is reported.
     """
     scores: list[tuple[str, int, int, list[str], float]] = []
+    agreed: dict[str, list[str]] = {}  # per option, the numbers it gets right (for the note)
     for key, option in options.items():
         stated = _stated(option, primary)
         agreeing, disagreeing, worst = 0, [], 0.0
+        agreed[key] = []
         for name, given in stated.items():
             if name not in answers:
                 disagreeing.append(f"{name} (not something nnsolve computes for this problem)")
@@ -39,6 +41,7 @@ def match_choice(options: dict[str, Value | dict], answers: dict[str, Answer], p
             computed = answers[name].value
             if agree(computed, given, tol):
                 agreeing += 1
+                agreed[key].append(f"{answers[name].label} {plain(given)}")
             else:
                 disagreeing.append(f"{answers[name].label} {plain(given)} (computed {plain(computed)})")
             worst = max(worst, distance(computed, given))
@@ -59,8 +62,8 @@ def match_choice(options: dict[str, Value | dict], answers: dict[str, Answer], p
     partial = [s for s in scores if s[1] == best and best > 0]
     if len(partial) == 1:
         key, agreeing, total, disagreeing, _ = partial[0]
-        note = (f"no option agrees on every number; option {key} agrees on {agreeing} of {total}, "
-                f"but states {'; '.join(disagreeing)}")
+        note = (f"no option agrees on every number; option {key} agrees on {agreeing} of {total} "
+                f"({'; '.join(agreed[key])}), but states {'; '.join(disagreeing)}")
         return ChoiceMatch(key=key, exact=False, disagreements=tuple(disagreeing), note=note)
 
     nearest = min(scores, key=lambda s: s[4], default=None)

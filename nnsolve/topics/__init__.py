@@ -17,9 +17,9 @@ from typing import Annotated, Union
 
 from pydantic import BaseModel, Field, TypeAdapter
 
-from . import backprop, cnn_architecture, experiment, optimizer_steps, svm
+from . import backprop, cnn_architecture, conv_cost, conv_values, experiment, optimizer_steps, svm
 
-MODULES = (cnn_architecture, svm, optimizer_steps, backprop, experiment)
+MODULES = (cnn_architecture, svm, optimizer_steps, conv_values, conv_cost, backprop, experiment)
 
 BY_TOPIC = {m.TOPIC: m for m in MODULES}
 

@@ -1,0 +1,435 @@
+"""Convolution values: slide kernels over a small input, exactly, then apply an activation.
+
+Deep-learning frameworks compute cross-correlation (the kernel is not flipped) and call it
+convolution; that is the default here. ``operation: convolution`` flips every kernel by 180°
+first, as the signal-processing definition does. When the flip changes the result, the other
+reading is given as an extra answer.
+
+Integers stay integers and decimals from the file are exact fractions, so a Leaky ReLU of
+−27 with α = 0.001 is exactly −0.027. Only sigmoid, tanh and ELU give floats.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Annotated, Iterator, Literal, Union
+
+from pydantic import Field, field_validator, model_validator
+
+from .. import limits
+from ..errors import LimitError, SolveError
+from ..expr import Expr, Raw, add, call, dot, num, sym
+from ..numbers import Number, Real, simplify
+from ..render.numbers import number_text
+from ..solution import Answer, Solution, Step, Variant
+from ..spec import Count, NonNegative, ProblemBase, Strict
+
+TOPIC = "conv_values"
+SUMMARY = "Output values of a convolution (padding, stride, dilation, bias), then an activation"
+EXAMPLE = "problems/seed/s10-conv-values.yaml"
+
+Matrix = Annotated[list[Annotated[list[Real], Field(min_length=1)]], Field(min_length=1)]
+Tensor3 = Annotated[list[Matrix], Field(min_length=1)]
+Pair = Union[Count, Annotated[list[Count], Field(min_length=2, max_length=2)]]
+Padding = Union[NonNegative, Annotated[list[NonNegative], Field(min_length=2, max_length=2)],
+                Literal["same", "valid"]]
+Activation = Literal["none", "relu", "leaky_relu", "prelu", "elu", "sigmoid", "tanh"]
+
+# PyTorch's defaults, used when a problem names the activation but not its α.
+DEFAULT_ALPHA = {"leaky_relu": Fraction(1, 100), "prelu": Fraction(1, 4), "elu": 1}
+ACTIVATION_NAMES = {"relu": "ReLU", "leaky_relu": "Leaky ReLU", "prelu": "PReLU", "elu": "ELU",
+                    "sigmoid": "sigmoid", "tanh": "tanh"}
+
+
+def _rectangular(value, what: str):
+    """A matrix (or each channel of a tensor) must have rows of equal length, channels of equal size."""
+    channels = value if isinstance(value[0][0], list) else [value]
+    shape = (len(channels[0]), len(channels[0][0]))
+    for c, matrix in enumerate(channels):
+        if any(len(row) != len(matrix[0]) for row in matrix):
+            raise ValueError(f"{what}: every row must have the same length")
+        if (len(matrix), len(matrix[0])) != shape:
+            raise ValueError(f"{what}: channel {c + 1} is {len(matrix)}×{len(matrix[0])}, "
+                             f"channel 1 is {shape[0]}×{shape[1]}; every channel must be the same size")
+    return value
+
+
+def _cells(value) -> int:
+    channels = value if isinstance(value[0][0], list) else [value]
+    return len(channels) * len(channels[0]) * len(channels[0][0])
+
+
+class Spec(ProblemBase):
+    """An input, one kernel (``kernel``) or several (``kernels``), and the operation's settings."""
+
+    topic: Literal["conv_values"]
+    input: Union[Matrix, Tensor3] = Field(description="a matrix (one channel) or channels × rows × columns")
+    kernel: Union[Matrix, Tensor3] | None = Field(default=None, description="one kernel (rows × columns, "
+                                                  "or channels × rows × columns)")
+    kernels: Annotated[list[Union[Matrix, Tensor3]], Field(min_length=1)] | None = Field(
+        default=None, description="several kernels; the answer is then one matrix per kernel")
+    bias: Union[Real, Annotated[list[Real], Field(min_length=1)]] = 0
+    padding: Padding = 0
+    stride: Pair = 1
+    dilation: Pair = 1
+    groups: Count = 1
+    operation: Literal["cross_correlation", "convolution"] = "cross_correlation"
+    activation: Activation = "none"
+    alpha: Real | None = Field(default=None, description="α of leaky_relu, prelu or elu")
+
+    @field_validator("input")
+    @classmethod
+    def _input_ok(cls, value):
+        _rectangular(value, "the input")
+        if _cells(value) > limits.MAX_TENSOR_CELLS:
+            raise ValueError(f"has {_cells(value):,} cells; nnsolve's cap MAX_TENSOR_CELLS is "
+                             f"{limits.MAX_TENSOR_CELLS:,}")
+        return value
+
+    @field_validator("kernel")
+    @classmethod
+    def _kernel_ok(cls, value):
+        if value is not None:
+            _rectangular(value, "the kernel")
+        return value
+
+    @field_validator("kernels")
+    @classmethod
+    def _kernels_ok(cls, value):
+        if value is not None:
+            for i, kernel in enumerate(value):
+                _rectangular(kernel, f"kernel {i + 1}")
+            if sum(_cells(k) for k in value) > limits.MAX_TENSOR_CELLS:
+                raise ValueError(f"the kernels have more than {limits.MAX_TENSOR_CELLS:,} cells "
+                                 f"(nnsolve's cap MAX_TENSOR_CELLS)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_kernel_field(self) -> "Spec":
+        if (self.kernel is None) == (self.kernels is None):
+            raise ValueError("give either 'kernel' (one kernel) or 'kernels' (a list of kernels)")
+        if self.alpha is not None and self.activation not in DEFAULT_ALPHA:
+            raise ValueError(f"'alpha' applies to leaky_relu, prelu or elu, not to {self.activation}")
+        return self
+
+
+# ---------------------------------------------------------------------------------------------
+# The arithmetic
+
+Grid = list[list[Number]]
+
+
+def _pair(value) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else (value[0], value[1])
+
+
+def _channels(value) -> list[Grid]:
+    return value if isinstance(value[0][0], list) else [value]
+
+
+def _padding(padding, size: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int],
+             dilation: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(before, after) per axis. 'same' keeps ⌈size / stride⌉ with the extra pixel after (TensorFlow's rule;
+    with stride 1 it is PyTorch's padding='same')."""
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    if padding == "same":
+        out = []
+        for n, k, s, d in zip(size, kernel, stride, dilation):
+            total = max((-(-n // s) - 1) * s + d * (k - 1) + 1 - n, 0)
+            out.append((total // 2, total - total // 2))
+        return out[0], out[1]
+    p = _pair(padding)
+    return (p[0], p[0]), (p[1], p[1])
+
+
+def _pad(matrix: Grid, pad_h: tuple[int, int], pad_w: tuple[int, int]) -> Grid:
+    width = len(matrix[0]) + sum(pad_w)
+    top = [[0] * width for _ in range(pad_h[0])]
+    bottom = [[0] * width for _ in range(pad_h[1])]
+    return top + [[0] * pad_w[0] + list(row) + [0] * pad_w[1] for row in matrix] + bottom
+
+
+def _flip(kernel: list[Grid]) -> list[Grid]:
+    return [[list(reversed(row)) for row in reversed(channel)] for channel in kernel]
+
+
+class _Layout:
+    """Everything about the sliding window that does not depend on the kernel values."""
+
+    def __init__(self, spec: Spec):
+        self.x = _channels(spec.input)
+        self.c_in, self.h, self.w = len(self.x), len(self.x[0]), len(self.x[0][0])
+        raw_kernels = [spec.kernel] if spec.kernel is not None else spec.kernels
+        self.kernels = [_channels(k) for k in raw_kernels]
+        self.field = "kernel" if spec.kernel is not None else "kernels"
+        self.kh, self.kw = len(self.kernels[0][0]), len(self.kernels[0][0][0])
+        for i, k in enumerate(self.kernels):
+            if (len(k[0]), len(k[0][0])) != (self.kh, self.kw):
+                raise SolveError(f"kernel {i + 1} is {len(k[0])}×{len(k[0][0])} but kernel 1 is "
+                                 f"{self.kh}×{self.kw}; all kernels must be the same size", field=f"kernels[{i}]")
+        self.f = len(self.kernels)
+        self.groups = spec.groups
+        if self.c_in % self.groups or self.f % self.groups:
+            raise SolveError(f"groups = {self.groups} must divide the input channels ({self.c_in}) and the "
+                             f"number of kernels ({self.f})", field="groups")
+        self.c_per_group = self.c_in // self.groups
+        for i, k in enumerate(self.kernels):
+            if len(k) != self.c_per_group:
+                where = self.field if spec.kernel is not None else f"kernels[{i}]"
+                need = (f"{self.c_per_group} channel(s): the input has {self.c_in}"
+                        + (f" in {self.groups} groups" if self.groups > 1 else ""))
+                raise SolveError(f"the kernel has {len(k)} channel(s) but needs {need}", field=where)
+        self.stride, self.dilation = _pair(spec.stride), _pair(spec.dilation)
+        self.pad_h, self.pad_w = _padding(spec.padding, (self.h, self.w), (self.kh, self.kw),
+                                          self.stride, self.dilation)
+        span_h = self.dilation[0] * (self.kh - 1) + 1
+        span_w = self.dilation[1] * (self.kw - 1) + 1
+        padded = (self.h + sum(self.pad_h), self.w + sum(self.pad_w))
+        if padded[0] < span_h or padded[1] < span_w:
+            raise SolveError(f"the kernel spans {span_h}×{span_w} pixels but the padded input is only "
+                             f"{padded[0]}×{padded[1]}; nothing to slide it over", field=self.field)
+        if self.c_in * padded[0] * padded[1] > limits.MAX_PADDED_CELLS:
+            raise LimitError(f"the padded input would have {self.c_in * padded[0] * padded[1]:,} cells; "
+                             f"nnsolve's cap MAX_PADDED_CELLS is {limits.MAX_PADDED_CELLS:,}", field="padding")
+        self.h_out = (padded[0] - span_h) // self.stride[0] + 1
+        self.w_out = (padded[1] - span_w) // self.stride[1] + 1
+        cells = self.f * self.h_out * self.w_out
+        if cells > limits.MAX_OUTPUT_CELLS:
+            raise LimitError(f"the output would have {cells:,} cells; nnsolve's cap MAX_OUTPUT_CELLS is "
+                             f"{limits.MAX_OUTPUT_CELLS:,}", field=self.field)
+        products = cells * self.c_per_group * self.kh * self.kw
+        if products > limits.MAX_CONV_PRODUCTS:
+            raise LimitError(f"the convolution needs {products:,} multiplications; nnsolve's cap "
+                             f"MAX_CONV_PRODUCTS is {limits.MAX_CONV_PRODUCTS:,}", field=self.field)
+        self.padded = [_pad(channel, self.pad_h, self.pad_w) for channel in self.x]
+        bias = spec.bias if isinstance(spec.bias, list) else [spec.bias] * self.f
+        if len(bias) != self.f:
+            raise SolveError(f"{len(bias)} biases for {self.f} kernel(s); give one per kernel or a single "
+                             f"number", field="bias")
+        self.bias = bias
+
+    def window(self, f: int, kernel: list[Grid], r: int, c: int) -> list[tuple[Number, Number]]:
+        """The (input, weight) pairs multiplied for output cell (r, c) of kernel f."""
+        first = (f // (self.f // self.groups)) * self.c_per_group
+        pairs = []
+        for ch in range(self.c_per_group):
+            x = self.padded[first + ch]
+            for i in range(self.kh):
+                row = x[r * self.stride[0] + i * self.dilation[0]]
+                for j in range(self.kw):
+                    pairs.append((row[c * self.stride[1] + j * self.dilation[1]], kernel[ch][i][j]))
+        return pairs
+
+    def output(self, kernels: list[list[Grid]], bias: list[Number]) -> list[Grid]:
+        return [[[simplify(sum((a * b for a, b in self.window(f, k, r, c)), Fraction(0)) + bias[f])
+                  for c in range(self.w_out)] for r in range(self.h_out)]
+                for f, k in enumerate(kernels)]
+
+
+def _activate(x: Number, activation: str, alpha: Number | None) -> Number:
+    if activation == "relu":
+        return max(x, 0)
+    if activation in ("leaky_relu", "prelu"):
+        return x if x > 0 else simplify(alpha * x)
+    if activation == "elu":
+        return x if x > 0 else alpha * math.expm1(x)
+    if activation == "sigmoid":
+        return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
+    if activation == "tanh":
+        return math.tanh(x)
+    return x
+
+
+def _alpha(spec: Spec) -> Number | None:
+    if spec.activation not in DEFAULT_ALPHA:
+        return None
+    return spec.alpha if spec.alpha is not None else DEFAULT_ALPHA[spec.activation]
+
+
+def _shape(layout: _Layout, maps: list[Grid]):
+    """One kernel given as ``kernel``: a matrix. Several (``kernels``): a list of matrices."""
+    return maps[0] if layout.field == "kernel" else maps
+
+
+def _results(spec: Spec, layout: _Layout, flip: bool) -> tuple[list[Grid], list[Grid] | None]:
+    kernels = [_flip(k) for k in layout.kernels] if flip else layout.kernels
+    out = layout.output(kernels, layout.bias)
+    if spec.activation == "none":
+        return out, None
+    alpha = _alpha(spec)
+    return out, [[[_activate(v, spec.activation, alpha) for v in row] for row in m] for m in out]
+
+
+# ---------------------------------------------------------------------------------------------
+# The worked solution
+
+def _cell_sum(layout: _Layout, f: int, kernel: list[Grid]) -> Step:
+    pairs = layout.window(f, kernel, 0, 0)
+    terms: list[Expr] = [dot(num(a), num(b)) for a, b in pairs]
+    if layout.bias[f] != 0:
+        terms.append(num(layout.bias[f]))
+    value = simplify(sum((a * b for a, b in pairs), Fraction(0)) + layout.bias[f])
+    which = f" of kernel {f + 1}" if layout.f > 1 else ""
+    label = f"y{f + 1}[1,1]" if layout.f > 1 else "y[1,1]"
+    latex = rf"y^{{({f + 1})}}_{{1,1}}" if layout.f > 1 else r"y_{1,1}"
+    formula = Raw("Σ x·w + b", r"\sum x \cdot w + b") if layout.bias[f] != 0 else Raw("Σ x·w", r"\sum x \cdot w")
+    return Step(f"First output cell{which}: every product of the window", lhs=sym(label, latex),
+                formula=formula, substitution=add(*terms), value=value,
+                note="the window starts at the top-left corner of the padded input")
+
+
+def _activation_steps(spec: Spec, out: list[Grid], activated: list[Grid], several: bool) -> list[Step]:
+    name = ACTIVATION_NAMES[spec.activation]
+    alpha = _alpha(spec)
+    x = sym("x")
+    definitions = {
+        "relu": call("max", 0, x),
+        "leaky_relu": Raw("x if x > 0, else αx", r"x \text{ if } x > 0 \text{, else } \alpha x"),
+        "prelu": Raw("x if x > 0, else αx", r"x \text{ if } x > 0 \text{, else } \alpha x"),
+        "elu": Raw("x if x > 0, else α(eˣ − 1)", r"x \text{ if } x > 0 \text{, else } \alpha (e^{x} - 1)"),
+        "sigmoid": 1 / (1 + call("exp", -x)),
+        "tanh": call("tanh", x),
+    }
+    fn = name.replace(" ", "")
+    steps = [Step(f"{name} definition" + (f" (α = {number_text(alpha)})" if alpha is not None else ""),
+                  lhs=call(fn, x), formula=definitions[spec.activation])]
+    # One worked cell, where the activation changes the value (a negative one if there is any).
+    cells = [v for m in out for row in m for v in row]
+    example = next((v for v in cells if v <= 0 and v != 0), cells[0])
+    if spec.activation in ("leaky_relu", "prelu") and example < 0:
+        substitution = dot(num(alpha), num(example))
+    elif spec.activation == "relu":
+        substitution = call("max", 0, num(example))
+    elif spec.activation == "elu" and example < 0:
+        substitution = dot(num(alpha), call("exp", num(example)) - 1)
+    elif spec.activation == "sigmoid":
+        substitution = 1 / (1 + call("exp", -num(example)))
+    else:
+        substitution = None
+    steps.append(Step(f"{name} of one cell", lhs=call(fn, num(example)), substitution=substitution,
+                      value=_activate(example, spec.activation, alpha)))
+    for f, m in enumerate(activated):
+        which = f" (kernel {f + 1})" if several else ""
+        steps.append(Step(f"Output after {name}{which}", value=m))
+    return steps
+
+
+def solve(spec: Spec) -> Solution:
+    layout = _Layout(spec)
+    flip = spec.operation == "convolution"
+    kernels = [_flip(k) for k in layout.kernels] if flip else layout.kernels
+    out, activated = _results(spec, layout, flip)
+    several = layout.f > 1
+    steps: list[Step] = []
+
+    H, P, K, S, D = sym("H"), sym("P"), sym("K"), sym("S"), sym("D")
+    dilated = layout.dilation != (1, 1)
+    inner = (H + 2 * P - D * (K - 1) - 1) if dilated else (H + 2 * P - K)
+    if layout.pad_h[0] == layout.pad_h[1] and (layout.h, layout.kh, layout.stride[0], layout.pad_h, layout.dilation[0]) \
+            == (layout.w, layout.kw, layout.stride[1], layout.pad_w, layout.dilation[1]):
+        sub_inner = (num(layout.h) + dot(2, layout.pad_h[0]) - dot(layout.dilation[0], num(layout.kh) - 1) - 1
+                     if dilated else num(layout.h) + dot(2, layout.pad_h[0]) - num(layout.kh))
+        steps.append(Step("Output height and width", lhs=sym("H_out"), formula=call("floor", inner / S) + 1,
+                          substitution=call("floor", sub_inner / num(layout.stride[0])) + 1, value=layout.h_out))
+    else:
+        steps.append(Step("Output size (rows × columns)", value=(layout.h_out, layout.w_out)))
+    if flip:
+        for f, k in enumerate(kernels):
+            for ch, matrix in enumerate(k):
+                steps.append(Step(f"Kernel{f' {f + 1}' if several else ''}"
+                                  f"{f', channel {ch + 1}' if len(k) > 1 else ''} flipped by 180° (convolution)",
+                                  value=matrix))
+    padded_any = any(layout.pad_h) or any(layout.pad_w)
+    for ch, matrix in enumerate(layout.padded):
+        which = f", channel {ch + 1}" if layout.c_in > 1 else ""
+        title = (f"Padded input{which} (zeros: {layout.pad_h[0]} above, {layout.pad_h[1]} below, "
+                 f"{layout.pad_w[0]} left, {layout.pad_w[1]} right)") if padded_any else f"Input{which} (no padding)"
+        steps.append(Step(title, value=matrix))
+    for f, k in enumerate(kernels):
+        steps.append(_cell_sum(layout, f, k))
+    for f, m in enumerate(out):
+        steps.append(Step(f"Output of the {'convolution' if flip else 'cross-correlation'}"
+                          f"{f' (kernel {f + 1})' if several else ''}", value=m,
+                          note="each cell: the same sum over its window" if f == 0 else None))
+    if activated is not None:
+        steps.extend(_activation_steps(spec, out, activated, several))
+
+    answers = {"conv_output": Answer(_shape(layout, out), "Output of the convolution" if activated is None
+                                             else "Output before the activation")}
+    primary = "conv_output"
+    if activated is not None:
+        answers["activated"] = Answer(_shape(layout, activated), f"Output after {ACTIVATION_NAMES[spec.activation]}")
+        primary = "activated"
+    other_out, other_act = _results(spec, layout, not flip)
+    if other_out != out:
+        suffix, reading = (("unflipped", "cross-correlation (kernel not flipped)") if flip
+                           else ("flipped", "convolution with the kernel flipped by 180°"))
+        answers[f"conv_output_{suffix}"] = Answer(_shape(layout, other_out), answers["conv_output"].label,
+                                                  reading=reading)
+        if other_act is not None:
+            answers[f"activated_{suffix}"] = Answer(_shape(layout, other_act), answers["activated"].label,
+                                                    reading=reading)
+
+    assumptions = [
+        ("Convolution here flips each kernel by 180° before sliding it (operation: convolution)." if flip else
+         "The operation is cross-correlation, which deep-learning frameworks (PyTorch, TensorFlow) compute and "
+         "call convolution: the kernel is not flipped."),
+        "Padding adds zeros around the input.",
+    ]
+    if spec.padding == "same":
+        assumptions.append("Padding 'same' keeps ⌈size / stride⌉; an odd total puts the extra zero after "
+                           "(TensorFlow's rule, and PyTorch's for stride 1).")
+    if spec.activation in DEFAULT_ALPHA and spec.alpha is None:
+        assumptions.append(f"α = {number_text(_alpha(spec))} (PyTorch's default for {ACTIVATION_NAMES[spec.activation]}); "
+                           "the problem does not state it.")
+    if several and not isinstance(spec.bias, list):
+        assumptions.append("The one bias given is added to every kernel's output.")
+    warnings = []
+    if other_out != out:
+        warnings.append("Flipping the kernel changes the result: the other reading is given as "
+                        f"'conv_output_{'unflipped' if flip else 'flipped'}'.")
+    return Solution(topic=TOPIC, answers=answers, primary=primary, blocks=tuple(steps),
+                    assumptions=tuple(assumptions), warnings=tuple(warnings))
+
+
+# ---------------------------------------------------------------------------------------------
+# Common mistakes
+
+def _variant_answers(spec: Spec) -> dict | None:
+    try:
+        layout = _Layout(spec)
+    except SolveError:
+        return None
+    out, activated = _results(spec, layout, spec.operation == "convolution")
+    answers = {"conv_output": _shape(layout, out)}
+    if activated is not None:
+        answers["activated"] = _shape(layout, activated)
+    return answers
+
+
+def variants(spec: Spec) -> Iterator[Variant]:
+    """Mistakes students commonly make when computing a convolution by hand."""
+    changes: list[tuple[str, dict]] = []
+    alpha = _alpha(spec)
+    if alpha is not None:
+        for wrong in (simplify(Fraction(alpha) / 10), simplify(Fraction(alpha) * 10)):
+            changes.append((f"misplaced α by a power of ten: used {number_text(wrong)} instead of "
+                            f"{number_text(alpha)}", {"alpha": wrong}))
+    other = "cross_correlation" if spec.operation == "convolution" else "convolution"
+    changes.append(("flipped the kernel by 180° (true convolution) where frameworks do not flip it"
+                    if other == "convolution" else "did not flip the kernel although the question asks for convolution",
+                    {"operation": other}))
+    if any(b != 0 for b in (spec.bias if isinstance(spec.bias, list) else [spec.bias])):
+        changes.append(("forgot to add the bias", {"bias": 0}))
+    if spec.padding not in (0, "valid", [0, 0]):
+        changes.append((f"used no padding ('valid') instead of the stated padding {spec.padding}",
+                        {"padding": "valid"}))
+    if spec.activation in ("leaky_relu", "prelu", "elu"):
+        changes.append((f"applied ReLU instead of {ACTIVATION_NAMES[spec.activation]} (negatives set to 0)",
+                        {"activation": "relu", "alpha": None}))
+    for mistake, update in changes:
+        answers = _variant_answers(spec.model_copy(update=update))
+        if answers is not None:
+            yield Variant(mistake, answers)
