@@ -6,6 +6,7 @@ rewritten only by `make golden` (pytest --update-golden); a plain run only compa
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -261,10 +262,15 @@ def _golden_id(path: Path) -> str:
     return path.name.split("-", 1)[0]
 
 
+@functools.lru_cache(maxsize=None)
+def _solved(path: Path):
+    return solve_file(path)  # once per seed for both formats (the experiment topic trains models)
+
+
 @pytest.mark.parametrize("path", _seed_problems(), ids=_golden_id)
 @pytest.mark.parametrize("kind", ["tex", "md"])
 def test_golden(path, kind, update_golden):
-    solution = solve_file(path)
+    solution = _solved(path)
     rendered = render_latex(solution) if kind == "tex" else render_markdown(solution)
     golden = GOLDEN / f"{_golden_id(path)}.{kind}"
     if update_golden:
