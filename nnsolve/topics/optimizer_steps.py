@@ -16,6 +16,7 @@ from typing import Annotated, Iterator, Literal, Union
 from pydantic import Field, StrictBool, StrictInt, model_validator
 
 from .. import limits
+from ..compare import agree
 from ..errors import SolveError
 from ..expr import Expr, Raw, add, call, dot, num, sym
 from ..numbers import Number, Real, simplify
@@ -671,7 +672,9 @@ def variants(spec: Spec) -> Iterator[Variant]:
                            ["learning rate sign error: moved along +η·g instead of −η·g"]))
     # Simplest explanations first; a combination that gives the same asked value as a simpler one
     # (or as the correct working) explains nothing more.
-    seen = {float(_run(base)[-1].after[ask])}
+    right_history = _run(base)
+    right = _core_answers(base, right_history, ask)
+    seen = {float(right[ask])}
     for setup, parts in sorted(candidates, key=lambda c: len(c[1])):
         try:
             history = _run(setup)
@@ -680,5 +683,7 @@ def variants(spec: Spec) -> Iterator[Variant]:
         answers = _core_answers(setup, history, ask)
         if float(answers[ask]) in seen:
             continue
+        if all(agree(right[n], v, spec.tolerance) for n, v in answers.items() if n in right):
+            continue  # within the tolerance of the right answer everywhere: not a detectable mistake
         seen.add(float(answers[ask]))
         yield Variant(", and ".join(parts), answers)
