@@ -481,3 +481,10 @@ def test_large_architectures_match_pytorch(path, build, params, giga_macs):
     data = yaml.safe_load((PROBLEMS / path).read_text())
     rows, total = torch_rows(data["input"], data["layers"], device="meta")
     assert nnsolve_rows(solution) == rows and total == params
+
+
+def test_a_mistake_that_changes_nothing_is_not_a_variant():
+    # Forgetting a 1×1 pooling with stride 1 gives the same network.
+    spec = spec_of([6, 6, 1], [{"type": "conv2d", "filters": 2, "kernel": 1, "bias": False},
+                               {"type": "max_pool", "window": 1}])
+    assert variants(spec) == []

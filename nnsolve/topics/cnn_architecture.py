@@ -456,9 +456,10 @@ def variants(spec: Spec) -> Iterator[Variant]:
         ("used no padding where the question says 'same'",
          _changed(spec, lambda l: l.model_copy(update={"padding": 0}) if is_conv(l) and l.padding == "same" else l)),
     ]
+    right = _answers_of(spec)
     for mistake, changed in candidates:
         answers = _answers_of(changed)
-        if answers is not None:
+        if answers is not None and answers != right:  # e.g. a 1×1 pooling forgotten changes nothing
             yield Variant(mistake, answers)
 
     # Recounts of single layers: {row index: the parameters a student would count for it}.
