@@ -272,11 +272,10 @@ def _message(err: dict[str, Any], known_fields: list[str]) -> str:
         return "is required but missing"
     if kind == "extra_forbidden":
         name = str(err["loc"][-1])
-        if name in known_fields:
-            return "unknown field here (another topic or layer type has it)"
-        close = difflib.get_close_matches(name, known_fields, n=1)
+        # Known fields span every topic: one can be known elsewhere and still wrong here.
+        close = difflib.get_close_matches(name, [f for f in known_fields if f != name], n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        return f"unknown field{hint}"
+        return f"unknown field{' here' if name in known_fields else ''}{hint}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return "must be an integer"
     if kind == "greater_than_equal":
