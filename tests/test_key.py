@@ -47,7 +47,7 @@ def test_tex_key_has_every_problem_and_its_answer(tmp_path):
     assert "s03: learnable parameters of a small CNN" in tex
     assert r"\boxed{217{,}850}" in tex and r"\boxed{784}" in tex
     assert r"\textbf{Option:} (d)" in tex and r"\textbf{Option:} (b)" in tex
-    assert r"\item [(d)] $217{,}850$ \quad$\checkmark$" in tex
+    assert r"\item[{(d)}] $217{,}850$ \quad$\checkmark$" in tex
     assert "\\begin{align*}" in tex and "\\toprule" in tex
     assert tex.isascii()
 

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from nnsolve.expr import add, dot, num, sym
@@ -157,6 +157,7 @@ def test_any_text_escapes_to_safe_ascii_latex(text):
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(st.lists(_PROSE, min_size=6, max_size=6))
+@example(["[", "[", "[", "[", "[", "["])  # \item [ and \\ [ would read a label or a length
 def test_any_text_compiles_in_every_place_prose_goes(tmp_path, texts):
     question, title, note, cell, option, warning = texts
     solution = Solution(
@@ -165,7 +166,7 @@ def test_any_text_compiles_in_every_place_prose_goes(tmp_path, texts):
         primary="x",
         blocks=(Step(title or "step", lhs=sym("x"), value=1, note=note),
                 Table(title, (cell, "value"), ((cell, 1), (option, None)))),
-        options={"a": option, "b": 1}, choice=ChoiceMatch(key="b", exact=True),
+        options={"a": option, "b]": 1}, choice=ChoiceMatch(key="b]", exact=True),
         assumptions=(warning,), warnings=(question,))
     compile_latex(document(problem_latex(solution, source=title, marks=5)), tmp_path)
 

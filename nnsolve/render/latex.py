@@ -301,7 +301,8 @@ def _cell(c) -> str:
     if c is None:
         return ""
     if isinstance(c, str):
-        return text_latex(c, inline=True)
+        text = text_latex(c, inline=True)
+        return "{}" + text if text.startswith("[") else text  # not read as an option of \\ or a rule
     return "$" + value_latex(c) + "$"
 
 
@@ -385,9 +386,14 @@ def _boxed_value(value) -> str:
     return _value_math(value)
 
 
-def _list(items: list[str]) -> str:
-    """A compact itemize (plain LaTeX, so a fragment needs no macros of ours)."""
-    lines = "\n".join(f"  \\item {item}" for item in items)
+def _list(items: list[str], labels: list[str] | None = None) -> str:
+    """A compact itemize (plain LaTeX, so a fragment needs no macros of ours).
+
+    ``\\item{}`` keeps an item that starts with ``[`` from being read as a label; a label is
+    braced so that a ``]`` in it cannot end it.
+    """
+    heads = [f"\\item[{{{label}}}]" for label in labels] if labels else ["\\item{}"] * len(items)
+    lines = "\n".join(f"  {head} {item}" for head, item in zip(heads, items))
     return f"\\begin{{itemize}}\\setlength{{\\itemsep}}{{0pt}}\\setlength{{\\parskip}}{{0pt}}\n{lines}\n\\end{{itemize}}"
 
 
@@ -456,11 +462,12 @@ def problem_latex(solution: Solution, source: str | None = None, marks=None,
         out.append("{\\itshape " + "\\par\n".join(text_latex(p, inline=True) for p in paragraphs) + "\\par}")
     if solution.options:
         chosen = solution.choice.key if solution.choice is not None else None
-        items = []
+        items, labels = [], []
         for key, option in solution.options.items():
             mark = r" \quad$\checkmark$" if key == chosen else ""
-            items.append(f"[({text_latex(str(key), inline=True)})] {_option_latex(option, solution)}{mark}")
-        out.append(_list(items))
+            labels.append(f"({text_latex(str(key), inline=True)})")
+            items.append(f"{_option_latex(option, solution)}{mark}")
+        out.append(_list(items, labels))
     out.append(r"\subsubsection*{Worked solution}")
     out.extend(_steps_latex(solution))
     out.append(r"\subsubsection*{Answer}")
