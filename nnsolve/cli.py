@@ -94,9 +94,9 @@ def schema() -> None:
     """
     import json
 
-    from .topics import PROBLEM_ADAPTER
+    from .topics import problem_adapter
 
-    document = PROBLEM_ADAPTER.json_schema()
+    document = problem_adapter().json_schema()
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "nnsolve problem file"
     typer.echo(json.dumps(document, indent=2, sort_keys=True))

@@ -395,11 +395,12 @@ class Loaded:
 
 def load_text(text: str, file: str = "<string>") -> Loaded:
     """Validate YAML text as a problem; raise ProblemFileError or SpecError with file and line."""
-    from .topics import PROBLEM_ADAPTER
+    from .topics import problem_adapter, spec_for
 
     data, doc = parse(text, file)
+    model = spec_for(data)
     try:
-        spec = PROBLEM_ADAPTER.validate_python(data)
+        spec = model.model_validate(data) if model is not None else problem_adapter().validate_python(data)
     except ValidationError as exc:
         raise validation_error(exc, data, doc, file) from None
     # A field's line is where its key is written (a block list's value starts a line below).

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from .choices import match_choice
 from .solution import Solution
-from .topics import BY_TOPIC
+from .topics import topic_module
 
 
 def solve(spec) -> Solution:
@@ -15,7 +15,7 @@ def solve(spec) -> Solution:
     Options are matched against the answers unless the solver has already named one (an
     experiment names the option whose arm wins).
     """
-    solution = BY_TOPIC[spec.topic].solve(spec)
+    solution = topic_module(spec.topic).solve(spec)
     solution = replace(solution, title=spec.title or solution.title, question=spec.question,
                        options=spec.choices)
     if spec.choices and solution.choice is None:  # a solver may name the option itself (experiment)
@@ -31,6 +31,6 @@ def solve(spec) -> Solution:
 
 def variants(spec):
     """The topic's common-mistake variants for ``spec`` (empty for a topic that declares none)."""
-    module = BY_TOPIC[spec.topic]
+    module = topic_module(spec.topic)
     produce = getattr(module, "variants", None)
     return list(produce(spec)) if produce else []

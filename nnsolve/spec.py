@@ -21,7 +21,9 @@ AnswerValue = Union[Real, str, list[Union[Real, str]], list[list[Union[Real, str
 class Strict(BaseModel):
     """Base model: unknown fields are errors, and specs are immutable once validated."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a model's validator is built on first use, so start-up pays only for the
+    # topic a file names, not for every topic nnsolve knows.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Tolerance(Strict):

@@ -93,3 +93,27 @@ def test_every_command_has_help_with_an_example(name, command):
 def test_every_command_is_documented_in_readme(name, command):
     readme = (ROOT / "README.md").read_text()
     assert f"nnsolve {name}" in readme
+
+
+def test_topic_registry_names_match_their_modules():
+    from nnsolve.topics import TOPICS, topic_module
+
+    for topic in TOPICS:
+        assert topic_module(topic).TOPIC == topic
+
+
+def test_running_one_problem_imports_only_its_topic():
+    code = ("import sys; from nnsolve.loader import load; from nnsolve.solve import solve; "
+            "solve(load('problems/seed/s03-cnn-params.yaml').spec); "
+            "print(sorted(m for m in sys.modules if m.startswith('nnsolve.topics.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert out.strip() == "['nnsolve.topics.cnn_architecture']"
+
+
+def test_start_up_imports_nothing_heavy():
+    code = ("import sys, runpy; sys.argv = ['nnsolve', 'run', 'problems/seed/s03-cnn-params.yaml', '-f', 'json'];"
+            "import nnsolve.cli as c\n"
+            "try: c.main()\nexcept SystemExit: pass\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'sympy', 'scipy', 'sklearn', 'torch', 'matplotlib'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert out.strip().endswith("[]")

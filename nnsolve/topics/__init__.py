@@ -7,25 +7,64 @@ Each topic is one module with:
 - ``solve(spec) -> Solution``: pure, no I/O;
 - ``variants(spec) -> Iterable[Variant]``: the mistakes students commonly make on it.
 
-Adding a topic means adding a module and one entry to ``MODULES``.
+Adding a topic means adding a module and one entry to ``TOPICS``.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib import import_module
+from types import ModuleType
 from typing import Annotated, Union
 
 from pydantic import BaseModel, Field, TypeAdapter
 
-from . import backprop, cnn_architecture, conv_cost, conv_values, experiment, optimizer_steps, svm
+# topic → its module, in the order `nnsolve topics` lists them. A topic's module is imported
+# only when a file names it, so start-up does not pay for the others.
+TOPICS = {
+    "cnn_architecture": "nnsolve.topics.cnn_architecture",
+    "conv_values": "nnsolve.topics.conv_values",
+    "conv_cost": "nnsolve.topics.conv_cost",
+    "optimizer_steps": "nnsolve.topics.optimizer_steps",
+    "backprop": "nnsolve.topics.backprop",
+    "svm": "nnsolve.topics.svm",
+    "experiment": "nnsolve.topics.experiment",
+}
 
-MODULES = (cnn_architecture, svm, optimizer_steps, conv_values, conv_cost, backprop, experiment)
 
-BY_TOPIC = {m.TOPIC: m for m in MODULES}
+def topic_module(topic: str) -> ModuleType:
+    """The module of a known topic (a key of TOPICS, never text from a file that is not one)."""
+    return import_module(TOPICS[topic])
 
-Problem = Annotated[Union[tuple(m.Spec for m in MODULES)], Field(discriminator="topic")]  # type: ignore[valid-type]
 
-PROBLEM_ADAPTER: TypeAdapter = TypeAdapter(Problem)
+def __getattr__(name: str):
+    """``MODULES``, ``BY_TOPIC`` and ``Problem`` (the discriminated union) import every topic."""
+    if name == "MODULES":
+        return tuple(topic_module(t) for t in TOPICS)
+    if name == "BY_TOPIC":
+        return {t: topic_module(t) for t in TOPICS}
+    if name == "Problem":
+        specs = tuple(topic_module(t).Spec for t in TOPICS)
+        return Annotated[Union[specs], Field(discriminator="topic")]  # type: ignore[valid-type]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@lru_cache(maxsize=1)
+def problem_adapter() -> TypeAdapter:
+    """The validator of the whole union: for the JSON Schema and for a file naming no known topic.
+
+    Built on first use (it compiles every topic's validator); a file that names its topic is
+    validated by that topic's Spec alone (see ``spec_for``).
+    """
+    return TypeAdapter(__getattr__("Problem"))
+
+
+def spec_for(data: object) -> type[BaseModel] | None:
+    """The Spec a problem's data selects by its ``topic`` field, or None when it names no known topic."""
+    topic = data.get("topic") if isinstance(data, dict) else None
+    if not isinstance(topic, str) or topic not in TOPICS:
+        return None
+    return topic_module(topic).Spec
 
 
 @lru_cache(maxsize=1)
@@ -43,8 +82,8 @@ def all_field_names() -> list[str]:
             for arg in _models_in(info.annotation):
                 visit(arg)
 
-    for m in MODULES:
-        visit(m.Spec)
+    for topic in TOPICS:
+        visit(topic_module(topic).Spec)
     return sorted(names)
 
 
