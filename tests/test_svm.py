@@ -304,3 +304,13 @@ def test_run_seed_json():
     data = json.loads(result.stdout)
     assert data["answer"] == -1
     assert data["exact"]["decision_value"] == "-7/15"
+
+
+def test_coordinates_beyond_a_float_stay_exact():
+    # From tests/corpus/bad/svm-huge-coordinates.yaml: 1e300 squared overflows a float.
+    # Support vectors (0, 0) (−1) and (10³⁰⁰, 0) (+1): w = (2·10⁻³⁰⁰, 0), b = −1, margin 10³⁰⁰.
+    points = [{"x": [0, 0], "y": -1}, {"x": ["1e300", 0], "y": 1}]
+    s = solve_yaml(_spec_text(points, [["1e300", 1]]))
+    assert s.answers["w"].value == [F(2, 10**300), 0] and s.answers["bias"].value == -1
+    assert s.answers["decision_value"].value == 1
+    assert s.answers["margin"].value == pytest.approx(1e300)

@@ -231,7 +231,10 @@ def _find_support(gram, labels, features: int) -> tuple[list[Number], Number] | 
     for size in range(2, largest + 1):
         sets = list(combinations(range(n), size))
         for start in range(0, len(sets), 2048):
-            promising, unclear = _screen(gram, labels, sets[start:start + 2048])
+            try:
+                promising, unclear = _screen(gram, labels, sets[start:start + 2048])
+            except OverflowError:  # kernel values beyond a float's range: decide every set exactly
+                promising, unclear = sets[start:start + 2048], []
             undecided += unclear
             for active in promising:
                 fit = _margin_fit(gram, labels, active, active)
@@ -486,6 +489,17 @@ def _sample_decision(model: _Model, sample, bias, *, use_alpha=True, use_label=T
     return simplify(total + bias)
 
 
+def _margin_width(norm_squared: Number) -> float | None:
+    """2/‖w‖ as a float, also for an exact ‖w‖² far outside a float's range (None if the width is)."""
+    if isinstance(norm_squared, float):
+        return 2 / math.sqrt(norm_squared)
+    q = Fraction(norm_squared)
+    if Fraction(1, 10**300) < q < 10**300:
+        return 2 / math.sqrt(q)
+    log_width = math.log(2) - (math.log(q.numerator) - math.log(q.denominator)) / 2
+    return math.exp(log_width) if log_width < 709 else None
+
+
 def _per_sample(spec: Spec, values: list):
     return values[0] if len(spec.test_samples) == 1 else list(values)
 
@@ -587,8 +601,10 @@ def solve(spec: Spec) -> Solution:
                       value=norm_squared))
     answers["bias"] = Answer(fit.bias, "Bias b")
     answers["alpha"] = Answer(list(fit.alpha), "Multipliers α (one per training point)")
-    if norm_squared > 0:
-        margin = 2 / math.sqrt(norm_squared)
+    margin = _margin_width(norm_squared) if norm_squared > 0 else None
+    if margin is None and norm_squared > 0:
+        warnings.append("the margin width 2/‖w‖ is beyond the range of a float; it is not shown")
+    if margin is not None:
         steps.append(Step("Margin width", lhs=sym("m"), formula=2 / call("sqrt", sym("‖w‖²")),
                           substitution=2 / call("sqrt", num(norm_squared)), value=margin,
                           note="a square root: shown as a float" + (
