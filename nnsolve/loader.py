@@ -248,8 +248,11 @@ def _strip_loc(loc: tuple[Any, ...], data: Any) -> Path_:
     path: list[Any] = []
     current = data
     tag_skipped = None
-    for part in loc:
+    for index, part in enumerate(loc):
+        # A tag is followed by the field inside its alternative; a last part that is a key is a field.
+        last_and_a_key = index == len(loc) - 1 and isinstance(current, dict) and part in current
         if isinstance(current, dict) and tag_skipped is not current and isinstance(part, str) \
+                and not last_and_a_key \
                 and part in (current.get("topic"), current.get("type"), current.get("experiment")):
             tag_skipped = current  # a discriminated union names the alternative by its tag
             continue
