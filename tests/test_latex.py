@@ -189,7 +189,7 @@ def test_step_rows_are_aligned_formula_substitution_value():
 
 def test_a_rounded_value_is_approximately_equal():
     rows = step_rows(Step("sigmoid", lhs=sym("y_hat"), value=0.8909031788043871))
-    assert rows == [r"\hat{y} &\approx 0.8909"]
+    assert rows == [r"\hat{y} &\approx 0.89090"]  # five significant figures, trailing zero kept
 
 
 def test_long_sum_breaks_into_lines_within_the_budget():

@@ -40,10 +40,22 @@ def test_expression_text_and_latex():
 
 
 def test_negative_numbers_are_bracketed_in_products():
-    e = dot(0.25, 0.5) + dot(Fraction(-1, 5), Fraction(2, 5))
+    e = dot(Fraction(1, 4), Fraction(1, 2)) + dot(Fraction(-1, 5), Fraction(2, 5))
     assert expr_text(e) == "0.25 · 0.5 + (−0.2) · 0.4"
 
 
 def test_evaluate_is_exact():
     assert evaluate(dot(num(Fraction(-27)), Fraction(1, 1000))) == Fraction(-27, 1000)
     assert evaluate(call("floor", (num(64) + dot(2, 0) - 7) / num(1)) + 1) == 58
+
+
+def test_inexact_values_keep_their_stated_digits():
+    assert number_text(0.8909031788043871) == "0.89090"
+    assert number_text(0.2350037122015945) == "0.23500"
+    assert number_text(2.0) == "2"  # an integer-valued float (ReLU(2)) reads as the integer
+
+
+def test_fractions_inside_formulas_are_exact_and_bracketed():
+    x1 = sym("x_1")
+    e = num(Fraction(4, 15)) * x1 - dot(Fraction(2, 45), num([Fraction(-2), 7])) + num(Fraction(-2, 15)) ** num(2)
+    assert expr_text(e) == "(4/15)x₁ − (2/45) · [−2, 7] + (−2/15)²"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 
 from ..expr import Call, Expr, Num, Op, Raw, Sym
 from ..numbers import is_number
-from .numbers import latex_escape, number_latex, number_text, plain
+from .numbers import exact_decimal, latex_escape, number_latex, number_text, plain
 
 _SUBSCRIPT = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
 _GREEK = {
@@ -93,6 +94,22 @@ def _call(e: Call, latex: bool) -> str:
     return f"{_FN_TEXT.get(e.fn, e.fn)}({args})"
 
 
+def _list_text(value, approx: bool) -> str:
+    """A vector or a matrix's rows as text, with proper minus signs: [4/15, −2/15]."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_list_text(v, approx) for v in value) + "]"
+    return number_text(value, unicode_minus=True, approx=approx) if is_number(value) else str(value)
+
+
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _is_fraction_text(e: Expr) -> bool:
+    """A number that text shows as a/b, which needs brackets next to a product or a power."""
+    return (isinstance(e, Num) and isinstance(e.value, Fraction) and e.value.denominator != 1
+            and exact_decimal(e.value) is None)
+
+
 def _num(value, latex: bool, approx: bool = True) -> str:
     if isinstance(value, list) and value and isinstance(value[0], list):
         if latex:
@@ -101,14 +118,14 @@ def _num(value, latex: bool, approx: bool = True) -> str:
             if columns > 10:  # amsmath's bmatrix stops at 10 columns (MaxMatrixCols)
                 return rf"\left[\begin{{array}}{{{'c' * columns}}} {rows} \end{{array}}\right]"
             return rf"\begin{{bmatrix}} {rows} \end{{bmatrix}}"
-        return plain(value)
+        return _list_text(value, approx)
     if isinstance(value, (list, tuple)):
         if latex:
             sep = r" \times " if isinstance(value, tuple) else ", "
             body = sep.join(number_latex(v, approx) for v in value)
             return body if isinstance(value, tuple) else rf"\left({body}\right)"
-        return plain(value)
-    return number_latex(value, approx) if latex else number_text(value, unicode_minus=True)
+        return plain(value) if isinstance(value, tuple) else _list_text(value, approx)
+    return number_latex(value, approx) if latex else number_text(value, unicode_minus=True, approx=approx)
 
 
 def _render(e: Expr, latex: bool) -> str:
@@ -129,10 +146,15 @@ def _render(e: Expr, latex: bool) -> str:
             return rf"\frac{{{_render(e.args[0], True)}}}{{{_render(e.args[1], True)}}}"
         if e.op == "^":
             base = _render(e.args[0], latex)
-            if _prec(e.args[0]) <= p or isinstance(e.args[0], Call):
+            if _prec(e.args[0]) <= p or isinstance(e.args[0], Call) or (not latex and _is_fraction_text(e.args[0])):
                 base = _paren(base, latex)
             exp = _render(e.args[1], latex)
-            return f"{base}^{{{exp}}}" if latex else f"{base}^{exp if _prec(e.args[1]) > p else _paren(exp, False)}"
+            if latex:
+                return f"{base}^{{{exp}}}"
+            power = e.args[1]
+            if isinstance(power, Num) and isinstance(power.value, int) and 0 <= power.value <= 9:
+                return base + exp.translate(_SUPERSCRIPT)  # x², not x^2
+            return f"{base}^{exp if _prec(power) > p else _paren(exp, False)}"
         parts = []
         for i, a in enumerate(e.args):
             text = _render(a, latex)
@@ -140,6 +162,10 @@ def _render(e: Expr, latex: bool) -> str:
             needs = _prec(a) < p or (i > 0 and _prec(a) == p and e.op in ("-", "/"))
             if e.op in ("+", "-") and i > 0 and _prec(a) == 1 and isinstance(a, Num):
                 needs = True
+            if not latex and e.op in ("*", "dot", "/") and _is_fraction_text(a):
+                needs = True  # (2/45) · [4, 4], (4/15)x₁
+            if not latex and e.op in ("*", "dot") and isinstance(a, Op) and a.op == "/":
+                needs = True  # K·K·(Cᵢₙ / g): a quotient inside a product is bracketed
             parts.append(_paren(text, latex) if needs else text)
         return _join(e.op, e.args, parts, latex)
     raise TypeError(f"cannot render {e!r}")

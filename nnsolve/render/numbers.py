@@ -38,10 +38,8 @@ def round_sig(x: Fraction | float | int, digits: int = DIGITS) -> str:
     with localcontext() as ctx:
         ctx.prec = 60
         r = d.quantize(quantum)
-    text = format(r, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return _group(text)
+    # Trailing zeros stay: 0.89090 says five significant figures, 0.8909 would say four.
+    return _group(format(r, "f"))
 
 
 def _group(text: str) -> str:
@@ -83,8 +81,8 @@ def minus(text: str) -> str:
     return text.replace("-", "−") if text.startswith("-") else text
 
 
-def number_text(x, unicode_minus: bool = False) -> str:
-    """A number as plain text."""
+def number_text(x, unicode_minus: bool = False, approx: bool = True) -> str:
+    """A number as plain text; ``approx=False`` leaves the "≈ decimal" off a fraction (inside a formula)."""
     if isinstance(x, bool):
         return str(x).lower()
     if isinstance(x, int):
@@ -93,9 +91,15 @@ def number_text(x, unicode_minus: bool = False) -> str:
         if x.denominator == 1:
             return number_text(x.numerator, unicode_minus)
         exact = exact_decimal(x)
-        out = exact if exact is not None else f"{x.numerator}/{x.denominator} ≈ {round_sig(x)}"
+        if exact is not None:
+            out = exact
+        elif approx:
+            out = f"{x.numerator}/{x.denominator} ≈ {round_sig(x)}"
+        else:
+            out = f"{x.numerator}/{x.denominator}"
     elif isinstance(x, float):
-        out = round_sig(x)
+        # a float with an integer value (ReLU(2) = 2.0, a score of 1.0) reads as that integer
+        out = f"{int(x):,}" if x.is_integer() and abs(x) < 1e15 else round_sig(x)
     else:
         return str(x)
     return minus(out) if unicode_minus else out

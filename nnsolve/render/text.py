@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 
 from rich.console import Console, Group
+from rich.constrain import Constrain
+from rich.measure import Measurement
 from rich.markup import escape
 from rich.padding import Padding
 from rich.table import Table as RichTable
@@ -12,7 +14,7 @@ from rich.text import Text
 
 from ..solution import Solution, Step, Table
 from .math import expr_text, value_text
-from .numbers import DIGITS, plain
+from .numbers import DIGITS
 
 
 def step_line(step: Step) -> str:
@@ -47,7 +49,7 @@ def _table(block: Table) -> RichTable:
     for col in block.columns:
         table.add_column(col, justify="left" if col == block.columns[0] else "right")
     for row in block.rows:
-        table.add_row(*("" if c is None else escape(c if isinstance(c, str) else plain(c)) for c in row))
+        table.add_row(*("" if c is None else escape(c if isinstance(c, str) else value_text(c)) for c in row))
     return table
 
 
@@ -106,5 +108,14 @@ def render_text(solution: Solution, color: bool = False, width: int = 100) -> st
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, color_system="standard" if color else None,
                       highlight=False, soft_wrap=False, emoji=False)
-    console.print(Group(*renderables(solution)))
+    # Prose wraps at `width`; a table wider than that keeps its columns whole rather than
+    # truncating numbers ("-0.015…"), so the console is made as wide as the widest table.
+    items = list(renderables(solution))
+    widest = max((Measurement.get(console, console.options.update(width=10_000), item).maximum
+                  for item in items if isinstance(item, Padding) and isinstance(item.renderable, RichTable)
+                  and item.renderable.columns), default=0)
+    if widest > width:
+        console.width = widest
+    console.print(Group(*(item if isinstance(item, Padding) and isinstance(item.renderable, RichTable)
+                          else Constrain(item, width) for item in items)))
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
