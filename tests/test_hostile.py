@@ -24,9 +24,7 @@ CORPUS = ROOT / "tests" / "corpus" / "bad"
 MEMORY_CAP = 2 * 1024**3  # address space of each subprocess (RLIMIT_AS)
 
 # Hostile inputs that still crash in a topic solver; each is reported to the topic's owner.
-KNOWN_BUGS = {
-    "svm-huge-coordinates.yaml": "svm: margin 2/sqrt(‖w‖²) divides by zero when ‖w‖² underflows a float",
-}
+KNOWN_BUGS: dict[str, str] = {}  # corpus file → why it is expected to fail for now (none at present)
 
 
 def _expected() -> list[tuple[str, str, str]]:

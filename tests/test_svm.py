@@ -307,7 +307,7 @@ def test_run_seed_json():
 
 
 def test_coordinates_beyond_a_float_stay_exact():
-    # From tests/corpus/bad/svm-huge-coordinates.yaml: 1e300 squared overflows a float.
+    # Once in the hostile corpus: 1e300 squared overflows a float; it is a valid problem and solves.
     # Support vectors (0, 0) (−1) and (10³⁰⁰, 0) (+1): w = (2·10⁻³⁰⁰, 0), b = −1, margin 10³⁰⁰.
     points = [{"x": [0, 0], "y": -1}, {"x": ["1e300", 0], "y": 1}]
     s = solve_yaml(_spec_text(points, [["1e300", 1]]))
