@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .numbers import Number, Value, simplify
+from .numbers import Number, Value, sigmoid, simplify
 
 
 class Expr:
@@ -135,21 +135,13 @@ def dot(*factors: object) -> Expr:
     return Op("dot", items)
 
 
-def _sigmoid(x: Number) -> float:
-    x = float(x)
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
 _FUNCTIONS = {
     "floor": lambda x: math.floor(x),
     "ceil": lambda x: math.ceil(x),
     "max": max,
     "min": min,
     "abs": abs,
-    "sigma": _sigmoid,
+    "sigma": sigmoid,
     "exp": lambda x: math.exp(x),
     "ln": lambda x: math.log(x),
     "tanh": lambda x: math.tanh(x),

@@ -107,3 +107,12 @@ def exact_text(x: Number) -> str | None:
     if isinstance(x, Fraction) and x.denominator != 1 and not is_terminating(x):
         return f"{x.numerator}/{x.denominator}"
     return None
+
+
+def sigmoid(x: Number) -> float:
+    """σ(x) = 1 / (1 + e^−x), computed without overflow for large |x| (a float: e^x is transcendental)."""
+    x = float(x)
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)

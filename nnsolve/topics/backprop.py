@@ -27,7 +27,7 @@ from pydantic import Field, field_validator, model_validator
 from .. import limits
 from ..errors import SolveError
 from ..expr import Expr, Raw, add, call, dot, num, sym
-from ..numbers import Number, Real, simplify, to_exact
+from ..numbers import Number, Real, sigmoid, simplify, to_exact
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import ProblemBase, Strict
 
@@ -211,14 +211,6 @@ def _input_names(nodes: list[Node]) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 # Forward and backward passes
 
-def _sigmoid(x: Number) -> float:
-    x = float(x)
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
 def _forward(nodes: list[Node], values: dict[str, Number]) -> None:
     for node in nodes:
         a = [nodes[i].value for i in node.args]
@@ -242,7 +234,7 @@ def _forward(nodes: list[Node], values: dict[str, Number]) -> None:
         elif op == "neg":
             node.value = -a[0]
         elif op == "sigmoid":
-            node.value = _sigmoid(a[0])
+            node.value = sigmoid(a[0])
         elif op == "tanh":
             node.value = math.tanh(float(a[0]))
         elif op == "relu":
@@ -504,7 +496,7 @@ def _node_local(spec: Spec) -> tuple[Number, Expr | None, Expr | None, str] | No
         return None
     z = spec.input
     if spec.node == "sigmoid":
-        s = _sigmoid(z)
+        s = sigmoid(z)
         return s * (1 - s), call("sigma", sym("z")) * (1 - call("sigma", sym("z"))), \
             dot(call("sigma", num(z)), 1 - call("sigma", num(z))), "σ′(z) = σ(z)(1 − σ(z))"
     if spec.node == "tanh":

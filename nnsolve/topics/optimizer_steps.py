@@ -19,7 +19,7 @@ from .. import limits
 from ..compare import agree
 from ..errors import SolveError
 from ..expr import Expr, Raw, add, call, dot, num, sym
-from ..numbers import Number, Real, simplify
+from ..numbers import Number, Real, sigmoid, simplify
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import ProblemBase, Strict
 
@@ -188,18 +188,10 @@ class _Iteration:
     after: dict[str, Number] = field(default_factory=dict)
 
 
-def _sigmoid(z: Number) -> float:
-    z = float(z)
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
-
-
 def _activate(activation: str, z: Number) -> tuple[Number, Number]:
     """ŷ = f(z) and the local derivative ∂ŷ/∂z (ReLU takes 0 at z = 0, as PyTorch does)."""
     if activation == "sigmoid":
-        y = _sigmoid(z)
+        y = sigmoid(z)
         return y, y * (1 - y)
     if activation == "tanh":
         y = math.tanh(float(z))
