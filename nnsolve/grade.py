@@ -80,6 +80,10 @@ def grade(problem: Loaded, solution: Solution | None = None) -> Grade | None:
     Returns None when the file submits nothing. Raises SpecError (with the field) when the
     submission names an option or an answer the problem does not have.
     """
+    return _grade(problem, solution, None)
+
+
+def _grade(problem: Loaded, solution: Solution | None, solved: "_Solved | None") -> Grade | None:
     spec = problem.spec
     sub = spec.submitted
     if sub is None:
@@ -91,7 +95,7 @@ def grade(problem: Loaded, solution: Solution | None = None) -> Grade | None:
     weights = _weights(sub, stated, solution)
     total = sum(weights.values())
     question_marks = spec.marks if spec.marks is not None else 1
-    mistakes = _Mistakes(spec)
+    mistakes = _Mistakes(spec, solved)
 
     parts: list[Part] = []
     for name, given in stated.items():
@@ -269,17 +273,15 @@ def _remarks(sub, stated, parts: list[Part], solution: Solution, tol) -> list[st
 class _Mistakes:
     """The topic's variants for one problem, computed once and only when something is wrong."""
 
-    def __init__(self, spec) -> None:
+    def __init__(self, spec, solved: "_Solved | None" = None) -> None:
         self.spec = spec
+        self.solved = solved
         self._variants: list[Variant] | None = None
 
     @property
     def all(self) -> list[Variant]:
         if self._variants is None:
-            try:
-                self._variants = variants(self.spec)
-            except NnsolveError:
-                self._variants = []
+            self._variants = self.solved.variants(self.spec) if self.solved else _variants_or_none(self.spec)
         return self._variants
 
     def reproducing(self, stated: dict[str, Value], solution: Solution, tol,
@@ -320,6 +322,56 @@ class _Mistakes:
             if len(off) <= max(1, int(cells_total * FEW_CELLS)) and (best is None or len(off) < len(best[1])):
                 best = (variant, off)
         return best
+
+
+def _variants_or_none(spec) -> list[Variant]:
+    try:
+        return variants(spec)
+    except NnsolveError:
+        return []
+
+
+# ---------------------------------------------------------------------------------------------
+# Solving each distinct problem once per process
+#
+# A batch is mostly many students' answers to the same few problems: files that differ only in
+# ``submitted``. solve() and variants() are pure functions of the validated spec and never read
+# ``submitted``, so one batch run (grade_paths; in each worker process) keeps its last MEMO_SIZE
+# problems' solutions (and, once a wrong answer needed them, their variants), keyed by the
+# spec's full repr with ``submitted`` left out: every field with its exact value and type (1, 1.0
+# and Fraction(1) differ). Two files share an entry only when their problems are the same, and
+# the memo lives no longer than the run.
+
+MEMO_SIZE = 256
+
+
+class _Solved:
+    """One problem's solution, and its variants once something wrong needed them."""
+
+    __slots__ = ("solution", "_variants")
+
+    def __init__(self, solution: Solution) -> None:
+        self.solution = solution
+        self._variants: list[Variant] | None = None
+
+    def variants(self, spec) -> list[Variant]:
+        if self._variants is None:
+            self._variants = _variants_or_none(spec)
+        return self._variants
+
+
+def _solved(spec, memo: dict | None) -> _Solved:
+    """The memo's entry for ``spec``'s problem, solving it on a miss (a SolveError is not kept)."""
+    if memo is None or MEMO_SIZE <= 0:
+        return _Solved(solve(spec))
+    key = (type(spec), repr(spec.model_copy(update={"submitted": None})))
+    entry = memo.pop(key, None)  # re-inserted last: the dict's order is least recently used first
+    if entry is None:
+        entry = _Solved(solve(spec))
+        while len(memo) >= MEMO_SIZE:
+            del memo[next(iter(memo))]
+    memo[key] = entry
+    return entry
 
 
 def _kind(value) -> str:
@@ -374,8 +426,9 @@ def grade_path(path: str) -> FileResult:
     problem = None
     try:
         problem = load(path)
-        solution = solve(problem.spec)
-        result = grade(problem, solution)
+        solved = _solved(problem.spec, _batch_memo)
+        solution = solved.solution
+        result = _grade(problem, solution, solved)
     except NnsolveError as exc:
         error = str(problem.locate(exc) if problem is not None else exc.located(file=path))
         return FileResult(path, topic=problem.spec.topic if problem else None, error=error)
@@ -405,21 +458,33 @@ def collect_paths(paths: Iterable[str]) -> list[str]:
     return sorted(found)
 
 
-def _ignore_sigint() -> None:
+# The memo of the batch being graded (see MEMO_SIZE): set by grade_paths for its run, and for
+# the life of each worker process.
+_batch_memo: dict | None = None
+
+
+def _start_worker() -> None:
+    global _batch_memo
+    _batch_memo = {}
     # Ctrl-C is the parent's to handle: it keeps what was graded and stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def grade_paths(paths: list[str], jobs: int = 1) -> Iterator[FileResult]:
     """Grade files in order; with ``jobs`` > 1 in that many processes (chunks of paths, results in order)."""
+    global _batch_memo
     if jobs <= 1 or len(paths) < 2:
-        for path in paths:
-            yield grade_path(path)
+        outer, _batch_memo = _batch_memo, {}
+        try:
+            for path in paths:
+                yield grade_path(path)
+        finally:
+            _batch_memo = outer
         return
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = max(1, min(64, len(paths) // (jobs * 4)))
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker)
     try:
         yield from pool.map(grade_path, paths, chunksize=chunk)
     finally:

@@ -69,91 +69,118 @@ def _line(event: yaml.Event) -> int:
     return event.start_mark.line + 1
 
 
+_SCALAR, _ALIAS = yaml.ScalarEvent, yaml.AliasEvent
+_MAPPING_START, _SEQUENCE_START = yaml.MappingStartEvent, yaml.SequenceStartEvent
+_COLLECTION_END = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
 def _compose(events: Any, doc: _Document) -> Any:
-    """Build plain data from YAML events, refusing anchors, aliases, tags and deep nesting."""
+    """Build plain data from YAML events, refusing anchors, aliases, tags and deep nesting.
+
+    The hot loop of a batch: events are told apart by their exact class (PyYAML's parsers make
+    no subclasses), and an error's field is spelt out only when there is an error.
+    """
     stack: list[_Frame] = []
     root: Any = _NO_KEY
     documents = 0
+    lines, key_lines = doc.lines, doc.key_lines
     for event in events:
-        if isinstance(event, yaml.DocumentStartEvent):
+        kind = type(event)
+        if kind is _SCALAR or kind is _MAPPING_START or kind is _SEQUENCE_START or kind is _ALIAS:
+            frame = stack[-1] if stack else None
+            if frame is None:
+                in_key, path = False, ()
+            elif type(frame.value) is list:
+                in_key, path = False, frame.path + (len(frame.value),)
+            else:
+                in_key = frame.key is _NO_KEY
+                path = frame.path + (frame.key,)
+            if kind is _ALIAS:
+                raise SpecError("YAML aliases (*name) are not allowed in problem files", line=_line(event),
+                                field=_where(frame, in_key, path))
+            if event.anchor is not None:
+                raise SpecError("YAML anchors (&name) are not allowed in problem files", line=_line(event),
+                                field=_where(frame, in_key, path))
+            if event.tag not in (None, "!"):
+                raise SpecError(f"the YAML tag {event.tag!r} is not allowed", line=_line(event),
+                                field=_where(frame, in_key, path))
+            doc.nodes += 1
+            if doc.nodes > limits.MAX_YAML_NODES:
+                raise SpecError(f"more than {limits.MAX_YAML_NODES:,} values in one file "
+                                f"(nnsolve's cap MAX_YAML_NODES)", line=_line(event))
+            line = event.start_mark.line + 1
+            if in_key:
+                if kind is not _SCALAR:
+                    raise SpecError("a key must be a plain name, not a list or mapping", line=line,
+                                    field=_where(frame, in_key, path))
+                key = event.value
+                if event.implicit[0] and key[:1] == "<" and \
+                        _RESOLVER.resolve(yaml.ScalarNode, key, event.implicit) == "tag:yaml.org,2002:merge":
+                    raise SpecError("merge keys (<<) are not allowed", line=line, field=_where(frame, in_key, path))
+                if key in frame.value:
+                    raise SpecError(f"duplicate key {key!r}", line=line, field=_field(frame.path + (key,)))
+                frame.key, frame.key_line = key, line
+                key_lines[frame.path + (key,)] = line
+                continue
+            lines[path] = line
+            if kind is _SCALAR:
+                value = _scalar(event, path)
+            else:
+                if len(stack) >= limits.MAX_YAML_DEPTH:
+                    raise SpecError(f"nested more than {limits.MAX_YAML_DEPTH} levels deep "
+                                    f"(nnsolve's cap MAX_YAML_DEPTH)", line=line, field=_where(frame, in_key, path))
+                stack.append(_Frame({} if kind is _MAPPING_START else [], path))
+                continue
+        elif kind in _COLLECTION_END:
+            value = stack.pop().value
+        elif kind is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
                 raise SpecError("more than one YAML document (---); a problem file holds one problem",
                                 line=_line(event))
             continue
-        if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
+        else:  # stream start and end, document end
             continue
-        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            value = stack.pop().value
-        else:
-            frame = stack[-1] if stack else None
-            in_key = frame is not None and isinstance(frame.value, dict) and frame.key is _NO_KEY
-            path = () if frame is None else frame.path + ((len(frame.value),) if isinstance(frame.value, list) else (frame.key,))
-            where = _field(frame.path if in_key else path) if frame is not None else ""
-            if isinstance(event, yaml.AliasEvent):
-                raise SpecError("YAML aliases (*name) are not allowed in problem files", line=_line(event),
-                                field=where or None)
-            if event.anchor is not None:
-                raise SpecError("YAML anchors (&name) are not allowed in problem files", line=_line(event),
-                                field=where or None)
-            if event.tag not in (None, "!"):
-                raise SpecError(f"the YAML tag {event.tag!r} is not allowed", line=_line(event), field=where or None)
-            doc.nodes += 1
-            if doc.nodes > limits.MAX_YAML_NODES:
-                raise SpecError(f"more than {limits.MAX_YAML_NODES:,} values in one file "
-                                f"(nnsolve's cap MAX_YAML_NODES)", line=_line(event))
-            if in_key:
-                if not isinstance(event, yaml.ScalarEvent):
-                    raise SpecError("a key must be a plain name, not a list or mapping", line=_line(event),
-                                    field=where or None)
-                key = event.value
-                if event.implicit[0] and _RESOLVER.resolve(yaml.ScalarNode, key, event.implicit) == \
-                        "tag:yaml.org,2002:merge":
-                    raise SpecError("merge keys (<<) are not allowed", line=_line(event), field=where or None)
-                if key in frame.value:
-                    raise SpecError(f"duplicate key {key!r}", line=_line(event), field=_field(frame.path + (key,)))
-                frame.key, frame.key_line = key, _line(event)
-                doc.key_lines[frame.path + (key,)] = _line(event)
-                continue
-            doc.lines[path] = _line(event)
-            if isinstance(event, yaml.ScalarEvent):
-                value = _scalar(event, path)
-            else:
-                if len(stack) >= limits.MAX_YAML_DEPTH:
-                    raise SpecError(f"nested more than {limits.MAX_YAML_DEPTH} levels deep "
-                                    f"(nnsolve's cap MAX_YAML_DEPTH)", line=_line(event), field=where or None)
-                container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
-                stack.append(_Frame(container, path))
-                continue
         # A finished value: put it in its parent, or it is the whole document.
         if not stack:
             root = value
-        elif isinstance(stack[-1].value, list):
-            stack[-1].value.append(value)
         else:
-            stack[-1].value[stack[-1].key] = value
-            stack[-1].key = _NO_KEY
+            parent = stack[-1]
+            if type(parent.value) is list:
+                parent.value.append(value)
+            else:
+                parent.value[parent.key] = value
+                parent.key = _NO_KEY
     return None if root is _NO_KEY else root
+
+
+def _where(frame: _Frame | None, in_key: bool, path: Path_) -> str | None:
+    """The field an error at this event names (spelt out only for an error: most events have none)."""
+    if frame is None:
+        return None
+    return _field(frame.path if in_key else path) or None
 
 
 def _scalar(event: yaml.ScalarEvent, path: Path_) -> Any:
     """Build one scalar with the safe resolver; floats keep the exact value their text denotes."""
     tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
-    where = _field(path) or None
     if tag == "tag:yaml.org,2002:float":
         text = event.value.replace("_", "")
         if text.lower().lstrip("+-") in (".nan", ".inf"):
             raise SpecError("must be a finite number (NaN and infinity are not allowed)",
-                            line=_line(event), field=where)
+                            line=_line(event), field=_field(path) or None)
         try:
             return to_exact(text)
         except ValueError as exc:
-            raise SpecError(str(exc), line=_line(event), field=where) from None
+            raise SpecError(str(exc), line=_line(event), field=_field(path) or None) from None
     if tag == "tag:yaml.org,2002:int":
         if len(event.value.replace("_", "")) > limits.MAX_NUMBER_DIGITS:
             raise SpecError(f"a number with more than {limits.MAX_NUMBER_DIGITS} digits is refused "
-                            f"(nnsolve's cap MAX_NUMBER_DIGITS)", line=_line(event), field=where)
-        return _CONSTRUCTOR.construct_yaml_int(yaml.ScalarNode(tag, event.value))
+                            f"(nnsolve's cap MAX_NUMBER_DIGITS)", line=_line(event), field=_field(path) or None)
+        text = event.value
+        if text.isascii() and text.isdecimal() and (text[0] != "0" or len(text) == 1):
+            return int(text)  # plain decimal digits (a leading 0 is YAML 1.1 octal: the constructor's)
+        return _CONSTRUCTOR.construct_yaml_int(yaml.ScalarNode(tag, text))
     if tag == "tag:yaml.org,2002:bool":
         return _CONSTRUCTOR.construct_yaml_bool(yaml.ScalarNode(tag, event.value))
     if tag == "tag:yaml.org,2002:null":
