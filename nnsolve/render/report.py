@@ -80,6 +80,8 @@ def _answer_text(result) -> str:
     if result.error is not None or result.topic is None or result.answer_label is None:
         return ""
     text = _short(result.answer)
+    if result.choice and text == result.choice:  # an experiment's answer is the option itself
+        return f"option {text}"
     return f"{text} (option {result.choice})" if result.choice else text
 
 
@@ -131,24 +133,40 @@ def _table(results, summary: dict, *, color: bool, width: int | None) -> str:
     import io
 
     from rich.console import Console
+    from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(show_lines=True)
-    for column, justify in (("File", "left"), ("Topic", "left"), ("Answer", "right"),
-                            ("Submitted", "right"), ("Marks", "right"), ("Notes", "left")):
-        table.add_column(column, justify=justify, overflow="fold")
-    for r in results:
+    # One short row per file; the notes (diagnoses, errors) follow the table as numbered
+    # paragraphs, so that a long diagnosis reads as a sentence instead of a narrow column.
+    table = Table(show_lines=False)
+    for column, justify in (("#", "right"), ("File", "left"), ("Topic", "left"), ("Answer", "right"),
+                            ("Submitted", "right"), ("Marks", "right"), ("Verdict", "left")):
+        table.add_column(column, justify=justify, overflow="fold", no_wrap=column in ("#", "Topic", "Marks"),
+                         min_width=12 if column in ("Answer", "Submitted", "Verdict") else None)
+    notes = []
+    for n, r in enumerate(results, start=1):
         style = "red" if r.error else ("green" if r.grade and r.grade.correct else
                                        ("yellow" if r.grade else "dim"))
-        table.add_row(Text(r.file), Text(r.topic or ""), Text(_answer_text(r)), Text(_submitted_text(r)),
-                      Text(_marks_cell(r), style=style), Text("\n".join(_notes(r))))
+        lines = _notes(r)
+        verdict = lines[0] if len(lines) == 1 and lines[0] in ("correct", "ungraded: nothing submitted") else (
+            "invalid file" if r.error else "correct, see note" if r.grade and r.grade.correct else
+            "partly right, see note" if r.grade and r.grade.marks else "wrong, see note" if r.grade else "see note")
+        if verdict.endswith("see note"):
+            notes.append((n, r.file, lines, style))
+        table.add_row(str(n), Text(r.file), Text(r.topic or ""), Text(_answer_text(r)), Text(_submitted_text(r)),
+                      Text(_marks_cell(r), style=style), Text(verdict, style=style))
     buffer = io.StringIO()
     console = Console(file=buffer, width=width or TABLE_WIDTH, force_terminal=color, no_color=not color,
                       color_system="standard" if color else None, highlight=False, emoji=False)
     console.print(table)
+    for n, file, lines, style in notes:
+        console.print(Text(f"{n}. {file}", style="bold"))
+        for line in lines:
+            console.print(Padding(Text(f"• {line}"), (0, 0, 0, 3)))
+        console.print()
     console.print(Text(_totals_line(summary), style="bold"))
-    return buffer.getvalue()
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
 def _file_dict(r) -> dict:
