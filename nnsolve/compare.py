@@ -42,12 +42,20 @@ def numbers_agree(computed, given, tol: Tolerance) -> bool:
         return _round_sig(Fraction(computed), tol.sig_figs) == _round_sig(Fraction(given), tol.sig_figs)
     if tol.decimals is not None:
         return _round_dp(Fraction(computed), tol.decimals) == _round_dp(Fraction(given), tol.decimals)
-    diff = abs(Fraction(computed) - Fraction(given))
-    return diff <= Fraction(tol.absolute) or diff <= Fraction(tol.relative) * abs(Fraction(computed))
+    c = _exact(computed)
+    diff = abs(c - _exact(given))
+    return diff <= _exact(tol.absolute) or diff <= _exact(tol.relative) * abs(c)
+
+
+def _exact(x) -> Fraction:
+    """``Fraction(x)``, without building a new one from a Fraction (grading compares a great many)."""
+    return x if type(x) is Fraction else Fraction(x)
 
 
 def agree(computed: Value, given: Value, tol: Tolerance) -> bool:
     """Compare numbers, labels, vectors, matrices and shapes element by element."""
+    if type(computed) is int and type(given) is int:  # the commonest case, without the checks below
+        return computed == given
     if is_number(computed) and is_number(given):
         return numbers_agree(computed, given, tol)
     if isinstance(computed, (list, tuple)) and isinstance(given, (list, tuple)):

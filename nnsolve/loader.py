@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -56,13 +58,8 @@ _NO_KEY = object()
 
 
 def _events(parser: Any) -> Any:
-    while True:
-        event = parser.get_event()
-        if event is None:
-            return
-        yield event
-        if isinstance(event, yaml.StreamEndEvent):
-            return
+    # Both parsers return None once the stream has ended; iter() keeps the loop in C.
+    return iter(parser.get_event, None)
 
 
 def _line(event: yaml.Event) -> int:
@@ -161,9 +158,21 @@ def _where(frame: _Frame | None, in_key: bool, path: Path_) -> str | None:
     return _field(frame.path if in_key else path) or None
 
 
+def _tag(value: str, implicit: tuple[bool, bool]) -> str:
+    """The safe resolver's tag for a scalar. Short ones (numbers, names) repeat across a batch."""
+    if len(value) <= 40:
+        return _short_tag(value, tuple(implicit))
+    return _RESOLVER.resolve(yaml.ScalarNode, value, implicit)
+
+
+@lru_cache(maxsize=4096)
+def _short_tag(value: str, implicit: tuple[bool, bool]) -> str:
+    return _RESOLVER.resolve(yaml.ScalarNode, value, implicit)
+
+
 def _scalar(event: yaml.ScalarEvent, path: Path_) -> Any:
     """Build one scalar with the safe resolver; floats keep the exact value their text denotes."""
-    tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+    tag = _tag(event.value, event.implicit)
     if tag == "tag:yaml.org,2002:float":
         text = event.value.replace("_", "")
         if text.lower().lstrip("+-") in (".nan", ".inf"):
@@ -407,13 +416,38 @@ def _value_at(data: Any, path: Path_) -> Any:
     return data
 
 
+class _Lines(Mapping):
+    """Field name (``layers[2].kernel``) → line, spelt out on first use: only an error needs it."""
+
+    def __init__(self, doc: _Document) -> None:
+        self._doc: _Document | None = doc
+        self._lines: dict[str, int] = {}
+
+    def _built(self) -> dict[str, int]:
+        if self._doc is not None:
+            # A field's line is where its key is written (a block list's value starts a line below).
+            self._lines = {_field(path): line for path, line in self._doc.lines.items()}
+            self._lines.update({_field(path): line for path, line in self._doc.key_lines.items()})
+            self._doc = None
+        return self._lines
+
+    def __getitem__(self, field: str) -> int:
+        return self._built()[field]
+
+    def __iter__(self):
+        return iter(self._built())
+
+    def __len__(self) -> int:
+        return len(self._built())
+
+
 @dataclass(frozen=True)
 class Loaded:
     """A validated problem, with where it came from so later errors can name a line."""
 
     spec: Any
     file: str
-    lines: dict[str, int]
+    lines: Mapping[str, int]  # field → line
 
     def locate(self, exc: NnsolveError) -> NnsolveError:
         """Fill in the file, and the line of the error's field when the file has it."""
@@ -433,10 +467,7 @@ def load_text(text: str, file: str = "<string>") -> Loaded:
         spec = model.model_validate(data) if model is not None else problem_adapter().validate_python(data)
     except ValidationError as exc:
         raise validation_error(exc, data, doc, file) from None
-    # A field's line is where its key is written (a block list's value starts a line below).
-    lines = {_field(path): line for path, line in doc.lines.items()}
-    lines.update({_field(path): line for path, line in doc.key_lines.items()})
-    return Loaded(spec, file, lines)
+    return Loaded(spec, file, _Lines(doc))
 
 
 def load(path: str) -> Loaded:
