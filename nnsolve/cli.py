@@ -118,34 +118,54 @@ def grade(
     Example:  nnsolve grade problems/seed --format markdown -o grades.md
     """
     import os
+    import shutil
+    import tempfile
 
     from .grade import collect_paths, grade_paths
-    from .render.report import progress, render_report, write_atomically
+    from .render.report import AtomicFile, ReportWriter, progress
 
     files = collect_paths(str(p) for p in paths)
     if not files:
         raise NnsolveError(f"no problem files (*.yaml, *.yml) in {', '.join(str(p) for p in paths)}")
-    results, interrupted = [], False
+
+    def cannot_write(exc: OSError) -> NnsolveError:
+        return NnsolveError(f"cannot write the report to {output}: {exc.strerror or exc}")
+
+    # The report is written as results come (memory stays flat over a long batch): into a
+    # temporary file that replaces OUTPUT at the end, or a spool copied to stdout at the end.
     try:
-        with progress(len(files), enabled=sys.stderr.isatty()) as advance:
-            for result in grade_paths(files, jobs or os.cpu_count() or 1):
-                results.append(result)
-                advance()
-    except KeyboardInterrupt:
-        interrupted = True
-    report = render_report(results, fmt, found=len(files), interrupted=interrupted,
-                           color=output is None and fmt is ReportFormat.table and sys.stdout.isatty())
-    if output is None:
-        sys.stdout.write(report)
-    else:
+        target = AtomicFile(str(output)) if output is not None else None
+    except OSError as exc:
+        raise cannot_write(exc) from None
+    sink = target.file if target else tempfile.SpooledTemporaryFile(1 << 22, "w+", encoding="utf-8", newline="")
+    interrupted = False
+    try:
+        writer = ReportWriter(fmt, sink, color=output is None and fmt is ReportFormat.table and sys.stdout.isatty())
         try:
-            write_atomically(str(output), report)
-        except OSError as exc:
-            raise NnsolveError(f"cannot write the report to {output}: {exc.strerror or exc}") from None
+            with progress(len(files), enabled=sys.stderr.isatty()) as advance:
+                for result in grade_paths(files, jobs or os.cpu_count() or 1):
+                    writer.add(result)
+                    advance()
+        except KeyboardInterrupt:
+            interrupted = True
+        writer.finish(found=len(files), interrupted=interrupted)
+        if target is not None:
+            target.commit()
+    except BaseException as exc:
+        if target is not None:
+            target.discard()
+        if isinstance(exc, OSError):
+            raise cannot_write(exc) from None
+        raise
+    if target is None:
+        sink.seek(0)
+        shutil.copyfileobj(sink, sys.stdout)
+        sink.close()
+    tally = writer.tally
     if interrupted:
-        sys.stderr.write(f"nnsolve: interrupted; graded {len(results)} of {len(files)} files\n")
+        sys.stderr.write(f"nnsolve: interrupted; graded {tally.files} of {len(files)} files\n")
         raise typer.Exit(130)
-    raise typer.Exit(1 if any(r.error for r in results) else 0)
+    raise typer.Exit(1 if tally.invalid else 0)
 
 
 @app.command()

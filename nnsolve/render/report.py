@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from enum import Enum
 from fractions import Fraction
 
@@ -26,31 +25,111 @@ class ReportFormat(str, Enum):
 
 def totals(results, found: int, interrupted: bool = False) -> dict:
     """Counts and marks over the report. ``found`` is the number of files the run set out to grade."""
-    graded = [r for r in results if r.grade is not None]
-    return {
-        "files": len(results),
-        "found": found,
-        "graded": len(graded),
-        "correct": sum(1 for r in graded if r.grade.correct),
-        "ungraded": sum(1 for r in results if r.grade is None and r.error is None),
-        "invalid": sum(1 for r in results if r.error is not None),
-        "marks": sum((Fraction(r.grade.marks) for r in graded), Fraction(0)),
-        "out_of": sum((Fraction(r.grade.out_of) for r in graded), Fraction(0)),
-        "interrupted": interrupted,
-    }
+    tally = _Tally()
+    for r in results:
+        tally.add(r)
+    return tally.summary(found, interrupted)
+
+
+class _Tally:
+    """The running totals of a report, so that rows can be written as they come."""
+
+    def __init__(self) -> None:
+        self.files = self.graded = self.correct = self.ungraded = self.invalid = 0
+        self.marks = Fraction(0)
+        self.out_of = Fraction(0)
+
+    def add(self, r) -> None:
+        self.files += 1
+        if r.grade is not None:
+            self.graded += 1
+            self.correct += 1 if r.grade.correct else 0
+            self.marks += Fraction(r.grade.marks)
+            self.out_of += Fraction(r.grade.out_of)
+        elif r.error is None:
+            self.ungraded += 1
+        if r.error is not None:
+            self.invalid += 1
+
+    def summary(self, found: int, interrupted: bool) -> dict:
+        return {
+            "files": self.files,
+            "found": found,
+            "graded": self.graded,
+            "correct": self.correct,
+            "ungraded": self.ungraded,
+            "invalid": self.invalid,
+            "marks": self.marks,
+            "out_of": self.out_of,
+            "interrupted": interrupted,
+        }
 
 
 def render_report(results, fmt: ReportFormat, *, found: int, interrupted: bool = False,
                   color: bool = False, width: int | None = None) -> str:
     """The whole report as text, ending in a newline."""
-    summary = totals(results, found, interrupted)
-    if fmt is ReportFormat.json:
-        return _json(results, summary)
-    if fmt is ReportFormat.csv:
-        return _csv(results)
-    if fmt is ReportFormat.markdown:
-        return _markdown(results, summary)
-    return _table(results, summary, color=color, width=width)
+    import io
+
+    buffer = io.StringIO()
+    writer = ReportWriter(fmt, buffer, color=color, width=width)
+    for r in results:
+        writer.add(r)
+    writer.finish(found=found, interrupted=interrupted)
+    return buffer.getvalue()
+
+
+class ReportWriter:
+    """Writes a report to ``out`` row by row as results arrive, then the totals (``finish``).
+
+    JSON, CSV and Markdown rows are written at once, so a batch's memory stays flat however
+    many files it grades; a table needs every row to size its columns, so it keeps its rows
+    (as text) until ``finish``.
+    """
+
+    def __init__(self, fmt: ReportFormat, out, *, color: bool = False, width: int | None = None) -> None:
+        self.fmt, self.out, self.color, self.width = fmt, out, color, width
+        self.tally = _Tally()
+        self._rows: list[tuple] = []
+        if fmt is ReportFormat.json:
+            out.write('{\n  "files": [')
+        elif fmt is ReportFormat.csv:
+            import csv
+
+            self._csv = csv.writer(out, lineterminator="\n")
+            self._csv.writerow(CSV_COLUMNS)
+        elif fmt is ReportFormat.markdown:
+            out.write("| File | Topic | Answer | Submitted | Marks | Notes |\n|---|---|--:|--:|--:|---|\n")
+
+    def add(self, r) -> None:
+        first = self.tally.files == 0
+        self.tally.add(r)
+        if self.fmt is ReportFormat.json:
+            import json
+
+            # json.dumps of the whole document would indent each file's object by four spaces.
+            entry = json.dumps(_file_dict(r), indent=2, ensure_ascii=False).replace("\n", "\n    ")
+            self.out.write(("\n    " if first else ",\n    ") + entry)
+        elif self.fmt is ReportFormat.csv:
+            self._csv.writerows(_csv_rows(r))
+        elif self.fmt is ReportFormat.markdown:
+            self.out.write(_markdown_row(r) + "\n")
+        else:
+            self._rows.append(_table_row(r))
+
+    def finish(self, *, found: int, interrupted: bool = False) -> None:
+        summary = self.tally.summary(found, interrupted)
+        if self.fmt is ReportFormat.json:
+            import json
+
+            from ..numbers import json_number
+
+            document = {k: json_number(v) if isinstance(v, Fraction) else v for k, v in summary.items()}
+            self.out.write(("\n  ]" if self.tally.files else "]") + ',\n  "totals": '
+                           + json.dumps(document, indent=2, ensure_ascii=False).replace("\n", "\n  ") + "\n}\n")
+        elif self.fmt is ReportFormat.markdown:
+            self.out.write(f"\n**{_totals_line(summary)}**\n")
+        elif self.fmt is ReportFormat.table:
+            self.out.write(_table(self._rows, summary, color=self.color, width=self.width))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,7 +208,18 @@ def _totals_line(summary: dict) -> str:
 # Formats
 
 
-def _table(results, summary: dict, *, color: bool, width: int | None) -> str:
+def _table_row(r) -> tuple:
+    """What the table shows of one file (kept as text until the table is drawn)."""
+    style = "red" if r.error else ("green" if r.grade and r.grade.correct else ("yellow" if r.grade else "dim"))
+    lines = _notes(r)
+    verdict = lines[0] if len(lines) == 1 and lines[0] in ("correct", "ungraded: nothing submitted") else (
+        "invalid file" if r.error else "correct, see note" if r.grade and r.grade.correct else
+        "partly right, see note" if r.grade and r.grade.marks else "wrong, see note" if r.grade else "see note")
+    return (r.file, r.topic or "", _answer_text(r), _submitted_text(r), _marks_cell(r), style, verdict,
+            tuple(lines) if verdict.endswith("see note") else ())
+
+
+def _table(rows: list[tuple], summary: dict, *, color: bool, width: int | None) -> str:
     import io
 
     from rich.console import Console
@@ -145,17 +235,11 @@ def _table(results, summary: dict, *, color: bool, width: int | None) -> str:
         table.add_column(column, justify=justify, overflow="fold", no_wrap=column in ("#", "Topic", "Marks"),
                          min_width=12 if column in ("Answer", "Submitted", "Verdict") else None)
     notes = []
-    for n, r in enumerate(results, start=1):
-        style = "red" if r.error else ("green" if r.grade and r.grade.correct else
-                                       ("yellow" if r.grade else "dim"))
-        lines = _notes(r)
-        verdict = lines[0] if len(lines) == 1 and lines[0] in ("correct", "ungraded: nothing submitted") else (
-            "invalid file" if r.error else "correct, see note" if r.grade and r.grade.correct else
-            "partly right, see note" if r.grade and r.grade.marks else "wrong, see note" if r.grade else "see note")
+    for n, (file, topic, answer, submitted, marks, style, verdict, lines) in enumerate(rows, start=1):
         if verdict.endswith("see note"):
-            notes.append((n, r.file, lines, style))
-        table.add_row(str(n), Text(r.file), Text(r.topic or ""), Text(_answer_text(r)), Text(_submitted_text(r)),
-                      Text(_marks_cell(r), style=style), Text(verdict, style=style))
+            notes.append((n, file, lines, style))
+        table.add_row(str(n), Text(file), Text(topic), Text(answer), Text(submitted),
+                      Text(marks, style=style), Text(verdict, style=style))
     buffer = io.StringIO()
     console = Console(file=buffer, width=width or TABLE_WIDTH, force_terminal=color, no_color=not color,
                       color_system="standard" if color else None, highlight=False, emoji=False)
@@ -191,16 +275,6 @@ def _file_dict(r) -> dict:
             "grade": grade, "error": r.error}
 
 
-def _json(results, summary: dict) -> str:
-    import json
-
-    from ..numbers import json_number
-
-    document = {"files": [_file_dict(r) for r in results],
-                "totals": {k: json_number(v) if isinstance(v, Fraction) else v for k, v in summary.items()}}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
 CSV_COLUMNS = ("file", "topic", "part", "label", "submitted", "expected", "correct", "marks", "out_of",
                "diagnosis", "error")
 
@@ -222,39 +296,27 @@ def _csv_value(value) -> str:
     return repr(json_number(value))
 
 
-def _csv(results) -> str:
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in results:
-        if r.grade is None:
-            writer.writerow((r.file, r.topic or "", "", "", "", _csv_value(r.answer), "", "", "",
-                             "" if r.error else "ungraded: nothing submitted", r.error or ""))
-            continue
-        remarks = r.grade.diagnosis[sum(len(p.diagnosis) for p in r.grade.parts):]
-        for i, p in enumerate(r.grade.parts):
-            diagnosis = list(p.diagnosis) + (list(remarks) if i == 0 else [])
-            writer.writerow((r.file, r.topic, p.name, p.label, _csv_value(p.submitted), _csv_value(p.expected),
-                             _csv_value(p.correct), marks_text(p.marks), marks_text(p.out_of),
-                             " | ".join(diagnosis), ""))
-    return buffer.getvalue()
+def _csv_rows(r) -> list[tuple]:
+    if r.grade is None:
+        return [(r.file, r.topic or "", "", "", "", _csv_value(r.answer), "", "", "",
+                 "" if r.error else "ungraded: nothing submitted", r.error or "")]
+    remarks = r.grade.diagnosis[sum(len(p.diagnosis) for p in r.grade.parts):]
+    rows = []
+    for i, p in enumerate(r.grade.parts):
+        diagnosis = list(p.diagnosis) + (list(remarks) if i == 0 else [])
+        rows.append((r.file, r.topic, p.name, p.label, _csv_value(p.submitted), _csv_value(p.expected),
+                     _csv_value(p.correct), marks_text(p.marks), marks_text(p.out_of), " | ".join(diagnosis), ""))
+    return rows
 
 
 def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
 
 
-def _markdown(results, summary: dict) -> str:
-    lines = ["| File | Topic | Answer | Submitted | Marks | Notes |", "|---|---|--:|--:|--:|---|"]
-    for r in results:
-        cells = (f"`{r.file}`", r.topic or "", _answer_text(r), _submitted_text(r), _marks_cell(r),
-                 "<br>".join(_md(n) for n in _notes(r)))
-        lines.append("| " + " | ".join(c if i in (0, 5) else _md(c) for i, c in enumerate(cells)) + " |")
-    lines += ["", f"**{_totals_line(summary)}**", ""]
-    return "\n".join(lines)
+def _markdown_row(r) -> str:
+    cells = (f"`{r.file}`", r.topic or "", _answer_text(r), _submitted_text(r), _marks_cell(r),
+             "<br>".join(_md(n) for n in _notes(r)))
+    return "| " + " | ".join(c if i in (0, 5) else _md(c) for i, c in enumerate(cells)) + " |"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,19 +343,51 @@ def write_atomically(path: str, text: str) -> None:
 
     A reader never sees half a report, and a failure leaves any earlier file untouched.
     """
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(prefix=".nnsolve-", suffix=".tmp", dir=directory)
+    target = AtomicFile(path)
     try:
-        os.chmod(temporary, _mode(path))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temporary, path)
+        target.file.write(text)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        target.discard()
         raise
+    target.commit()
+
+
+class AtomicFile:
+    """A text file written beside ``path`` (``.file``) that replaces it only on ``commit()``.
+
+    Until then ``path`` is untouched; ``discard()``, or a failed commit, leaves no temporary.
+    """
+
+    def __init__(self, path: str) -> None:
+        import tempfile
+
+        self.path = path
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, self.temporary = tempfile.mkstemp(prefix=".nnsolve-", suffix=".tmp", dir=directory)
+        try:
+            os.chmod(self.temporary, _mode(path))
+            self.file = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(self.temporary)
+            raise
+
+    def commit(self) -> None:
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
+            os.replace(self.temporary, self.path)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.file.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.temporary)
 
 
 def _mode(path: str) -> int:
