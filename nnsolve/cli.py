@@ -122,7 +122,9 @@ def grade(
     import tempfile
 
     from .grade import collect_paths, grade_paths
-    from .render.report import AtomicFile, ReportWriter, progress
+    from functools import partial
+
+    from .render.report import AtomicFile, ReportWriter, progress, report_row
 
     files = collect_paths(str(p) for p in paths)
     if not files:
@@ -143,8 +145,8 @@ def grade(
         writer = ReportWriter(fmt, sink, color=output is None and fmt is ReportFormat.table and sys.stdout.isatty())
         try:
             with progress(len(files), enabled=sys.stderr.isatty()) as advance:
-                for result in grade_paths(files, jobs or os.cpu_count() or 1):
-                    writer.add(result)
+                for row in grade_paths(files, jobs or os.cpu_count() or 1, then=partial(report_row, fmt)):
+                    writer.add_row(row)
                     advance()
         except KeyboardInterrupt:
             interrupted = True

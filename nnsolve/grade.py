@@ -20,7 +20,8 @@ import os
 import signal
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Iterable, Iterator
+from functools import partial
+from typing import Any, Callable, Iterable, Iterator
 
 from .compare import agree, cells, disagreeing_cells, distance
 from .errors import NnsolveError, SpecError
@@ -470,14 +471,18 @@ def _start_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def grade_paths(paths: list[str], jobs: int = 1) -> Iterator[FileResult]:
-    """Grade files in order; with ``jobs`` > 1 in that many processes (chunks of paths, results in order)."""
+def grade_paths(paths: list[str], jobs: int = 1, then: Callable[[FileResult], Any] | None = None) -> Iterator:
+    """Grade files in order; with ``jobs`` > 1 in that many processes (chunks of paths, results in order).
+
+    ``then``: a picklable function applied to each FileResult where it was graded (in the
+    worker), whose value is yielded instead (the CLI's report rows).
+    """
     global _batch_memo
     if jobs <= 1 or len(paths) < 2:
         outer, _batch_memo = _batch_memo, {}
         try:
             for path in paths:
-                yield grade_path(path)
+                yield grade_path(path) if then is None else then(grade_path(path))
         finally:
             _batch_memo = outer
         return
@@ -486,6 +491,10 @@ def grade_paths(paths: list[str], jobs: int = 1) -> Iterator[FileResult]:
     chunk = max(1, min(64, len(paths) // (jobs * 4)))
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker)
     try:
-        yield from pool.map(grade_path, paths, chunksize=chunk)
+        yield from pool.map(grade_path if then is None else partial(_grade_then, then), paths, chunksize=chunk)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _grade_then(then: Callable[[FileResult], Any], path: str):
+    return then(grade_path(path))

@@ -40,15 +40,18 @@ class _Tally:
         self.out_of = Fraction(0)
 
     def add(self, r) -> None:
+        self.add_counts(*_counts(r))
+
+    def add_counts(self, graded: bool, correct: bool, marks, out_of, error: bool) -> None:
         self.files += 1
-        if r.grade is not None:
+        if graded:
             self.graded += 1
-            self.correct += 1 if r.grade.correct else 0
-            self.marks += Fraction(r.grade.marks)
-            self.out_of += Fraction(r.grade.out_of)
-        elif r.error is None:
+            self.correct += 1 if correct else 0
+            self.marks += Fraction(marks)
+            self.out_of += Fraction(out_of)
+        elif not error:
             self.ungraded += 1
-        if r.error is not None:
+        if error:
             self.invalid += 1
 
     def summary(self, found: int, interrupted: bool) -> dict:
@@ -78,6 +81,32 @@ def render_report(results, fmt: ReportFormat, *, found: int, interrupted: bool =
     return buffer.getvalue()
 
 
+def _counts(r) -> tuple:
+    graded = r.grade is not None
+    return (graded, graded and r.grade.correct, r.grade.marks if graded else 0, r.grade.out_of if graded else 0,
+            r.error is not None)
+
+
+def report_row(fmt: ReportFormat, r) -> tuple:
+    """One file's part of a report, as ``(counts for the totals, its text in format fmt)``.
+
+    Small and picklable: a batch's workers make the rows (the JSON encoder with indentation is
+    pure Python, the costliest step of a report) and the parent only writes them in order.
+    """
+    if fmt is ReportFormat.json:
+        import json
+
+        # json.dumps of the whole document would indent each file's object by four spaces.
+        payload = json.dumps(_file_dict(r), indent=2, ensure_ascii=False).replace("\n", "\n    ")
+    elif fmt is ReportFormat.csv:
+        payload = _csv_rows(r)
+    elif fmt is ReportFormat.markdown:
+        payload = _markdown_row(r)
+    else:
+        payload = _table_row(r)
+    return _counts(r), payload
+
+
 class ReportWriter:
     """Writes a report to ``out`` row by row as results arrive, then the totals (``finish``).
 
@@ -101,20 +130,22 @@ class ReportWriter:
             out.write("| File | Topic | Answer | Submitted | Marks | Notes |\n|---|---|--:|--:|--:|---|\n")
 
     def add(self, r) -> None:
-        first = self.tally.files == 0
-        self.tally.add(r)
-        if self.fmt is ReportFormat.json:
-            import json
+        """Add one FileResult."""
+        self.add_row(report_row(self.fmt, r))
 
-            # json.dumps of the whole document would indent each file's object by four spaces.
-            entry = json.dumps(_file_dict(r), indent=2, ensure_ascii=False).replace("\n", "\n    ")
-            self.out.write(("\n    " if first else ",\n    ") + entry)
+    def add_row(self, row: tuple) -> None:
+        """Add one file's ``report_row`` (which a grading worker may have made)."""
+        counts, payload = row
+        first = self.tally.files == 0
+        self.tally.add_counts(*counts)
+        if self.fmt is ReportFormat.json:
+            self.out.write(("\n    " if first else ",\n    ") + payload)
         elif self.fmt is ReportFormat.csv:
-            self._csv.writerows(_csv_rows(r))
+            self._csv.writerows(payload)
         elif self.fmt is ReportFormat.markdown:
-            self.out.write(_markdown_row(r) + "\n")
+            self.out.write(payload + "\n")
         else:
-            self._rows.append(_table_row(r))
+            self._rows.append(payload)
 
     def finish(self, *, found: int, interrupted: bool = False) -> None:
         summary = self.tally.summary(found, interrupted)
