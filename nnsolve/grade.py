@@ -337,11 +337,13 @@ def _variants_or_none(spec) -> list[Variant]:
 #
 # A batch is mostly many students' answers to the same few problems: files that differ only in
 # ``submitted``. solve() and variants() are pure functions of the validated spec and never read
-# ``submitted``, so one batch run (grade_paths; in each worker process) keeps its last MEMO_SIZE
-# problems' solutions (and, once a wrong answer needed them, their variants), keyed by the
-# spec's full repr with ``submitted`` left out: every field with its exact value and type (1, 1.0
-# and Fraction(1) differ). Two files share an entry only when their problems are the same, and
-# the memo lives no longer than the run.
+# ``submitted``, and the spec is a pure function of the file's parsed data; so one batch run
+# (grade_paths; in each worker process) keeps its last MEMO_SIZE problems' solutions (and, once
+# a wrong answer needed them, their variants), keyed by the repr of that data with
+# ``submitted`` left out: every field, in file order, with its exact value and type (True, 1,
+# '1' and Fraction(1, 2) all read differently). Two files share an entry only when they state
+# the same problem, and the memo lives no longer than the run. (This needs validators that do
+# not change the data in place; none does, and tests/test_batch_memo.py checks every problem.)
 
 MEMO_SIZE = 256
 
@@ -361,11 +363,12 @@ class _Solved:
         return self._variants
 
 
-def _solved(spec, memo: dict | None) -> _Solved:
-    """The memo's entry for ``spec``'s problem, solving it on a miss (a SolveError is not kept)."""
-    if memo is None or MEMO_SIZE <= 0:
+def _solved(problem: Loaded, memo: dict | None) -> _Solved:
+    """The memo's entry for the file's problem, solving it on a miss (a SolveError is not kept)."""
+    spec = problem.spec
+    if memo is None or MEMO_SIZE <= 0 or not isinstance(problem.data, dict):
         return _Solved(solve(spec))
-    key = (type(spec), repr(spec.model_copy(update={"submitted": None})))
+    key = repr([(name, value) for name, value in problem.data.items() if name != "submitted"])
     entry = memo.pop(key, None)  # re-inserted last: the dict's order is least recently used first
     if entry is None:
         entry = _Solved(solve(spec))
@@ -427,7 +430,7 @@ def grade_path(path: str) -> FileResult:
     problem = None
     try:
         problem = load(path)
-        solved = _solved(problem.spec, _batch_memo)
+        solved = _solved(problem, _batch_memo)
         solution = solved.solution
         result = _grade(problem, solution, solved)
     except NnsolveError as exc:

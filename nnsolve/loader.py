@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -448,6 +448,7 @@ class Loaded:
     spec: Any
     file: str
     lines: Mapping[str, int]  # field → line
+    data: Any = field(default=None, repr=False, compare=False)  # the parsed YAML the spec was validated from
 
     def locate(self, exc: NnsolveError) -> NnsolveError:
         """Fill in the file, and the line of the error's field when the file has it."""
@@ -467,7 +468,7 @@ def load_text(text: str, file: str = "<string>") -> Loaded:
         spec = model.model_validate(data) if model is not None else problem_adapter().validate_python(data)
     except ValidationError as exc:
         raise validation_error(exc, data, doc, file) from None
-    return Loaded(spec, file, _Lines(doc))
+    return Loaded(spec, file, _Lines(doc), data)
 
 
 def load(path: str) -> Loaded:
