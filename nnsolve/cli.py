@@ -10,8 +10,7 @@ import typer
 
 from . import __version__
 from .errors import NnsolveError
-from .render import Format
-from .render.report import ReportFormat
+from .render import Format, ReportFormat
 
 app = typer.Typer(
     add_completion=False,

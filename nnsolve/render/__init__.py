@@ -12,6 +12,16 @@ class Format(str, Enum):
     latex = "latex"
 
 
+class ReportFormat(str, Enum):
+    """The formats of ``nnsolve grade``'s report (nnsolve.render.report), here so that the CLI
+    can name them without importing the report module at start-up."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
 def render(solution, fmt: Format, **options) -> str:
     """Render one solution in the chosen format (each renderer is imported only when used)."""
     if fmt is Format.json:

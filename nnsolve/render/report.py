@@ -1,26 +1,20 @@
 """The grade report of ``nnsolve grade``: a table (rich), JSON, CSV or Markdown, and its totals.
 
-Rich is imported only by the functions that draw with it, so that importing this module (the
-CLI does, for ``ReportFormat``) stays cheap.
+Rich, csv, json and tempfile are imported only by the functions that use them; the CLI names
+``ReportFormat`` from nnsolve.render and imports this module only to grade.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from enum import Enum
 from fractions import Fraction
+
+from . import ReportFormat  # noqa: F401 (defined beside Format; named here as before)
 
 
 PROGRESS_FROM = 20  # files: a run this long shows a progress bar (on a terminal's stderr only)
 TABLE_WIDTH = 120  # columns of the table when it is not drawn on a terminal
-
-
-class ReportFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
 
 
 def totals(results, found: int, interrupted: bool = False) -> dict:
