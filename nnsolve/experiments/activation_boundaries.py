@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from ..plot import Figure, Grid, Panel, Points
 from ..solution import Answer, Table
@@ -28,9 +28,9 @@ ACTIVATIONS = {"relu": "ReLU", "logistic": "sigmoid"}
 
 class Setup(Strict):
     experiment: Literal["activation_boundaries"]
-    hidden: Annotated[int, Field(ge=1, le=64)] = 8
-    samples: Annotated[int, Field(ge=10, le=1000)] = 200
-    seed: Annotated[int, Field(ge=0, le=2**31)] = 0
+    hidden: Annotated[StrictInt, Field(ge=1, le=64)] = 8
+    samples: Annotated[StrictInt, Field(ge=10, le=1000)] = 200
+    seed: Annotated[StrictInt, Field(ge=0, le=2**31)] = 0
 
 
 def _logit(model, points, np):

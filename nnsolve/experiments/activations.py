@@ -11,7 +11,7 @@ import math
 from fractions import Fraction
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from ..expr import Raw, call, num, sym
 from ..numbers import Real
@@ -38,7 +38,7 @@ class Setup(Strict):
     leaky_alpha: Annotated[Real, Field(gt=0, lt=1)] = Fraction(1, 100)
     prelu_alpha: Annotated[Real, Field(gt=0, lt=1)] = Fraction(1, 4)
     elu_alpha: Annotated[Real, Field(gt=0)] = 1
-    depth: Annotated[int, Field(ge=1, le=100)] = 10
+    depth: Annotated[StrictInt, Field(ge=1, le=100)] = 10
 
 
 def _sigmoid(x) -> float:

@@ -15,7 +15,7 @@ import math
 from fractions import Fraction
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from ..plot import Figure, Panel, Series
 from ..solution import Answer, Table
@@ -36,9 +36,9 @@ LEARNING_RATES = tuple(10.0 ** -e for e in range(13))
 
 class Setup(Strict):
     experiment: Literal["optimizers"]
-    samples: Annotated[int, Field(ge=10, le=5000)] = 200
-    steps: Annotated[int, Field(ge=1, le=5000)] = 200
-    seed: Annotated[int, Field(ge=0, le=2**31)] = 0
+    samples: Annotated[StrictInt, Field(ge=10, le=5000)] = 200
+    steps: Annotated[StrictInt, Field(ge=1, le=5000)] = 200
+    seed: Annotated[StrictInt, Field(ge=0, le=2**31)] = 0
 
 
 def _data(torch, setup: Setup):

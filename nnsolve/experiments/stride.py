@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from ..expr import num, sym
 from ..plot import Figure, Panel, Series
@@ -32,9 +32,9 @@ CRITERION = ("each option is a claim about what a larger stride does; the one wh
 
 class Setup(Strict):
     experiment: Literal["stride"]
-    input: Annotated[int, Field(ge=1, le=4096)] = 32
-    kernel: Annotated[int, Field(ge=1, le=64)] = 3
-    layers: Annotated[int, Field(ge=1, le=10)] = 2
+    input: Annotated[StrictInt, Field(ge=1, le=4096)] = 32
+    kernel: Annotated[StrictInt, Field(ge=1, le=64)] = 3
+    layers: Annotated[StrictInt, Field(ge=1, le=10)] = 2
     strides: Annotated[list[Count], Field(min_length=2, max_length=2)] = Field(
         default_factory=lambda: [1, 2], description="[small, large], applied to every layer of the stack")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from ..expr import num, sym
 from ..numbers import Real
@@ -31,9 +31,9 @@ class Setup(Strict):
     c_values: Annotated[list[Annotated[Real, Field(gt=0)]], Field(min_length=1, max_length=6)] = Field(
         default_factory=lambda: [Fraction(1, 10), Fraction(1, 100), 100],
         description="C as the question's loss writes it: 1/C multiplies the hinge term")
-    samples: Annotated[int, Field(ge=4, le=1000)] = 60
+    samples: Annotated[StrictInt, Field(ge=4, le=1000)] = 60
     spread: Annotated[Real, Field(gt=0, le=10)] = Fraction(6, 5)
-    seed: Annotated[int, Field(ge=0, le=2**31)] = 0
+    seed: Annotated[StrictInt, Field(ge=0, le=2**31)] = 0
 
 
 def _label(c) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from ..numbers import Real
 
@@ -39,13 +39,13 @@ CRITERION = ("the intervention that raises the first layer's gradient norm the m
 
 class Setup(Strict):
     experiment: Literal["vanishing_gradient"]
-    depth: Annotated[int, Field(ge=2, le=40)] = 8
-    width: Annotated[int, Field(ge=2, le=256)] = 32
-    batch: Annotated[int, Field(ge=2, le=1024)] = 32
+    depth: Annotated[StrictInt, Field(ge=2, le=40)] = 8
+    width: Annotated[StrictInt, Field(ge=2, le=256)] = 32
+    batch: Annotated[StrictInt, Field(ge=2, le=1024)] = 32
     init_scale: Annotated[Real, Field(gt=0, le=100)] = 1
     dropout: Annotated[Real, Field(gt=0, lt=1)] = Fraction(1, 2)
-    seed: Annotated[int, Field(ge=0, le=2**31)] = 0
-    repeats: Annotated[int, Field(ge=1, le=20)] = 5
+    seed: Annotated[StrictInt, Field(ge=0, le=2**31)] = 0
+    repeats: Annotated[StrictInt, Field(ge=1, le=20)] = 5
 
 
 def _arm_settings(setup: Setup) -> dict[str, dict]:

@@ -22,7 +22,7 @@ from fractions import Fraction
 from itertools import combinations
 from typing import Annotated, Iterator, Literal, Union
 
-from pydantic import BeforeValidator, Field, StrictBool
+from pydantic import BeforeValidator, Field, StrictBool, StrictInt
 
 from .. import limits
 from ..compare import agree
@@ -57,7 +57,7 @@ class Polynomial(Strict):
     """K(a, z) = (γ⟨a, z⟩ + coef0)^degree, as scikit-learn."""
 
     type: Literal["polynomial"]
-    degree: Annotated[int, Field(ge=1, le=limits.MAX_SVM_DEGREE)]
+    degree: Annotated[StrictInt, Field(ge=1, le=limits.MAX_SVM_DEGREE)]
     gamma: Annotated[Real, Field(gt=0)] = 1
     coef0: Real
 
