@@ -493,3 +493,17 @@ def test_ctrl_c_keeps_what_was_graded(batch, monkeypatch, capsys):
 def test_grade_help_has_an_example():
     result = nnsolve("grade", "--help")
     assert result.returncode == 0 and "Example:  nnsolve grade" in result.stdout
+
+
+def test_table_notes_say_a_shared_mistake_once():
+    from nnsolve.render.report import _merge_shared_mistakes
+
+    lines = ["a = 1 is wrong (right: 2); it matches this mistake: used ½",
+             "b = 3 is wrong (right: 4); it matches this mistake: used ½",
+             "c = 5 is wrong (right: 6); it matches this mistake: forgot the bias",
+             "the final answer is right but a is wrong"]
+    assert _merge_shared_mistakes(lines) == [
+        "a = 1 is wrong (right: 2); b = 3 is wrong (right: 4) — all 2 match this mistake: used ½",
+        "c = 5 is wrong (right: 6); it matches this mistake: forgot the bias",
+        "the final answer is right but a is wrong",
+    ]

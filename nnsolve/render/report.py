@@ -218,6 +218,28 @@ def _notes(result) -> list[str]:
     return list(result.grade.diagnosis)
 
 
+_MATCHES = "; it matches this mistake: "
+
+
+def _merge_shared_mistakes(lines: list[str]) -> list[str]:
+    """Say a mistake once when several wrong parts of one submission all match it."""
+    by_mistake: dict[str, list[str]] = {}
+    for line in lines:
+        head, sep, mistake = line.partition(_MATCHES)
+        if sep:
+            by_mistake.setdefault(mistake, []).append(head)
+    out, said = [], set()
+    for line in lines:
+        head, sep, mistake = line.partition(_MATCHES)
+        if not sep or len(by_mistake[mistake]) == 1:
+            out.append(line)
+        elif mistake not in said:
+            said.add(mistake)
+            heads = by_mistake[mistake]
+            out.append("; ".join(heads) + f" — all {len(heads)} match this mistake: {mistake}")
+    return out
+
+
 def _totals_line(summary: dict) -> str:
     out_of = summary["out_of"]
     share = f" ({float(summary['marks'] / out_of):.1%})" if out_of else ""
@@ -271,7 +293,7 @@ def _table(rows: list[tuple], summary: dict, *, color: bool, width: int | None) 
     console.print(table)
     for n, file, lines, style in notes:
         console.print(Text(f"{n}. {file}", style="bold"))
-        for line in lines:
+        for line in _merge_shared_mistakes(lines):
             console.print(Padding(Text(f"• {line}"), (0, 0, 0, 3)))
         console.print()
     console.print(Text(_totals_line(summary), style="bold"))
