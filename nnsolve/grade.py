@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import signal
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import partial
 from typing import Any, Callable, Iterable, Iterator
@@ -145,7 +145,7 @@ def _stated_parts(spec, solution: Solution) -> dict[str, Value]:
             raise SpecError(f"{name!r} is not an answer nnsolve computes for this problem; it computes "
                             f"{', '.join(solution.answers)}", field=f"submitted.answers.{name}")
         if name in stated:
-            raise SpecError(f"the question's answer is already given as 'answer'; give it once",
+            raise SpecError("the question's answer is already given as 'answer'; give it once",
                             field=f"submitted.answers.{name}")
         stated[name] = value
     if not stated:

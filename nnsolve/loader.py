@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 import yaml
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from . import limits
 from .errors import NnsolveError, ProblemFileError, SpecError
@@ -370,6 +370,8 @@ def _cap_name(value: Any, loc: tuple[Any, ...]) -> str:
 
 def validation_error(exc: ValidationError, data: dict[str, Any], doc: _Document, file: str) -> SpecError:
     """Turn pydantic's errors into one SpecError: the first error by line, with the count of the rest."""
+    from .topics import all_field_names  # for "did you mean" on an unknown field; errors only
+
     errors = []
     for err in exc.errors(include_url=False):
         path = _strip_loc(tuple(err["loc"]), data)
@@ -385,35 +387,18 @@ def validation_error(exc: ValidationError, data: dict[str, Any], doc: _Document,
             while line is None and probe:
                 probe = probe[:-1]
                 line = doc.key_lines.get(probe) or doc.lines.get(probe)
-        parent = _value_at(data, path[:-1])
-        known = list(parent.keys()) if isinstance(parent, dict) else []
-        errors.append((line or 1, _field(path) or None, _message(err, _known_fields(exc, err, known)),
+        errors.append((line or 1, _field(path) or None, _message(err, all_field_names()),
                        err["type"] == "missing"))
     # One error per field (a union reports one per alternative), unknown fields before
     # missing ones (a misspelt key explains the missing field), then in file order.
     by_field: dict[str, tuple[int, int, str]] = {}
-    for line, field, message, missing in errors:
-        by_field.setdefault(field, (missing, line, message))
+    for line, name, message, missing in errors:
+        by_field.setdefault(name, (missing, line, message))
     ordered = sorted(by_field.items(), key=lambda item: item[1][:2])
-    field, (_, line, message) = ordered[0]
+    name, (_, line, message) = ordered[0]
     if len(ordered) > 1:
         message += f" (and {len(ordered) - 1} more error{'s' if len(ordered) > 2 else ''})"
-    return SpecError(message, file=file, line=line, field=field)
-
-
-def _known_fields(exc: ValidationError, err: dict[str, Any], present: list[str]) -> list[str]:
-    from .topics import all_field_names
-
-    return all_field_names()
-
-
-def _value_at(data: Any, path: Path_) -> Any:
-    for part in path:
-        try:
-            data = data[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
+    return SpecError(message, file=file, line=line, field=name)
 
 
 class _Lines(Mapping):

@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 
-import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

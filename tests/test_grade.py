@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from fractions import Fraction
 from pathlib import Path
 

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sklearn.svm import SVC
 
-from nnsolve.errors import NnsolveError, SolveError
+from nnsolve.errors import SolveError
 from nnsolve.expr import Num, Op, Call, evaluate
 from nnsolve.loader import load_text
-from nnsolve.solve import solve, variants
+from nnsolve.solve import variants
 from nnsolve.spec import Tolerance
 from tests.conftest import PROBLEMS
 from tests.helpers import solve_file, solve_yaml

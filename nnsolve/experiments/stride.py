@@ -97,4 +97,4 @@ def run(setup: Setup | None) -> Outcome:
     }
     return Outcome(arms=arms, blocks=(*steps_small, *steps_large, table), answers=answers,
                    primary=f"receptive_field_stride_{large}", figures=(figure,),
-                   assumptions=(f"The stride is applied to every layer of the stack; no padding.",))
+                   assumptions=("The stride is applied to every layer of the stack; no padding.",))

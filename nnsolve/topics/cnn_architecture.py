@@ -17,7 +17,7 @@ from pydantic import Field, StrictBool, StrictInt, field_validator, model_valida
 
 from .. import limits
 from ..errors import SolveError
-from ..expr import Expr, add, call, dot, num, sym
+from ..expr import add, call, dot, num, sym
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import Count, NonNegative, ProblemBase, Strict
 

@@ -144,7 +144,6 @@ def solve(spec: Spec) -> Solution:
     Ho, Wo, Cin, N, M, K = sym("H_out"), sym("W_out"), sym("C_in"), sym("N"), sym("M"), sym("K")
     window = K * K if square else sym("K_h") * sym("K_w")
     window_sub = (kh, kw)
-    dm = (M,) if m != 1 else ()
     dm_sub = (m,) if m != 1 else ()
 
     steps: list[Step] = []

@@ -23,7 +23,7 @@ from ..expr import Expr, Raw, add, call, dot, num, sym
 from ..numbers import Number, Real, simplify
 from ..render.numbers import number_text
 from ..solution import Answer, Solution, Step, Variant
-from ..spec import Count, NonNegative, ProblemBase, Strict
+from ..spec import Count, NonNegative, ProblemBase
 
 TOPIC = "conv_values"
 SUMMARY = "Output values of a convolution (padding, stride, dilation, bias), then an activation"
