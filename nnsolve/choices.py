@@ -6,7 +6,7 @@ import math
 
 from .compare import agree, distance
 from .numbers import Value
-from .render.numbers import plain
+from .numbers import plain
 from .solution import Answer, ChoiceMatch
 from .spec import Tolerance
 

@@ -93,6 +93,14 @@ class Raw(Expr):
     latex: str
 
 
+@dataclass(frozen=True, eq=True)
+class Partial(Expr):
+    """A derivative ∂top/∂bottom (``\\frac{\\partial top}{\\partial bottom}`` in LaTeX)."""
+
+    top: Expr
+    bottom: Expr
+
+
 def wrap(x: object) -> Expr:
     if isinstance(x, Expr):
         return x
@@ -101,6 +109,11 @@ def wrap(x: object) -> Expr:
 
 def sym(name: str, latex: str | None = None) -> Sym:
     return Sym(name, latex)
+
+
+def partial(top: Expr | str, bottom: Expr | str) -> Partial:
+    """∂top/∂bottom; a name is a symbol (``partial("L", "w_2")`` is ∂L/∂w₂)."""
+    return Partial(sym(top) if isinstance(top, str) else top, sym(bottom) if isinstance(bottom, str) else bottom)
 
 
 def num(value: Value) -> Num:

@@ -27,7 +27,7 @@ from .compare import agree, cells, disagreeing_cells, distance
 from .errors import NnsolveError, SpecError
 from .loader import Loaded, load
 from .numbers import Number, Value, simplify
-from .render.numbers import plain
+from .numbers import plain
 from .solution import Solution, Variant
 from .solve import solve, variants
 

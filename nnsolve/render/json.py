@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 
+from ..expr import Expr
 from ..numbers import exact_text, json_number
 from ..solution import Solution, Step, Table
 from .math import expr_latex, expr_text
@@ -56,7 +57,7 @@ def _step(step: Step) -> dict:
 
 def _table(table: Table) -> dict:
     return {"title": table.title, "columns": list(table.columns),
-            "rows": [[json_value(c) for c in row] for row in table.rows]}
+            "rows": [[expr_text(c) if isinstance(c, Expr) else json_value(c) for c in row] for row in table.rows]}
 
 
 def solution_dict(solution: Solution) -> dict:

@@ -17,7 +17,8 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 from ..solution import Solution, Step, Table
-from .math import expr_latex, value_latex
+from ..expr import Expr
+from .math import expr_latex, expr_text, value_latex
 from .numbers import DIGITS, latex_escape, number_latex, plain, shown_exactly
 
 if TYPE_CHECKING:
@@ -303,13 +304,15 @@ def _cell(c) -> str:
     if isinstance(c, str):
         text = text_latex(c, inline=True)
         return "{}" + text if text.startswith("[") else text  # not read as an option of \\ or a rule
+    if isinstance(c, Expr):
+        return "$" + expr_latex(c) + "$"
     return "$" + value_latex(c) + "$"
 
 
 def _cell_width(c) -> int:
     if c is None:
         return 0
-    return len(c) if isinstance(c, str) else len(plain(c))
+    return len(c) if isinstance(c, str) else len(expr_text(c)) if isinstance(c, Expr) else len(plain(c))
 
 
 LONG_TEXT = 28  # a text column wider than this wraps (tabularx X column) instead of widening the table

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from ..solution import Solution, Table
 from .latex import step_rows
-from .math import value_latex
+from ..expr import Expr
+from .math import expr_latex, value_latex
 from .numbers import DIGITS, plain, shown_exactly
 
 if TYPE_CHECKING:
@@ -53,6 +54,8 @@ def step_markdown(step) -> str:
 def _cell(c) -> str:
     if c is None:
         return ""
+    if isinstance(c, Expr):
+        return f"${expr_latex(c)}$"
     return md_escape(c, inline=True) if isinstance(c, str) else md_escape(plain(c))
 
 

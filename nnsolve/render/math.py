@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..expr import Call, Expr, Num, Op, Raw, Sym
+from ..expr import Call, Expr, Num, Op, Partial, Raw, Sym
 from ..numbers import is_number
 from .numbers import exact_decimal, latex_escape, number_latex, number_text, plain
 
@@ -135,6 +135,12 @@ def _render(e: Expr, latex: bool) -> str:
         return _num(e.value, latex, approx=False)  # inside a formula 2/45 stays 2/45, no "≈ 0.044444"
     if isinstance(e, Raw):
         return e.latex if latex else e.text
+    if isinstance(e, Partial):
+        top, bottom = _render(e.top, latex), _render(e.bottom, latex)
+        if latex:
+            return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
+        simple = lambda x: isinstance(x, Sym)  # noqa: E731
+        return f"∂{top if simple(e.top) else _paren(top, False)}/∂{bottom if simple(e.bottom) else _paren(bottom, False)}"
     if isinstance(e, Call):
         return _call(e, latex)
     if isinstance(e, Op):

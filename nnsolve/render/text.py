@@ -12,6 +12,7 @@ from rich.padding import Padding
 from rich.table import Table as RichTable
 from rich.text import Text
 
+from ..expr import Expr
 from ..solution import Solution, Step, Table
 from .math import expr_text, value_text
 from .numbers import DIGITS
@@ -49,7 +50,8 @@ def _table(block: Table) -> RichTable:
     for col in block.columns:
         table.add_column(col, justify="left" if col == block.columns[0] else "right")
     for row in block.rows:
-        table.add_row(*("" if c is None else escape(c if isinstance(c, str) else value_text(c)) for c in row))
+        table.add_row(*("" if c is None else escape(c if isinstance(c, str) else expr_text(c) if isinstance(c, Expr)
+                                                    else value_text(c)) for c in row))
     return table
 
 

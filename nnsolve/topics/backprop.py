@@ -26,7 +26,7 @@ from pydantic import Field, field_validator, model_validator
 
 from .. import limits
 from ..errors import SolveError
-from ..expr import Expr, Raw, add, call, dot, num, sym
+from ..expr import Expr, Partial, add, call, dot, num, partial, sym
 from ..numbers import Number, Real, sigmoid, simplify, to_exact
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import ProblemBase, Strict
@@ -107,6 +107,7 @@ class Node:
     name: str | None = None  # an input's name
     value: Number = 0
     label: str = ""
+    source: str = ""  # the node's own text in the expression, as the file writes it
 
 
 def _refuse(what: str) -> ValueError:
@@ -168,13 +169,13 @@ def _build(node: ast.AST, source: str, nodes: list[Node], inputs: dict[str, int]
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         left = _build(node.left, source, nodes, inputs)
         right = _build(node.right, source, nodes, inputs)
-        nodes.append(Node(_BINARY[type(node.op)], (left, right)))
+        nodes.append(Node(_BINARY[type(node.op)], (left, right), source=_segment(source, node)))
         return len(nodes) - 1
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         operand = _build(node.operand, source, nodes, inputs)
         if isinstance(node.op, ast.UAdd):
             return operand
-        nodes.append(Node("neg", (operand,)))
+        nodes.append(Node("neg", (operand,), source=_segment(source, node)))
         return len(nodes) - 1
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
@@ -184,9 +185,13 @@ def _build(node: ast.AST, source: str, nodes: list[Node], inputs: dict[str, int]
             raise ValueError(f"{fn} takes {FUNCTIONS[fn]} argument{'s' if FUNCTIONS[fn] > 1 else ''}, "
                              f"written plainly")
         args = tuple(_build(a, source, nodes, inputs) for a in node.args)
-        nodes.append(Node(fn, args))
+        nodes.append(Node(fn, args, source=_segment(source, node)))
         return len(nodes) - 1
     raise _refuse(_describe(node))
+
+
+def _segment(source: str, node: ast.AST) -> str:
+    return " ".join((ast.get_source_segment(source, node) or "").split())
 
 
 def _describe(node: ast.AST) -> str:
@@ -395,12 +400,6 @@ def _apply(nodes: list[Node], node: Node, values: bool) -> Expr:
     return call(_FN[op], *args)
 
 
-def _graph_text(nodes: list[Node], node: Node) -> str:
-    from ..render.math import expr_text
-
-    return expr_text(_apply(nodes, node, False))
-
-
 def _solve_graph(spec: Spec) -> Solution:
     nodes = parse_expression(spec.expression)
     _forward(nodes, spec.values)
@@ -450,36 +449,24 @@ def _solve_graph(spec: Spec) -> Solution:
                     assumptions=tuple(assumptions))
 
 
-def _kind(nodes: list[Node], node: Node) -> str:
+def _kind(nodes: list[Node], node: Node) -> str | Expr:
     if node.op == "input":
         return "input"
     if node.op == "const":
         return "constant"
-    return _graph_text(nodes, node)
+    return _apply(nodes, node, False)
 
 
-def _grad_sym(label: str) -> Raw:
-    from ..render.math import expr_text
-
-    shown = expr_text(sym(_sub(label)))
-    return Raw(f"∂f/∂{shown}", rf"\frac{{\partial f}}{{\partial {_tex(label)}}}")
+def _grad_sym(label: str) -> Partial:
+    return partial("f", _sub(label))
 
 
-def _local_sym(parent: str, child: str) -> Raw:
-    from ..render.math import expr_text
-
-    p, c = expr_text(sym(_sub(parent))), expr_text(sym(_sub(child)))
-    return Raw(f"∂{p}/∂{c}", rf"\frac{{\partial {_tex(parent)}}}{{\partial {_tex(child)}}}")
-
-
-def _tex(label: str) -> str:
-    from ..render.math import expr_latex
-
-    return expr_latex(sym(_sub(label)))
+def _local_sym(parent: str, child: str) -> Partial:
+    return partial(_sub(parent), _sub(child))
 
 
 def _show(x: Number) -> str:
-    from ..render.numbers import number_text
+    from ..numbers import number_text
 
     return number_text(x)
 
@@ -516,7 +503,7 @@ def _solve_node(spec: Spec) -> Solution:
     out_grad = _node_sum(branches)
     w = [sym(f"w_{i}") for i in range(1, len(branches) + 1)]
     up = [sym(f"UP_{i}", rf"\mathrm{{UP}}_{{{i}}}") for i in range(1, len(branches) + 1)]
-    d_a = Raw("∂L/∂a", r"\frac{\partial L}{\partial a}")
+    d_a = partial("L", "a")
     blocks: list = [Step(f"Gradient at the output of the {spec.node} node", lhs=d_a,
                          formula=add(*[wi * ui for wi, ui in zip(w, up)]),
                          substitution=add(*[dot(num(b.weight), num(b.upstream)) for b in branches]),
@@ -527,12 +514,12 @@ def _solve_node(spec: Spec) -> Solution:
     local = _node_local(spec)
     if local is not None:
         value, formula, substitution, note = local
-        d_z = Raw("∂L/∂z", r"\frac{\partial L}{\partial z}")
-        blocks.append(Step("Local derivative of the node", lhs=Raw("∂a/∂z", r"\frac{\partial a}{\partial z}"),
+        d_z = partial("L", "z")
+        blocks.append(Step("Local derivative of the node", lhs=partial("a", "z"),
                            formula=formula, substitution=substitution, value=value, note=note))
         in_grad = simplify(out_grad * value)
         blocks.append(Step(f"Gradient at the input of the {spec.node} node", lhs=d_z,
-                           formula=dot(d_a, Raw("∂a/∂z", r"\frac{\partial a}{\partial z}")),
+                           formula=dot(d_a, partial("a", "z")),
                            substitution=dot(num(out_grad), num(value)), value=in_grad))
         answers["local_derivative"] = Answer(value, "local derivative ∂a/∂z")
         answers["input_gradient"] = Answer(in_grad, f"gradient at the input of the {spec.node} node")
@@ -605,7 +592,7 @@ def _graph_variants(spec: Spec) -> Iterator[Variant]:
             grads = list(right.grads)
             grads[i] = kept
             yield Variant(f"dropped the branch from {name} into {nodes[parent].label} "
-                          f"({_graph_text(nodes, nodes[parent])}) instead of summing all {len(uses)} "
+                          f"({nodes[parent].source}) instead of summing all {len(uses)} "
                           f"branches out of {name}", answers_of(grads))
     for mistake, text in (("subtraction", "sign error: took ∂(a − b)/∂b as +1 instead of −1"),
                           ("activation", "left out the local derivative of the sigmoid/tanh (treated it as 1)")):

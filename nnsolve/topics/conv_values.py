@@ -20,8 +20,7 @@ from pydantic import Field, field_validator, model_validator
 from .. import limits
 from ..errors import LimitError, SolveError
 from ..expr import Expr, Raw, add, call, dot, num, sym
-from ..numbers import Number, Real, simplify
-from ..render.numbers import number_text
+from ..numbers import Number, Real, number_text, simplify
 from ..solution import Answer, Solution, Step, Variant
 from ..spec import Count, NonNegative, ProblemBase
 

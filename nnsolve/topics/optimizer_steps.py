@@ -15,10 +15,10 @@ from typing import Annotated, Iterator, Literal, Union
 
 from pydantic import Field, StrictBool, StrictInt, model_validator
 
-from .. import limits
+from .. import limits, optim
 from ..compare import agree
 from ..errors import SolveError
-from ..expr import Expr, Raw, add, call, dot, num, sym
+from ..expr import Expr, Raw, add, call, dot, num, partial, sym
 from ..numbers import Number, Real, sigmoid, simplify
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import ProblemBase, Strict
@@ -53,42 +53,6 @@ class Loss(Strict):
         return self
 
 
-class GradientDescent(Strict):
-    """p ← p − η·g."""
-
-    type: Literal["gd"]
-    learning_rate: Real
-
-
-class Momentum(Strict):
-    """v ← m·v − η·g, p ← p + v; Nesterov evaluates g at the look-ahead point p + m·v."""
-
-    type: Literal["momentum", "nesterov"]
-    learning_rate: Real
-    momentum: Real = Fraction(9, 10)
-    velocity: dict[str, Real] = Field(default_factory=dict, description="initial velocities (default 0)")
-
-
-class RMSprop(Strict):
-    """s ← ρ·s + (1 − ρ)·g², p ← p − η·g / (√s + ε)."""
-
-    type: Literal["rmsprop"]
-    learning_rate: Real = Fraction(1, 100)
-    rho: Real = Fraction(9, 10)
-    epsilon: Real = Fraction(1, 10**8)
-
-
-class Adam(Strict):
-    """m ← β₁m + (1 − β₁)g, s ← β₂s + (1 − β₂)g², p ← p − η·m̂ / (√ŝ + ε) with bias correction."""
-
-    type: Literal["adam"]
-    learning_rate: Real = Fraction(1, 1000)
-    beta1: Real = Fraction(9, 10)
-    beta2: Real = Fraction(999, 1000)
-    epsilon: Real = Fraction(1, 10**8)
-
-
-Optimizer = Annotated[Union[GradientDescent, Momentum, RMSprop, Adam], Field(discriminator="type")]
 Activation = Literal["sigmoid", "tanh", "relu", "linear"]
 
 
@@ -103,7 +67,7 @@ class Spec(ProblemBase):
     samples: Annotated[list[Sample], Field(min_length=1, max_length=limits.MAX_SAMPLES)]
     loss: Loss = Field(default_factory=Loss)
     trained: list[str] | None = Field(default=None, description="parameters trained, e.g. [w1, w2]; default all")
-    optimizer: Optimizer
+    optimizer: optim.Optimizer
     iterations: Annotated[StrictInt, Field(ge=1, le=limits.MAX_ITERATIONS)]
     ask: str | None = Field(default=None, description="the parameter asked for, e.g. w2; default the first trained one")
 
@@ -127,16 +91,7 @@ class Spec(ProblemBase):
             raise ValueError("trained: list each parameter once, and at least one")
         if self.ask is not None and self.ask not in names:
             raise ValueError(f"ask: unknown parameter {self.ask!r}; the parameters are {', '.join(names)}")
-        opt = self.optimizer
-        if opt.learning_rate <= 0:
-            raise ValueError("optimizer.learning_rate must be positive")
-        bounded = {"momentum": getattr(opt, "momentum", 0), "rho": getattr(opt, "rho", 0),
-                   "beta1": getattr(opt, "beta1", 0), "beta2": getattr(opt, "beta2", 0)}
-        for name, value in bounded.items():
-            if not 0 <= value < 1:
-                raise ValueError(f"optimizer.{name} must be at least 0 and less than 1")
-        if getattr(opt, "epsilon", 0) < 0:
-            raise ValueError("optimizer.epsilon must not be negative")
+        optim.check(self.optimizer)
         if self.loss.type == "binary_cross_entropy":
             if self.activation != "sigmoid":
                 raise ValueError("binary cross-entropy needs ŷ between 0 and 1: use activation: sigmoid")
@@ -160,8 +115,7 @@ class _Setup:
     half: bool
     trained: tuple[str, ...]
     skip: frozenset = frozenset()  # (parameter, iteration) pairs left un-updated
-    uphill: bool = False  # the gradient's sign flipped in the update (a learning-rate sign error)
-    double_eta: bool = False  # momentum: v ← m·v + η·g followed by p ← p − η·v
+    knobs: optim.Knobs = optim.RIGHT  # update mistakes: the gradient's sign, η applied twice
 
 
 @dataclass
@@ -228,54 +182,17 @@ def _forward(setup: _Setup, point: dict[str, Number]) -> tuple[list[_Forward], N
     return out, simplify(c * total)
 
 
-def _initial_state(setup: _Setup, name: str) -> tuple:
-    opt = setup.spec.optimizer
-    if isinstance(opt, Momentum):
-        return (opt.velocity.get(name, 0),)
-    if isinstance(opt, RMSprop):
-        return (0,)
-    if isinstance(opt, Adam):
-        return (0, 0)
-    return ()
-
-
-def _update(setup: _Setup, t: int, p: Number, g: Number, state: tuple) -> tuple[Number, tuple]:
-    """One parameter's update: the new value and the new optimizer state."""
-    opt = setup.spec.optimizer
-    eta = -opt.learning_rate if setup.uphill else opt.learning_rate
-    if isinstance(opt, GradientDescent):
-        return simplify(p - eta * g), ()
-    if isinstance(opt, Momentum):
-        (v,) = state
-        if setup.double_eta:
-            v = simplify(opt.momentum * v + eta * g)
-            return simplify(p - eta * v), (v,)
-        v = simplify(opt.momentum * v - eta * g)
-        return simplify(p + v), (v,)
-    if isinstance(opt, RMSprop):
-        (s,) = state
-        s = simplify(opt.rho * s + (1 - opt.rho) * g * g)
-        return p - eta * g / (math.sqrt(s) + opt.epsilon), (s,)
-    m, s = state
-    m = simplify(opt.beta1 * m + (1 - opt.beta1) * g)
-    s = simplify(opt.beta2 * s + (1 - opt.beta2) * g * g)
-    m_hat = m / (1 - opt.beta1**t)
-    s_hat = s / (1 - opt.beta2**t)
-    return p - eta * m_hat / (math.sqrt(s_hat) + opt.epsilon), (m, s)
-
-
 def _run(setup: _Setup) -> list[_Iteration]:
     spec = setup.spec
     params: dict[str, Number] = {f"w{j}": w for j, w in enumerate(spec.weights, start=1)}
     params["b"] = spec.bias
-    state = {name: _initial_state(setup, name) for name in setup.trained}
-    nesterov = isinstance(spec.optimizer, Momentum) and spec.optimizer.type == "nesterov"
+    opt = spec.optimizer
+    state = {name: optim.initial_state(opt, name) for name in setup.trained}
     history = []
     for t in range(1, spec.iterations + 1):
         point = dict(params)
-        if nesterov:
-            for name in setup.trained:
-                point[name] = simplify(params[name] + spec.optimizer.momentum * state[name][0])
+        for name in setup.trained:
+            point[name] = optim.lookahead(opt, params[name], state[name])
         forwards, loss = _forward(setup, point)
         grads = {}
         for name in setup.trained:
@@ -289,7 +206,7 @@ def _run(setup: _Setup) -> list[_Iteration]:
             if (name, t) in setup.skip:
                 it.state[name] = state[name]
                 continue
-            params[name], state[name] = _update(setup, t, params[name], grads[name], state[name])
+            params[name], state[name] = optim.update(opt, t, params[name], grads[name], state[name], setup.knobs)
             it.state[name] = state[name]
         it.after = dict(params)
         history.append(it)
@@ -318,10 +235,6 @@ def _core_answers(setup: _Setup, history: list[_Iteration], ask: str) -> dict[st
 
 def _param_sym(name: str) -> Expr:
     return sym(f"w_{name[1:]}") if name.startswith("w") else sym("b")
-
-
-def _partial(top: str, bottom: str, top_tex: str, bottom_tex: str) -> Raw:
-    return Raw(f"∂{top}/∂{bottom}", rf"\frac{{\partial {top_tex}}}{{\partial {bottom_tex}}}")
 
 
 def _param_tex(name: str) -> str:
@@ -379,8 +292,8 @@ def _gradient_steps(setup: _Setup, it: _Iteration, label: str) -> list[Step]:
     n = len(spec.samples)
     c = _loss_factor(spec, setup.half)
     steps: list[Step] = []
-    dL_dyhat = _partial("L", "ŷ", "L", r"\hat{y}")
-    dyhat_dz = _partial("ŷ", "z", r"\hat{y}", "z")
+    dL_dyhat = partial("L", "y_hat")
+    dyhat_dz = partial("y_hat", "z")
     for i, (sample, f) in enumerate(zip(spec.samples, it.forwards), start=1):
         tag = f", sample {i}" if n > 1 else ""
         y, yh = num(sample.y), num(f.y_hat)
@@ -405,7 +318,7 @@ def _gradient_steps(setup: _Setup, it: _Iteration, label: str) -> list[Step]:
                           value=f.dyhat_dz, note=local[2]))
     for name in setup.trained:
         p_tex, p_text = _param_tex(name), _param_text(name)
-        dz_dp = _partial("z", p_text, "z", p_tex)
+        dz_dp = partial("z", _param_sym(name))
         if name == "b":
             factors = [1] * n
         else:
@@ -418,7 +331,7 @@ def _gradient_steps(setup: _Setup, it: _Iteration, label: str) -> list[Step]:
             formula = Raw(f"Σᵢ ∂L/∂ŷᵢ · ∂ŷᵢ/∂zᵢ · ∂zᵢ/∂{p_text}",
                           rf"\sum_i \frac{{\partial L}}{{\partial \hat{{y}}_i}} \cdot \frac{{\partial \hat{{y}}_i}}"
                           rf"{{\partial z_i}} \cdot \frac{{\partial z_i}}{{\partial {p_tex}}}")
-        steps.append(Step(f"{label}: gradient for {name}", lhs=_partial("L", p_text, "L", p_tex),
+        steps.append(Step(f"{label}: gradient for {name}", lhs=partial("L", _param_sym(name)),
                           formula=formula, substitution=add(*products), value=it.grads[name],
                           note=_dz_note(name, p_text, factors)))
     return steps
@@ -438,60 +351,16 @@ def mul_k(k: Number, e: Expr) -> Expr:
 
 
 def _update_steps(setup: _Setup, it: _Iteration, before: dict[str, tuple], label: str) -> list[Step]:
-    opt = setup.spec.optimizer
     steps: list[Step] = []
-    eta = sym("eta")
     for name in setup.trained:
-        p = _param_sym(name)
-        g_val = num(it.grads[name])
-        p_old, p_new = it.params[name], it.after[name]
-        sub = name[1:] if name != "b" else "b"
-        if isinstance(opt, GradientDescent):
-            steps.append(Step(f"{label}: update {name}", lhs=p, formula=p - eta * sym("g"),
-                              substitution=num(p_old) - dot(opt.learning_rate, g_val), value=p_new))
-        elif isinstance(opt, Momentum):
-            v, m = sym(f"v_{sub}"), sym("m")
-            (v_old,), (v_new,) = before[name], it.state[name]
-            steps.append(Step(f"{label}: velocity of {name}", lhs=v, formula=m * v - eta * sym("g"),
-                              substitution=dot(opt.momentum, v_old) - dot(opt.learning_rate, g_val), value=v_new))
-            steps.append(Step(f"{label}: update {name}", lhs=p, formula=p + v,
-                              substitution=num(p_old) + num(v_new), value=p_new))
-        elif isinstance(opt, RMSprop):
-            s, rho = sym(f"s_{sub}"), sym("rho")
-            (s_old,), (s_new,) = before[name], it.state[name]
-            steps.append(Step(f"{label}: mean square of {name}'s gradient", lhs=s,
-                              formula=rho * s + (1 - rho) * sym("g") ** 2,
-                              substitution=dot(opt.rho, s_old) + dot(1 - opt.rho, num(it.grads[name]) ** 2),
-                              value=s_new))
-            steps.append(Step(f"{label}: update {name}", lhs=p,
-                              formula=p - eta * sym("g") / (call("sqrt", s) + sym("epsilon")),
-                              substitution=num(p_old) - dot(opt.learning_rate, g_val)
-                              / (call("sqrt", num(s_new)) + num(opt.epsilon)), value=p_new))
-        else:
-            m, s = sym(f"m_{sub}"), sym(f"s_{sub}")
-            b1, b2 = sym("beta_1"), sym("beta_2")
-            (m_old, s_old), (m_new, s_new) = before[name], it.state[name]
-            m_hat = m_new / (1 - opt.beta1**it.t)
-            s_hat = s_new / (1 - opt.beta2**it.t)
-            steps += [
-                Step(f"{label}: first moment of {name}", lhs=m, formula=b1 * m + (1 - b1) * sym("g"),
-                     substitution=dot(opt.beta1, m_old) + dot(1 - opt.beta1, g_val), value=m_new),
-                Step(f"{label}: second moment of {name}", lhs=s, formula=b2 * s + (1 - b2) * sym("g") ** 2,
-                     substitution=dot(opt.beta2, s_old) + dot(1 - opt.beta2, num(it.grads[name]) ** 2),
-                     value=s_new),
-                Step(f"{label}: bias-corrected moments of {name}", lhs=sym("m_hat"),
-                     formula=m / (1 - b1 ** sym("t")), substitution=num(m_new) / (1 - num(opt.beta1) ** it.t),
-                     value=m_hat, note=f"ŝ = s / (1 − β₂ᵗ) = {_show(s_hat)}"),
-                Step(f"{label}: update {name}", lhs=p,
-                     formula=p - eta * sym("m_hat") / (call("sqrt", sym("s_hat")) + sym("epsilon")),
-                     substitution=num(p_old) - dot(opt.learning_rate, num(m_hat))
-                     / (call("sqrt", num(s_hat)) + num(opt.epsilon)), value=p_new),
-            ]
+        steps += optim.update_steps(setup.spec.optimizer, it.t, label, name, _param_sym(name),
+                                    name[1:] if name != "b" else "b", it.params[name], it.after[name],
+                                    it.grads[name], before[name], it.state[name])
     return steps
 
 
 def _show(x: Number) -> str:
-    from ..render.numbers import number_text
+    from ..numbers import number_text
 
     return number_text(x)
 
@@ -501,7 +370,7 @@ def _table(setup: _Setup, history: list[_Iteration]) -> Table:
     columns = ["Iteration"] + (["z", "ŷ"] if single else []) + ["L"]
     for name in setup.trained:
         columns.append(f"∂L/∂{name}")
-        if isinstance(setup.spec.optimizer, Momentum):
+        if isinstance(setup.spec.optimizer, optim.Momentum):
             columns.append(f"v ({name})")
         columns.append(f"{name} after")
     rows = []
@@ -509,7 +378,7 @@ def _table(setup: _Setup, history: list[_Iteration]) -> Table:
         row: list = [it.t] + ([it.forwards[0].z, it.forwards[0].y_hat] if single else []) + [it.loss]
         for name in setup.trained:
             row.append(it.grads[name])
-            if isinstance(setup.spec.optimizer, Momentum):
+            if isinstance(setup.spec.optimizer, optim.Momentum):
                 row.append(it.state[name][0])
             row.append(it.after[name])
         rows.append(tuple(row))
@@ -523,28 +392,8 @@ def _assumptions(spec: Spec, setup: _Setup) -> list[str]:
         f"Trained: {', '.join(setup.trained)}" + (f"; fixed: {', '.join(fixed)}." if fixed else "."),
         f"Loss: {_loss_text(spec, setup.half)}, as the question states it.",
     ]
-    if isinstance(opt, GradientDescent):
-        out.append(f"Gradient descent: p ← p − η·g with η = {_show(opt.learning_rate)}.")
-    elif opt.type == "momentum":
-        out.append(f"Momentum in the textbook form v ← m·v − η·g, p ← p + v with η = {_show(opt.learning_rate)}, "
-                   f"m = {_show(opt.momentum)}, initial velocities {_velocities(opt, setup.trained)}. PyTorch's form "
-                   f"v ← m·v + g, p ← p − η·v gives the same trajectory for a constant learning rate "
-                   f"(its v is the textbook v divided by −η).")
-    elif opt.type == "nesterov":
-        out.append(f"Nesterov momentum in the look-ahead form: g is taken at p + m·v, then v ← m·v − η·g, "
-                   f"p ← p + v, with η = {_show(opt.learning_rate)}, m = {_show(opt.momentum)}, initial "
-                   f"velocities {_velocities(opt, setup.trained)}. PyTorch and Keras store the look-ahead point p + m·v as the "
-                   f"parameter; their values are given as extra answers (…_lookahead).")
-    elif isinstance(opt, RMSprop):
-        out.append(f"RMSprop: s ← ρ·s + (1 − ρ)·g², p ← p − η·g/(√s + ε), s starting at 0, with "
-                   f"η = {_show(opt.learning_rate)}, ρ = {_show(opt.rho)}, ε = {_show(opt.epsilon)} "
-                   f"(defaults η = 0.01, ρ = 0.9, ε = 1e-8; PyTorch's default ρ (alpha) is 0.99).")
-    else:
-        out.append(f"Adam: m ← β₁·m + (1 − β₁)·g, s ← β₂·s + (1 − β₂)·g², m̂ = m/(1 − β₁ᵗ), ŝ = s/(1 − β₂ᵗ), "
-                   f"p ← p − η·m̂/(√ŝ + ε), moments starting at 0, with η = {_show(opt.learning_rate)}, "
-                   f"β₁ = {_show(opt.beta1)}, β₂ = {_show(opt.beta2)}, ε = {_show(opt.epsilon)} "
-                   f"(defaults 0.001, 0.9, 0.999, 1e-8, as PyTorch and Keras).")
-    if spec.activation in ("sigmoid", "tanh") or spec.loss.type != "squared_error" or isinstance(opt, (RMSprop, Adam)):
+    out.append(optim.describe(opt, setup.trained))
+    if spec.activation in ("sigmoid", "tanh") or spec.loss.type != "squared_error" or optim.takes_roots(opt):
         out.append("The sigmoid, tanh, logarithm and square root are transcendental: those values are floats, "
                    "carried at full precision (never rounded between steps) and shown to 5 significant figures.")
     if spec.activation == "relu":
@@ -552,13 +401,6 @@ def _assumptions(spec: Spec, setup: _Setup) -> list[str]:
     if spec.iterations > SHOWN_ITERATIONS:
         out.append(f"Iterations 1–{SHOWN_ITERATIONS} are worked step by step; the table lists all {spec.iterations}.")
     return out
-
-
-def _velocities(opt: Momentum, trained: tuple[str, ...]) -> str:
-    if not opt.velocity:
-        return "0"
-    given = ", ".join(f"v({k}) = {_show(v)}" for k, v in opt.velocity.items())
-    return given if set(opt.velocity) >= set(trained) else given + " (others 0)"
 
 
 def _loss_text(spec: Spec, half: bool) -> str:
@@ -577,7 +419,7 @@ def solve(spec: Spec) -> Solution:
     history = _run(setup)
     ask = _asked(spec, setup)
     blocks: list = []
-    before = {name: _initial_state(setup, name) for name in setup.trained}
+    before = {name: optim.initial_state(spec.optimizer, name) for name in setup.trained}
     for it in history:
         if it.t <= SHOWN_ITERATIONS:
             label = f"Iteration {it.t}"
@@ -595,7 +437,7 @@ def solve(spec: Spec) -> Solution:
 
     assumptions = _assumptions(spec, setup)
     readings = []
-    if isinstance(spec.optimizer, Momentum) and spec.optimizer.type == "nesterov":
+    if optim.is_nesterov(spec.optimizer):
         for name in setup.trained:
             look = simplify(history[-1].after[name] + spec.optimizer.momentum * history[-1].state[name][0])
             answers[f"{name}_lookahead"] = Answer(look, f"{name} + m·v after {n} iterations",
@@ -653,14 +495,14 @@ def variants(spec: Spec) -> Iterator[Variant]:
                 parts = [p for p in (half_text, bias_text, skip_text) if p]
                 if 0 < len(parts) <= 2 and ask in trained:  # three mistakes at once explain anything
                     candidates.append((replace(base, half=half, trained=trained, skip=skip), parts))
-    if isinstance(opt, Momentum):
-        candidates.append((replace(base, uphill=True),
+    if isinstance(opt, optim.Momentum):
+        candidates.append((replace(base, knobs=optim.Knobs(uphill=True)),
                            ["used v ← m·v + η·g with p ← p + v (the gradient added to the velocity), "
                             "so every step goes uphill"]))
-        candidates.append((replace(base, double_eta=True),
+        candidates.append((replace(base, knobs=optim.Knobs(double_eta=True)),
                            ["used v ← m·v + η·g then p ← p − η·v, applying the learning rate twice"]))
     else:
-        candidates.append((replace(base, uphill=True),
+        candidates.append((replace(base, knobs=optim.Knobs(uphill=True)),
                            ["learning rate sign error: moved along +η·g instead of −η·g"]))
     # Simplest explanations first; a combination that gives the same asked value as a simpler one
     # (or as the correct working) explains nothing more.

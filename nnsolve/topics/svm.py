@@ -28,8 +28,7 @@ from .. import limits
 from ..compare import agree
 from ..errors import SolveError
 from ..expr import Expr, Raw, Sym, call, dot, num, sym
-from ..numbers import Number, Real, simplify
-from ..render.numbers import number_text
+from ..numbers import Number, Real, number_text, simplify
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import ProblemBase, Strict
 

@@ -1,0 +1,215 @@
+"""Optimizers: the update rules every topic that trains something shares.
+
+One definition per optimizer: its fields (pydantic), its state, its update of one scalar
+parameter, the worked steps of that update and the sentence that states its convention.
+``optimizer_steps`` (one neuron) uses it; any topic that updates parameters (a network, a
+function) uses the same rules, element by element for a tensor.
+
+Arithmetic is exact until a square root (RMSprop, Adam) makes it a float.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Annotated, Literal, Union
+
+from pydantic import Field
+
+from .expr import Expr, call, dot, num, sym
+from .numbers import Number, Real, number_text, simplify
+from .solution import Step
+from .spec import Strict
+
+
+class GradientDescent(Strict):
+    """p ← p − η·g."""
+
+    type: Literal["gd"]
+    learning_rate: Real = Field(description="η")
+
+
+class Momentum(Strict):
+    """v ← m·v − η·g, p ← p + v; Nesterov evaluates g at the look-ahead point p + m·v."""
+
+    type: Literal["momentum", "nesterov"]
+    learning_rate: Real = Field(description="η")
+    momentum: Real = Field(default=Fraction(9, 10), description="m (default 0.9)")
+    velocity: dict[str, Real] = Field(default_factory=dict, description="initial velocities (default 0)")
+
+
+class RMSprop(Strict):
+    """s ← ρ·s + (1 − ρ)·g², p ← p − η·g / (√s + ε)."""
+
+    type: Literal["rmsprop"]
+    learning_rate: Real = Field(default=Fraction(1, 100), description="η (default 0.01)")
+    rho: Real = Field(default=Fraction(9, 10), description="ρ, the decay of the mean square (default 0.9)")
+    epsilon: Real = Field(default=Fraction(1, 10**8), description="ε, added to the root (default 1e-8)")
+
+
+class Adam(Strict):
+    """m ← β₁m + (1 − β₁)g, s ← β₂s + (1 − β₂)g², p ← p − η·m̂ / (√ŝ + ε) with bias correction."""
+
+    type: Literal["adam"]
+    learning_rate: Real = Field(default=Fraction(1, 1000), description="η (default 0.001)")
+    beta1: Real = Field(default=Fraction(9, 10), description="β₁ (default 0.9)")
+    beta2: Real = Field(default=Fraction(999, 1000), description="β₂ (default 0.999)")
+    epsilon: Real = Field(default=Fraction(1, 10**8), description="ε, added to the root (default 1e-8)")
+
+
+Optimizer = Annotated[Union[GradientDescent, Momentum, RMSprop, Adam], Field(discriminator="type")]
+
+
+def check(opt) -> None:
+    """Hyperparameters outside their ranges: ValueError with a message naming the field."""
+    if opt.learning_rate <= 0:
+        raise ValueError("optimizer.learning_rate must be positive")
+    for name in ("momentum", "rho", "beta1", "beta2"):
+        value = getattr(opt, name, 0)
+        if not 0 <= value < 1:
+            raise ValueError(f"optimizer.{name} must be at least 0 and less than 1")
+    if getattr(opt, "epsilon", 0) < 0:
+        raise ValueError("optimizer.epsilon must not be negative")
+
+
+def is_nesterov(opt) -> bool:
+    return isinstance(opt, Momentum) and opt.type == "nesterov"
+
+
+def initial_state(opt, name: str) -> tuple:
+    """The state one parameter starts with: (v,) for momentum, (s,) for RMSprop, (m, s) for Adam."""
+    if isinstance(opt, Momentum):
+        return (opt.velocity.get(name, 0),)
+    if isinstance(opt, RMSprop):
+        return (0,)
+    if isinstance(opt, Adam):
+        return (0, 0)
+    return ()
+
+
+def lookahead(opt, p: Number, state: tuple) -> Number:
+    """Where Nesterov takes the gradient, p + m·v (p itself for every other optimizer)."""
+    return simplify(p + opt.momentum * state[0]) if is_nesterov(opt) else p
+
+
+@dataclass(frozen=True)
+class Knobs:
+    """Mistakes a grading variant can make in an update (both off for the right working)."""
+
+    uphill: bool = False  # the gradient's sign flipped in the update (a learning-rate sign error)
+    double_eta: bool = False  # momentum: v ← m·v + η·g followed by p ← p − η·v
+
+
+RIGHT = Knobs()
+
+
+def update(opt, t: int, p: Number, g: Number, state: tuple, knobs: Knobs = RIGHT) -> tuple[Number, tuple]:
+    """One parameter's update at iteration ``t`` (from 1): the new value and the new state."""
+    eta = -opt.learning_rate if knobs.uphill else opt.learning_rate
+    if isinstance(opt, GradientDescent):
+        return simplify(p - eta * g), ()
+    if isinstance(opt, Momentum):
+        (v,) = state
+        if knobs.double_eta:
+            v = simplify(opt.momentum * v + eta * g)
+            return simplify(p - eta * v), (v,)
+        v = simplify(opt.momentum * v - eta * g)
+        return simplify(p + v), (v,)
+    if isinstance(opt, RMSprop):
+        (s,) = state
+        s = simplify(opt.rho * s + (1 - opt.rho) * g * g)
+        return p - eta * g / (math.sqrt(s) + opt.epsilon), (s,)
+    m, s = state
+    m = simplify(opt.beta1 * m + (1 - opt.beta1) * g)
+    s = simplify(opt.beta2 * s + (1 - opt.beta2) * g * g)
+    m_hat = m / (1 - opt.beta1**t)
+    s_hat = s / (1 - opt.beta2**t)
+    return p - eta * m_hat / (math.sqrt(s_hat) + opt.epsilon), (m, s)
+
+
+def update_steps(opt, t: int, label: str, name: str, p: Expr, sub: str, p_old: Number, p_new: Number,
+                 g: Number, before: tuple, after: tuple) -> list[Step]:
+    """The worked steps of one parameter's update: formula, substitution and value of each line.
+
+    ``p`` is the parameter's symbol, ``sub`` the subscript of its state symbols (v₂, s_b).
+    """
+    steps: list[Step] = []
+    eta, g_sym, g_val = sym("eta"), sym("g"), num(g)
+    if isinstance(opt, GradientDescent):
+        steps.append(Step(f"{label}: update {name}", lhs=p, formula=p - eta * g_sym,
+                          substitution=num(p_old) - dot(opt.learning_rate, g_val), value=p_new))
+    elif isinstance(opt, Momentum):
+        v, m = sym(f"v_{sub}"), sym("m")
+        (v_old,), (v_new,) = before, after
+        steps.append(Step(f"{label}: velocity of {name}", lhs=v, formula=m * v - eta * g_sym,
+                          substitution=dot(opt.momentum, v_old) - dot(opt.learning_rate, g_val), value=v_new))
+        steps.append(Step(f"{label}: update {name}", lhs=p, formula=p + v,
+                          substitution=num(p_old) + num(v_new), value=p_new))
+    elif isinstance(opt, RMSprop):
+        s, rho = sym(f"s_{sub}"), sym("rho")
+        (s_old,), (s_new,) = before, after
+        steps.append(Step(f"{label}: mean square of {name}'s gradient", lhs=s,
+                          formula=rho * s + (1 - rho) * g_sym ** 2,
+                          substitution=dot(opt.rho, s_old) + dot(1 - opt.rho, g_val ** 2), value=s_new))
+        steps.append(Step(f"{label}: update {name}", lhs=p,
+                          formula=p - eta * g_sym / (call("sqrt", s) + sym("epsilon")),
+                          substitution=num(p_old) - dot(opt.learning_rate, g_val)
+                          / (call("sqrt", num(s_new)) + num(opt.epsilon)), value=p_new))
+    else:
+        m, s = sym(f"m_{sub}"), sym(f"s_{sub}")
+        b1, b2 = sym("beta_1"), sym("beta_2")
+        (m_old, s_old), (m_new, s_new) = before, after
+        m_hat = m_new / (1 - opt.beta1**t)
+        s_hat = s_new / (1 - opt.beta2**t)
+        steps += [
+            Step(f"{label}: first moment of {name}", lhs=m, formula=b1 * m + (1 - b1) * g_sym,
+                 substitution=dot(opt.beta1, m_old) + dot(1 - opt.beta1, g_val), value=m_new),
+            Step(f"{label}: second moment of {name}", lhs=s, formula=b2 * s + (1 - b2) * g_sym ** 2,
+                 substitution=dot(opt.beta2, s_old) + dot(1 - opt.beta2, g_val ** 2), value=s_new),
+            Step(f"{label}: bias-corrected moments of {name}", lhs=sym("m_hat"),
+                 formula=m / (1 - b1 ** sym("t")), substitution=num(m_new) / (1 - num(opt.beta1) ** t),
+                 value=m_hat, note=f"ŝ = s / (1 − β₂ᵗ) = {number_text(s_hat)}"),
+            Step(f"{label}: update {name}", lhs=p,
+                 formula=p - eta * sym("m_hat") / (call("sqrt", sym("s_hat")) + sym("epsilon")),
+                 substitution=num(p_old) - dot(opt.learning_rate, num(m_hat))
+                 / (call("sqrt", num(s_hat)) + num(opt.epsilon)), value=p_new),
+        ]
+    return steps
+
+
+def describe(opt, trained: tuple[str, ...] = ()) -> str:
+    """The sentence that states the optimizer's convention and hyperparameters (an assumption)."""
+    show = number_text
+    if isinstance(opt, GradientDescent):
+        return f"Gradient descent: p ← p − η·g with η = {show(opt.learning_rate)}."
+    if isinstance(opt, Momentum) and opt.type == "momentum":
+        return (f"Momentum in the textbook form v ← m·v − η·g, p ← p + v with η = {show(opt.learning_rate)}, "
+                f"m = {show(opt.momentum)}, initial velocities {_velocities(opt, trained)}. PyTorch's form "
+                f"v ← m·v + g, p ← p − η·v gives the same trajectory for a constant learning rate "
+                f"(its v is the textbook v divided by −η).")
+    if isinstance(opt, Momentum):
+        return (f"Nesterov momentum in the look-ahead form: g is taken at p + m·v, then v ← m·v − η·g, "
+                f"p ← p + v, with η = {show(opt.learning_rate)}, m = {show(opt.momentum)}, initial "
+                f"velocities {_velocities(opt, trained)}. PyTorch and Keras store the look-ahead point p + m·v as "
+                f"the parameter; their values are given as extra answers (…_lookahead).")
+    if isinstance(opt, RMSprop):
+        return (f"RMSprop: s ← ρ·s + (1 − ρ)·g², p ← p − η·g/(√s + ε), s starting at 0, with "
+                f"η = {show(opt.learning_rate)}, ρ = {show(opt.rho)}, ε = {show(opt.epsilon)} "
+                f"(defaults η = 0.01, ρ = 0.9, ε = 1e-8; PyTorch's default ρ (alpha) is 0.99).")
+    return (f"Adam: m ← β₁·m + (1 − β₁)·g, s ← β₂·s + (1 − β₂)·g², m̂ = m/(1 − β₁ᵗ), ŝ = s/(1 − β₂ᵗ), "
+            f"p ← p − η·m̂/(√ŝ + ε), moments starting at 0, with η = {show(opt.learning_rate)}, "
+            f"β₁ = {show(opt.beta1)}, β₂ = {show(opt.beta2)}, ε = {show(opt.epsilon)} "
+            f"(defaults 0.001, 0.9, 0.999, 1e-8, as PyTorch and Keras).")
+
+
+def _velocities(opt: Momentum, trained: tuple[str, ...]) -> str:
+    if not opt.velocity:
+        return "0"
+    given = ", ".join(f"v({k}) = {number_text(v)}" for k, v in opt.velocity.items())
+    return given if set(opt.velocity) >= set(trained) else given + " (others 0)"
+
+
+def takes_roots(opt) -> bool:
+    """RMSprop and Adam divide by a square root: their values are floats."""
+    return isinstance(opt, (RMSprop, Adam))
