@@ -9,6 +9,7 @@ from typing import List, Optional
 import typer
 
 from . import __version__
+from .limits import MAX_VARY_COUNT
 from .errors import NnsolveError
 from .render import Format, ReportFormat
 
@@ -209,6 +210,33 @@ def key(
     if pdf:
         compile_pdf(document, str(output.with_suffix(".pdf")))
     raise typer.Exit(1 if answer_key.left_out else 0)
+
+
+@app.command()
+def vary(
+    file: Path = typer.Argument(..., help="A problem file with a 'vary' section.", show_default=False),
+    count: int = typer.Option(10, "--count", "-n", help=f"How many variants to write (at most {MAX_VARY_COUNT})."),
+    seed: int = typer.Option(0, "--seed", "-s", min=0, help="The seed: the same seed writes the same files."),
+    output: Path = typer.Option(..., "--output", "-o", help="The folder to write the variants to (made if missing).",
+                                show_default=False),
+) -> None:
+    """Write variants of a problem (--count of them), each with its own numbers and options from real mistakes.
+
+    Example:  nnsolve vary problems/vary/s03-cnn-params.yaml --count 30 --seed 1 -o s03-variants
+    """
+    from .loader import load
+    from .render.report import write_atomically
+    from .vary import make_variants
+
+    problem = load(str(file))
+    made = make_variants(problem, count, seed)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        for variant in made:
+            write_atomically(str(output / variant.name), variant.text)
+            typer.echo(str(output / variant.name))
+    except OSError as exc:
+        raise NnsolveError(f"cannot write the variants to {output}: {exc.strerror or exc}") from None
 
 
 def main() -> None:

@@ -453,7 +453,12 @@ def load_text(text: str, file: str = "<string>") -> Loaded:
         spec = model.model_validate(data) if model is not None else problem_adapter().validate_python(data)
     except ValidationError as exc:
         raise validation_error(exc, data, doc, file) from None
-    return Loaded(spec, file, _Lines(doc), data)
+    lines = _Lines(doc)
+    if spec.vary is not None:  # its fields must exist, and the question is a template
+        from .template import check_vary
+
+        spec = check_vary(spec, data, lines, file)
+    return Loaded(spec, file, lines, data)
 
 
 def load(path: str) -> Loaded:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from . import limits
 from .numbers import Real
@@ -55,6 +55,84 @@ class Submission(Strict):
     weights: dict[str, Annotated[Real, Field(ge=0)]] | None = None
 
 
+FieldPath = Annotated[str, Field(min_length=1, max_length=limits.MAX_FIELD_PATH_CHARS)]
+
+
+class VaryField(Strict):
+    """How one field changes from variant to variant (``nnsolve vary``): exactly one of a list of
+    ``values``, a range (``min``, ``max``, ``step``), a random integer vector or matrix (``shape``
+    with integer ``min`` and ``max``), or ``same_as`` another varied field."""
+
+    values: list[AnswerValue] | None = Field(
+        default=None, min_length=1, max_length=limits.MAX_VARY_VALUES,
+        description="the values the field may take; each variant draws one")
+    min: Real | None = Field(default=None, description="the smallest value of a range, or of a matrix's cells")
+    max: Real | None = Field(default=None, description="the largest value of a range, or of a matrix's cells (inclusive)")
+    step: Annotated[Real, Field(gt=0)] | None = Field(
+        default=None, description="a range's step (default 1): the values are min, min + step, … up to max")
+    shape: Annotated[list[Count], Field(min_length=1, max_length=2)] | None = Field(
+        default=None, description="[n] for a random integer vector, [rows, columns] for a matrix; "
+                                  "each cell is drawn from min to max")
+    same_as: FieldPath | None = Field(
+        default=None, description="another varied field whose drawn value this one takes "
+                                  "(input[1] same_as input[0]: a square image)")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "VaryField":
+        ranged = self.min is not None or self.max is not None or self.step is not None
+        kinds = [self.values is not None, self.shape is not None, self.same_as is not None,
+                 ranged and self.shape is None]
+        if sum(kinds) != 1:
+            raise ValueError("give exactly one of: values, a range (min, max, step), a matrix (shape, min, max), "
+                             "same_as")
+        if self.shape is not None or ranged:
+            if self.min is None or self.max is None:
+                raise ValueError("a range or a matrix needs both min and max")
+            if self.min > self.max:
+                raise ValueError(f"min ({self.min}) is larger than max ({self.max})")
+        if self.shape is not None:
+            if self.step is not None:
+                raise ValueError("a matrix's cells are integers from min to max: leave out step")
+            if not all(isinstance(x, int) for x in (self.min, self.max)):
+                raise ValueError("a matrix's min and max must be integers")
+            cells = self.shape[0] * (self.shape[1] if len(self.shape) > 1 else 1)
+            if cells > limits.MAX_TENSOR_CELLS:
+                raise ValueError(f"a matrix of {cells:,} cells is more than {limits.MAX_TENSOR_CELLS:,} "
+                                 f"(nnsolve's cap MAX_TENSOR_CELLS)")
+        return self
+
+
+class Distractor(Strict):
+    """Why a wrong option of a generated question is there: exactly one of the two."""
+
+    mistake: str | None = Field(default=None, max_length=2_000,
+                                description="the common mistake that gives this option (the topic's variants)")
+    perturbation: str | None = Field(default=None, max_length=2_000,
+                                     description="how the option was made from the right answer, when too few "
+                                                 "mistakes give distinct numbers")
+
+    @model_validator(mode="after")
+    def _one_reason(self) -> "Distractor":
+        if (self.mistake is None) == (self.perturbation is None):
+            raise ValueError("give exactly one of: mistake, perturbation")
+        return self
+
+
+class VariantOf(Strict):
+    """What ``nnsolve vary`` records in each file it writes."""
+
+    of: str = Field(max_length=200, description="the problem this is a variant of (its id, or its file's name); "
+                                                "nnsolve export puts the variants of one problem in one category")
+    number: Annotated[StrictInt, Field(ge=1, le=limits.MAX_VARY_COUNT)] = Field(
+        description="which variant (1, 2, …) of the run that wrote it")
+    seed: Annotated[StrictInt, Field(ge=0)] = Field(description="the --seed of the run that wrote it")
+    values: dict[FieldPath, AnswerValue] = Field(
+        default_factory=dict, description="the value drawn for each varied field")
+    distractors: dict[str, Distractor] = Field(
+        default_factory=dict, description="option key → why that wrong option is there; documentation only: "
+                                          "grading and export diagnose the options afresh")
+
+
 class ProblemBase(Strict):
     """Fields every topic accepts. Each topic's Spec adds ``topic: Literal[...]`` and its own fields."""
 
@@ -65,3 +143,9 @@ class ProblemBase(Strict):
     choices: dict[str, Union[AnswerValue, dict[str, AnswerValue]]] | None = None
     tolerance: Tolerance = Field(default_factory=Tolerance)
     submitted: Submission | None = None
+    vary: dict[FieldPath, VaryField] | None = Field(
+        default=None, max_length=limits.MAX_VARY_FIELDS,
+        description="field path (input[0], layers[0].filters) → how it varies; nnsolve vary writes one "
+                    "problem file per variant, and {path} in the question is filled with the field's value")
+    variant: VariantOf | None = Field(default=None, description="written by nnsolve vary: where this variant "
+                                                                "came from and why each wrong option is there")

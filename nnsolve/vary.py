@@ -1,0 +1,319 @@
+"""A variant for every student: new numbers drawn into a problem, with options from real mistakes.
+
+``make_variants(problem, count, seed)`` draws values for the fields the file's ``vary`` section
+names, fills the question's placeholders, solves each variant, and gives it options: the right
+answer and distractors from the topic's common mistakes (``nnsolve.solve.variants``), none
+within the tolerance of the right answer or of each other, in an order shuffled by the seed.
+When too few mistakes give distinct numbers, documented perturbations of the right answer
+(``PERTURBATIONS``) fill the rest, and the file says which option is which.
+
+Everything drawn comes from one ``random.Random(seed)`` stream read only through ``random()``,
+whose sequence Python guarantees across versions: the same seed writes byte-identical files,
+and a larger ``--count`` writes the same first files.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import random
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from . import limits
+from .compare import agree
+from .errors import NnsolveError, SpecError
+from .loader import Loaded, load_text
+from .numbers import is_number, plain, simplify
+from .solve import solve, variants
+from .template import assign, fill, parse_path
+from .yamlout import dump
+
+DEFAULT_OPTIONS = 4  # options of a generated question when the source file lists none
+
+# Perturbations of the right answer, tried in this order when the mistakes give too few distinct
+# options: every number x of the answer becomes x·factor (x + factor − 1 when x is 0), an integer
+# answer rounded to an integer.
+PERTURBATIONS: tuple[tuple[Fraction, str], ...] = (
+    (Fraction(2), "twice the right answer"),
+    (Fraction(1, 2), "half the right answer"),
+    (Fraction(10), "ten times the right answer"),
+    (Fraction(1, 10), "a tenth of the right answer"),
+    (Fraction(-1), "the right answer with its sign changed"),
+    (Fraction(3, 2), "1.5 times the right answer"),
+    (Fraction(2, 3), "two thirds of the right answer"),
+    (Fraction(5, 4), "1.25 times the right answer"),
+    (Fraction(4, 5), "0.8 times the right answer"),
+    (Fraction(3), "three times the right answer"),
+    (Fraction(1, 3), "a third of the right answer"),
+)
+
+
+@dataclass(frozen=True)
+class VariantFile:
+    """One file ``nnsolve vary`` writes: its name (in the output folder) and its YAML text."""
+
+    name: str
+    text: str
+
+
+class _Draws:
+    """Uniform choices from ``random.Random(seed).random()`` alone (its sequence is the stable one)."""
+
+    def __init__(self, seed: int) -> None:
+        self._random = random.Random(seed)
+
+    def below(self, n: int) -> int:
+        return min(int(self._random.random() * n), n - 1)
+
+    def shuffle(self, items: list) -> None:
+        for i in range(len(items) - 1, 0, -1):  # Fisher–Yates
+            j = self.below(i + 1)
+            items[i], items[j] = items[j], items[i]
+
+
+def _range_size(rule) -> int:
+    return math.floor((Fraction(rule.max) - Fraction(rule.min)) / Fraction(rule.step or 1)) + 1
+
+
+def _draw(rule, draws: _Draws) -> Any:
+    if rule.values is not None:
+        return copy.deepcopy(rule.values[draws.below(len(rule.values))])
+    if rule.shape is not None:
+        def cell() -> int:
+            return rule.min + draws.below(rule.max - rule.min + 1)
+        if len(rule.shape) == 1:
+            return [cell() for _ in range(rule.shape[0])]
+        return [[cell() for _ in range(rule.shape[1])] for _ in range(rule.shape[0])]
+    return simplify(Fraction(rule.min) + draws.below(_range_size(rule)) * Fraction(rule.step or 1))
+
+
+def combinations(vary: dict) -> int:
+    """How many different variants the rules allow (capped at a large number)."""
+    total = 1
+    for rule in vary.values():
+        if rule.values is not None:
+            total *= len(rule.values)
+        elif rule.shape is not None:
+            cells = math.prod(rule.shape)
+            total *= (rule.max - rule.min + 1) ** min(cells, 64)
+        elif rule.same_as is None:
+            total *= _range_size(rule)
+        total = min(total, 10**18)
+    return total
+
+
+# ---------------------------------------------------------------------------------------------
+# Options
+
+
+def _clash(a: dict, b: dict, tol) -> bool:
+    """Two options a reader could not tell apart: every number agrees within the tolerance
+    (one way or the other: a relative tolerance is relative to the first value)."""
+    return all(agree(a[n], b[n], tol) or agree(b[n], a[n], tol) for n in a)
+
+
+def _perturbed(value: Any, factor: Fraction) -> Any:
+    if isinstance(value, list):
+        return [_perturbed(v, factor) for v in value]
+    if not is_number(value) or isinstance(value, bool):
+        raise TypeError("only numbers are perturbed")
+    if value == 0:
+        return simplify(factor - 1) if not isinstance(value, float) else float(factor - 1)
+    if isinstance(value, int):
+        product = value * factor
+        return int(product + (Fraction(1, 2) if product > 0 else Fraction(-1, 2)))  # half away from zero
+    if isinstance(value, float):
+        return value * float(factor)
+    return simplify(value * factor)
+
+
+def _distractors(right: dict, mistakes: list, wanted: int, tol) -> list[tuple[dict, dict]]:
+    """Up to ``wanted`` wrong options, each with why it is there: the mistakes first, in the
+    topic's order (commonest first), then perturbations."""
+    chosen: list[tuple[dict, dict]] = []
+
+    def take(option: dict, reason: dict) -> None:
+        if len(chosen) < wanted and not any(_clash(option, other, tol) for other in [right, *(o for o, _ in chosen)]):
+            chosen.append((option, reason))
+
+    for mistake in mistakes:
+        option = {n: mistake.answers.get(n, right[n]) for n in right}
+        if all(v is not None for v in option.values()):
+            take(option, {"mistake": mistake.mistake})
+    for factor, text in PERTURBATIONS:
+        try:
+            option = {n: _perturbed(v, factor) for n, v in right.items()}
+        except TypeError:
+            break  # a label cannot be perturbed
+        take(option, {"perturbation": f"{text} (too few common mistakes give distinct values)"})
+    return chosen
+
+
+def _stated_names(spec, solution) -> list[str]:
+    """The answers each option states: those the source's options state, or the primary answer."""
+    names: list[str] = []
+    for option in (spec.choices or {}).values():
+        for name in (option if isinstance(option, dict) else [solution.primary]):
+            if name not in names:
+                names.append(str(name))
+    return names or [solution.primary]
+
+
+# ---------------------------------------------------------------------------------------------
+# Variants
+
+
+class _Rejected(Exception):
+    """A drawn variant that does not count (it does not solve, or its options cannot be told apart)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def make_variants(problem: Loaded, count: int, seed: int) -> list[VariantFile]:
+    """``count`` solved variants of a problem with a ``vary`` section, reproducible from ``seed``."""
+    spec = problem.spec
+    if spec.vary is None:
+        raise SpecError("has no vary section: name the fields to vary (see README, Variants)", file=problem.file)
+    if not 1 <= count <= limits.MAX_VARY_COUNT:
+        raise NnsolveError(f"--count must be from 1 to {limits.MAX_VARY_COUNT} (nnsolve's cap MAX_VARY_COUNT)")
+    stem = os.path.splitext(os.path.basename(problem.file))[0]
+    source_id = spec.id or stem
+    possible = combinations(spec.vary)
+    if count > possible:
+        raise SpecError(f"--count {count} asks for more variants than the varied fields allow ({possible})",
+                        file=problem.file, line=problem.lines.get("vary"), field="vary")
+    options = min(len(spec.choices) if spec.choices else DEFAULT_OPTIONS, limits.MAX_OPTIONS)
+    draws = _Draws(seed)
+    seen: set[str] = set()
+    made: list[VariantFile] = []
+    for number in range(1, count + 1):
+        failure: _Rejected | None = None
+        for _ in range(limits.MAX_VARY_TRIES):
+            values = _drawn(spec.vary, draws)
+            signature = dump(values)
+            if signature in seen:
+                failure = failure or _Rejected("every value drawn repeats an earlier variant")
+                continue
+            try:
+                text = _variant(problem, values, number, seed, source_id, options, draws)
+            except _Rejected as exc:
+                failure = exc
+                continue
+            seen.add(signature)
+            made.append(VariantFile(f"{stem}-v{number:03d}.yaml", text))
+            break
+        else:
+            raise _no_variant(problem, failure, values)
+    return made
+
+
+def _drawn(vary: dict, draws: _Draws) -> dict[str, Any]:
+    values = {key: _draw(rule, draws) for key, rule in vary.items() if rule.same_as is None}
+    for key, rule in vary.items():
+        if rule.same_as is not None:
+            values[key] = copy.deepcopy(values[rule.same_as])
+    return {key: values[key] for key in vary}  # in the file's order
+
+
+def _variant(problem: Loaded, values: dict, number: int, seed: int, source_id: str, options: int,
+             draws: _Draws) -> str:
+    """The YAML text of one variant, or _Rejected."""
+    source = problem.spec
+    data = copy.deepcopy(problem.data)
+    for key, value in values.items():
+        assign(data, parse_path(key), value)
+    for field in ("vary", "variant", "submitted", "choices"):
+        data.pop(field, None)
+    if source.question is not None:
+        data["question"] = fill(problem.data["question"], data)
+    data["id"] = f"{source_id}-v{number:03d}"
+    if source.title:
+        data["title"] = f"{source.title} (variant {number})"
+    spec, solution = _solved(data)
+    if solution.choice is not None:  # with no options listed, only a solver that names one itself
+        raise SpecError(f"the {spec.topic} topic names its option itself: nnsolve cannot make options for it",
+                        file=problem.file, line=problem.lines.get("vary"), field="vary")
+    names = _stated_names(source, solution)
+    missing = [n for n in names if n not in solution.answers]
+    if missing:
+        raise SpecError(f"the options state {missing[0]}, which nnsolve does not compute for this problem",
+                        file=problem.file, line=problem.lines.get("choices"), field="choices")
+    right = {n: solution.answers[n].value for n in names}
+    wrong = _distractors(right, variants(spec), options - 1, spec.tolerance)
+    if not wrong:
+        raise _Rejected(f"only one distinct option: {plain(_option(right, solution.primary))} (no common mistake or "
+                        "perturbation gives another)")
+    order = [(right, None), *wrong]
+    draws.shuffle(order)
+    keys = [chr(ord("a") + i) for i in range(len(order))]
+    data["choices"] = {k: _option(option, solution.primary) for k, (option, _) in zip(keys, order)}
+    data["variant"] = {"of": source_id, "number": number, "seed": seed, "values": values,
+                       "distractors": {k: reason for k, (_, reason) in zip(keys, order) if reason}}
+    right_key = keys[[reason for _, reason in order].index(None)]
+    text = dump(data, _comment(source_id, number, seed, values, right_key))
+    spec, solution = _solved_text(text)
+    if solution.choice is None or solution.choice.key != right_key or not solution.choice.exact:
+        raise _Rejected("the right option, as written, does not match the computed answer within the "
+                        "tolerance (is the tolerance too tight for an inexact answer?)")
+    return text
+
+
+def _option(option: dict, primary: str) -> Any:
+    """An option as a file states it: the primary answer alone, or named answers."""
+    return option[primary] if list(option) == [primary] else dict(option)
+
+
+def _solved(data: dict):
+    return _solved_text(dump(data))
+
+
+def _solved_text(text: str):
+    """Load (by nnsolve's own loader: the written file must read back) and solve."""
+    try:
+        loaded = load_text(text, file="<variant>")
+        return loaded.spec, solve(loaded.spec)
+    except NnsolveError as exc:
+        if isinstance(exc, SpecError) and exc.file != "<variant>":
+            raise
+        raise _Rejected(exc.message, exc.field) from None
+
+
+def _comment(source_id: str, number: int, seed: int, values: dict, right_key: str) -> str:
+    drawn = ", ".join(f"{k} = {_short(v)}" for k, v in values.items())
+    return (f"Variant {number} of {source_id}, written by nnsolve vary --seed {seed}: {drawn}.\n"
+            f"The right option is {right_key}; variant.distractors says why each other option is there.")
+
+
+def _short(value: Any, width: int = 40) -> str:
+    text = plain(value)
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _no_variant(problem: Loaded, failure: _Rejected, values: dict) -> SpecError:
+    """The one-line error when no valid variant was found: it names the varied field at fault."""
+    vary = problem.spec.vary
+    field = "vary"
+    if failure.field is not None:
+        try:
+            failed = parse_path(failure.field)
+        except ValueError:
+            failed = ()
+        for key in vary:
+            path = parse_path(key)
+            shorter = min(len(path), len(failed))
+            if shorter and path[:shorter] == failed[:shorter]:
+                field = f"vary.{key}"
+                break
+    if field == "vary" and len(vary) == 1:
+        field = f"vary.{next(iter(vary))}"
+    drawn = ", ".join(f"{k} = {_short(v, 24)}" for k, v in values.items())
+    where = f"{failure.field}: " if failure.field else ""
+    return SpecError(f"no valid variant in {limits.MAX_VARY_TRIES} tries (nnsolve's cap MAX_VARY_TRIES); "
+                     f"the last drawn ({drawn}) fails: {where}{failure.message}",
+                     file=problem.file, line=problem.lines.get(field), field=field)
