@@ -11,6 +11,7 @@ import typer
 from . import __version__
 from .limits import MAX_VARY_COUNT
 from .errors import NnsolveError
+from .export import ExportFormat
 from .render import Format, ReportFormat
 
 app = typer.Typer(
@@ -237,6 +238,43 @@ def vary(
             typer.echo(str(output / variant.name))
     except OSError as exc:
         raise NnsolveError(f"cannot write the variants to {output}: {exc.strerror or exc}") from None
+
+
+@app.command()
+def export(
+    paths: List[Path] = typer.Argument(..., help="Problem files, or folders searched recursively for *.yaml and *.yml.",
+                                       show_default=False),
+    to: ExportFormat = typer.Option(..., "--to", help="moodle (Moodle XML), qti (a QTI 1.2 zip for Canvas) or gift.",
+                                    show_default=False),
+    output: Path = typer.Option(..., "--output", "-o", help="The file to write (atomically).", show_default=False),
+) -> None:
+    """Write a quiz an LMS imports: options with the mistake behind each wrong one, the worked solution as feedback.
+
+    The variants of one problem (nnsolve vary) share a category, or a question group in Canvas.
+    Exit code 0 when every file is in the quiz, 1 when some were left out (each named on stderr),
+    2 when there is nothing to export.
+
+    Example:  nnsolve export s03-variants --to moodle -o s03.xml
+    """
+    from .export import render
+    from .export.quiz import build_quiz
+    from .render.report import write_atomically
+
+    quiz = build_quiz([str(p) for p in paths])
+    for line in quiz.left_out:
+        sys.stderr.write(f"{line}\n")
+    if not quiz.questions:
+        where = ", ".join(str(p) for p in paths)
+        raise NnsolveError(f"nothing to export from {where}" if quiz.left_out
+                           else f"no problem files (*.yaml, *.yml) in {where}")
+    try:
+        write_atomically(str(output), render(quiz, to, title=output.stem))
+    except OSError as exc:
+        raise NnsolveError(f"cannot write the quiz to {output}: {exc.strerror or exc}") from None
+    categories = len(quiz.categories())
+    typer.echo(f"{output}: {len(quiz.questions)} question{'s' if len(quiz.questions) != 1 else ''} "
+               f"in {categories} categor{'ies' if categories != 1 else 'y'}")
+    raise typer.Exit(1 if quiz.left_out else 0)
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from .spec import Tolerance
 
 # Rounding for sig_figs / decimals is the school rule (halves away from zero), as a student
 # rounds by hand: 0.0125 to 3 decimal places is 0.013.
-def _round_sig(x: Fraction | float | int, digits: int) -> Decimal:
+def round_sig_figs(x: Fraction | float | int, digits: int) -> Decimal:
     d = Decimal(x.numerator) / Decimal(x.denominator) if isinstance(x, Fraction) else Decimal(x)
     if d == 0:
         return d
@@ -23,7 +23,7 @@ def _round_sig(x: Fraction | float | int, digits: int) -> Decimal:
     return d.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
 
 
-def _round_dp(x: Fraction | float | int, digits: int) -> Decimal:
+def round_decimals(x: Fraction | float | int, digits: int) -> Decimal:
     d = Decimal(x.numerator) / Decimal(x.denominator) if isinstance(x, Fraction) else Decimal(x)
     return d.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
@@ -39,9 +39,9 @@ def numbers_agree(computed, given, tol: Tolerance) -> bool:
     if isinstance(computed, float) and not math.isfinite(computed):
         return False
     if tol.sig_figs is not None:
-        return _round_sig(Fraction(computed), tol.sig_figs) == _round_sig(Fraction(given), tol.sig_figs)
+        return round_sig_figs(Fraction(computed), tol.sig_figs) == round_sig_figs(Fraction(given), tol.sig_figs)
     if tol.decimals is not None:
-        return _round_dp(Fraction(computed), tol.decimals) == _round_dp(Fraction(given), tol.decimals)
+        return round_decimals(Fraction(computed), tol.decimals) == round_decimals(Fraction(given), tol.decimals)
     c = _exact(computed)
     diff = abs(c - _exact(given))
     return diff <= _exact(tol.absolute) or diff <= _exact(tol.relative) * abs(c)

@@ -271,6 +271,34 @@ def _remarks(sub, stated, parts: list[Part], solution: Solution, tol) -> list[st
     return remarks
 
 
+def reproducing(mistakes: Iterable[Variant], stated: dict[str, Value], solution: Solution, tol,
+                context: dict[str, Value] | None = None) -> list[Variant]:
+    """The mistakes that give every stated value (at least one compared) and differ from the right answer.
+
+    When several do, those that also agree with the rest of the submission (``context``) are
+    preferred; the closest to the stated values comes first. Grading diagnoses wrong answers
+    with it, and ``nnsolve export`` the wrong options of a question.
+    """
+    found = []
+    for variant in mistakes:
+        names = [n for n in stated if n in variant.answers]
+        if not names:
+            continue
+        if all(agree(variant.answers[n], stated[n], tol) for n in names) and any(
+                n in solution.answers and not agree(solution.answers[n].value, variant.answers[n], tol)
+                for n in names):
+            found.append(variant)
+    if len(found) > 1 and context:
+        consistent = [v for v in found if all(agree(v.answers[n], g, tol)
+                                              for n, g in context.items() if n in v.answers)]
+        found = consistent or found
+
+    def closeness(variant: Variant) -> float:
+        return max(distance(variant.answers[n], stated[n]) for n in stated if n in variant.answers)
+
+    return sorted(found, key=closeness)
+
+
 class _Mistakes:
     """The topic's variants for one problem, computed once and only when something is wrong."""
 
@@ -287,29 +315,7 @@ class _Mistakes:
 
     def reproducing(self, stated: dict[str, Value], solution: Solution, tol,
                     context: dict[str, Value] | None = None) -> list[Variant]:
-        """Variants that give every stated value (at least one compared) and differ from the right answer.
-
-        When several do, those that also agree with the rest of the submission (``context``) are
-        preferred; the closest to the stated values comes first.
-        """
-        found = []
-        for variant in self.all:
-            names = [n for n in stated if n in variant.answers]
-            if not names:
-                continue
-            if all(agree(variant.answers[n], stated[n], tol) for n in names) and any(
-                    n in solution.answers and not agree(solution.answers[n].value, variant.answers[n], tol)
-                    for n in names):
-                found.append(variant)
-        if len(found) > 1 and context:
-            consistent = [v for v in found if all(agree(v.answers[n], g, tol)
-                                                  for n, g in context.items() if n in v.answers)]
-            found = consistent or found
-
-        def closeness(variant: Variant) -> float:
-            return max(distance(variant.answers[n], stated[n]) for n in stated if n in variant.answers)
-
-        return sorted(found, key=closeness)
+        return reproducing(self.all, stated, solution, tol, context)
 
     def nearest_cells(self, name, given, tol, better_than: int, cells_total: int):
         """The variant that reproduces all but a few cells of a matrix, and those cells."""

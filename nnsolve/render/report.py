@@ -385,14 +385,17 @@ def progress(total: int, enabled: bool):
         yield lambda: bar.advance(task)
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` all at once: a temporary file beside it, then a rename.
+def write_atomically(path: str, text: str | bytes) -> None:
+    """Write ``text`` (or bytes) to ``path`` all at once: a temporary file beside it, then a rename.
 
     A reader never sees half a report, and a failure leaves any earlier file untouched.
     """
     target = AtomicFile(path)
     try:
-        target.file.write(text)
+        if isinstance(text, bytes):
+            target.file.buffer.write(text)
+        else:
+            target.file.write(text)
     except BaseException:
         target.discard()
         raise
