@@ -41,11 +41,16 @@ Block = Step | Table
 
 @dataclass(frozen=True)
 class Answer:
-    """A named result. ``label`` says what it is in words; ``reading`` names a non-default convention."""
+    """A named result. ``label`` says what it is in words; ``reading`` names a non-default convention.
+
+    ``categorical``: a class or another label written as a number (−1 and +1): no other numbers
+    near it make sense as a distractor (``nnsolve vary`` never perturbs it).
+    """
 
     value: Value
     label: str
     reading: str | None = None
+    categorical: bool = False
 
 
 @dataclass(frozen=True)

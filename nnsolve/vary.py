@@ -130,9 +130,9 @@ def _perturbed(value: Any, factor: Fraction) -> Any:
     return simplify(value * factor)
 
 
-def _distractors(right: dict, mistakes: list, wanted: int, tol) -> list[tuple[dict, dict]]:
+def _distractors(right: dict, mistakes: list, wanted: int, tol, perturb: bool = True) -> list[tuple[dict, dict]]:
     """Up to ``wanted`` wrong options, each with why it is there: the mistakes first, in the
-    topic's order (commonest first), then perturbations."""
+    topic's order (commonest first), then (unless ``perturb`` is false) perturbations."""
     chosen: list[tuple[dict, dict]] = []
 
     def take(option: dict, reason: dict) -> None:
@@ -143,7 +143,7 @@ def _distractors(right: dict, mistakes: list, wanted: int, tol) -> list[tuple[di
         option = {n: mistake.answers.get(n, right[n]) for n in right}
         if all(v is not None for v in option.values()):
             take(option, {"mistake": mistake.mistake})
-    for factor, text in PERTURBATIONS:
+    for factor, text in PERTURBATIONS if perturb else ():
         try:
             option = {n: _perturbed(v, factor) for n, v in right.items()}
         except TypeError:
@@ -245,7 +245,8 @@ def _variant(problem: Loaded, values: dict, number: int, seed: int, source_id: s
         raise SpecError(f"the options state {missing[0]}, which nnsolve does not compute for this problem",
                         file=problem.file, line=problem.lines.get("choices"), field="choices")
     right = {n: solution.answers[n].value for n in names}
-    wrong = _distractors(right, variants(spec), options - 1, spec.tolerance)
+    labels = any(solution.answers[n].categorical for n in names)  # a class: only the mistakes' classes
+    wrong = _distractors(right, variants(spec), options - 1, spec.tolerance, perturb=not labels)
     if not wrong:
         raise _Rejected(f"only one distinct option: {plain(_option(right, solution.primary))} (no common mistake or "
                         "perturbation gives another)")

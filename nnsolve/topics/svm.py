@@ -643,7 +643,7 @@ def solve(spec: Spec) -> Solution:
         decision_values.append(value)
         classes.append(label)
     if spec.test_samples:
-        answers = {"class": Answer(_per_sample(spec, classes), "Predicted class"),
+        answers = {"class": Answer(_per_sample(spec, classes), "Predicted class", categorical=True),
                    "decision_value": Answer(_per_sample(spec, decision_values), "Decision value f(x)"),
                    **answers}
         if spec.bias is not None and fit.how != "alpha given" and not _is_zero(spec.bias - fit.bias):
@@ -651,7 +651,7 @@ def solve(spec: Spec) -> Solution:
             reading = f"with the bias as given, b = {number_text(spec.bias)}"
             answers["decision_value_given_bias"] = Answer(_per_sample(spec, given), "Decision value f(x)", reading)
             answers["class_given_bias"] = Answer(_per_sample(spec, [_class_of(v) for v in given]),
-                                                 "Predicted class", reading)
+                                                 "Predicted class", reading, categorical=True)
             if [_class_of(v) for v in given] != classes:
                 warnings.append("the given bias and the derived one predict different classes")
 

@@ -1,0 +1,358 @@
+"""nnsolve vary: field paths and placeholders, variants that solve, options from real mistakes.
+
+Every variant file is read back by nnsolve's own loader; its right option is checked against
+an independent count written here (for s03, s07 and s12), every distractor against the
+mistake it claims, and the same seed must give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from nnsolve import limits
+from nnsolve.compare import agree
+from nnsolve.errors import SpecError
+from nnsolve.grade import reproducing
+from nnsolve.loader import load, load_text
+from nnsolve.solve import solve, variants
+from nnsolve.template import fill, lookup, parse_path
+from nnsolve.vary import PERTURBATIONS, make_variants
+from tests.conftest import PROBLEMS
+from tests.test_cli import nnsolve
+
+TEMPLATES = sorted((PROBLEMS / "vary").glob("*.yaml"))
+SEEDS_THAT_COMPUTE = ("s03", "s07", "s08", "s09", "s10", "s11", "s12")
+
+
+def test_every_seed_that_computes_an_answer_has_a_template():
+    assert sorted(p.name[:3] for p in TEMPLATES) == list(SEEDS_THAT_COMPUTE)
+
+
+# ---------------------------------------------------------------------------------------------
+# Field paths and placeholders
+
+
+@pytest.mark.parametrize("text, path", [
+    ("input", ("input",)),
+    ("input[0]", ("input", 0)),
+    ("layers[12].filters", ("layers", 12, "filters")),
+    ("samples[0].x[1]", ("samples", 0, "x", 1)),
+    ("test_samples[0][1]", ("test_samples", 0, 1)),
+    ("optimizer.learning_rate", ("optimizer", "learning_rate")),
+])
+def test_paths(text, path):
+    assert parse_path(text) == path
+
+
+@pytest.mark.parametrize("text", [
+    "", "0", "input[", "input[]", "input[-1]", "input[01]", "input[0", "input.", ".input", "input..x",
+    "input[0]x", "__import__('os')", "input.__class__()", "a b", "input[1e3]", "x" * 201, "input[0]]",
+])
+def test_bad_paths_are_refused(text):
+    with pytest.raises(ValueError):
+        parse_path(text)
+
+
+DATA = {"input": [64, 64, 3], "layers": [{"type": "conv2d", "filters": 16}], "alpha": Fraction(1, 1000),
+        "kernel": [[1, 0], [0, -1]], "name": "{input[0]}"}
+
+
+@pytest.mark.parametrize("template, text", [
+    ("a {input[0]}×{input[1]} image", "a 64×64 image"),
+    ("{layers[0].filters} filters, α = {alpha}", "16 filters, α = 0.001"),
+    ("{{literal}} and {{ {input[2]} }}", "{literal} and { 3 }"),
+    ("kernel {kernel}", "kernel [[1, 0], [0, -1]]"),
+    ("{ input[0] }", "64"),
+    ("{name}", "{input[0]}"),  # a value is inserted as text, never filled again
+    ("no placeholders", "no placeholders"),
+])
+def test_fill(template, text):
+    assert fill(template, DATA) == text
+
+
+@pytest.mark.parametrize("template, message", [
+    ("{input[3]}", "the placeholder {input[3]} names no field of this problem: input has 3 items, so there is no input[3]"),
+    ("{layer[0].filters}", "the placeholder {layer[0].filters} names no field of this problem: there is no field "
+                           "'layer' in this file; did you mean layers?"),
+    ("{input.__class__}", "the placeholder {input.__class__} names no field of this problem: input is not a mapping "
+                          "of fields, so input.__class__ names nothing"),
+    ("{input[0]!r}", "the placeholder {input[0]!r} names no field of this problem: 'input[0]!r' is not a field path: "
+                     "expected '.' or '[' after input[0]"),
+    ("{input[0]:>10}", "the placeholder {input[0]:>10} names no field of this problem: 'input[0]:>10' is not a field "
+                       "path: expected '.' or '[' after input[0]"),
+    ("{0}", "the placeholder {0} names no field of this problem: '0' is not a field path such as input[0] or "
+            "layers[0].filters"),
+    ("{layers}", "the placeholder {layers} names a group of fields, not a value (a number, a label, a vector or a matrix)"),
+    ("a { b", "a single '{' at character 3: write {{ for a literal brace, or {field} for a field's value"),
+    ("a } b", "a single '}' at character 3: write }} for a literal brace, or {field} for a field's value"),
+])
+def test_bad_placeholders(template, message):
+    with pytest.raises(ValueError) as err:
+        fill(template, DATA)
+    assert str(err.value) == message
+
+
+def test_lookup_reads_the_data_not_python_attributes():
+    with pytest.raises(LookupError):
+        lookup({"input": [1]}, ("input", "append"))
+    with pytest.raises(LookupError):
+        lookup({"input": {"a": 1}}, ("input", "keys"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The vary section in a problem file: one-line errors naming the field
+
+
+S03 = """\
+topic: cnn_architecture
+id: s03
+question: A {input[0]}×{input[1]} image and {layers[0].filters} filters.
+input: [64, 64, 3]
+layers:
+  - {type: conv2d, filters: 16, kernel: 7}
+  - {type: max_pool, window: 2}
+  - {type: flatten}
+  - {type: dense, units: 10}
+vary:
+  input[0]: {values: [32, 48]}
+  input[1]: {same_as: "input[0]"}
+  layers[0].filters: {min: 8, max: 32, step: 8}
+"""
+
+
+def _with_vary(line: str, replace: str = "  layers[0].filters: {min: 8, max: 32, step: 8}") -> str:
+    return S03.replace(replace, line)
+
+
+def test_a_template_loads_with_its_question_filled_from_the_values_written():
+    problem = load_text(S03, file="p.yaml")
+    assert problem.spec.question == "A 64×64 image and 16 filters."
+    assert solve(problem.spec).question == "A 64×64 image and 16 filters."
+
+
+@pytest.mark.parametrize("text, error", [
+    (_with_vary("  layers[0].filter: {values: [8]}"),
+     "p.yaml:13: vary.layers[0].filter: there is no field 'filter' in layers[0] in this file; did you mean "
+     "layers[0].filters? (a varied field must be written out in the file)"),
+    (_with_vary("  layers[9].filters: {values: [8]}"),
+     "p.yaml:13: vary.layers[9].filters: layers has 4 items, so there is no layers[9] (a varied field must be "
+     "written out in the file)"),
+    (_with_vary("  layers[0].stride: {values: [2]}"),
+     "p.yaml:13: vary.layers[0].stride: there is no field 'stride' in layers[0] in this file (a varied field must be "
+     "written out in the file)"),
+    (_with_vary("  layers[0].filters: {min: 8}"), "p.yaml:13: vary.layers[0].filters: a range or a matrix needs both min and max"),
+    (_with_vary("  layers[0].filters: {min: 9, max: 8}"), "p.yaml:13: vary.layers[0].filters: min (9) is larger than max (8)"),
+    (_with_vary("  layers[0].filters: {values: [8], min: 1, max: 2}"),
+     "p.yaml:13: vary.layers[0].filters: give exactly one of: values, a range (min, max, step), a matrix (shape, min, "
+     "max), same_as"),
+    (_with_vary("  layers[0].filters: {min: 1, max: 9, step: 0}"),
+     "p.yaml:13: vary.layers[0].filters.step: must be positive"),
+    (_with_vary("  layers[0].filters: {values: []}"), "p.yaml:13: vary.layers[0].filters.values: needs at least 1 item(s)"),
+    (_with_vary("  layers[0].filters: {shape: [2, 2], min: 0, max: 1.5}"),
+     "p.yaml:13: vary.layers[0].filters: a matrix's min and max must be integers"),
+    (_with_vary("  layers[0].filters: {shape: [200, 200], min: 0, max: 1}"),
+     "p.yaml:13: vary.layers[0].filters: a matrix of 40,000 cells is more than 10,000 (nnsolve's cap MAX_TENSOR_CELLS)"),
+    (_with_vary("  layers[0].filters: {values: [8], odds: 2}"), "p.yaml:13: vary.layers[0].filters.odds: unknown field"),
+    (_with_vary("  input: {values: [[8, 8, 3]]}"), "p.yaml:13: vary.input: overlaps vary.input[0]: vary a field or a "
+                                                   "part of it, not both"),
+    (_with_vary("  topic: {values: [svm]}"), "p.yaml:13: vary.topic: topic cannot be varied"),
+    (_with_vary("  input[0: {values: [8]}"), "p.yaml:13: vary.input[0: 'input[0' is not a field path: an index is a "
+                                              "whole number in brackets, as in input[0]"),
+    (S03.replace('{same_as: "input[0]"}', '{same_as: "input[2]"}'),
+     "p.yaml:12: vary.input[1].same_as: 'input[2]' is not a varied field with values of its own"),
+    (S03.replace("{layers[0].filters} filters", "{layers[0].filter} filters"),
+     "p.yaml:3: question: the placeholder {layers[0].filter} names no field of this problem: there is no field "
+     "'filter' in layers[0] in this file; did you mean layers[0].filters?"),
+    (S03.replace("and {layers", "and {{layers"),
+     "p.yaml:3: question: a single '}' at character 54: write }} for a literal brace, or {field} for a field's value"),
+])
+def test_bad_vary_sections(text, error):
+    with pytest.raises(SpecError) as err:
+        load_text(text, file="p.yaml")
+    assert str(err.value) == error
+
+
+def test_a_range_that_never_gives_a_valid_variant_names_its_field():
+    text = _with_vary("  layers[0].kernel: {min: 70, max: 90}")
+    problem = load_text(text, file="p.yaml")
+    with pytest.raises(SpecError) as err:
+        make_variants(problem, 1, 0)
+    message = str(err.value)
+    assert message.startswith(f"p.yaml:13: vary.layers[0].kernel: no valid variant in {limits.MAX_VARY_TRIES} tries "
+                              "(nnsolve's cap MAX_VARY_TRIES); the last drawn (input[0] = ")
+    assert "layers[0].kernel: " in message and "\n" not in message
+
+
+def test_more_variants_than_the_values_allow():
+    problem = load_text(_with_vary("  layers[0].filters: {values: [8, 16]}"), file="p.yaml")
+    with pytest.raises(SpecError) as err:
+        make_variants(problem, 5, 0)
+    assert str(err.value) == "p.yaml:10: vary: --count 5 asks for more variants than the varied fields allow (4)"
+    assert len(make_variants(problem, 4, 0)) == 4  # every combination, each once
+
+
+def test_no_vary_section():
+    with pytest.raises(SpecError) as err:
+        make_variants(load(str(PROBLEMS / "seed/s03-cnn-params.yaml")), 3, 0)
+    assert str(err.value).endswith("s03-cnn-params.yaml: has no vary section: name the fields to vary "
+                                   "(see README, Variants)")
+
+
+def test_a_topic_whose_solver_names_the_option_itself_cannot_be_varied():
+    text = (PROBLEMS / "seed/s06-stride.yaml").read_text() + "vary:\n  setup.input: {values: [32, 64]}\n"
+    with pytest.raises(SpecError) as err:
+        make_variants(load_text(text, file="s06.yaml"), 1, 0)
+    assert str(err.value).endswith("vary: the experiment topic names its option itself: nnsolve cannot make options for it")
+
+
+def test_count_is_capped_on_the_command_line(tmp_path):
+    result = nnsolve("vary", str(PROBLEMS / "vary/s03-cnn-params.yaml"), "--count", str(limits.MAX_VARY_COUNT + 1),
+                     "-o", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr == f"nnsolve: --count must be from 1 to {limits.MAX_VARY_COUNT} (nnsolve's cap MAX_VARY_COUNT)\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Variants of every seed template
+
+
+def _clash(a, b, tol) -> bool:
+    a = a if isinstance(a, dict) else {"_": a}
+    b = b if isinstance(b, dict) else {"_": b}
+    return all(agree(a[n], b[n], tol) or agree(b[n], a[n], tol) for n in a)
+
+
+@pytest.fixture(scope="module")
+def made():
+    return {path.name[:3]: (load(str(path)), make_variants(load(str(path)), 12, 21)) for path in TEMPLATES}
+
+
+@pytest.mark.parametrize("seed_id", SEEDS_THAT_COMPUTE)
+def test_every_variant_reads_back_and_its_options_are_right(made, seed_id):
+    template, files = made[seed_id]
+    assert len(files) == 12 and len({f.text for f in files}) == 12
+    drawn = set()
+    for number, file in enumerate(files, start=1):
+        problem = load_text(file.text, file=file.name)  # the round trip: nnsolve's own loader reads every file
+        spec = problem.spec
+        assert file.name == f"{Path(template.file).stem}-v{number:03d}.yaml"
+        assert spec.vary is None and spec.submitted is None
+        assert spec.variant.of == seed_id and spec.variant.number == number and spec.variant.seed == 21
+        # The drawn values are in the problem, and the question shows them.
+        for key, value in spec.variant.values.items():
+            assert lookup(problem.data, parse_path(key)) == value
+        assert spec.question == fill(template.data["question"], problem.data)
+        drawn.add(repr(sorted(spec.variant.values.items())))
+        solution = solve(spec)
+        right = solution.choice.key
+        assert solution.choice.exact and right not in spec.variant.distractors
+        assert set(spec.variant.distractors) == set(spec.choices) - {right}
+        options = list(spec.choices.values())
+        for i, a in enumerate(options):  # no two options within the tolerance of each other
+            for b in options[i + 1:]:
+                assert not _clash(a, b, spec.tolerance)
+        mistakes = variants(spec)
+        for key, why in spec.variant.distractors.items():
+            option = spec.choices[key]
+            stated = option if isinstance(option, dict) else {solution.primary: option}
+            if why.mistake is not None:  # the mistake it claims reproduces it
+                assert why.mistake in [v.mistake for v in reproducing(mistakes, stated, solution, spec.tolerance)]
+            else:
+                factor = next(f for f, text in PERTURBATIONS if why.perturbation.startswith(text))
+                for name, value in stated.items():
+                    assert agree(_perturbed(solution.answers[name].value, factor), value, spec.tolerance)
+    assert len(drawn) == 12  # every variant has numbers of its own
+
+
+def _perturbed(x, factor):
+    if isinstance(x, list):
+        return [_perturbed(v, factor) for v in x]
+    if x == 0:
+        return factor - 1
+    return round(x * factor) if isinstance(x, int) else x * (float(factor) if isinstance(x, float) else factor)
+
+
+def _s03_total(data) -> int:
+    """Learnable parameters of conv → max-pool 2 → flatten → dense → dense, counted here by hand."""
+    size, _, channels = data["input"]
+    conv, _, _, hidden, out = data["layers"]
+    k, f = conv["kernel"], conv["filters"]
+    side = (size - k + 1) // 2
+    return (k * k * channels + 1) * f + (side * side * f + 1) * hidden["units"] + (hidden["units"] + 1) * out["units"]
+
+
+def _s07_totals(data) -> tuple[int, int]:
+    """Regular and depthwise-separable multiplications for all images, by the textbook formulas."""
+    h, w, c = data["input"]
+    k, n = data["kernel"], data["out_channels"]
+    positions = (h - k + 1) * (w - k + 1)
+    return (positions * k * k * c * n * data["images"],
+            (positions * k * k * c + positions * c * n) * data["images"])
+
+
+@pytest.mark.parametrize("seed_id", ["s03", "s07", "s12"])
+def test_right_options_agree_with_a_count_written_here(made, seed_id):
+    for file in made[seed_id][1]:
+        problem = load_text(file.text, file=file.name)
+        right = problem.spec.choices[solve(problem.spec).choice.key]
+        data = problem.data
+        if seed_id == "s03":
+            assert right == _s03_total(data)
+        elif seed_id == "s07":
+            regular, separable = _s07_totals(data)
+            assert (right["regular_total"], right["separable_total"]) == (regular, separable)
+            assert math.isclose(right["improvement_factor"], regular / separable, rel_tol=1e-12)
+        else:
+            branches = data["downstream"]
+            assert right == sum(b["weight"] * b["upstream"] for b in branches)
+
+
+def test_distractors_come_from_mistakes_first(made):
+    counts = {"mistake": 0, "perturbation": 0}
+    for _, files in made.values():
+        for file in files:
+            for why in load_text(file.text).spec.variant.distractors.values():
+                counts["mistake" if why.mistake else "perturbation"] += 1
+    assert counts["mistake"] > 10 * counts["perturbation"]
+
+
+def test_a_label_answer_is_not_perturbed():
+    text = textwrap.dedent("""\
+        topic: svm
+        points:
+          - {x: [-2, 7], y: -1, support: true}
+          - {x: [4, 4], y: 1, support: true}
+        test_samples: [[-2, 3]]
+        kernel: linear
+        ask: class
+        vary:
+          test_samples[0]: {shape: [2], min: -6, max: 6}
+        """)
+    for file in make_variants(load_text(text, file="svm.yaml"), 5, 3):
+        spec = load_text(file.text).spec
+        assert all(why.mistake for why in spec.variant.distractors.values())
+        assert set(spec.choices.values()) <= {-1, 1}
+
+
+# ---------------------------------------------------------------------------------------------
+# Reproducible from the seed
+
+
+def test_the_same_seed_writes_byte_identical_files(tmp_path):
+    template = str(PROBLEMS / "vary/s08-momentum.yaml")
+    runs = []
+    for name, count, seed in (("a", 6, 4), ("b", 6, 4), ("c", 9, 4), ("d", 6, 5)):
+        out = tmp_path / name
+        result = nnsolve("vary", template, "--count", str(count), "--seed", str(seed), "-o", str(out))
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == [str(out / f"s08-momentum-v{n:03d}.yaml") for n in range(1, count + 1)]
+        runs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+    assert runs[0] == runs[1]
+    assert {k: v for k, v in runs[2].items() if k in runs[0]} == runs[0]  # a larger count: the same first files
+    assert runs[3] != runs[0]
