@@ -18,6 +18,7 @@ import copy
 import math
 import os
 import random
+import textwrap
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -287,8 +288,9 @@ def _solved_text(text: str):
 
 def _comment(source_id: str, number: int, seed: int, values: dict, right_key: str) -> str:
     drawn = ", ".join(f"{k} = {_short(v)}" for k, v in values.items())
-    return (f"Variant {number} of {source_id}, written by nnsolve vary --seed {seed}: {drawn}.\n"
-            f"The right option is {right_key}; variant.distractors says why each other option is there.")
+    return textwrap.fill(f"Variant {number} of {source_id}, written by nnsolve vary --seed {seed}: {drawn}. "
+                         f"The right option is {right_key}; variant.distractors says why each other option is there.",
+                         width=88)
 
 
 def _short(value: Any, width: int = 40) -> str:

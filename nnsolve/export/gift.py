@@ -8,6 +8,8 @@ backslash; a line break inside a text becomes a space (HTML breaks are ``<br>`` 
 
 from __future__ import annotations
 
+import re
+
 from .html import safe_text
 from .moodle import category_path
 from .quiz import Question, Quiz, decimal_text
@@ -20,7 +22,7 @@ def escape(text: str) -> str:
     out = safe_text(text).replace("\\", "\\\\")
     for c in _SPECIAL:
         out = out.replace(c, "\\" + c)
-    return " ".join(out.splitlines())
+    return re.sub(r"[\r\n]+", " ", out)
 
 
 def _html(html: str) -> str:
@@ -46,7 +48,7 @@ def render(quiz: Quiz) -> bytes:
     for category, questions in quiz.categories().items():
         # Moodle takes a category line as it stands (no GIFT unescaping but for the backslash).
         path = safe_text(category_path(category)).replace("\\", "\\\\")
-        blocks.append(["$CATEGORY: " + " ".join(path.splitlines())])
+        blocks.append(["$CATEGORY: " + re.sub(r"[\r\n]+", " ", path)])
         for q in questions:
             n += 1
             blocks.append(_question(n, q))

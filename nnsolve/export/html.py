@@ -4,8 +4,9 @@ Maths is TeX between ``\\(`` and ``\\)``, which Moodle's MathJax filter (and Can
 LaTeX) renders; the TeX comes from nnsolve's LaTeX renderer (``render.math``, the steps of
 ``render.latex``). Every piece of text from a problem file is escaped for HTML, its control
 characters are shown as code points (``[U+0007]``: XML cannot carry most of them), and text
-holding a backslash or a dollar sign is wrapped in ``<span class="tex2jax_ignore">`` so that
-MathJax shows it as written instead of typesetting it.
+holding a backslash or a dollar sign is wrapped in a span of the classes MathJax 2
+(``tex2jax_ignore``: Moodle up to 4.x, Canvas) and MathJax 3 (``mathjax_ignore``) leave
+alone, so that it is shown as written instead of typeset.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..render.latex import step_rows
 from ..render.math import expr_latex, value_latex
 from ..solution import Solution, Step, Table
 
+NO_MATH = "tex2jax_ignore mathjax_ignore"  # the classes MathJax 2 and 3 do not typeset
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}  # &apos; is not HTML 4
 
 
@@ -42,7 +44,7 @@ def prose(value: str) -> str:
     """Prose from a problem file (or a sentence that quotes one) as inline HTML."""
     body = escape(value).replace("\n", "<br>")
     if "\\" in value or "$" in value:
-        return f'<span class="tex2jax_ignore">{body}</span>'
+        return f'<span class="{NO_MATH}">{body}</span>'
     return body
 
 

@@ -146,8 +146,8 @@ def _feedback(found: tuple[str, ...]) -> str:
     if not found:
         return UNKNOWN_FEEDBACK
     if len(found) == 1:
-        return f"This is what this common mistake gives: {found[0]}."
-    return "This is what any of these common mistakes gives: " + "; or ".join(found) + "."
+        return f"Not right. This is what a common mistake gives: {found[0]}."
+    return "Not right. This is what any of these common mistakes gives: " + "; or ".join(found) + "."
 
 
 def _distinct_texts(options: dict, solution: Solution) -> dict[str, str]:
