@@ -15,6 +15,7 @@ and a larger ``--count`` writes the same first files.
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import os
 import random
@@ -189,24 +190,21 @@ def make_variants(problem: Loaded, count: int, seed: int) -> list[VariantFile]:
     if count > possible:
         raise SpecError(f"--count {count} asks for more variants than the varied fields allow ({possible})",
                         file=problem.file, line=problem.lines.get("vary"), field="vary")
-    options = min(len(spec.choices) if spec.choices else DEFAULT_OPTIONS, limits.MAX_OPTIONS)
+    options = max(2, min(len(spec.choices) if spec.choices else DEFAULT_OPTIONS, limits.MAX_OPTIONS))
     draws = _Draws(seed)
-    seen: set[str] = set()
+    drawn = _Combinations(spec.vary, possible, draws)
     made: list[VariantFile] = []
     for number in range(1, count + 1):
         failure: _Rejected | None = None
         for _ in range(limits.MAX_VARY_TRIES):
-            values = _drawn(spec.vary, draws)
-            signature = dump(values)
-            if signature in seen:
-                failure = failure or _Rejected("every value drawn repeats an earlier variant")
-                continue
+            values = drawn.next()
+            if values is None:  # a small grid, walked to its end
+                raise _no_variant(problem, failure, drawn.last, exhausted=(len(made), possible))
             try:
                 text = _variant(problem, values, number, seed, source_id, options, draws)
             except _Rejected as exc:
                 failure = exc
                 continue
-            seen.add(signature)
             made.append(VariantFile(f"{stem}-v{number:03d}.yaml", text))
             break
         else:
@@ -214,12 +212,59 @@ def make_variants(problem: Loaded, count: int, seed: int) -> list[VariantFile]:
     return made
 
 
-def _drawn(vary: dict, draws: _Draws) -> dict[str, Any]:
-    values = {key: _draw(rule, draws) for key, rule in vary.items() if rule.same_as is None}
+class _Combinations:
+    """The drawn values of successive variants, never the same twice.
+
+    A grid of at most ``WALKED`` combinations (no random matrices) is listed and walked in an
+    order shuffled by the seed, so that a ``--count`` up to its size always finds them all; a
+    larger one is sampled, a draw that repeats an earlier one being drawn again.
+    """
+
+    def __init__(self, vary: dict, possible: int, draws: _Draws) -> None:
+        self.vary, self.draws, self.last = vary, draws, {}
+        self.seen: set[str] = set()
+        self.grid = None
+        if possible <= WALKED and all(rule.shape is None for rule in vary.values()):
+            own = [key for key, rule in vary.items() if rule.same_as is None]
+            grid = [_with_copies(vary, dict(zip(own, combo)))
+                    for combo in itertools.product(*(_grid_values(vary[key]) for key in own))]
+            draws.shuffle(grid)
+            self.grid = iter(grid)
+
+    def next(self) -> dict | None:
+        """The next combination, or None when there is none left to try."""
+        values = None
+        if self.grid is not None:
+            values = next(self.grid, None)
+        else:
+            for _ in range(WALKED):
+                drawn = {key: _draw(rule, self.draws) for key, rule in self.vary.items() if rule.same_as is None}
+                candidate = _with_copies(self.vary, drawn)
+                signature = dump(candidate)
+                if signature not in self.seen:
+                    self.seen.add(signature)
+                    values = candidate
+                    break
+        if values is not None:
+            self.last = values
+        return values
+
+
+WALKED = 10_000  # a grid of at most this many combinations is listed and walked, not sampled
+
+
+def _grid_values(rule) -> list:
+    if rule.values is not None:
+        return list(rule.values)
+    return [simplify(Fraction(rule.min) + k * Fraction(rule.step or 1)) for k in range(_range_size(rule))]
+
+
+def _with_copies(vary: dict, values: dict) -> dict[str, Any]:
+    """The drawn values with each ``same_as`` field's copy, in the file's order."""
     for key, rule in vary.items():
         if rule.same_as is not None:
             values[key] = copy.deepcopy(values[rule.same_as])
-    return {key: values[key] for key in vary}  # in the file's order
+    return {key: values[key] for key in vary}
 
 
 def _variant(problem: Loaded, values: dict, number: int, seed: int, source_id: str, options: int,
@@ -298,11 +343,12 @@ def _short(value: Any, width: int = 40) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def _no_variant(problem: Loaded, failure: _Rejected, values: dict) -> SpecError:
+def _no_variant(problem: Loaded, failure: _Rejected | None, values: dict,
+                exhausted: tuple[int, int] | None = None) -> SpecError:
     """The one-line error when no valid variant was found: it names the varied field at fault."""
     vary = problem.spec.vary
     field = "vary"
-    if failure.field is not None:
+    if failure is not None and failure.field is not None:
         try:
             failed = parse_path(failure.field)
         except ValueError:
@@ -315,8 +361,15 @@ def _no_variant(problem: Loaded, failure: _Rejected, values: dict) -> SpecError:
                 break
     if field == "vary" and len(vary) == 1:
         field = f"vary.{next(iter(vary))}"
+    if exhausted is not None:
+        found, possible = exhausted
+        head = (f"only {found} of the {possible} combinations of the varied fields give a valid variant"
+                if possible <= WALKED else f"found only {found} different variants")
+    else:
+        head = f"no valid variant in {limits.MAX_VARY_TRIES} tries (nnsolve's cap MAX_VARY_TRIES)"
+    if failure is None:
+        return SpecError(head, file=problem.file, line=problem.lines.get(field), field=field)
     drawn = ", ".join(f"{k} = {_short(v, 24)}" for k, v in values.items())
     where = f"{failure.field}: " if failure.field else ""
-    return SpecError(f"no valid variant in {limits.MAX_VARY_TRIES} tries (nnsolve's cap MAX_VARY_TRIES); "
-                     f"the last drawn ({drawn}) fails: {where}{failure.message}",
+    return SpecError(f"{head}; the last drawn ({drawn}) fails: {where}{failure.message}",
                      file=problem.file, line=problem.lines.get(field), field=field)

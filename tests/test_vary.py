@@ -178,14 +178,23 @@ def test_bad_vary_sections(text, error):
 
 
 def test_a_range_that_never_gives_a_valid_variant_names_its_field():
-    text = _with_vary("  layers[0].kernel: {min: 70, max: 90}")
-    problem = load_text(text, file="p.yaml")
+    text = _with_vary("  layers[0].kernel: {min: 70, max: 100000}")  # sampled: too many combinations to list
     with pytest.raises(SpecError) as err:
-        make_variants(problem, 1, 0)
+        make_variants(load_text(text, file="p.yaml"), 1, 0)
     message = str(err.value)
     assert message.startswith(f"p.yaml:13: vary.layers[0].kernel: no valid variant in {limits.MAX_VARY_TRIES} tries "
                               "(nnsolve's cap MAX_VARY_TRIES); the last drawn (input[0] = ")
-    assert "layers[0].kernel: " in message and "\n" not in message
+    assert "fails: layers[0].kernel: conv2d: the kernel spans " in message and "\n" not in message
+
+
+def test_a_small_grid_is_walked_to_its_end():
+    text = _with_vary("  layers[0].kernel: {values: [3, 99]}")  # 2 × 2 combinations, half of them valid
+    problem = load_text(text, file="p.yaml")
+    assert len(make_variants(problem, 2, 0)) == 2
+    with pytest.raises(SpecError) as err:
+        make_variants(problem, 3, 0)
+    assert str(err.value).startswith("p.yaml:13: vary.layers[0].kernel: only 2 of the 4 combinations of the varied "
+                                     "fields give a valid variant; the last drawn (input[0] = ")
 
 
 def test_more_variants_than_the_values_allow():
