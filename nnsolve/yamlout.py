@@ -1,6 +1,6 @@
 """Problem files written by nnsolve (``nnsolve vary``), as YAML its own loader reads back.
 
-The writer is small on purpose: every string is double-quoted with everything outside YAML's
+The writer is small on purpose (and imports no YAML library: only nnsolve/loader.py does): every string is double-quoted with everything outside YAML's
 printable set escaped, numbers are written exactly (a fraction with no finite decimal as the
 text ``"7/15"``, which every number field accepts), and only mappings, lists, numbers, text,
 true/false and null are written: no tags, anchors or aliases. The round trip (written, then
@@ -14,15 +14,15 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
-import yaml
-
 from . import limits
 from .numbers import is_terminating
 
 WIDTH = 88  # a long string is folded onto lines of about this many characters
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_RESOLVER = yaml.resolver.Resolver()
+# Names that YAML 1.1 reads as true/false or null when unquoted (a name cannot be a number).
+_RESERVED = {form for word in ("yes", "no", "true", "false", "on", "off", "null")
+             for form in (word, word.capitalize(), word.upper())}
 # The characters YAML (1.1, as PyYAML reads it) allows in a stream; everything else is escaped,
 # and so are the line breaks a double-quoted scalar would fold.
 _PRINTABLE = re.compile("[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufeff\uff00-\ufffd\U00010000-\U0010ffff]")
@@ -93,8 +93,7 @@ def _flow(value: Any, top: bool = True, indent: int = 0) -> str | None:
 
 
 def _key(key: Any) -> str:
-    if isinstance(key, str) and _PLAIN_KEY.match(key) and \
-            _RESOLVER.resolve(yaml.ScalarNode, key, (True, False)) == "tag:yaml.org,2002:str":
+    if isinstance(key, str) and _PLAIN_KEY.match(key) and key not in _RESERVED:
         return key
     return quoted(str(key))
 
