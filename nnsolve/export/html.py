@@ -16,6 +16,7 @@ import unicodedata
 
 from ..expr import Expr
 from ..numbers import number_text, plain, shown_exactly
+from ..render import labelled, numbered
 from ..render.latex import step_rows
 from ..render.math import expr_latex, value_latex
 from ..solution import Solution, Step, Table
@@ -71,11 +72,7 @@ def option_html(option, solution: Solution) -> str:
     """An option as the question states it: one value, or named values (``Label = value; …``)."""
     if not isinstance(option, dict):
         return value_html(option)
-    parts = []
-    for name, value in option.items():
-        answer = solution.answers.get(str(name))
-        parts.append(f"{prose(answer.label if answer else str(name))} = {value_html(value)}")
-    return "; ".join(parts)
+    return "; ".join(f"{prose(label)} = {value_html(v)}" for label, v in labelled(option, solution))
 
 
 def question_html(solution: Solution) -> str:
@@ -119,12 +116,10 @@ def solution_html(solution: Solution, mistakes: list[tuple[str, str]] = ()) -> s
     """The worked solution: numbered steps with their maths, tables, the answer, the option,
     the assumptions and warnings, and (``mistakes``: sentence, answer HTML) common mistakes."""
     out = ["<p><strong>Worked solution</strong></p>"]
-    n = 0
-    for block in solution.blocks:
-        if isinstance(block, Table):
+    for n, block in numbered(solution.blocks):
+        if n is None:
             out.append(_table(block))
             continue
-        n += 1
         body = _step(block)
         note = f"<br><em>{prose(block.note)}</em>" if block.note else ""
         out.append(f"<p><strong>{n}.</strong> {prose(block.title)}" + (f"<br>{body}" if body else "") + note + "</p>")

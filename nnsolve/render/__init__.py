@@ -39,3 +39,27 @@ def render(solution, fmt: Format, **options) -> str:
     from .text import render_text
 
     return render_text(solution, **options)
+
+
+def labelled(option: dict, solution) -> list[tuple[str, object]]:
+    """An option that states several answers, as (label, value) pairs: each answer named by its
+    label in words (its name when the solution has no such answer). Every renderer shows it so."""
+    out = []
+    for name, value in option.items():
+        answer = solution.answers.get(str(name))
+        out.append((answer.label if answer is not None else str(name), value))
+    return out
+
+
+def numbered(blocks) -> list[tuple[int | None, object]]:
+    """The blocks of a solution with the number each step is shown with (a table has none)."""
+    from ..solution import Table
+
+    out, n = [], 0
+    for block in blocks:
+        if isinstance(block, Table):
+            out.append((None, block))
+        else:
+            n += 1
+            out.append((n, block))
+    return out

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..solution import Solution, Step, Table
 from ..expr import Expr
+from . import labelled, numbered
 from .math import expr_latex, expr_text, value_latex
 from .numbers import DIGITS, latex_escape, number_latex, plain, shown_exactly
 
@@ -368,12 +369,7 @@ def _option_latex(option, solution: Solution) -> str:
     """An option as the reader sees it; an option stating several numbers names each by its label."""
     if not isinstance(option, dict):
         return _answer_text(option)
-    parts = []
-    for name, v in option.items():
-        answer = solution.answers.get(str(name))
-        label = answer.label if answer is not None else str(name)
-        parts.append(f"{text_latex(label, inline=True)} = {_answer_text(v)}")
-    return "; ".join(parts)
+    return "; ".join(f"{text_latex(label, inline=True)} = {_answer_text(v)}" for label, v in labelled(option, solution))
 
 
 def _answer_text(value) -> str:
@@ -407,12 +403,10 @@ def _is_matrix(value) -> bool:
 def _steps_latex(solution: Solution) -> list[str]:
     """Numbered steps, each a title with its maths in the same paragraph (no empty line before it)."""
     out: list[str] = []
-    n = 0
-    for block in solution.blocks:
-        if isinstance(block, Table):
+    for n, block in numbered(solution.blocks):
+        if n is None:
             out.append(table_latex(block))
             continue
-        n += 1
         parts = [f"\\smallskip\\textbf{{{n}.}}\\ {text_latex(block.title, inline=True)}"]
         rows = step_rows(block)
         if len(rows) > 1 or (rows and "&" in rows[0]):

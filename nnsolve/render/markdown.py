@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..solution import Solution, Table
+from . import labelled, numbered
 from .latex import step_rows
 from ..expr import Expr
 from .math import expr_latex, value_latex
@@ -69,11 +70,7 @@ def table_markdown(table: Table) -> str:
 def _option(option, solution: Solution) -> str:
     if not isinstance(option, dict):
         return _value_md(option)
-    parts = []
-    for name, v in option.items():
-        answer = solution.answers.get(str(name))
-        parts.append(f"{md_escape(answer.label if answer else str(name), inline=True)} = {_value_md(v)}")
-    return "; ".join(parts)
+    return "; ".join(f"{md_escape(label, inline=True)} = {_value_md(v)}" for label, v in labelled(option, solution))
 
 
 def _answer(solution: Solution) -> str:
@@ -115,12 +112,10 @@ def problem_markdown(solution: Solution, source: str | None = None, marks=None, 
         out.append("\n".join(f"- **({md_escape(str(key))})** {_option(option, solution)}"
                              + (" ✓" if key == chosen else "") for key, option in solution.options.items()))
     out.append(f"{hashes}# Worked solution")
-    n = 0
-    for block in solution.blocks:
-        if isinstance(block, Table):
+    for n, block in numbered(solution.blocks):
+        if n is None:
             out.append(table_markdown(block))
             continue
-        n += 1
         out.append(f"**{n}.** {md_escape(block.title, inline=True)}")
         body = step_markdown(block)
         if body:
