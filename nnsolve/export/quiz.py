@@ -221,9 +221,8 @@ def interval(x, tol) -> tuple[Decimal, Decimal]:
             rounded = round_sig_figs(x, tol.sig_figs) if tol.sig_figs is not None else round_decimals(x, tol.decimals)
             return rounded, Decimal(5).scaleb(rounded.as_tuple().exponent - 1)
         exact = _decimal(x)
-        centre = Decimal(format(float(x), ".15g")) if isinstance(x, float) else +exact.normalize()
         ctx.prec = 15
-        centre = +centre
+        centre = +exact  # rounded to 15 significant figures
         ctx.prec = 60
         margin = max(_decimal(tol.absolute), abs(exact) * _decimal(tol.relative))
         if margin:
