@@ -339,6 +339,20 @@ case("backprop-expression-power.yaml",
 case("backprop-exp-overflow.yaml",
      'topic: backprop\nexpression: "exp(x1)"\nvalues: {x1: 1e6}\nask: x1\n', ":2: expression:", "overflow")
 
+# A vary section (nnsolve vary): its fields must exist, its paths and the question's placeholders
+# are parsed, never evaluated.
+case("vary-field-unknown.yaml", CNN + "vary:\n  layers[0].filter: {values: [8]}\n",
+     ":11: vary.layers[0].filter:", "did you mean layers[0].filters?")
+case("vary-path-eval.yaml", CNN + "vary:\n  __import__('os').system('id'): {values: [1]}\n",
+     ":11: vary.__import__('os').system('id'):", "is not a field path")
+case("vary-matrix-huge.yaml", CNN + "vary:\n  input: {shape: [100000, 100000], min: 0, max: 1}\n",
+     ":11: vary.input:", "MAX_TENSOR_CELLS")
+case("vary-placeholder-unknown.yaml", "question: A {input[9]} image\n" + CNN + "vary:\n  input[0]: {values: [8]}\n",
+     ":1: question:", "names no field")
+case("vary-placeholder-attribute.yaml",
+     "question: \"{input.__class__.__mro__} {input[0]!r:>{99999999}}\"\n" + CNN + "vary:\n  input[0]: {values: [8]}\n",
+     ":1: question:", "names no field")
+
 
 def main() -> None:
     HERE.mkdir(parents=True, exist_ok=True)
