@@ -9,9 +9,9 @@ from typing import List, Optional
 import typer
 
 from . import __version__
-from .limits import MAX_VARY_COUNT
 from .errors import NnsolveError
 from .export import ExportFormat
+from .limits import MAX_VARY_COUNT
 from .render import Format, ReportFormat
 
 app = typer.Typer(
