@@ -67,7 +67,8 @@ class VaryField(Strict):
         default=None, min_length=1, max_length=limits.MAX_VARY_VALUES,
         description="the values the field may take; each variant draws one")
     min: Real | None = Field(default=None, description="the smallest value of a range, or of a matrix's cells")
-    max: Real | None = Field(default=None, description="the largest value of a range, or of a matrix's cells (inclusive)")
+    max: Real | None = Field(default=None,
+                             description="the largest value of a range, or of a matrix's cells (inclusive)")
     step: Annotated[Real, Field(gt=0)] | None = Field(
         default=None, description="a range's step (default 1): the values are min, min + step, … up to max")
     shape: Annotated[list[Count], Field(min_length=1, max_length=2)] | None = Field(

@@ -38,7 +38,8 @@ def parse_path(text: str) -> Path:
         elif parts and text[at] == "[":
             index = _INDEX.match(text, at)
             if index is None:
-                raise ValueError(f"{text!r} is not a field path: an index is a whole number in brackets, as in input[0]")
+                raise ValueError(f"{text!r} is not a field path: an index is a whole number in brackets, "
+                                 "as in input[0]")
             parts.append(int(index.group(1)))
             at = index.end()
             continue
@@ -115,7 +116,8 @@ def fill(template: str, data: Any) -> str:
         except (ValueError, LookupError) as exc:
             raise ValueError(f"the placeholder {{{inside}}} names no field of this problem: {exc}") from None
         if not _is_value(value):
-            raise ValueError(f"the placeholder {{{inside}}} names a group of fields, not a value (a number, a label, a vector or a matrix)")
+            raise ValueError(f"the placeholder {{{inside}}} names a group of fields, not a value "
+                             "(a number, a label, a vector or a matrix)")
         return value if isinstance(value, str) else plain(value)
 
     return _PLACEHOLDER.sub(replace, template)

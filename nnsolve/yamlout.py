@@ -1,10 +1,11 @@
 """Problem files written by nnsolve (``nnsolve vary``), as YAML its own loader reads back.
 
-The writer is small on purpose (and imports no YAML library: only nnsolve/loader.py does): every string is double-quoted with everything outside YAML's
-printable set escaped, numbers are written exactly (a fraction with no finite decimal as the
-text ``"7/15"``, which every number field accepts), and only mappings, lists, numbers, text,
-true/false and null are written: no tags, anchors or aliases. The round trip (written, then
-loaded by nnsolve.loader) is tested on every file ``nnsolve vary`` writes.
+The writer is small on purpose (and imports no YAML library: only nnsolve/loader.py does):
+every string is double-quoted with everything outside YAML's printable set escaped, numbers
+are written exactly (a fraction with no finite decimal as the text ``"7/15"``, which every
+number field accepts), and only mappings, lists, numbers, text, true/false and null are
+written: no tags, anchors or aliases. The round trip (written, then loaded by
+nnsolve.loader) is tested on every file ``nnsolve vary`` writes, and on generated data.
 """
 
 from __future__ import annotations

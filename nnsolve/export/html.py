@@ -131,5 +131,6 @@ def solution_html(solution: Solution, mistakes: list[tuple[str, str]] = ()) -> s
                    + "".join(f"<li>{prose(m)}: {answer}</li>" for m, answer in mistakes) + "</ul>")
     for heading, items in (("Assumptions", solution.assumptions), ("Warnings", solution.warnings)):
         if items:
-            out.append(f"<p><strong>{heading}</strong></p><ul>" + "".join(f"<li>{prose(i)}</li>" for i in items) + "</ul>")
+            listed = "".join(f"<li>{prose(i)}</li>" for i in items)
+            out.append(f"<p><strong>{heading}</strong></p><ul>{listed}</ul>")
     return "".join(out)

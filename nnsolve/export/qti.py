@@ -49,11 +49,12 @@ def _item(ident: str, q: Question, points: str) -> str:
         kind, answer_ids = "multiple_choice_question", ",".join(ids.values())
         labels = "".join(f'<response_label ident="{ids[c.key]}">{_material(c.html)}</response_label>'
                          for c in q.choices)
-        response = f'<response_lid ident="response1" rcardinality="Single"><render_choice>{labels}</render_choice></response_lid>'
-        conditions = [_condition(f'<varequal respident="response1">{ids[c.key]}</varequal>', feedback=f"{ids[c.key]}_fb")
-                      for c in q.choices]
+        response = (f'<response_lid ident="response1" rcardinality="Single"><render_choice>{labels}'
+                    "</render_choice></response_lid>")
+        chosen = {c.key: f'<varequal respident="response1">{ids[c.key]}</varequal>' for c in q.choices}
+        conditions = [_condition(chosen[c.key], feedback=f"{ids[c.key]}_fb") for c in q.choices]
         right = next(c for c in q.choices if c.correct)
-        conditions.append(_condition(f'<varequal respident="response1">{ids[right.key]}</varequal>', score=True, stop=True))
+        conditions.append(_condition(chosen[right.key], score=True, stop=True))
         feedback = [_feedback(f"{ids[c.key]}_fb", c.feedback) for c in q.choices]
     else:
         kind, answer_ids = "numerical_question", f"{ident}_answer"
@@ -70,7 +71,8 @@ def _item(ident: str, q: Question, points: str) -> str:
     return (f'<item ident="{ident}" title="{escape(q.name)}">'
             f"<itemmetadata><qtimetadata>{metadata}</qtimetadata></itemmetadata>"
             f"<presentation>{_material(q.text)}{response}</presentation>"
-            '<resprocessing><outcomes><decvar maxvalue="100" minvalue="0" varname="SCORE" vartype="Decimal"/></outcomes>'
+            '<resprocessing><outcomes>'
+            '<decvar maxvalue="100" minvalue="0" varname="SCORE" vartype="Decimal"/></outcomes>'
             + _condition("<other/>", feedback="general_fb") + "".join(conditions) + "</resprocessing>"
             + _feedback("general_fb", q.general_feedback) + "".join(feedback) + "</item>")
 
@@ -89,7 +91,8 @@ def assessment_xml(quiz: Quiz, ident: str, title: str) -> str:
             f'xsi:schemaLocation="{QTI_NS} {QTI_XSD}">\n'
             f'<assessment ident="{ident}" title="{escape(title)}">'
             f"<qtimetadata>{_field('cc_maxattempts', '1')}</qtimetadata>\n"
-            '<section ident="root_section">\n' + "\n".join(sections) + "\n</section>\n</assessment>\n</questestinterop>\n")
+            '<section ident="root_section">\n' + "\n".join(sections)
+            + "\n</section>\n</assessment>\n</questestinterop>\n")
 
 
 def meta_xml(quiz: Quiz, ident: str, title: str) -> str:
