@@ -89,18 +89,15 @@ def topics() -> None:
 
 @app.command()
 def schema() -> None:
-    """Print the JSON Schema of the problem-file format, for an editor's YAML language server.
+    """Print the JSON Schema (draft 2020-12) of the problem-file format, for editors and validators.
 
     Example:  nnsolve schema > nnsolve.schema.json
     """
     import json
 
-    from .topics import problem_adapter
+    from .schema import problem_schema
 
-    document = problem_adapter().json_schema()
-    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    document["title"] = "nnsolve problem file"
-    typer.echo(json.dumps(document, indent=2, sort_keys=True))
+    typer.echo(json.dumps(problem_schema(), indent=2, ensure_ascii=False))
 
 
 @app.command()

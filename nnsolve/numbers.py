@@ -14,7 +14,7 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Annotated, Union
 
-from pydantic import PlainValidator, WithJsonSchema
+from pydantic import PlainValidator, StringConstraints
 
 from . import limits
 
@@ -67,15 +67,12 @@ def _validate_real(value: object) -> Number:
     return to_exact(value)
 
 
-_REAL_SCHEMA = {
-    "anyOf": [
-        {"type": "number"},
-        {"type": "string", "pattern": r"^-?\d+(\.\d+)?(/[1-9]\d*)?$"},
-    ]
-}
+# What a file may write for a real number, for the JSON Schema: a number, or text such as "7/15"
+# or "1e-8" (the pattern is the one to_exact reads). Bounds (Field(gt=0)) go on the number.
+_REAL_INPUT = Union[float, Annotated[str, StringConstraints(pattern=_RATIONAL.pattern)]]
 
 # A real number field in a spec: exact int or Fraction after validation.
-Real = Annotated[Number, PlainValidator(_validate_real), WithJsonSchema(_REAL_SCHEMA)]
+Real = Annotated[Number, PlainValidator(_validate_real, json_schema_input_type=_REAL_INPUT)]
 
 
 def is_number(x: object) -> bool:

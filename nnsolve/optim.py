@@ -26,36 +26,38 @@ from .spec import Strict
 class GradientDescent(Strict):
     """p ← p − η·g."""
 
-    type: Literal["gd"]
-    learning_rate: Real = Field(description="η")
+    type: Literal["gd"] = Field(description="gd: gradient descent")
+    learning_rate: Real = Field(description="η, the learning rate (PyTorch lr)")
 
 
 class Momentum(Strict):
     """v ← m·v − η·g, p ← p + v; Nesterov evaluates g at the look-ahead point p + m·v."""
 
-    type: Literal["momentum", "nesterov"]
-    learning_rate: Real = Field(description="η")
-    momentum: Real = Field(default=Fraction(9, 10), description="m (default 0.9)")
-    velocity: dict[str, Real] = Field(default_factory=dict, description="initial velocities (default 0)")
+    type: Literal["momentum", "nesterov"] = Field(description="momentum, or nesterov (the look-ahead gradient)")
+    learning_rate: Real = Field(description="η, the learning rate (PyTorch lr)")
+    momentum: Real = Field(default=Fraction(9, 10), description="m, the share of the velocity kept")
+    velocity: dict[str, Real] = Field(default_factory=dict,
+                                      description="initial velocities by parameter, e.g. {w1: 0}; default 0")
 
 
 class RMSprop(Strict):
     """s ← ρ·s + (1 − ρ)·g², p ← p − η·g / (√s + ε)."""
 
-    type: Literal["rmsprop"]
-    learning_rate: Real = Field(default=Fraction(1, 100), description="η (default 0.01)")
-    rho: Real = Field(default=Fraction(9, 10), description="ρ, the decay of the mean square (default 0.9)")
-    epsilon: Real = Field(default=Fraction(1, 10**8), description="ε, added to the root (default 1e-8)")
+    type: Literal["rmsprop"] = Field(description="rmsprop: steps scaled by a running mean square")
+    learning_rate: Real = Field(default=Fraction(1, 100), description="η, the learning rate (PyTorch lr)")
+    rho: Real = Field(default=Fraction(9, 10), description="ρ, the decay of the mean square (PyTorch alpha)")
+    epsilon: Real = Field(default=Fraction(1, 10**8), description="ε, added to the root (PyTorch eps)")
 
 
 class Adam(Strict):
     """m ← β₁m + (1 − β₁)g, s ← β₂s + (1 − β₂)g², p ← p − η·m̂ / (√ŝ + ε) with bias correction."""
 
-    type: Literal["adam"]
-    learning_rate: Real = Field(default=Fraction(1, 1000), description="η (default 0.001)")
-    beta1: Real = Field(default=Fraction(9, 10), description="β₁ (default 0.9)")
-    beta2: Real = Field(default=Fraction(999, 1000), description="β₂ (default 0.999)")
-    epsilon: Real = Field(default=Fraction(1, 10**8), description="ε, added to the root (default 1e-8)")
+    type: Literal["adam"] = Field(description="adam: momentum and RMSprop with bias correction")
+    learning_rate: Real = Field(default=Fraction(1, 1000), description="η, the learning rate (PyTorch lr)")
+    beta1: Real = Field(default=Fraction(9, 10), description="β₁, the decay of the first moment (PyTorch betas[0])")
+    beta2: Real = Field(default=Fraction(999, 1000),
+                        description="β₂, the decay of the second moment (PyTorch betas[1])")
+    epsilon: Real = Field(default=Fraction(1, 10**8), description="ε, added to the root (PyTorch eps)")
 
 
 Optimizer = Annotated[Union[GradientDescent, Momentum, RMSprop, Adam], Field(discriminator="type")]

@@ -35,10 +35,14 @@ class Tolerance(Strict):
     """
 
     # ge=0 inside Annotated: a Field(ge=...) default beside a PlainValidator type is not applied.
-    relative: Annotated[Real, Field(ge=0)] = 0.01
-    absolute: Annotated[Real, Field(ge=0)] = 0
-    sig_figs: Annotated[StrictInt, Field(ge=1, le=15)] | None = None
-    decimals: Annotated[StrictInt, Field(ge=0, le=15)] | None = None
+    relative: Annotated[Real, Field(ge=0)] = Field(
+        default=0.01, description="a value passes within this fraction of the right one (0.01 is 1%)")
+    absolute: Annotated[Real, Field(ge=0)] = Field(
+        default=0, description="a value also passes within this distance of the right one")
+    sig_figs: Annotated[StrictInt, Field(ge=1, le=15)] | None = Field(
+        default=None, description="instead: both values agree when rounded to this many significant figures")
+    decimals: Annotated[StrictInt, Field(ge=0, le=15)] | None = Field(
+        default=None, description="instead: both values agree when rounded to this many decimal places")
 
 
 class Submission(Strict):
@@ -49,10 +53,14 @@ class Submission(Strict):
     submitted part without a weight is then working only: checked and diagnosed, not marked.
     """
 
-    choice: str | None = Field(default=None, max_length=40)
-    answer: AnswerValue | None = None
-    answers: dict[str, AnswerValue] = Field(default_factory=dict)
-    weights: dict[str, Annotated[Real, Field(ge=0)]] | None = None
+    choice: str | None = Field(default=None, max_length=40, description="the option key the student chose, e.g. d")
+    answer: AnswerValue | None = Field(
+        default=None, description="the student's answer to the question: a number, a vector, a matrix or a label")
+    answers: dict[str, AnswerValue] = Field(
+        default_factory=dict, description="named parts and intermediate values, e.g. {w2_iter1: 0.1809}")
+    weights: dict[str, Annotated[Real, Field(ge=0)]] | None = Field(
+        default=None, description="which parts earn marks, in proportion, e.g. {class: 1, decision_value: 1}; "
+                                  "a submitted part without a weight is working only")
 
 
 FieldPath = Annotated[str, Field(min_length=1, max_length=limits.MAX_FIELD_PATH_CHARS)]
@@ -137,13 +145,18 @@ class VariantOf(Strict):
 class ProblemBase(Strict):
     """Fields every topic accepts. Each topic's Spec adds ``topic: Literal[...]`` and its own fields."""
 
-    id: str | None = Field(default=None, max_length=200)
-    title: str | None = Field(default=None, max_length=500)
-    question: str | None = Field(default=None, max_length=20_000)
-    marks: Annotated[Real, Field(gt=0)] | None = None
-    choices: dict[str, Union[AnswerValue, dict[str, AnswerValue]]] | None = None
-    tolerance: Tolerance = Field(default_factory=Tolerance)
-    submitted: Submission | None = None
+    id: str | None = Field(default=None, max_length=200, description="a short name for the problem, e.g. s03")
+    title: str | None = Field(default=None, max_length=500, description="the heading of the worked solution")
+    question: str | None = Field(default=None, max_length=20_000,
+                                 description="the question as the exam states it, shown above the solution")
+    marks: Annotated[Real, Field(gt=0)] | None = Field(
+        default=None, description="what the question is worth when graded (1 when not given)")
+    choices: dict[str, Union[AnswerValue, dict[str, AnswerValue]]] | None = Field(
+        default=None, description="the multiple-choice options, key: value, or key: {answer_name: value, ...} "
+                                  "when an option states several numbers")
+    tolerance: Tolerance = Field(default_factory=Tolerance,
+                                 description="how close a real number must be to count as equal")
+    submitted: Submission | None = Field(default=None, description="a student's answer, for nnsolve grade")
     vary: dict[FieldPath, VaryField] | None = Field(
         default=None, max_length=limits.MAX_VARY_FIELDS,
         description="field path (input[0], layers[0].filters) → how it varies; nnsolve vary writes one "

@@ -27,10 +27,10 @@ ACTIVATIONS = {"relu": "ReLU", "logistic": "sigmoid"}
 
 
 class Setup(Strict):
-    experiment: Literal["activation_boundaries"]
-    hidden: Annotated[StrictInt, Field(ge=1, le=64)] = 8
-    samples: Annotated[StrictInt, Field(ge=10, le=1000)] = 200
-    seed: Annotated[StrictInt, Field(ge=0, le=2**31)] = 0
+    experiment: Literal["activation_boundaries"] = Field(description="activation_boundaries (named once, at the top)")
+    hidden: Annotated[StrictInt, Field(ge=1, le=64)] = Field(default=8, description="units in the hidden layer")
+    samples: Annotated[StrictInt, Field(ge=10, le=1000)] = Field(default=200, description="points in each data set")
+    seed: Annotated[StrictInt, Field(ge=0, le=2**31)] = Field(default=0, description="the random seed")
 
 
 def _logit(model, points, np):

@@ -32,13 +32,17 @@ CRITERION = "each option is a claim about Leaky ReLU; the claim the computed val
 
 
 class Setup(Strict):
-    experiment: Literal["activations"]
+    experiment: Literal["activations"] = Field(description="activations (named once, at the top)")
     inputs: Annotated[list[Real], Field(min_length=2, max_length=50)] = Field(
-        default_factory=lambda: [-6, -2, Fraction(-1, 2), Fraction(1, 2), 2, 6])
-    leaky_alpha: Annotated[Real, Field(gt=0, lt=1)] = Fraction(1, 100)
-    prelu_alpha: Annotated[Real, Field(gt=0, lt=1)] = Fraction(1, 4)
-    elu_alpha: Annotated[Real, Field(gt=0)] = 1
-    depth: Annotated[StrictInt, Field(ge=1, le=100)] = 10
+        default_factory=lambda: [-6, -2, Fraction(-1, 2), Fraction(1, 2), 2, 6],
+        description="the inputs z at which values and derivatives are shown")
+    leaky_alpha: Annotated[Real, Field(gt=0, lt=1)] = Field(
+        default=Fraction(1, 100), description="Leaky ReLU's slope α for negative inputs")
+    prelu_alpha: Annotated[Real, Field(gt=0, lt=1)] = Field(
+        default=Fraction(1, 4), description="PReLU's initial slope α for negative inputs")
+    elu_alpha: Annotated[Real, Field(gt=0)] = Field(default=1, description="ELU's α")
+    depth: Annotated[StrictInt, Field(ge=1, le=100)] = Field(
+        default=10, description="layers the gradient passes through in the saturation step")
 
 
 def _sigmoid(x) -> float:

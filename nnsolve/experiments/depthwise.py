@@ -31,13 +31,13 @@ CRITERION = ("each option is a claim; counting parameters and multiplications su
 
 
 class Setup(Strict):
-    experiment: Literal["depthwise_convolution"]
+    experiment: Literal["depthwise_convolution"] = Field(description="depthwise_convolution (named once, at the top)")
     input: Annotated[list[Count], Field(min_length=3, max_length=3)] = Field(
         default_factory=lambda: [16, 16, 3], description="[height, width, channels]")
-    filters: Count = 64
-    kernel: Count = 5
-    padding: NonNegative = 0
-    bias: StrictBool = True
+    filters: Count = Field(default=64, description="output channels of the convolution")
+    kernel: Count = Field(default=5, description="K for a K×K kernel")
+    padding: NonNegative = Field(default=0, description="zeros added on each side")
+    bias: StrictBool = Field(default=True, description="whether the convolutions have biases")
 
 
 def _counts(setup: Setup, filters: int) -> tuple[dict, dict]:

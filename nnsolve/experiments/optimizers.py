@@ -35,10 +35,12 @@ LEARNING_RATES = tuple(10.0 ** -e for e in range(13))
 
 
 class Setup(Strict):
-    experiment: Literal["optimizers"]
-    samples: Annotated[StrictInt, Field(ge=10, le=5000)] = 200
-    steps: Annotated[StrictInt, Field(ge=1, le=5000)] = 200
-    seed: Annotated[StrictInt, Field(ge=0, le=2**31)] = 0
+    experiment: Literal["optimizers"] = Field(description="optimizers (named once, at the top)")
+    samples: Annotated[StrictInt, Field(ge=10, le=5000)] = Field(
+        default=200, description="training samples of the regression")
+    steps: Annotated[StrictInt, Field(ge=1, le=5000)] = Field(
+        default=200, description="optimizer steps each optimizer takes")
+    seed: Annotated[StrictInt, Field(ge=0, le=2**31)] = Field(default=0, description="the random seed")
 
 
 def _data(torch, setup: Setup):

@@ -31,10 +31,11 @@ CRITERION = ("each option is a claim about what a larger stride does; the one wh
 
 
 class Setup(Strict):
-    experiment: Literal["stride"]
-    input: Annotated[StrictInt, Field(ge=1, le=4096)] = 32
-    kernel: Annotated[StrictInt, Field(ge=1, le=64)] = 3
-    layers: Annotated[StrictInt, Field(ge=1, le=10)] = 2
+    experiment: Literal["stride"] = Field(description="stride (named once, at the top)")
+    input: Annotated[StrictInt, Field(ge=1, le=4096)] = Field(default=32, description="the input's height and width")
+    kernel: Annotated[StrictInt, Field(ge=1, le=64)] = Field(
+        default=3, description="K for the K×K kernel of every layer")
+    layers: Annotated[StrictInt, Field(ge=1, le=10)] = Field(default=2, description="convolutions in the stack")
     strides: Annotated[list[Count], Field(min_length=2, max_length=2)] = Field(
         default_factory=lambda: [1, 2], description="[small, large], applied to every layer of the stack")
 

@@ -27,13 +27,14 @@ CRITERION = "the margin width 2/‖w‖ of each fitted SVM orders the C values"
 
 
 class Setup(Strict):
-    experiment: Literal["svm_margin"]
+    experiment: Literal["svm_margin"] = Field(description="svm_margin (named once, at the top)")
     c_values: Annotated[list[Annotated[Real, Field(gt=0)]], Field(min_length=1, max_length=6)] = Field(
         default_factory=lambda: [Fraction(1, 10), Fraction(1, 100), 100],
         description="C as the question's loss writes it: 1/C multiplies the hinge term")
-    samples: Annotated[StrictInt, Field(ge=4, le=1000)] = 60
-    spread: Annotated[Real, Field(gt=0, le=10)] = Fraction(6, 5)
-    seed: Annotated[StrictInt, Field(ge=0, le=2**31)] = 0
+    samples: Annotated[StrictInt, Field(ge=4, le=1000)] = Field(default=60, description="training points")
+    spread: Annotated[Real, Field(gt=0, le=10)] = Field(
+        default=Fraction(6, 5), description="the spread of each class's points around its centre")
+    seed: Annotated[StrictInt, Field(ge=0, le=2**31)] = Field(default=0, description="the random seed")
 
 
 def _label(c) -> str:

@@ -38,14 +38,17 @@ CRITERION = ("the intervention that raises the first layer's gradient norm the m
 
 
 class Setup(Strict):
-    experiment: Literal["vanishing_gradient"]
-    depth: Annotated[StrictInt, Field(ge=2, le=40)] = 8
-    width: Annotated[StrictInt, Field(ge=2, le=256)] = 32
-    batch: Annotated[StrictInt, Field(ge=2, le=1024)] = 32
-    init_scale: Annotated[Real, Field(gt=0, le=100)] = 1
-    dropout: Annotated[Real, Field(gt=0, lt=1)] = Fraction(1, 2)
-    seed: Annotated[StrictInt, Field(ge=0, le=2**31)] = 0
-    repeats: Annotated[StrictInt, Field(ge=1, le=20)] = 5
+    experiment: Literal["vanishing_gradient"] = Field(description="vanishing_gradient (named once, at the top)")
+    depth: Annotated[StrictInt, Field(ge=2, le=40)] = Field(default=8, description="hidden sigmoid layers")
+    width: Annotated[StrictInt, Field(ge=2, le=256)] = Field(default=32, description="units in each hidden layer")
+    batch: Annotated[StrictInt, Field(ge=2, le=1024)] = Field(default=32, description="inputs in the batch")
+    init_scale: Annotated[Real, Field(gt=0, le=100)] = Field(
+        default=1, description="weights are drawn from N(0, init_scale²/fan_in)")
+    dropout: Annotated[Real, Field(gt=0, lt=1)] = Field(
+        default=Fraction(1, 2), description="the dropout arm's share of units dropped")
+    seed: Annotated[StrictInt, Field(ge=0, le=2**31)] = Field(default=0, description="the first random seed")
+    repeats: Annotated[StrictInt, Field(ge=1, le=20)] = Field(
+        default=5, description="seeds the gradient norms are averaged over")
 
 
 def _arm_settings(setup: Setup) -> dict[str, dict]:

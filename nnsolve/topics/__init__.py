@@ -67,24 +67,25 @@ def spec_for(data: object) -> type[BaseModel] | None:
     return topic_module(topic).Spec
 
 
+def models_of(spec: type[BaseModel]) -> list[type[BaseModel]]:
+    """``spec`` and every model its fields use (layers, kernels, optimizers, ...), each once, in field order."""
+    found: list[type[BaseModel]] = []
+    pending = [spec]
+    while pending:
+        model = pending.pop(0)
+        if model in found:
+            continue
+        found.append(model)
+        for info in model.model_fields.values():
+            pending.extend(_models_in(info.annotation))
+    return found
+
+
 @lru_cache(maxsize=1)
 def all_field_names() -> list[str]:
     """Every field name any spec accepts, for "did you mean" hints on unknown fields."""
-    names: set[str] = set()
-    seen: set[type] = set()
-
-    def visit(model: type[BaseModel]) -> None:
-        if model in seen:
-            return
-        seen.add(model)
-        for name, info in model.model_fields.items():
-            names.add(info.alias or name)
-            for arg in _models_in(info.annotation):
-                visit(arg)
-
-    for topic in TOPICS:
-        visit(topic_module(topic).Spec)
-    return sorted(names)
+    return sorted({info.alias or name for topic in TOPICS for model in models_of(topic_module(topic).Spec)
+                   for name, info in model.model_fields.items()})
 
 
 def _models_in(annotation) -> list[type[BaseModel]]:

@@ -43,19 +43,23 @@ _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "^"
 class Downstream(Strict):
     """One branch out of the node: the weight it is multiplied by and the gradient arriving there."""
 
-    weight: Real
-    upstream: Real
+    weight: Real = Field(description="the weight the node's output is multiplied by on this branch")
+    upstream: Real = Field(description="the gradient ∂L/∂(branch) arriving from downstream")
 
 
 class Spec(ProblemBase):
     """Either ``node`` + ``downstream`` (a node's fan-out) or ``expression`` + ``values`` (a graph)."""
 
-    topic: Literal["backprop"]
-    node: Literal["sigmoid", "tanh", "relu", "linear"] | None = None
-    downstream: Annotated[list[Downstream], Field(min_length=1, max_length=limits.MAX_GRAPH_NODES)] | None = None
+    topic: Literal["backprop"] = Field(description="backprop: a gradient by the chain rule")
+    node: Literal["sigmoid", "tanh", "relu", "linear"] | None = Field(
+        default=None, description="the node's function, with downstream (instead of expression)")
+    downstream: Annotated[list[Downstream], Field(min_length=1, max_length=limits.MAX_GRAPH_NODES)] | None = Field(
+        default=None, description="the branches the node's output feeds, each {weight, upstream}")
     input: Real | None = Field(default=None, description="the node's input z, when known")
     output: Real | None = Field(default=None, description="the node's output a, when known (sigmoid, tanh)")
-    expression: str | None = Field(default=None, max_length=limits.MAX_EXPRESSION_CHARS)
+    expression: str | None = Field(default=None, max_length=limits.MAX_EXPRESSION_CHARS,
+                                   description='a graph over named inputs, e.g. "sigmoid(w1*x1 + w2*x2 + b)" '
+                                               '(instead of node)')
     values: dict[str, Real] = Field(default_factory=dict, description="the value of every input of the expression")
     upstream: Real = Field(default=1, description="the gradient arriving at the expression's output")
     ask: str | None = Field(default=None, description="node form: output_gradient or input_gradient; "

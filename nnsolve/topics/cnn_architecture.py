@@ -38,76 +38,90 @@ class _Layer(Strict):
 
 
 class _Sliding(_Layer):
-    kernel: Pair
-    stride: Pair = 1
-    padding: Padding = 0
-    dilation: Pair = 1
-    bias: StrictBool = True
+    kernel: Pair = Field(description="the kernel's size: K for K×K, or [height, width]")
+    stride: Pair = Field(default=1, description="the step between windows: a number, or [height, width]")
+    padding: Padding = Field(default=0, description="zeros added on each side: a number, [height, width], "
+                                                    "same (keeps ⌈size/stride⌉, as Keras) or valid (none)")
+    dilation: Pair = Field(default=1, description="the spacing between kernel taps: a number, or [height, width]")
+    bias: StrictBool = Field(default=True, description="whether each output channel has a learnable bias")
 
 
 class Conv2d(_Sliding):
     """A 2-D convolution with ``filters`` output channels."""
 
-    type: Literal["conv2d"]
-    filters: Count
-    groups: Count = 1
+    type: Literal["conv2d"] = Field(description="conv2d: a 2-D convolution")
+    filters: Count = Field(description="output channels (Keras filters, PyTorch out_channels)")
+    groups: Count = Field(default=1, description="input and output channels split into this many groups, as PyTorch")
 
 
 class DepthwiseConv2d(_Sliding):
     """A depthwise convolution: each input channel convolved with its own ``multiplier`` kernels."""
 
-    type: Literal["depthwise_conv2d"]
-    multiplier: Count = 1
+    type: Literal["depthwise_conv2d"] = Field(description="depthwise_conv2d: one kernel per input channel")
+    multiplier: Count = Field(default=1, description="kernels per input channel (Keras depth_multiplier)")
 
 
 class Pool(_Layer):
     """Max or average pooling; the stride defaults to the window."""
 
-    type: Literal["max_pool", "avg_pool"]
-    window: Pair
-    stride: Pair | None = None
-    padding: Padding = 0
+    type: Literal["max_pool", "avg_pool"] = Field(description="max_pool or avg_pool")
+    window: Pair = Field(description="the pooling window: K for K×K, or [height, width] (Keras pool_size)")
+    stride: Pair | None = Field(default=None, description="the step between windows; default the window")
+    padding: Padding = Field(default=0, description="zeros added on each side: a number, [height, width], "
+                                                    "same or valid")
 
 
 class GlobalAvgPool(_Layer):
-    type: Literal["global_avg_pool"]
+    """Global average pooling: one value per channel."""
+
+    type: Literal["global_avg_pool"] = Field(description="global_avg_pool: the mean of each channel")
 
 
 class Flatten(_Layer):
-    type: Literal["flatten"]
+    """Flattens height × width × channels into one vector."""
+
+    type: Literal["flatten"] = Field(description="flatten: height × width × channels into one vector")
 
 
 class Dense(_Layer):
     """A fully connected layer."""
 
-    type: Literal["dense"]
-    units: Count
-    bias: StrictBool = True
-    activation: str | None = Field(default=None, max_length=40)
+    type: Literal["dense"] = Field(description="dense: a fully connected layer (PyTorch Linear)")
+    units: Count = Field(description="output units (PyTorch out_features)")
+    bias: StrictBool = Field(default=True, description="whether each unit has a learnable bias")
+    activation: str | None = Field(default=None, max_length=40,
+                                   description="shown in the table; adds no parameters (e.g. relu)")
 
 
 class BatchNorm(_Layer):
     """Batch normalization: γ and β are learnable; the running mean and variance are not."""
 
-    type: Literal["batch_norm"]
+    type: Literal["batch_norm"] = Field(description="batch_norm: batch normalization over the channels")
 
 
 class Dropout(_Layer):
-    type: Literal["dropout"]
-    rate: Annotated[float, Field(ge=0, lt=1)] = 0.5
+    """Dropout: no parameters, the shape unchanged."""
+
+    type: Literal["dropout"] = Field(description="dropout: zeroes a share of its inputs while training")
+    rate: Annotated[float, Field(ge=0, lt=1)] = Field(default=0.5, description="the share of inputs dropped")
 
 
 class Activation(_Layer):
-    type: Literal["activation"]
-    function: Literal["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "elu", "gelu", "linear"]
+    """An activation function as a layer of its own: no parameters, the shape unchanged."""
+
+    type: Literal["activation"] = Field(description="activation: an activation function as its own layer")
+    function: Literal["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "elu", "gelu", "linear"] = Field(
+        description="which function")
 
 
 class Residual(_Layer):
     """A residual block: output = main path (``layers``) + ``shortcut`` (identity when absent)."""
 
-    type: Literal["residual"]
-    layers: Annotated[list[Layer], Field(min_length=1, max_length=limits.MAX_LAYERS)]
-    shortcut: Annotated[list[Layer], Field(min_length=1, max_length=limits.MAX_LAYERS)] | None = None
+    type: Literal["residual"] = Field(description="residual: a block whose output is its main path plus a shortcut")
+    layers: Annotated[list[Layer], Field(min_length=1, max_length=limits.MAX_LAYERS)] = Field(
+        description="the main path, in order")
+    shortcut: Annotated[list[Layer], Field(min_length=1, max_length=limits.MAX_LAYERS)] | None = Field(
+        default=None, description="the shortcut's layers (e.g. a 1×1 conv2d and batch_norm); the identity when absent")
 
 
 Layer = Annotated[
@@ -123,11 +137,12 @@ Ask = Literal["total_params", "trainable_params", "flatten_size", "output_size",
 class Spec(ProblemBase):
     """A CNN given as an input shape and a list of layers, and what the question asks for."""
 
-    topic: Literal["cnn_architecture"]
+    topic: Literal["cnn_architecture"] = Field(description="cnn_architecture: shapes, parameters and MACs of a CNN")
     input: Annotated[list[Count], Field(min_length=1, max_length=3)] = Field(
         description="[height, width, channels] as exams state it, or [features] for a dense-only network")
-    layers: Annotated[list[Layer], Field(min_length=1, max_length=limits.MAX_LAYERS)]
-    ask: Ask = "total_params"
+    layers: Annotated[list[Layer], Field(min_length=1, max_length=limits.MAX_LAYERS)] = Field(
+        description="the network's layers in order, each a mapping with a type (conv2d, max_pool, dense, ...)")
+    ask: Ask = Field(default="total_params", description="the answer the question asks for")
     layer: Annotated[StrictInt, Field(ge=1)] | None = Field(
         default=None, description="with ask: shape_after, the layer (counting from 1)")
 

@@ -40,17 +40,19 @@ Ask = Literal["improvement_factor", "regular_total", "separable_total", "regular
 class Spec(ProblemBase):
     """One convolution layer, applied to ``images`` images, computed both ways."""
 
-    topic: Literal["conv_cost"]
+    topic: Literal["conv_cost"] = Field(description="conv_cost: a regular against a depthwise-separable convolution")
     input: Annotated[list[Count], Field(min_length=3, max_length=3)] = Field(
         description="[height, width, channels] of one input image")
-    out_channels: Count
-    kernel: Pair
-    stride: Pair = 1
-    padding: Padding = 0
-    images: Annotated[StrictInt, Field(ge=1, le=limits.MAX_IMAGES)] = 1
+    out_channels: Count = Field(description="N, the output channels of the convolution")
+    kernel: Pair = Field(description="K for a K×K kernel, or [rows, columns]")
+    stride: Pair = Field(default=1, description="the step between windows: a number, or [rows, columns]")
+    padding: Padding = Field(default=0, description="zeros around the input: a number, [rows, columns], "
+                                                    "valid (none) or same (keeps ⌈size/stride⌉)")
+    images: Annotated[StrictInt, Field(ge=1, le=limits.MAX_IMAGES)] = Field(
+        default=1, description="how many images the convolution is applied to")
     multiplier: Count = Field(default=1, description="depth multiplier M of the depthwise stage")
     bias: StrictBool = Field(default=False, description="count one addition per output for a bias")
-    ask: Ask = "improvement_factor"
+    ask: Ask = Field(default="improvement_factor", description="the answer the question asks for")
 
 
 def _pair(value) -> tuple[int, int]:

@@ -62,19 +62,23 @@ def _cells(value) -> int:
 class Spec(ProblemBase):
     """An input, one kernel (``kernel``) or several (``kernels``), and the operation's settings."""
 
-    topic: Literal["conv_values"]
+    topic: Literal["conv_values"] = Field(description="conv_values: the output values of a convolution")
     input: Union[Matrix, Tensor3] = Field(description="a matrix (one channel) or channels × rows × columns")
     kernel: Union[Matrix, Tensor3] | None = Field(default=None, description="one kernel (rows × columns, "
                                                   "or channels × rows × columns)")
     kernels: Annotated[list[Union[Matrix, Tensor3]], Field(min_length=1)] | None = Field(
         default=None, description="several kernels; the answer is then one matrix per kernel")
-    bias: Union[Real, Annotated[list[Real], Field(min_length=1)]] = 0
-    padding: Padding = 0
-    stride: Pair = 1
-    dilation: Pair = 1
-    groups: Count = 1
-    operation: Literal["cross_correlation", "convolution"] = "cross_correlation"
-    activation: Activation = "none"
+    bias: Union[Real, Annotated[list[Real], Field(min_length=1)]] = Field(
+        default=0, description="added to every output: one number, or one per kernel")
+    padding: Padding = Field(default=0, description="zeros around the input: a number, [rows, columns], "
+                                                    "valid (none) or same (keeps ⌈size/stride⌉)")
+    stride: Pair = Field(default=1, description="the step between windows: a number, or [rows, columns]")
+    dilation: Pair = Field(default=1, description="the spacing between kernel taps: a number, or [rows, columns]")
+    groups: Count = Field(default=1, description="as PyTorch: each kernel sees input channels / groups channels")
+    operation: Literal["cross_correlation", "convolution"] = Field(
+        default="cross_correlation", description="cross_correlation (what PyTorch and Keras compute) or "
+                                                 "convolution (each kernel flipped by 180° first)")
+    activation: Activation = Field(default="none", description="applied to the outputs after the bias")
     alpha: Real | None = Field(default=None, description="α of leaky_relu, prelu or elu")
 
     @field_validator("input")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Iterator, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from ..experiments import BY_NAME, EXPERIMENTS
 from ..solution import Answer, ChoiceMatch, Solution, Table, Variant
@@ -25,10 +25,30 @@ Name = Literal[tuple(m.NAME for m in EXPERIMENTS)]  # type: ignore[valid-type]
 Setup = Annotated[Union[tuple(m.Setup for m in EXPERIMENTS)], Field(discriminator="experiment")]  # type: ignore[valid-type]
 
 
+def _setup_schema(schema: dict, model: type) -> None:
+    """A file's ``setup`` names no experiment (the top-level ``experiment`` does): in the JSON
+    Schema, each experiment's setup, less its ``experiment`` field, applies when the top names it."""
+    from ..schema import model_schema
+
+    setup = schema["properties"]["setup"]
+    described = {"description": setup["description"]}
+    schema["properties"]["setup"] = {"anyOf": [{"type": "object"}, {"type": "null"}], "default": None, **described}
+    branches = []
+    for module in EXPERIMENTS:
+        form = model_schema(module.Setup)
+        del form["properties"]["experiment"]
+        form["required"] = [name for name in form.get("required", ()) if name != "experiment"]
+        branches.append({"if": {"properties": {"experiment": {"const": module.NAME}}, "required": ["experiment"]},
+                         "then": {"properties": {"setup": {"anyOf": [form, {"type": "null"}], **described}}}})
+    schema["allOf"] = branches
+
+
 class Spec(ProblemBase):
     """An experiment, its setup, and the arm each option stands for."""
 
-    topic: Literal["experiment"]
+    model_config = ConfigDict(json_schema_extra=_setup_schema)
+
+    topic: Literal["experiment"] = Field(description="experiment: a conceptual question answered by an experiment")
     experiment: Name = Field(description="which experiment to run")  # type: ignore[valid-type]
     setup: Setup | None = Field(default=None, description="the experiment's parameters; every one has a default")
     arms: dict[str, Annotated[str, Field(max_length=60)]] | None = Field(

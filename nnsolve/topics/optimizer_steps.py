@@ -34,17 +34,19 @@ VARIANT_ITERATIONS = 3  # "did not update p in iteration t" variants are tried f
 class Sample(Strict):
     """One training sample: inputs x (one per weight) and target y."""
 
-    x: Annotated[list[Real], Field(min_length=1, max_length=limits.MAX_NEURON_INPUTS)]
-    y: Real
+    x: Annotated[list[Real], Field(min_length=1, max_length=limits.MAX_NEURON_INPUTS)] = Field(
+        description="the inputs, one per weight")
+    y: Real = Field(description="the target")
 
 
 class Loss(Strict):
     """Squared error c·Σ(yᵢ − ŷᵢ)² with c = ½ (if ``half``) · 1/N (if ``reduction: mean``), or
     binary cross-entropy −c·Σ[yᵢ ln ŷᵢ + (1 − yᵢ) ln(1 − ŷᵢ)]."""
 
-    type: Literal["squared_error", "binary_cross_entropy"] = "squared_error"
-    half: StrictBool = False
-    reduction: Literal["mean", "sum"] = "mean"
+    type: Literal["squared_error", "binary_cross_entropy"] = Field(
+        default="squared_error", description="squared_error or binary_cross_entropy (sigmoid only)")
+    half: StrictBool = Field(default=False, description="squared error with a ½ in front, as the question writes it")
+    reduction: Literal["mean", "sum"] = Field(default="mean", description="mean or sum over the samples")
 
     @model_validator(mode="after")
     def _half_is_squared_error(self) -> "Loss":
@@ -59,17 +61,21 @@ Activation = Literal["sigmoid", "tanh", "relu", "linear"]
 class Spec(ProblemBase):
     """A neuron, its training samples, a loss, an optimizer and a number of iterations."""
 
-    topic: Literal["optimizer_steps"]
+    topic: Literal["optimizer_steps"] = Field(description="optimizer_steps: a neuron trained for a few iterations")
     weights: Annotated[list[Real], Field(min_length=1, max_length=limits.MAX_NEURON_INPUTS)] = Field(
         description="initial weights w1, w2, …")
-    bias: Real = 0
-    activation: Activation = "sigmoid"
-    samples: Annotated[list[Sample], Field(min_length=1, max_length=limits.MAX_SAMPLES)]
-    loss: Loss = Field(default_factory=Loss)
+    bias: Real = Field(default=0, description="the initial bias b")
+    activation: Activation = Field(default="sigmoid", description="the neuron's activation f in ŷ = f(z)")
+    samples: Annotated[list[Sample], Field(min_length=1, max_length=limits.MAX_SAMPLES)] = Field(
+        description="the training samples, each {x: [...], y: ...}")
+    loss: Loss = Field(default_factory=Loss, description="the loss, exactly as the question states it")
     trained: list[str] | None = Field(default=None, description="parameters trained, e.g. [w1, w2]; default all")
-    optimizer: optim.Optimizer
-    iterations: Annotated[StrictInt, Field(ge=1, le=limits.MAX_ITERATIONS)]
-    ask: str | None = Field(default=None, description="the parameter asked for, e.g. w2; default the first trained one")
+    optimizer: optim.Optimizer = Field(description="the update rule: gd, momentum, nesterov, rmsprop or adam, "
+                                                   "with its hyperparameters")
+    iterations: Annotated[StrictInt, Field(ge=1, le=limits.MAX_ITERATIONS)] = Field(
+        description="how many updates (epochs over the samples)")
+    ask: str | None = Field(
+        default=None, description="the parameter asked for, e.g. w2; default the first trained one")
 
     @model_validator(mode="after")
     def _consistent(self) -> "Spec":

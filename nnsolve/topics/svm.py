@@ -42,30 +42,32 @@ Vector = Annotated[list[Real], Field(min_length=1, max_length=limits.MAX_SVM_FEA
 class Point(Strict):
     """A training point: features ``x``, label ``y`` (±1), optionally whether it is a support vector and its α."""
 
-    x: Vector
-    y: Literal[-1, 1]
-    support: StrictBool | None = None
-    alpha: Annotated[Real, Field(ge=0)] | None = None
+    x: Vector = Field(description="the point's features")
+    y: Literal[-1, 1] = Field(description="its label, -1 or 1")
+    support: StrictBool | None = Field(default=None, description="whether the question says it is a support vector")
+    alpha: Annotated[Real, Field(ge=0)] | None = Field(default=None, description="its multiplier α, when given")
 
 
 class Linear(Strict):
-    type: Literal["linear"]
+    """K(a, z) = ⟨a, z⟩."""
+
+    type: Literal["linear"] = Field(description="linear: the dot product")
 
 
 class Polynomial(Strict):
     """K(a, z) = (γ⟨a, z⟩ + coef0)^degree, as scikit-learn."""
 
-    type: Literal["polynomial"]
-    degree: Annotated[StrictInt, Field(ge=1, le=limits.MAX_SVM_DEGREE)]
-    gamma: Annotated[Real, Field(gt=0)] = 1
-    coef0: Real
+    type: Literal["polynomial"] = Field(description="polynomial: (γ⟨a, z⟩ + coef0)^degree")
+    degree: Annotated[StrictInt, Field(ge=1, le=limits.MAX_SVM_DEGREE)] = Field(description="the power")
+    gamma: Annotated[Real, Field(gt=0)] = Field(default=1, description="γ, the scale of the dot product")
+    coef0: Real = Field(description="the constant added before the power")
 
 
 class RBF(Strict):
     """K(a, z) = exp(−γ‖a − z‖²), as scikit-learn."""
 
-    type: Literal["rbf"]
-    gamma: Annotated[Real, Field(gt=0)]
+    type: Literal["rbf"] = Field(description="rbf: the Gaussian kernel exp(−γ‖a − z‖²)")
+    gamma: Annotated[Real, Field(gt=0)] = Field(description="γ, the inverse width")
 
 
 def _kernel_by_name(value: object) -> object:
@@ -86,16 +88,20 @@ LossConvention = Literal["c_times_hinge", "hinge_over_c"]
 class Spec(ProblemBase):
     """Training points, the kernel, optionally the bias or C, and the test samples to classify."""
 
-    topic: Literal["svm"]
-    points: Annotated[list[Point], Field(min_length=2, max_length=limits.MAX_SAMPLES)]
-    test_samples: Annotated[list[Vector], Field(max_length=limits.MAX_SAMPLES)] = Field(default_factory=list)
-    kernel: Kernel = Linear(type="linear")
+    topic: Literal["svm"] = Field(description="svm: a support vector machine's multipliers, weights and classes")
+    points: Annotated[list[Point], Field(min_length=2, max_length=limits.MAX_SAMPLES)] = Field(
+        description="the training points, each {x: [...], y: -1 or 1}")
+    test_samples: Annotated[list[Vector], Field(max_length=limits.MAX_SAMPLES)] = Field(
+        default_factory=list, description="the points to classify, each a list of features")
+    kernel: Kernel = Field(default=Linear(type="linear"),
+                           description="linear, or {type: polynomial, degree, gamma, coef0} or {type: rbf, gamma}")
     bias: Real | None = Field(default=None, description="the bias b as the question gives it (often called w0)")
-    C: Annotated[Real, Field(gt=0)] | None = Field(default=None, description="soft margin: the regularization constant")
+    C: Annotated[Real, Field(gt=0)] | None = Field(
+        default=None, description="soft margin: the regularization constant")
     loss_convention: LossConvention | None = Field(
         default=None, description="with C: c_times_hinge (½‖w‖² + C·Σ hinge, scikit-learn) or "
                                   "hinge_over_c (½‖w‖² + (1/C)·Σ hinge)")
-    ask: Ask = "class"
+    ask: Ask = Field(default="class", description="the answer the question asks for")
 
 
 def _check(spec: Spec) -> None:
