@@ -280,8 +280,8 @@ def main() -> None:
         code = app(standalone_mode=False)  # a command's typer.Exit(code) comes back as its return value
         if code:
             sys.exit(code)
-    except NnsolveError as exc:
-        sys.stderr.write(f"nnsolve: {exc}\n" if exc.file is None else f"{exc}\n")
+    except NnsolveError as exc:  # every error of the file, one line each
+        sys.stderr.write(f"nnsolve: {exc}\n" if exc.file is None else "".join(f"{line}\n" for line in exc.lines()))
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

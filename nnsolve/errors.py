@@ -3,34 +3,70 @@
 from __future__ import annotations
 
 
+import re
+
+from . import limits
+
+
+def field_text(field: str) -> str:
+    """A field path as the user reads it: list positions count from 1, as the solution counts
+    (``layers[4].kernel`` in the code is ``layers[5].kernel``, the solution's "Layer 5")."""
+    return re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + 1}]", field)
+
+
 class NnsolveError(Exception):
-    """A problem nnsolve reports as one line on stderr, with a non-zero exit code."""
+    """A problem nnsolve reports as one line on stderr, with a non-zero exit code.
+
+    ``field`` is the dotted path in the file, with list positions from 0 (``layers[2].kernel``);
+    it is shown counting from 1. ``more`` holds further errors found in the same file, in file
+    order (a file's errors are reported all at once); ``kind`` is pydantic's error type, when
+    the error came from validation.
+    """
 
     exit_code = 2
 
     def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
-                 field: str | None = None) -> None:
+                 field: str | None = None, kind: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.file = file
         self.line = line
         self.field = field
+        self.kind = kind
+        self.more: tuple[NnsolveError, ...] = ()
 
     def located(self, *, file: str | None = None) -> "NnsolveError":
-        """Return this error with the file name filled in, if it was missing."""
-        if file is not None and self.file is None:
-            self.file = file
+        """Return this error (and those in ``more``) with the file name filled in, if it was missing."""
+        for error in (self, *self.more):
+            if file is not None and error.file is None:
+                error.file = file
         return self
 
-    def __str__(self) -> str:
+    def line_text(self) -> str:
+        """``FILE:LINE: field: message``, leaving out what is not known."""
         where = []
         if self.file is not None:
             where.append(self.file)
         if self.line is not None:
             where.append(str(self.line))
         prefix = ":".join(where)
-        body = f"{self.field}: {self.message}" if self.field else self.message
+        body = f"{field_text(self.field)}: {self.message}" if self.field else self.message
         return f"{prefix}: {body}" if prefix else body
+
+    def lines(self, cap: int = limits.MAX_ERRORS_SHOWN) -> list[str]:
+        """Every error of the file, one line each: at most ``cap``, then a line counting the rest."""
+        errors = (self, *self.more)
+        out = [error.line_text() for error in errors[:cap]]
+        if len(errors) > cap:
+            rest = len(errors) - cap
+            out.append(f"{self.file + ': ' if self.file else ''}… and {rest} more error{'s' if rest > 1 else ''}")
+        return out
+
+    def __str__(self) -> str:
+        """One line (the first error), with the count of the others: for reports that give a file one line."""
+        if not self.more:
+            return self.line_text()
+        return f"{self.line_text()} (and {len(self.more)} more error{'s' if len(self.more) > 1 else ''})"
 
 
 class ProblemFileError(NnsolveError):

@@ -31,3 +31,4 @@ MAX_VARY_COUNT = 500  # variants one `nnsolve vary` run may write (--count)
 MAX_VARY_TRIES = 100  # draws tried to find each variant before giving up
 MAX_FIELD_PATH_CHARS = 200  # characters of a field path (layers[0].filters) in vary or a placeholder
 MAX_OPTIONS = 10  # options of a generated multiple-choice question
+MAX_ERRORS_SHOWN = 20  # errors listed for one file; a line then counts the rest

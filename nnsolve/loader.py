@@ -7,8 +7,9 @@ and size, depth and node count are capped before anything is built from it.
 
 from __future__ import annotations
 
-import difflib
 import os
+import re
+import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,8 +18,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from . import limits
+from . import limits, vocabulary
 from .errors import NnsolveError, ProblemFileError, SpecError
+from .spec import FieldError
 from .numbers import to_exact
 
 Path_ = tuple[Any, ...]
@@ -236,25 +238,69 @@ def read_text(path: str) -> str:
         raise ProblemFileError("is not UTF-8 text", file=path, line=line) from None
 
 
+# libyaml's wording of a syntax error → plain words. Each entry: (a phrase of libyaml's problem,
+# of its context or ""), whether the error is reported where the context started (an unclosed
+# bracket is fixed where it opened, not where the parser noticed), and the sentence.
+_YAML_PROBLEMS = (
+    ("did not find expected ',' or ']'", "", True,
+     "the list opened with '[' here is never closed with ']' (or a ',' is missing between its items)"),
+    ("did not find expected ',' or '}'", "", True,
+     "the mapping opened with '{' here is never closed with '}' (or a ',' is missing between its fields)"),
+    ("found unexpected end of stream", "quoted scalar", True, "the quote that opens here is never closed"),
+    ("mapping values are not allowed", "", False,
+     "a 'key:' where a value was expected: is this line indented deeper than it should be, "
+     "or does a value contain ': ' (then put it in quotes)?"),
+    ("did not find expected key", "", False,
+     "this line does not line up with the fields above it: check its indentation"),
+    ("did not find expected '-' indicator", "", False,
+     "this line does not line up with the list items above it: check its indentation"),
+    ("block sequence entries are not allowed", "", False,
+     "a list item ('- ') where a value was expected: check the indentation, or quote a value starting with '-'"),
+    ("could not find expected ':'", "", False, "a field name without ':' after it (write 'name: value')"),
+    ("did not find expected node content", "", False,
+     "a value was expected here (a stray ']', '}' or ',' outside a list or mapping?)"),
+    ("found character that cannot start any token", "", False,
+     "this character cannot start a value: put the value in quotes"),
+    ("found unknown escape character", "", False,
+     "an unknown backslash escape in double quotes: use single quotes, or write \\\\ for a backslash"),
+    ("found invalid Unicode character escape code", "", False,
+     "an invalid \\u or \\U escape in double quotes"),
+    ("found duplicate %YAML directive", "", False, "the %YAML directive is given twice"),
+    ("expected <document start>", "", False, "text after the end of the problem's fields: check the indentation"),
+)
+
+
 def _yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[str, int | None]:
-    """A one-line description of a YAML syntax error, and its line."""
+    """A YAML syntax error in plain words (``" at column 8: the list …"``), and its line."""
     if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
         problem = " ".join((exc.problem or exc.context or "invalid YAML").split())
+        context = exc.context or ""
+        mark = exc.problem_mark or exc.context_mark
         if "maximum nesting depth" in problem:  # libyaml's own cap (1000), far above ours
-            return f"nested more than {limits.MAX_YAML_DEPTH} levels deep (nnsolve's cap MAX_YAML_DEPTH)", line
-        source = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+            return f": nested more than {limits.MAX_YAML_DEPTH} levels deep (nnsolve's cap MAX_YAML_DEPTH)", \
+                (mark.line + 1 if mark else None)
+        lines = text.splitlines()
+        source = lines[mark.line] if mark and mark.line < len(lines) else ""
         indent = source[: len(source) - len(source.lstrip())]
         if "\t" in indent or "'\\t'" in problem or (mark and source[mark.column:mark.column + 1] == "\t"):
-            problem = "a tab character cannot indent YAML; use spaces"
-        return problem, line
+            return ": a tab character cannot indent YAML; use spaces", (mark.line + 1 if mark else None)
+        for phrase, in_context, at_context, words in _YAML_PROBLEMS:
+            if phrase in problem and in_context in context:
+                if at_context and exc.context_mark is not None:
+                    mark = exc.context_mark
+                problem = words
+                break
+        if mark is None:
+            return ": " + problem, None
+        return f" at column {mark.column + 1}: {problem}", mark.line + 1
     position = getattr(exc, "position", None)
     line = text[:position].count("\n") + 1 if isinstance(position, int) else None
+    column = position - (text.rfind("\n", 0, position) + 1) + 1 if isinstance(position, int) else None
     reason = getattr(exc, "reason", None)
     if reason:
-        return f"{reason} (character {getattr(exc, 'character', '?')!r})", line
-    return " ".join(str(exc).split()), line
+        where = f" at column {column}: " if column else ": "
+        return f"{where}{reason} (character {getattr(exc, 'character', '?')!r})", line
+    return ": " + " ".join(str(exc).split()), line
 
 
 def parse(text: str, file: str = "<string>") -> tuple[dict[str, Any], _Document]:
@@ -268,7 +314,7 @@ def parse(text: str, file: str = "<string>") -> tuple[dict[str, Any], _Document]
         raise exc.located(file=file) from None
     except yaml.YAMLError as exc:
         problem, line = _yaml_problem(exc, text)
-        raise ProblemFileError(f"invalid YAML: {problem}", file=file, line=line) from None
+        raise ProblemFileError(f"invalid YAML{problem}", file=file, line=line) from None
     finally:
         if parser is not None:
             parser.dispose()
@@ -279,9 +325,14 @@ def parse(text: str, file: str = "<string>") -> tuple[dict[str, Any], _Document]
     return data, doc
 
 
-def _strip_loc(loc: tuple[Any, ...], data: Any) -> Path_:
-    """Drop the parts of a pydantic error location that are not in the data (union tags, validators)."""
+def _strip_loc(loc: tuple[Any, ...], data: Any) -> tuple[Path_, tuple[tuple[Any, ...], ...]]:
+    """Drop the parts of a pydantic error location that are not in the data (union tags, validators).
+
+    Returns the path in the data, and the places where a plain union tried one of its types:
+    ``loc[:i + 1]`` for each dropped part ``loc[i]`` that names such a type (``list[...]``).
+    """
     path: list[Any] = []
+    branches: list[tuple[Any, ...]] = []
     current = data
     tag_skipped = None
     for index, part in enumerate(loc):
@@ -301,20 +352,48 @@ def _strip_loc(loc: tuple[Any, ...], data: Any) -> Path_:
         elif isinstance(current, dict) and isinstance(part, str) and part == loc[-1]:
             path.append(part)  # a missing or extra field: name it, its parent gives the line
             current = None
-    return tuple(path)
+        elif isinstance(part, str) and index < len(loc) - 1:
+            branches.append(loc[:index + 1])
+    return tuple(path), tuple(branches)
 
 
-def _message(err: dict[str, Any], known_fields: list[str]) -> str:
+# Errors that say a value is of the wrong type: a union's member that gives only these did not fit at all.
+_TYPE_ERRORS = frozenset({"int_type", "int_parsing", "float_type", "string_type", "bool_type", "list_type",
+                          "tuple_type", "dict_type", "model_type", "model_attributes_type", "none_required"})
+
+
+def _one_member_per_union(errors: list[tuple[dict, tuple]]) -> list[tuple[dict, tuple]]:
+    """Where a plain union (a number or a pair; a matrix or a tensor) rejected a value, keep the
+    errors of the member that came closest: the fewest type mismatches, then the fewest errors."""
+    points = sorted({branch[:-1] for _, branches in errors for branch in branches}, key=len)
+    for point in points:
+        members: dict[Any, list[dict]] = {}
+        for err, branches in errors:
+            for branch in branches:
+                if branch[:-1] == point:
+                    members.setdefault(branch[-1], []).append(err)
+        if len(members) < 2:
+            continue
+        best = min(members, key=lambda m: (sum(e["type"] in _TYPE_ERRORS for e in members[m]), len(members[m])))
+        errors = [(err, branches) for err, branches in errors
+                  if not any(b[:-1] == point and b[-1] != best for b in branches)]
+    return errors
+
+
+def _message(err: dict[str, Any], known: list[str]) -> str:
+    """pydantic's error in nnsolve's words; ``known`` are the names valid at the error's place."""
     kind = err["type"]
     ctx = err.get("ctx") or {}
     if kind == "missing":
         return "is required but missing"
     if kind == "extra_forbidden":
-        name = str(err["loc"][-1])
-        # Known fields span every topic: one can be known elsewhere and still wrong here.
-        close = difflib.get_close_matches(name, [f for f in known_fields if f != name], n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        return f"unknown field{' here' if name in known_fields else ''}{hint}"
+        close, note = _field_hint(str(err["loc"][-1]), known)
+        if note:
+            return f"unknown field; {note}"
+        if close:
+            return f"unknown field; did you mean '{close}'?"
+        fields = ", ".join(known[:16]) + (", …" if len(known) > 16 else "")
+        return f"unknown field; the fields here are {fields}" if known else "unknown field"
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return "must be an integer"
     if kind == "greater_than_equal":
@@ -338,9 +417,11 @@ def _message(err: dict[str, Any], known_fields: list[str]) -> str:
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return "must be a mapping of fields"
     if kind == "literal_error":
-        return f"must be one of {ctx.get('expected')}"
+        return f"must be one of {ctx.get('expected')}" + _did_you_mean(err.get("input"), _quoted(ctx.get("expected")))
     if kind == "union_tag_invalid":
-        return f"unknown {ctx.get('discriminator', 'tag').strip(chr(39))} {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
+        expected = ctx.get("expected_tags")
+        return (f"unknown {str(ctx.get('discriminator', 'tag')).strip(chr(39))} {ctx.get('tag')!r}; "
+                f"expected one of {expected}" + _did_you_mean(ctx.get("tag"), _quoted(expected)))
     if kind == "union_tag_not_found":
         return "is required but missing"
     if kind == "string_too_long":
@@ -357,6 +438,26 @@ def _message(err: dict[str, Any], known_fields: list[str]) -> str:
     return msg[:1].lower() + msg[1:]
 
 
+
+
+def _field_hint(name: str, known: list[str]) -> tuple[str | None, str | None]:
+    """For an unknown field: the known field it most likely means, or a note on why there is none."""
+    close = vocabulary.suggest(name, known, vocabulary.FIELDS, spelling=False)
+    if close is None and name.lower() in vocabulary.NOTES:
+        return None, vocabulary.NOTES[name.lower()]
+    return close or vocabulary.suggest(name, known, vocabulary.FIELDS), None
+
+
+def _quoted(text: object) -> list[str]:
+    """The names in pydantic's "'a', 'b' or 'c'"."""
+    return re.findall(r"'([^']*)'", text) if isinstance(text, str) else []
+
+
+def _did_you_mean(value: object, known: list[str]) -> str:
+    close = vocabulary.suggest(value, known, vocabulary.VALUES) if isinstance(value, str) else None
+    return f"; did you mean '{close}'?" if close else ""
+
+
 def _cap_name(value: Any, loc: tuple[Any, ...]) -> str:
     """The name of the cap in nnsolve/limits.py a pydantic bound came from (several may share a value)."""
     names = [n for n in dir(limits) if n.startswith("MAX_") and getattr(limits, n) == value]
@@ -368,17 +469,120 @@ def _cap_name(value: Any, loc: tuple[Any, ...]) -> str:
     return " or ".join(names) if names else "?"
 
 
-def validation_error(exc: ValidationError, data: dict[str, Any], doc: _Document, file: str) -> SpecError:
-    """Turn pydantic's errors into one SpecError: the first error by line, with the count of the rest."""
-    from .topics import all_field_names  # for "did you mean" on an unknown field; errors only
+@lru_cache(maxsize=256)
+def _names_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
+    """The field names of the model at pydantic location ``loc`` under ``model`` (the names a
+    "did you mean" may suggest). Union alternatives are chosen by the tag in ``loc``."""
+    from .topics import _models_in
 
-    errors = []
-    for err in exc.errors(include_url=False):
-        path = _strip_loc(tuple(err["loc"]), data)
+    node = model
+    for part in loc:
+        node = _inside(node, part)
+        if node is None:
+            return []
+    return sorted({info.alias or name for m in _models_in(node) for name, info in m.model_fields.items()})
+
+
+def _inside(node: Any, part: Any) -> Any:
+    """The annotation at ``part`` (a field name, a list index, a union's tag) inside annotation ``node``."""
+    import typing
+
+    from pydantic import BaseModel
+
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        info = node.model_fields.get(part) if isinstance(part, str) else None
+        return info.annotation if info is not None else None
+    origin, args = typing.get_origin(node), typing.get_args(node)
+    if origin is typing.Annotated:
+        return _inside(args[0], part)
+    if origin in (typing.Union, types.UnionType):
+        if isinstance(part, str):  # a tagged union's alternative, named by its tag
+            for arg in args:
+                if _takes_tag(arg, part):
+                    return arg
+        for arg in args:
+            found = _inside(arg, part)
+            if found is not None:
+                return found
+        return None
+    if origin is list and isinstance(part, int):
+        return args[0]
+    if origin is dict and isinstance(part, str):
+        return args[1]
+    return None
+
+
+def _takes_tag(model: Any, tag: str) -> bool:
+    import typing
+
+    from pydantic import BaseModel
+
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return False
+    for info in model.model_fields.values():
+        if typing.get_origin(info.annotation) is typing.Literal and tag in typing.get_args(info.annotation):
+            return True
+    return False
+
+
+def _path_of(field: str) -> Path_:
+    """``layers[2].kernel`` → ``('layers', 2, 'kernel')``."""
+    parts: list[Any] = []
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", field):
+        parts.append(int(index) if index else name)
+    return tuple(parts)
+
+
+def _in_data(data: Any, path: Path_) -> bool:
+    for part in path:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return False
+    return True
+
+
+def _about_a_field(err: dict[str, Any], path: Path_, data: Any) -> tuple[Path_, str] | None:
+    """A model validator's error about one of its fields: a FieldError, or a message written
+    ``field: what is wrong`` naming a field the file has. Its path and message, or None."""
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldError):
+        return path + _path_of(cause.field), cause.message
+    if err["type"] != "value_error":
+        return None
+    match = re.match(r"([A-Za-z_][\w.\[\]]*): (.+)$", str(cause if cause is not None else err["msg"]), re.S)
+    if match is None:
+        return None
+    inner = _path_of(match.group(1))
+    if not inner or not _in_data(data, path + inner[:1]):
+        return None
+    return path + inner, match.group(2)
+
+
+def validation_error(exc: ValidationError, data: dict[str, Any], doc: _Document, file: str,
+                     model: Any = None) -> SpecError:
+    """Turn pydantic's errors into one SpecError per field, in file order: the first, holding the
+    rest in ``more``. ``model`` is the Spec validated against (None: the union of every topic).
+
+    Hints ("did you mean") are worked out only for the errors shown (``limits.MAX_ERRORS_SHOWN``),
+    so a file with thousands of unknown fields still answers at once.
+    """
+    located = [(err, *_strip_loc(tuple(err["loc"]), data)) for err in exc.errors(include_url=False)]
+    kept = {id(err) for err, _ in _one_member_per_union([(err, branches) for err, _, branches in located])}
+    found: dict[str | None, tuple] = {}  # field → (line, missing, path, err, message): one error per field
+    for err, path, _ in located:
+        if id(err) not in kept:
+            continue
         if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
             tag = str((err.get("ctx") or {}).get("discriminator", "")).strip("'")
             if tag and not (path and path[-1] == tag):
                 path = path + (tag,)
+        message = None
+        about = _about_a_field(err, path, data)
+        if about is not None:
+            path, message = about
         if err["type"] == "extra_forbidden":
             line = doc.key_lines.get(path) or doc.lines.get(path[:-1])
         else:
@@ -387,18 +591,30 @@ def validation_error(exc: ValidationError, data: dict[str, Any], doc: _Document,
             while line is None and probe:
                 probe = probe[:-1]
                 line = doc.key_lines.get(probe) or doc.lines.get(probe)
-        errors.append((line or 1, _field(path) or None, _message(err, all_field_names()),
-                       err["type"] == "missing"))
-    # One error per field (a union reports one per alternative), unknown fields before
-    # missing ones (a misspelt key explains the missing field), then in file order.
-    by_field: dict[str, tuple[int, int, str]] = {}
-    for line, name, message, missing in errors:
-        by_field.setdefault(name, (missing, line, message))
-    ordered = sorted(by_field.items(), key=lambda item: item[1][:2])
-    name, (_, line, message) = ordered[0]
-    if len(ordered) > 1:
-        message += f" (and {len(ordered) - 1} more error{'s' if len(ordered) > 2 else ''})"
-    return SpecError(message, file=file, line=line, field=name)
+        found.setdefault(_field(path) or None, (line or 1, err["type"] == "missing", path, err, message))
+
+    def known(path: Path_, err: dict) -> list[str]:
+        return _names_at(model, tuple(err["loc"])[:-1]) if model is not None else []
+
+    # A missing field that a misspelt one explains ("unit: did you mean 'units'?") is left out.
+    missing_in = {entry[2][:-1]: 0 for entry in found.values() if entry[1]}
+    for line, missing, path, err, message in list(found.values()):
+        if err["type"] == "extra_forbidden" and missing_in.get(path[:-1], limits.MAX_ERRORS_SHOWN) < \
+                limits.MAX_ERRORS_SHOWN:
+            missing_in[path[:-1]] += 1
+            meant = _field_hint(str(path[-1]), known(path, err))[0]
+            entry = found.get(_field(path[:-1] + (meant,))) if meant else None
+            if entry is not None and entry[1]:
+                del found[_field(path[:-1] + (meant,))]
+    ordered = sorted(found.items(), key=lambda item: item[1][:2])  # by line, an unknown field before a missing one
+    errors = []
+    for shown, (name, (line, _, path, err, message)) in enumerate(ordered):
+        if message is None:
+            message = _message(err, known(path, err) if shown < limits.MAX_ERRORS_SHOWN else [])
+        errors.append(SpecError(message, file=file, line=line, field=name, kind=err["type"]))
+    first = errors[0]
+    first.more = tuple(errors[1:])
+    return first
 
 
 class _Lines(Mapping):
@@ -452,7 +668,7 @@ def load_text(text: str, file: str = "<string>") -> Loaded:
     try:
         spec = model.model_validate(data) if model is not None else problem_adapter().validate_python(data)
     except ValidationError as exc:
-        raise validation_error(exc, data, doc, file) from None
+        raise validation_error(exc, data, doc, file, model) from None
     lines = _Lines(doc)
     if spec.vary is not None:  # its fields must exist, and the question is a template
         from .template import check_vary

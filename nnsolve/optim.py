@@ -20,7 +20,7 @@ from pydantic import Field
 from .expr import Expr, call, dot, num, sym
 from .numbers import Number, Real, number_text, simplify
 from .solution import Step
-from .spec import Strict
+from .spec import FieldError, Strict
 
 
 class GradientDescent(Strict):
@@ -64,15 +64,15 @@ Optimizer = Annotated[Union[GradientDescent, Momentum, RMSprop, Adam], Field(dis
 
 
 def check(opt) -> None:
-    """Hyperparameters outside their ranges: ValueError with a message naming the field."""
+    """Hyperparameters outside their ranges: a FieldError naming the field (inside the problem's spec)."""
     if opt.learning_rate <= 0:
-        raise ValueError("optimizer.learning_rate must be positive")
+        raise FieldError("optimizer.learning_rate", "must be positive")
     for name in ("momentum", "rho", "beta1", "beta2"):
         value = getattr(opt, name, 0)
         if not 0 <= value < 1:
-            raise ValueError(f"optimizer.{name} must be at least 0 and less than 1")
+            raise FieldError(f"optimizer.{name}", "must be at least 0 and less than 1")
     if getattr(opt, "epsilon", 0) < 0:
-        raise ValueError("optimizer.epsilon must not be negative")
+        raise FieldError("optimizer.epsilon", "must not be negative")
 
 
 def is_nesterov(opt) -> bool:

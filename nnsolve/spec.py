@@ -18,6 +18,19 @@ Scalar = Union[Real, str]
 AnswerValue = Union[Real, str, list[Union[Real, str]], list[list[Union[Real, str]]]]
 
 
+class FieldError(ValueError):
+    """A model validator's error about one of the model's fields, reported at that field's line.
+
+    ``raise FieldError("ask", "shape_after needs 'layer'")``; ``field`` is a path relative to
+    the model that raises it (``"samples[0].x"``, positions from 0).
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
 class Strict(BaseModel):
     """Base model: unknown fields are errors, and specs are immutable once validated."""
 

@@ -43,7 +43,7 @@ def test_malformed_file_one_line_no_traceback(tmp_path):
     result = nnsolve("run", str(bad))
     assert result.returncode == 2
     assert result.stdout == ""
-    assert result.stderr == f"{bad}:8: layers[2].kernel: must be a positive integer\n"
+    assert result.stderr == f"{bad}:8: layers[3].kernel: must be a positive integer\n"
 
 
 def test_missing_file():

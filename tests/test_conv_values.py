@@ -252,7 +252,7 @@ def test_huge_padding_is_refused_naming_the_cap():
     (dict(input=[[1, 2], [3]], kernel=[[1]]), "same length"),
     (dict(input=[[1, 2], [3, 4]]), "either 'kernel'"),
     (dict(input=[[1, 2], [3, 4]], kernel=[[1]], kernels=[[[1]]]), "either 'kernel'"),
-    (dict(input=[[1, 2], [3, 4]], kernel=[[1]], activation="relu", alpha=0.1), "'alpha' applies"),
+    (dict(input=[[1, 2], [3, 4]], kernel=[[1]], activation="relu", alpha=0.1), "alpha: applies to"),
 ])
 def test_invalid_problems_are_refused(fields, message):
     with pytest.raises(NnsolveError, match=message):

@@ -23,15 +23,15 @@ layers:
 @pytest.mark.parametrize(
     "text,expected",
     [
-        (S03.replace("kernel: 7", "kernel: 0"), "p.yaml:4: layers[0].kernel: must be a positive integer"),
-        (S03.replace("kernel: 7", "kernel: 7.5"), "p.yaml:4: layers[0].kernel: must be an integer"),
-        (S03.replace("kernel: 7", "kernel: true"), "p.yaml:4: layers[0].kernel: must be an integer"),
-        (S03.replace("units: 16", "units: 16, unit: 3"), "p.yaml:7: layers[3].unit: unknown field; did you mean 'units'?"),
+        (S03.replace("kernel: 7", "kernel: 0"), "p.yaml:4: layers[1].kernel: must be a positive integer"),
+        (S03.replace("kernel: 7", "kernel: 7.5"), "p.yaml:4: layers[1].kernel: must be an integer"),
+        (S03.replace("kernel: 7", "kernel: true"), "p.yaml:4: layers[1].kernel: must be an integer"),
+        (S03.replace("units: 16", "units: 16, unit: 3"), "p.yaml:7: layers[4].unit: unknown field; did you mean 'units'?"),
         (S03.replace("topic: cnn_architecture", "topic: cnn"),
          "p.yaml:1: topic: unknown topic 'cnn'; expected one of"),
         (S03 + "input: [1, 1, 1]\n", "p.yaml:8: input: duplicate key 'input'"),
-        (S03.replace("type: flatten", "type: flaten"), "p.yaml:6: layers[2].type: unknown type 'flaten'"),
-        ("topic: [unclosed\n", "p.yaml:2: invalid YAML:"),
+        (S03.replace("type: flatten", "type: flaten"), "p.yaml:6: layers[3].type: unknown type 'flaten'"),
+        ("topic: [unclosed\n", "p.yaml:1: invalid YAML at column 8: the list opened with '[' here is never closed"),
         ("", "p.yaml: is empty"),
         ("- 1\n- 2\n", "p.yaml:1: a problem file must be a mapping"),
         ("x: !!python/object/apply:os.system ['true']\n", "p.yaml:1: x: the YAML tag"),
@@ -70,3 +70,107 @@ def test_line_numbers_of_fields():
     problem = load_text(S03, file="p.yaml")
     assert problem.lines["layers[3].units"] == 7
     assert problem.lines["input"] == 2
+
+
+def _lines(text: str) -> list[str]:
+    with pytest.raises(NnsolveError) as info:
+        load_text(text, file="p.yaml")
+    return info.value.lines()
+
+
+def test_every_error_of_a_file_at_once_in_file_order_counting_as_the_solution_does():
+    text = ("topic: cnn_architecture\ninput: [64, 64, 3]\nlayers:\n"
+            "  - {type: conv2d, filters: 0, kernel: 7}\n  - {type: max_pool, window: 2}\n"
+            "  - {type: flatten}\n  - {type: dense, units: 16, unit: 3}\n  - {type: dense, units: -1}\n")
+    assert _lines(text) == [
+        "p.yaml:4: layers[1].filters: must be a positive integer",
+        "p.yaml:7: layers[4].unit: unknown field; did you mean 'units'?",
+        "p.yaml:8: layers[5].units: must be a positive integer",
+    ]
+
+
+def test_errors_beyond_the_cap_are_counted():
+    from nnsolve.limits import MAX_ERRORS_SHOWN
+
+    text = "topic: svm\npoints: [{x: [1], y: 1}, {x: [2], y: -1}]\n" + "".join(f"extra{i}: 1\n" for i in range(30))
+    lines = _lines(text)
+    assert len(lines) == MAX_ERRORS_SHOWN + 1
+    assert lines[0].startswith("p.yaml:3: extra0: unknown field")
+    assert lines[-1] == f"p.yaml: … and {30 - MAX_ERRORS_SHOWN} more errors"
+
+
+@pytest.mark.parametrize("text,expected", [
+    # model-level errors on the line of the field they are about
+    (S03 + "ask: shape_after\n", "p.yaml:8: ask: shape_after needs 'layer', a layer number from 1 to 4"),
+    (S03 + "ask: shape_after\nlayer: 9\n", "p.yaml:9: layer: shape_after needs 'layer', a layer number from 1 to 4"),
+    ("topic: optimizer_steps\nweights: [1, 2]\nsamples:\n  - {x: [1, 2, 3], y: 1}\n"
+     "optimizer: {type: gd, learning_rate: 0.1}\niterations: 1\n",
+     "p.yaml:4: samples[1].x: has 3 inputs but there are 2 weights"),
+    ("topic: optimizer_steps\nweights: [1]\nsamples: [{x: [1], y: 1}]\n"
+     "optimizer: {type: gd, learning_rate: -0.1}\niterations: 1\n",
+     "p.yaml:4: optimizer.learning_rate: must be positive"),
+    ("topic: backprop\nexpression: x*y\nvalues:\n  x: 1\n  y: 2\n  z: 3\n",
+     "p.yaml:3: values: z does not appear in the expression"),
+])
+def test_model_level_errors_name_their_field_and_line(text, expected):
+    assert _lines(text) == [expected]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("topic: svm\npoints: [1, 2\n",
+     "p.yaml:2: invalid YAML at column 9: the list opened with '[' here is never closed with ']'"),
+    ("topic: svm\ntitle: 'unclosed\n", "p.yaml:2: invalid YAML at column 8: the quote that opens here is never closed"),
+    ("topic: svm\n  points: 3\n", "p.yaml:2: invalid YAML at column 9: a 'key:' where a value was expected"),
+    ("topic: svm\npoints:\n  - x: [1]\n   y: 1\n", "p.yaml:4: invalid YAML at column 4: this line does not line up"),
+    ("topic: svm\n\tpoints: 3\n", "p.yaml:2: invalid YAML: a tab character cannot indent YAML; use spaces"),
+])
+def test_yaml_syntax_errors_in_plain_words_with_line_and_column(text, expected):
+    (line,) = _lines(text)
+    assert line.startswith(expected), line
+
+
+CONV = "topic: cnn_architecture\ninput: [28, 28, 1]\nlayers:\n  - {type: conv2d, filters: 4, kernel: 3, %s}\n"
+DENSE = "topic: cnn_architecture\ninput: [8]\nlayers:\n  - {type: dense, units: 4, %s}\n"
+ADAM = ("topic: optimizer_steps\nweights: [1]\nsamples: [{x: [1], y: 1}]\niterations: 1\n"
+        "optimizer: {type: adam, %s}\n")
+
+
+@pytest.mark.parametrize("text,expected", [
+    (CONV % "kernel_size: 3", "layers[1].kernel_size: unknown field; did you mean 'kernel'?"),
+    (CONV % "strides: 2", "layers[1].strides: unknown field; did you mean 'stride'?"),
+    (CONV % "out_channels: 8", "layers[1].out_channels: unknown field; did you mean 'filters'?"),
+    (CONV % "in_channels: 1", "layers[1].in_channels: unknown field; not needed: the input channels come from"),
+    (CONV.replace("conv2d, filters: 4, kernel: 3", "max_pool") % "pool_size: 2",
+     "layers[1].pool_size: unknown field; did you mean 'window'?"),
+    (DENSE % "neurons: 4", "layers[1].neurons: unknown field; did you mean 'units'?"),
+    (DENSE % "in_features: 8", "layers[1].in_features: unknown field; not needed: a dense layer's inputs"),
+    (ADAM % "lr: 0.1", "optimizer.lr: unknown field; did you mean 'learning_rate'?"),
+    (ADAM % "eps: 0.1", "optimizer.eps: unknown field; did you mean 'epsilon'?"),
+    (ADAM % "betas: [0.9, 0.99]", "optimizer.betas: unknown field; write beta1 and beta2 separately"),
+    (ADAM.replace("type: adam", "type: Adam") % "beta1: 0.9",
+     "optimizer.type: unknown type 'Adam'; expected one of 'gd', 'momentum', 'nesterov', 'rmsprop', 'adam'; "
+     "did you mean 'adam'?"),
+    (ADAM.replace("iterations: 1", "iterations: 1\nactivation: ReLU") % "beta1: 0.9",
+     "activation: must be one of 'sigmoid', 'tanh', 'relu' or 'linear'; did you mean 'relu'?"),
+    ("topic: SVM\n", "topic: unknown topic 'SVM'; expected one of"),
+    (CONV.replace("conv2d", "MaxPooling2D") % "padding: 0", "layers[1].type: unknown type 'MaxPooling2D'"),
+])
+def test_did_you_mean_from_the_names_users_bring(text, expected):
+    assert expected in _lines(text)[0]
+
+
+def test_case_and_library_names_of_values_are_hinted():
+    assert _lines("topic: SVM\n")[0].endswith("did you mean 'svm'?")
+    assert _lines(CONV.replace("conv2d", "MaxPooling2D") % "padding: 0")[0].endswith("did you mean 'max_pool'?")
+    assert _lines(CONV.replace("conv2d", "Conv2D") % "padding: 0")[0].endswith("did you mean 'conv2d'?")
+
+
+def test_a_misspelt_field_is_not_also_reported_missing():
+    assert _lines(DENSE.replace("units: 4, ", "") % "neurons: 4") == [
+        "p.yaml:4: layers[1].neurons: unknown field; did you mean 'units'?"]
+
+
+def test_one_member_of_a_plain_union_speaks_for_it():
+    # input is a matrix or a tensor: the matrix reading fits best, so only its error is given
+    text = "topic: conv_values\ninput: [[1, x], [3, 4]]\nkernel: [[1]]\n"
+    assert _lines(text) == ["p.yaml:2: input[1][2]: must be a number such as 3, -0.25 or 7/15"]

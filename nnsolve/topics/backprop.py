@@ -29,7 +29,7 @@ from ..errors import SolveError
 from ..expr import Expr, Partial, add, call, dot, num, partial, sym
 from ..numbers import Number, Real, sigmoid, simplify, to_exact
 from ..solution import Answer, Solution, Step, Table, Variant
-from ..spec import ProblemBase, Strict
+from ..spec import FieldError, ProblemBase, Strict
 
 TOPIC = "backprop"
 SUMMARY = "gradients by backpropagation: a node with several downstream branches, or a small graph"
@@ -75,7 +75,8 @@ class Spec(ProblemBase):
     @model_validator(mode="after")
     def _one_form(self) -> "Spec":
         if (self.expression is None) == (self.node is None):
-            raise ValueError("give either 'node' with 'downstream' or 'expression' with 'values'")
+            raise FieldError("expression" if self.expression is not None else "node",
+                             "give either 'node' with 'downstream' or 'expression' with 'values'")
         if self.node is not None:
             if self.downstream is None:
                 raise ValueError("node: needs 'downstream', a list of {weight, upstream}")

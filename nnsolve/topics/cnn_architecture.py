@@ -19,7 +19,7 @@ from .. import limits
 from ..errors import SolveError
 from ..expr import add, call, dot, num, sym
 from ..solution import Answer, Solution, Step, Table, Variant
-from ..spec import Count, NonNegative, ProblemBase, Strict
+from ..spec import Count, FieldError, NonNegative, ProblemBase, Strict
 
 TOPIC = "cnn_architecture"
 SUMMARY = "CNN output shapes, learnable parameters and multiply-accumulates, layer by layer"
@@ -156,7 +156,8 @@ class Spec(ProblemBase):
     @model_validator(mode="after")
     def _layer_given(self) -> "Spec":
         if self.ask == "shape_after" and (self.layer is None or self.layer > len(self.layers)):
-            raise ValueError(f"ask: shape_after needs 'layer', a layer number from 1 to {len(self.layers)}")
+            raise FieldError("ask" if self.layer is None else "layer",
+                             f"shape_after needs 'layer', a layer number from 1 to {len(self.layers)}")
         return self
 
 

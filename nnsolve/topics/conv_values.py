@@ -22,7 +22,7 @@ from ..errors import LimitError, SolveError
 from ..expr import Expr, Raw, add, call, dot, num, sym
 from ..numbers import Number, Real, number_text, simplify
 from ..solution import Answer, Solution, Step, Variant
-from ..spec import Count, NonNegative, ProblemBase
+from ..spec import Count, FieldError, NonNegative, ProblemBase
 
 TOPIC = "conv_values"
 SUMMARY = "Output values of a convolution (padding, stride, dilation, bias), then an activation"
@@ -111,9 +111,10 @@ class Spec(ProblemBase):
     @model_validator(mode="after")
     def _one_kernel_field(self) -> "Spec":
         if (self.kernel is None) == (self.kernels is None):
-            raise ValueError("give either 'kernel' (one kernel) or 'kernels' (a list of kernels)")
+            raise FieldError("kernel" if self.kernels is None else "kernels",
+                             "give either 'kernel' (one kernel) or 'kernels' (a list of kernels)")
         if self.alpha is not None and self.activation not in DEFAULT_ALPHA:
-            raise ValueError(f"'alpha' applies to leaky_relu, prelu or elu, not to {self.activation}")
+            raise FieldError("alpha", f"applies to leaky_relu, prelu or elu, not to {self.activation}")
         return self
 
 

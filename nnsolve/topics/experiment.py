@@ -15,7 +15,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from ..experiments import BY_NAME, EXPERIMENTS
 from ..solution import Answer, ChoiceMatch, Solution, Table, Variant
-from ..spec import ProblemBase
+from ..spec import FieldError, ProblemBase
 
 TOPIC = "experiment"
 SUMMARY = "conceptual questions answered by a small deterministic experiment, with a figure (--plot)"
@@ -66,7 +66,8 @@ class Spec(ProblemBase):
             setup = {}
         if isinstance(setup, dict):
             if "experiment" in setup:
-                raise ValueError("name the experiment once, in the top-level 'experiment' field, not in 'setup'")
+                raise FieldError("setup.experiment",
+                                 "name the experiment once, in the top-level 'experiment' field, not in 'setup'")
             data = {**data, "setup": {**setup, "experiment": data["experiment"]}}
         return data
 

@@ -21,7 +21,7 @@ from ..errors import SolveError
 from ..expr import Expr, Raw, add, call, dot, num, partial, sym
 from ..numbers import Number, Real, sigmoid, simplify
 from ..solution import Answer, Solution, Step, Table, Variant
-from ..spec import ProblemBase, Strict
+from ..spec import FieldError, ProblemBase, Strict
 
 TOPIC = "optimizer_steps"
 SUMMARY = "gradient descent, momentum, Nesterov, RMSprop or Adam on one neuron, iteration by iteration"
@@ -82,12 +82,12 @@ class Spec(ProblemBase):
         names = _names(self)
         for i, sample in enumerate(self.samples):
             if len(sample.x) != len(self.weights):
-                raise ValueError(f"samples[{i}].x has {len(sample.x)} inputs but there are "
-                                 f"{len(self.weights)} weights")
+                raise FieldError(f"samples[{i}].x", f"has {len(sample.x)} inputs but there are "
+                                                    f"{len(self.weights)} weights")
         work = self.iterations * len(self.samples) * (len(self.weights) + 1)
         if work > limits.MAX_OPTIMIZER_WORK:
-            raise ValueError(f"iterations × samples × parameters is {work:,}, more than "
-                             f"MAX_OPTIMIZER_WORK = {limits.MAX_OPTIMIZER_WORK:,} (nnsolve's cap)")
+            raise FieldError("iterations", f"iterations × samples × parameters is {work:,}, more than "
+                                           f"MAX_OPTIMIZER_WORK = {limits.MAX_OPTIMIZER_WORK:,} (nnsolve's cap)")
         for what, given in (("trained", self.trained or []),
                             ("optimizer.velocity", list(getattr(self.optimizer, "velocity", {})))):
             for name in given:
@@ -100,9 +100,9 @@ class Spec(ProblemBase):
         optim.check(self.optimizer)
         if self.loss.type == "binary_cross_entropy":
             if self.activation != "sigmoid":
-                raise ValueError("binary cross-entropy needs ŷ between 0 and 1: use activation: sigmoid")
+                raise FieldError("activation", "binary cross-entropy needs ŷ between 0 and 1: use activation: sigmoid")
             if any(not 0 <= s.y <= 1 for s in self.samples):
-                raise ValueError("binary cross-entropy needs every target y between 0 and 1")
+                raise FieldError("samples", "binary cross-entropy needs every target y between 0 and 1")
         return self
 
 
