@@ -74,3 +74,59 @@ def test_check_jsonschema_accepts_every_shipped_problem(schema_file):
     assert files
     report = _check_jsonschema(schema_file, files)
     assert report["status"] == "ok", json.dumps(report["errors"] + report["parse_errors"], indent=1)[:3000]
+
+
+# pydantic error kinds a JSON Schema can state (a type, a bound, a length, a name, a required or
+# unknown field). Other errors (a model validator's rule, YAML-level refusals such as anchors or
+# NaN, a problem that cannot be solved) are beyond what a schema says.
+SAYABLE = {"missing", "extra_forbidden", "int_type", "int_parsing", "int_from_float", "float_type", "string_type",
+           "bool_type", "list_type", "tuple_type", "dict_type", "model_type", "model_attributes_type",
+           "literal_error", "union_tag_invalid", "union_tag_not_found", "greater_than", "greater_than_equal",
+           "less_than", "less_than_equal", "too_short", "too_long", "string_too_long", "string_too_short"}
+
+
+def _json_path(field: str | None) -> str:
+    return "$" + ("" if not field else "." + field).replace(".[", "[")
+
+
+def _our_errors(path: Path) -> list:
+    from nnsolve.errors import NnsolveError
+    from nnsolve.loader import load
+
+    try:
+        load(str(path))
+    except NnsolveError as exc:
+        return [exc, *exc.more]
+    return []
+
+
+def test_check_jsonschema_rejects_the_bad_corpus_at_the_field_nnsolve_names(schema_file):
+    files = sorted(CORPUS.glob("*.yaml"))
+    report = _check_jsonschema(schema_file, files)
+    said: dict[str, set[str]] = {}
+    for error in report["errors"]:
+        paths = {error["path"]} | {error[k]["path"] for k in ("best_match", "best_deep_match") if k in error}
+        said.setdefault(Path(error["filename"]).name, set()).update(paths)
+    parse_errors = {Path(e["filename"]).name for e in report["parse_errors"]}
+    checked, wrong = 0, []
+    for path in files:
+        sayable = [e for e in _our_errors(path) if e.kind in SAYABLE]
+        if not sayable:
+            continue  # beyond a schema: nothing to compare (the test of nnsolve's own message is test_hostile)
+        checked += 1
+        if path.name in parse_errors:
+            continue  # the validator's YAML reader refused the file itself: rejected, with no field to compare
+        where = said.get(path.name)
+        if not where:
+            wrong.append(f"{path.name}: accepted, but nnsolve says {sayable[0]}")
+            continue
+        fields = set()
+        for e in sayable:
+            fields.add(_json_path(e.field))
+            if e.kind in ("missing", "extra_forbidden", "union_tag_not_found", "union_tag_invalid"):
+                # a schema names the mapping that lacks the field, has it, or has the unknown kind
+                fields.add(_json_path(e.field.rsplit(".", 1)[0] if "." in e.field else None))
+        if not fields & where:
+            wrong.append(f"{path.name}: the schema points at {sorted(where)}, nnsolve at {sorted(fields)}")
+    assert checked >= 50
+    assert not wrong, "\n".join(wrong)

@@ -75,8 +75,8 @@ def _kernel_by_name(value: object) -> object:
     return {"type": value} if isinstance(value, str) else value
 
 
-Kernel = Annotated[Union[Linear, Polynomial, RBF], Field(discriminator="type"),
-                   BeforeValidator(_kernel_by_name, json_schema_input_type=Union[Literal["linear"], Linear, Polynomial, RBF])]
+_Kernels = Annotated[Union[Linear, Polynomial, RBF], Field(discriminator="type")]
+Kernel = Annotated[_Kernels, BeforeValidator(_kernel_by_name, json_schema_input_type=Union[Literal["linear"], _Kernels])]
 
 Ask = Literal["class", "decision_value", "w", "bias", "alpha", "margin"]
 
