@@ -40,17 +40,12 @@ class Key:
 def build_key(paths: list[str]) -> Key:
     """Load and solve every problem file; failures become ``left_out`` lines, not exceptions."""
     from .grade import collect_paths
-    from .loader import load
-    from .solve import solve
+    from .solve import solve_file
 
     key = Key()
     for file in collect_paths(paths):
         try:
-            problem = load(file)
-            try:
-                solution = solve(problem.spec)
-            except NnsolveError as exc:
-                raise problem.locate(exc) from None
+            problem, solution = solve_file(file)
         except NnsolveError as exc:
             key.left_out.append(str(exc.located(file=file)))
             continue

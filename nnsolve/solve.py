@@ -29,6 +29,19 @@ def solve(spec) -> Solution:
     return solution
 
 
+def solve_file(path: str):
+    """Load and solve one problem file: ``(problem, solution)``. A solver's error names the file
+    and the line of its field, as a loading error does."""
+    from .errors import NnsolveError
+    from .loader import load
+
+    problem = load(path)
+    try:
+        return problem, solve(problem.spec)
+    except NnsolveError as exc:
+        raise problem.locate(exc) from None
+
+
 def variants(spec):
     """The topic's common-mistake variants for ``spec`` (empty for a topic that declares none)."""
     module = topic_module(spec.topic)
