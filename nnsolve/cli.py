@@ -21,6 +21,31 @@ app = typer.Typer(
     help="Worked solutions and grading for neural-network exam problems.\n\n"
          "Example:  nnsolve run problems/seed/s03-cnn-params.yaml",
 )
+FILES_HELP = "Problem files, or folders searched recursively for *.yaml and *.yml."
+
+
+class _Argument(typer.core.TyperArgument):
+    """An argument shown as ``PATH...``, without typer's ``{path}`` and ``<list[Path]>``."""
+
+    def display_type(self, ctx) -> str:
+        return ""
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw + ("..." if self.nargs != 1 else "")
+        return name if self.required else f"[{name}]"
+
+
+class _Command(typer.core.TyperCommand):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, typer.core.TyperArgument):
+                param.__class__ = _Argument
+
+
+def command(**kwargs):
+    """``app.command`` with help text free of type noise."""
+    return app.command(cls=_Command, **kwargs)
 
 
 def _version(value: bool) -> None:
@@ -35,36 +60,63 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
     """Worked solutions and grading for neural-network exam problems."""
 
 
-@app.command()
+@command()
 def run(
-    file: Path = typer.Argument(..., help="A problem file (YAML).", show_default=False),
+    files: List[Path] = typer.Argument(..., metavar="FILE", help="Problem files (YAML).", show_default=False),
     fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
     standalone: bool = typer.Option(False, "--standalone", help="With --format latex: a complete document."),
-    plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the solution's figure to this PNG file "
-                                        "(needs the 'experiments' extra)."),
+    plot: Optional[Path] = typer.Option(None, "--plot", metavar="PNG", help="Also draw the solution's figure to "
+                                        "this PNG file (needs the 'experiments' extra)."),
 ) -> None:
-    """Solve one problem and print the worked solution.
+    """Solve problems and print their worked solutions.
 
+    Several files are solved one after another (--format json: a list); a file that cannot be
+    solved is reported on stderr and the others are still solved (exit code 2).
+
+    \b
     Example:  nnsolve run problems/seed/s03-cnn-params.yaml --format json
     Example:  nnsolve run problems/seed/s01-vanishing-gradient.yaml --plot s01.png
     """
     from .loader import load
-    from .render import render
-    from .solve import solve
+    from .render import render, terminal_width
+    from .solve import solve_file
+    from .topics import topic_module
 
-    problem = load(str(file))
-    try:
-        solution = solve(problem.spec)
-    except NnsolveError as exc:
-        raise problem.locate(exc) from None
-    options = {}
+    if standalone and fmt is not Format.latex:
+        raise NnsolveError(f"--standalone applies to --format latex, not {fmt.value}")
+    if (standalone or plot is not None) and len(files) > 1:
+        raise NnsolveError(f"{'--standalone' if standalone else '--plot'} takes one problem file "
+                           f"(for several, an answer key: nnsolve key FILE... -o key.tex)")
+    if plot is not None:
+        problem = load(str(files[0]))
+        if not getattr(topic_module(problem.spec.topic), "FIGURES", False):
+            raise NnsolveError(f"--plot: a {problem.spec.topic} problem has no figure to draw "
+                               f"(experiment problems do)", file=problem.file)
+    options: dict = {}
     if fmt is Format.text:
-        options["color"] = sys.stdout.isatty()
+        options = {"color": sys.stdout.isatty(), "width": terminal_width(100)}
     if fmt is Format.latex:
         options["standalone"] = standalone
-    sys.stdout.write(render(solution, fmt, **options))
-    if fmt is Format.json:
-        sys.stdout.write("\n")
+    several, failed, documents = len(files) > 1, None, []
+    for file in files:
+        try:
+            problem, solution = solve_file(str(file))
+        except NnsolveError as exc:
+            sys.stderr.write("".join(f"{line}\n" for line in exc.located(file=str(file)).lines()))
+            failed = exc
+            continue
+        text = render(solution, fmt, **options)
+        if fmt is Format.json:
+            documents.append(text)
+            continue
+        if several and fmt is Format.text:
+            text = f"==> {file} <==\n{text}"
+        sys.stdout.write(("\n" if several and documents else "") + text)
+        documents.append(text)
+    if fmt is Format.json and documents:
+        sys.stdout.write((documents[0] if not several else _json_list(documents)) + "\n")
+    if failed is not None:
+        raise typer.Exit(failed.exit_code)
     if plot is not None:
         from .plot import write_png
 
@@ -74,23 +126,114 @@ def run(
             raise problem.locate(exc) from None
 
 
-@app.command()
-def topics() -> None:
-    """List the topics nnsolve solves, with an example problem file for each.
+def _json_list(documents: list[str]) -> str:
+    """Several ``run --format json`` objects as one JSON list, each as it prints alone."""
+    return "[\n" + ",\n".join(documents) + "\n]"
 
+
+@command()
+def topics(topic: Optional[str] = typer.Argument(None, metavar="TOPIC", help="A topic: its fields and an example.",
+                                                 show_default=False)) -> None:
+    """List the topics nnsolve solves; with a TOPIC, its fields (types, defaults, what each means) and an example.
+
+    \b
     Example:  nnsolve topics
+    Example:  nnsolve topics cnn_architecture
     """
+    from .render import terminal_width
     from .topics import MODULES
 
+    if topic is not None:
+        from .authoring import reference
+
+        sys.stdout.write(reference(_known_topic(topic), width=terminal_width(100)))
+        return
     width = max(len(m.TOPIC) for m in MODULES)
     for m in MODULES:
         typer.echo(f"{m.TOPIC:<{width}}  {m.SUMMARY}  (e.g. {m.EXAMPLE})")
 
 
-@app.command()
+def _known_topic(topic: str) -> str:
+    from .topics import TOPICS
+    from .vocabulary import VALUES, suggest
+
+    if topic in TOPICS:
+        return topic
+    close = suggest(topic, list(TOPICS), VALUES)
+    hint = f"did you mean '{close}'? " if close else ""
+    raise NnsolveError(f"unknown topic {topic!r}; {hint}the topics are {', '.join(TOPICS)}")
+
+
+@command()
+def new(
+    topic: str = typer.Argument(..., metavar="TOPIC", help="The problem's topic (see nnsolve topics).",
+                                show_default=False),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE",
+                                          help="Write the template to this file (it must not exist yet).",
+                                          show_default=False),
+) -> None:
+    """Start a problem: a template with every field of the topic, each explained, valid as written.
+
+    \b
+    Example:  nnsolve new cnn_architecture -o my-cnn.yaml
+    """
+    from .authoring import template
+    from .render.report import write_atomically
+
+    text = template(_known_topic(topic))
+    if output is None:
+        sys.stdout.write(text)
+        return
+    if output.exists():
+        raise NnsolveError(f"{output} exists already; choose another name (nnsolve new does not overwrite)")
+    try:
+        write_atomically(str(output), text)
+    except OSError as exc:
+        raise NnsolveError(f"cannot write {output}: {exc.strerror or exc}") from None
+    sys.stderr.write(f"wrote {output}: a {topic} problem to edit; then: nnsolve check {output}\n")
+
+
+@command()
+def check(
+    paths: List[Path] = typer.Argument(..., metavar="PATH", help=FILES_HELP, show_default=False),
+    solve: bool = typer.Option(False, "--solve", help="Also solve each valid problem: finds what only solving "
+                                                      "shows (a layer that cannot apply); slower."),
+) -> None:
+    """Check problem files without solving them: every error of every file, one line each.
+
+    Exit code 0 when every file is valid, 1 when some are not, 2 when there is nothing to check.
+    It runs as a pre-commit hook (.pre-commit-hooks.yaml: id nnsolve-check).
+
+    \b
+    Example:  nnsolve check problems/
+    """
+    from .grade import collect_paths
+    from .loader import load
+    from .render.report import progress
+    from .solve import solve_file
+
+    files = collect_paths(str(p) for p in paths)
+    if not files:
+        raise NnsolveError(f"no problem files (*.yaml, *.yml) in {', '.join(str(p) for p in paths)}")
+    invalid = 0
+    with progress(len(files), enabled=sys.stderr.isatty(), label="checking") as advance:
+        for file in files:
+            try:
+                solve_file(file) if solve else load(file)
+            except NnsolveError as exc:
+                invalid += 1
+                sys.stdout.write("".join(f"{line}\n" for line in exc.located(file=file).lines()))
+            advance()
+    files_text = f"{len(files)} file{'s' if len(files) > 1 else ''}"
+    sys.stderr.write(f"{files_text} checked: {f'{invalid} invalid' if invalid else 'all valid'}\n")
+    raise typer.Exit(1 if invalid else 0)
+
+
+@command()
 def schema() -> None:
     """Print the JSON Schema (draft 2020-12) of the problem-file format, for editors and validators.
 
+    \b
     Example:  nnsolve schema > nnsolve.schema.json
     """
     import json
@@ -100,19 +243,19 @@ def schema() -> None:
     typer.echo(json.dumps(problem_schema(), indent=2, ensure_ascii=False))
 
 
-@app.command()
+@command()
 def grade(
-    paths: List[Path] = typer.Argument(..., help="Problem files, or folders searched recursively for *.yaml and *.yml.",
-                                       show_default=False),
+    paths: List[Path] = typer.Argument(..., metavar="PATH", help=FILES_HELP, show_default=False),
     fmt: ReportFormat = typer.Option(ReportFormat.table, "--format", "-f", help="Report format."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically).",
-                                          show_default=False),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=0, help="Grade in N processes (0: one per CPU)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE",
+                                          help="Write the report to this file (atomically).", show_default=False),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=0, metavar="N", help="Grade in N processes (0: one per CPU)."),
 ) -> None:
     """Grade answered problems: solve each, compare with its 'submitted' answer, award marks, name mistakes.
 
     Exit code 0 when every file was graded, 1 when some files were invalid, 2 when there is nothing to grade.
 
+    \b
     Example:  nnsolve grade problems/seed --format markdown -o grades.md
     """
     import os
@@ -122,7 +265,8 @@ def grade(
     from .grade import collect_paths, grade_paths
     from functools import partial
 
-    from .render.report import AtomicFile, ReportWriter, progress, report_row
+    from .render import terminal_width
+    from .render.report import TABLE_WIDTH, AtomicFile, ReportWriter, progress, report_row
 
     files = collect_paths(str(p) for p in paths)
     if not files:
@@ -140,7 +284,8 @@ def grade(
     sink = target.file if target else tempfile.SpooledTemporaryFile(1 << 22, "w+", encoding="utf-8", newline="")
     interrupted = False
     try:
-        writer = ReportWriter(fmt, sink, color=output is None and fmt is ReportFormat.table and sys.stdout.isatty())
+        writer = ReportWriter(fmt, sink, color=output is None and fmt is ReportFormat.table and sys.stdout.isatty(),
+                              width=terminal_width(TABLE_WIDTH) if output is None else None)
         try:
             with progress(len(files), enabled=sys.stderr.isatty()) as advance:
                 for row in grade_paths(files, jobs or os.cpu_count() or 1, then=partial(report_row, fmt)):
@@ -168,12 +313,11 @@ def grade(
     raise typer.Exit(1 if tally.invalid else 0)
 
 
-@app.command()
+@command()
 def key(
-    paths: List[Path] = typer.Argument(..., help="Problem files, or folders searched recursively for *.yaml and *.yml.",
-                                       show_default=False),
-    output: Path = typer.Option(..., "--output", "-o", help="The key to write: .tex (LaTeX) or .md (Markdown).",
-                                show_default=False),
+    paths: List[Path] = typer.Argument(..., metavar="PATH", help=FILES_HELP, show_default=False),
+    output: Path = typer.Option(..., "--output", "-o", metavar="FILE",
+                                help="The key to write: .tex (LaTeX) or .md (Markdown).", show_default=False),
     pdf: bool = typer.Option(False, "--pdf", help="With a .tex key: also compile it to a .pdf beside it (pdflatex)."),
 ) -> None:
     """Write a printable answer key: every problem's question, options, worked steps, boxed answer and option.
@@ -181,17 +325,21 @@ def key(
     Exit code 0 when every file is in the key, 1 when some were left out (each named on stderr),
     2 when there is nothing to put in it, 3 when --pdf finds no pdflatex or pdflatex fails.
 
+    \b
     Example:  nnsolve key problems/seed -o key.tex --pdf
     """
+    from .grade import collect_paths
     from .key import build_key, compile_pdf
-    from .render.report import write_atomically
+    from .render.report import progress, write_atomically
 
     kind = output.suffix.lower()
     if kind not in (".tex", ".md"):
         raise NnsolveError(f"{output}: an answer key is written as .tex (LaTeX) or .md (Markdown)")
     if pdf and kind != ".tex":
         raise NnsolveError("--pdf needs a LaTeX key: -o key.tex")
-    answer_key = build_key([str(p) for p in paths])
+    files = collect_paths(str(p) for p in paths)
+    with progress(len(files), enabled=sys.stderr.isatty(), label="solving") as advance:
+        answer_key = build_key(files, then=advance)
     if not answer_key.entries and not answer_key.left_out:
         raise NnsolveError(f"no problem files (*.yaml, *.yml) in {', '.join(str(p) for p in paths)}")
     for line in answer_key.left_out:
@@ -205,8 +353,13 @@ def key(
         write_atomically(str(output), document)
     except OSError as exc:
         raise NnsolveError(f"cannot write the key to {output}: {exc.strerror or exc}") from None
+    wrote = str(output)
     if pdf:
         compile_pdf(document, str(output.with_suffix(".pdf")))
+        wrote += f" and {output.with_suffix('.pdf')}"
+    count = len(answer_key.entries)
+    left = f"; {len(answer_key.left_out)} left out" if answer_key.left_out else ""
+    sys.stderr.write(f"wrote {wrote}: {count} problem{'s' if count != 1 else ''}{left}\n")
     raise typer.Exit(1 if answer_key.left_out else 0)
 
 

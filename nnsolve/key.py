@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .errors import NnsolveError, ToolError
 from .solution import Solution
@@ -37,8 +38,10 @@ class Key:
     left_out: list[str] = field(default_factory=list)  # one error line per file that failed
 
 
-def build_key(paths: list[str]) -> Key:
-    """Load and solve every problem file; failures become ``left_out`` lines, not exceptions."""
+def build_key(paths: list[str], then: Callable[[], object] | None = None) -> Key:
+    """Load and solve every problem file; failures become ``left_out`` lines, not exceptions.
+
+    ``then`` is called after each file (a progress bar's step)."""
     from .grade import collect_paths
     from .solve import solve_file
 
@@ -48,8 +51,10 @@ def build_key(paths: list[str]) -> Key:
             problem, solution = solve_file(file)
         except NnsolveError as exc:
             key.left_out.append(str(exc.located(file=file)))
-            continue
-        key.entries.append(KeyEntry(file, solution, problem.spec.marks))
+        else:
+            key.entries.append(KeyEntry(file, solution, problem.spec.marks))
+        if then is not None:
+            then()
     return key
 
 

@@ -41,7 +41,7 @@ def test_build_key_searches_folders_recursively_in_sorted_order(folder):
 def test_tex_key_has_every_problem_and_its_answer(tmp_path):
     out = tmp_path / "key.tex"
     result = nnsolve("key", str(S03), str(S09), "-o", str(out))
-    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", f"wrote {out}: 2 problems\n")
     tex = out.read_text()
     assert tex.startswith("\\documentclass") and tex.rstrip().endswith("\\end{document}")
     assert "s03: learnable parameters of a small CNN" in tex
@@ -69,7 +69,8 @@ def test_a_bad_file_is_reported_left_out_and_exits_1(folder, tmp_path):
     result = nnsolve("key", str(folder), "-o", str(out))
     assert result.returncode == 1
     assert result.stdout == ""
-    assert result.stderr == f"{folder / 'b' / 'bad.yaml'}:7: layers[2].kernel: must be a positive integer\n"
+    assert result.stderr == (f"{folder / 'b' / 'bad.yaml'}:7: layers[2].kernel: must be a positive integer\n"
+                             f"wrote {out}: 2 problems; 1 left out\n")
     tex = out.read_text()
     assert r"\paragraph{Left out}" in tex
     assert "bad.yaml:7: layers[2].kernel: must be a positive integer" in tex
@@ -79,7 +80,7 @@ def test_a_bad_file_is_reported_left_out_and_exits_1(folder, tmp_path):
 def test_a_missing_file_is_left_out_like_run_reports_it(tmp_path):
     result = nnsolve("key", str(S03), "no-such-file.yaml", "-o", str(tmp_path / "key.md"))
     assert result.returncode == 1
-    assert result.stderr == "no-such-file.yaml: no such file\n"
+    assert result.stderr == f"no-such-file.yaml: no such file\nwrote {tmp_path / 'key.md'}: 1 problem; 1 left out\n"
 
 
 @pytest.mark.parametrize("args,message", [

@@ -22,6 +22,13 @@ class ReportFormat(str, Enum):
     markdown = "markdown"
 
 
+def terminal_width(default: int) -> int:
+    """The terminal's width in columns (``COLUMNS``, else stdout's terminal), or ``default``."""
+    import shutil
+
+    return shutil.get_terminal_size((default, 24)).columns
+
+
 def render(solution, fmt: Format, **options) -> str:
     """Render one solution in the chosen format (each renderer is imported only when used)."""
     if fmt is Format.json:

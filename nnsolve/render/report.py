@@ -14,7 +14,8 @@ from . import ReportFormat  # noqa: F401 (defined beside Format; named here as b
 
 
 PROGRESS_FROM = 20  # files: a run this long shows a progress bar (on a terminal's stderr only)
-TABLE_WIDTH = 120  # columns of the table when it is not drawn on a terminal
+PROGRESS_AFTER = 1.0  # seconds: a shorter run shows the bar once it has taken this long
+TABLE_WIDTH = 120  # columns of the table when it is not drawn on a terminal (the CLI passes a terminal's width)
 
 
 def totals(results, found: int, interrupted: bool = False) -> dict:
@@ -274,13 +275,14 @@ def _table(rows: list[tuple], summary: dict, *, color: bool, width: int | None) 
     from rich.table import Table
     from rich.text import Text
 
+    from .terminal import fit
+
     # One short row per file; the notes (diagnoses, errors) follow the table as numbered
     # paragraphs, so that a long diagnosis reads as a sentence instead of a narrow column.
     table = Table(show_lines=False)
     for column, justify in (("#", "right"), ("File", "left"), ("Topic", "left"), ("Answer", "right"),
                             ("Submitted", "right"), ("Marks", "right"), ("Verdict", "left")):
-        table.add_column(column, justify=justify, overflow="fold", no_wrap=column in ("#", "Topic", "Marks"),
-                         min_width=12 if column in ("Answer", "Submitted", "Verdict") else None)
+        table.add_column(column, justify=justify, no_wrap=column in ("#", "Topic", "Marks"))
     notes = []
     for n, (file, topic, answer, submitted, marks, style, verdict, lines) in enumerate(rows, start=1):
         if verdict.endswith("see note"):
@@ -290,7 +292,7 @@ def _table(rows: list[tuple], summary: dict, *, color: bool, width: int | None) 
     buffer = io.StringIO()
     console = Console(file=buffer, width=width or TABLE_WIDTH, force_terminal=color, no_color=not color,
                       color_system="standard" if color else None, highlight=False, emoji=False)
-    console.print(table)
+    console.print(fit(console, table, console.width))
     for n, file, lines, style in notes:
         console.print(Text(f"{n}. {file}", style="bold"))
         for line in _merge_shared_mistakes(lines):
@@ -371,18 +373,32 @@ def _markdown_row(r) -> str:
 
 
 @contextlib.contextmanager
-def progress(total: int, enabled: bool):
-    """A progress bar on stderr for long runs; yields the function to call after each file."""
-    if not enabled or total < PROGRESS_FROM:
+def progress(total: int, enabled: bool, label: str = "grading"):
+    """A progress bar on stderr for long runs; yields the function to call after each file.
+
+    A run of PROGRESS_FROM files or more shows it at once; a shorter one only once it has taken
+    PROGRESS_AFTER seconds (a few experiment problems are slow one by one).
+    """
+    if not enabled or total < 2:
         yield lambda: None
         return
+    import threading
+
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("grading", total=total)
+    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=Console(stderr=True), transient=True)
+    task = bar.add_task(label, total=total)
+    timer = threading.Timer(0 if total >= PROGRESS_FROM else PROGRESS_AFTER, bar.start)
+    timer.daemon = True
+    timer.start()
+    try:
         yield lambda: bar.advance(task)
+    finally:
+        timer.cancel()
+        timer.join()
+        bar.stop()
 
 
 def write_atomically(path: str, text: str | bytes) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 
 from rich.console import Console, Group
-from rich.constrain import Constrain
-from rich.measure import Measurement
 from rich.markup import escape
 from rich.padding import Padding
 from rich.table import Table as RichTable
@@ -55,6 +53,15 @@ def _table(block: Table) -> RichTable:
     return table
 
 
+def _bullet(mark: str, text: str, style: str = "") -> Padding:
+    """``• text`` whose wrapped lines stay indented under the text, not under the mark."""
+    grid = RichTable.grid(padding=(0, 1, 0, 0))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    grid.add_row(Text(mark, style=style), Text(text, style=style))
+    return Padding(grid, (0, 0, 0, 2))
+
+
 def renderables(solution: Solution):
     heading = solution.title or solution.topic
     yield Text(heading, style="bold")
@@ -98,26 +105,25 @@ def renderables(solution: Solution):
     if solution.assumptions:
         yield Text("\nAssumptions", style="bold")
         for a in solution.assumptions:
-            yield Padding(Text(f"• {a}"), (0, 0, 0, 2))
+            yield _bullet("•", a)
     if solution.warnings:
         yield Text("\nWarnings", style="bold yellow")
         for w in solution.warnings:
-            yield Padding(Text(f"! {w}", style="yellow"), (0, 0, 0, 2))
+            yield _bullet("!", w, style="yellow")
     yield Text(f"\nInexact values are shown to {DIGITS} significant figures; exact ones in full.", style="dim")
 
 
 def render_text(solution: Solution, color: bool = False, width: int = 100) -> str:
+    """The solution for a terminal ``width`` columns wide: prose wraps at it, and a table wider
+    than it is drawn narrower or row by row (nnsolve.render.terminal), never cut mid-word."""
+    from .terminal import fit
+
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, color_system="standard" if color else None,
                       highlight=False, soft_wrap=False, emoji=False)
-    # Prose wraps at `width`; a table wider than that keeps its columns whole rather than
-    # truncating numbers ("-0.015…"), so the console is made as wide as the widest table.
-    items = list(renderables(solution))
-    widest = max((Measurement.get(console, console.options.update(width=10_000), item).maximum
-                  for item in items if isinstance(item, Padding) and isinstance(item.renderable, RichTable)
-                  and item.renderable.columns), default=0)
-    if widest > width:
-        console.width = widest
-    console.print(Group(*(item if isinstance(item, Padding) and isinstance(item.renderable, RichTable)
-                          else Constrain(item, width) for item in items)))
+    items = [Padding(fit(console, item.renderable, width - item.left - item.right), (item.top, item.right,
+                                                                                     item.bottom, item.left))
+             if isinstance(item, Padding) and isinstance(item.renderable, RichTable) else item
+             for item in renderables(solution)]
+    console.print(Group(*items))
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"

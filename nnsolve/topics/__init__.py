@@ -6,6 +6,8 @@ Each topic is one module with:
 - ``Spec``: its pydantic model (``topic: Literal[TOPIC]`` plus its fields);
 - ``solve(spec) -> Solution``: pure, no I/O;
 - ``variants(spec) -> Iterable[Variant]``: the mistakes students commonly make on it.
+- optionally ``FIGURES = True`` when its solutions draw a figure (``run --plot`` refuses others
+  before solving).
 
 Adding a topic means adding a module and one entry to ``TOPICS``.
 """

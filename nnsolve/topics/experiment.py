@@ -20,6 +20,7 @@ from ..spec import FieldError, ProblemBase
 TOPIC = "experiment"
 SUMMARY = "conceptual questions answered by a small deterministic experiment, with a figure (--plot)"
 EXAMPLE = "problems/seed/s01-vanishing-gradient.yaml"
+FIGURES = True  # every experiment draws a figure (run --plot)
 
 Name = Literal[tuple(m.NAME for m in EXPERIMENTS)]  # type: ignore[valid-type]
 Setup = Annotated[Union[tuple(m.Setup for m in EXPERIMENTS)], Field(discriminator="experiment")]  # type: ignore[valid-type]
