@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
+import types
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import partial
@@ -507,3 +509,16 @@ def grade_paths(paths: list[str], jobs: int = 1, then: Callable[[FileResult], An
 
 def _grade_then(then: Callable[[FileResult], Any], path: str):
     return then(grade_path(path))
+
+
+class _Callable(types.ModuleType):
+    """``nnsolve.grade(problem, submitted)``: this module, which the package's ``grade`` names, is
+    the API's function too (``import nnsolve.grade as grading`` still gives the module)."""
+
+    def __call__(self, problem, submitted=None):
+        from .api import grade as grade_problem
+
+        return grade_problem(problem, submitted)
+
+
+sys.modules[__name__].__class__ = _Callable

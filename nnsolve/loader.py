@@ -611,7 +611,7 @@ def validation_error(exc: ValidationError, data: dict[str, Any], doc: _Document,
     for shown, (name, (line, _, path, err, message)) in enumerate(ordered):
         if message is None:
             message = _message(err, known(path, err) if shown < limits.MAX_ERRORS_SHOWN else [])
-        errors.append(SpecError(message, file=file, line=line, field=name, kind=err["type"]))
+        errors.append(SpecError(message, file=file, line=line if doc.lines else None, field=name, kind=err["type"]))
     first = errors[0]
     first.more = tuple(errors[1:])
     return first
@@ -661,9 +661,20 @@ class Loaded:
 
 def load_text(text: str, file: str = "<string>") -> Loaded:
     """Validate YAML text as a problem; raise ProblemFileError or SpecError with file and line."""
+    data, doc = parse(text, file)
+    return _validated(data, doc, file)
+
+
+def load_data(data: dict[str, Any], file: str = "<data>") -> Loaded:
+    """Validate a problem given as Python data (the Python API): errors name the field, not a line."""
+    if not isinstance(data, dict):
+        raise SpecError("a problem must be a mapping of fields (topic: ..., ...)", file=file)
+    return _validated(data, _Document(), file)
+
+
+def _validated(data: dict[str, Any], doc: _Document, file: str) -> Loaded:
     from .topics import problem_adapter, spec_for
 
-    data, doc = parse(text, file)
     model = spec_for(data)
     try:
         spec = model.model_validate(data) if model is not None else problem_adapter().validate_python(data)

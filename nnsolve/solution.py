@@ -86,6 +86,22 @@ class Solution:
     def steps(self) -> tuple[Step, ...]:
         return tuple(b for b in self.blocks if isinstance(b, Step))
 
+    # How a solution shows itself in Jupyter and in rich: the renderers, imported when shown.
+    def _repr_markdown_(self) -> str:
+        from .render.markdown import render_markdown
+
+        return render_markdown(self)
+
+    def _repr_latex_(self) -> str:
+        from .render.latex import render_latex
+
+        return render_latex(self)
+
+    def __rich_console__(self, console, options):
+        from .render.text import fitted
+
+        yield from fitted(self, console, options.max_width)
+
 
 @dataclass(frozen=True)
 class Variant:

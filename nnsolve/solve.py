@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import types
+
 from dataclasses import replace
 
 from .choices import match_choice
@@ -47,3 +50,15 @@ def variants(spec):
     module = topic_module(spec.topic)
     produce = getattr(module, "variants", None)
     return list(produce(spec)) if produce else []
+
+
+class _Callable(types.ModuleType):
+    """``nnsolve.solve(problem)``: this module, which the package's ``solve`` names, is the API's function too."""
+
+    def __call__(self, problem):
+        from .api import solve as solve_problem
+
+        return solve_problem(problem)
+
+
+sys.modules[__name__].__class__ = _Callable

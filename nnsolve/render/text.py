@@ -116,14 +116,18 @@ def renderables(solution: Solution):
 def render_text(solution: Solution, color: bool = False, width: int = 100) -> str:
     """The solution for a terminal ``width`` columns wide: prose wraps at it, and a table wider
     than it is drawn narrower or row by row (nnsolve.render.terminal), never cut mid-word."""
-    from .terminal import fit
-
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, color_system="standard" if color else None,
                       highlight=False, soft_wrap=False, emoji=False)
-    items = [Padding(fit(console, item.renderable, width - item.left - item.right), (item.top, item.right,
-                                                                                     item.bottom, item.left))
-             if isinstance(item, Padding) and isinstance(item.renderable, RichTable) else item
-             for item in renderables(solution)]
-    console.print(Group(*items))
+    console.print(Group(*fitted(solution, console, width)))
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def fitted(solution: Solution, console: Console, width: int) -> list:
+    """The solution's renderables with every table fitted to ``width`` (a rich console's, or a terminal's)."""
+    from .terminal import fit
+
+    return [Padding(fit(console, item.renderable, width - item.left - item.right),
+                    (item.top, item.right, item.bottom, item.left))
+            if isinstance(item, Padding) and isinstance(item.renderable, RichTable) else item
+            for item in renderables(solution)]
