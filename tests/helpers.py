@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import textwrap
+from functools import lru_cache
+from pathlib import Path
 
 from nnsolve.loader import load, load_text
 from nnsolve.solve import solve
@@ -15,3 +17,14 @@ def solve_yaml(text: str):
 
 def solve_file(path):
     return solve(load(str(path)).spec)
+
+
+@lru_cache(maxsize=None)
+def _solved(path: str):
+    return solve_file(path)
+
+
+def solved(path):
+    """A shipped problem's solution, solved once per test session (the experiments train models
+    for seconds): for tests that render or inspect it. Solutions are immutable."""
+    return _solved(str(Path(path).resolve()))

@@ -117,3 +117,135 @@ def test_start_up_imports_nothing_heavy():
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'sympy', 'scipy', 'sklearn', 'torch', 'matplotlib'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.strip().endswith("[]")
+
+
+# --- run: the terminal's width, several files, refusals before solving ------------------------
+
+SHIPPED = sorted(PROBLEMS.rglob("*.yaml"))
+
+
+@pytest.fixture
+def solved_once(monkeypatch):
+    """`run` as it is, but each shipped problem solved once per session (the experiments train models)."""
+    import nnsolve.solve
+    from nnsolve.loader import load
+    from tests.helpers import solved
+
+    monkeypatch.setattr(nnsolve.solve, "solve_file", lambda path: (load(path), solved(path)))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[str(p.relative_to(PROBLEMS)) for p in SHIPPED])
+def test_every_shipped_problem_fits_an_80_column_terminal(capsys, monkeypatch, solved_once, path):
+    from rich.cells import cell_len
+
+    from tests.test_hostile import run_in_process
+
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, err = run_in_process(capsys, "run", str(path))
+    assert (code, err) == (0, "")
+    wide = [line for line in out.splitlines() if cell_len(line) > 80]
+    assert not wide, f"{len(wide)} lines wider than 80 columns, e.g. {wide[0]!r}"
+
+
+def test_a_wide_table_goes_row_by_row_in_a_narrow_terminal(capsys, monkeypatch):
+    from tests.test_hostile import run_in_process
+
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run_in_process(capsys, "run", str(PROBLEMS / "seed/s08-momentum.yaml"))
+    assert code == 0
+    assert "Iteration by iteration\nIteration 1\n  z: 2.1\n  ŷ: 0.89090\n" in out
+    monkeypatch.setenv("COLUMNS", "200")
+    code, out, _ = run_in_process(capsys, "run", str(PROBLEMS / "seed/s08-momentum.yaml"))
+    assert "┃ Iteration ┃" in out
+
+
+def test_run_several_files(capsys):
+    from tests.test_hostile import run_in_process
+
+    s03, s09 = str(PROBLEMS / "seed/s03-cnn-params.yaml"), str(PROBLEMS / "seed/s09-cnn-shapes.yaml")
+    code, out, err = run_in_process(capsys, "run", s03, s09, "-f", "json")
+    assert (code, err) == (0, "")
+    assert [d["answer"] for d in json.loads(out)] == [217850, json.loads(nnsolve("run", s09, "-f", "json").stdout)["answer"]]
+    code, out, err = run_in_process(capsys, "run", s03, "missing.yaml", s09)
+    assert (code, err) == (2, "missing.yaml: no such file\n")
+    assert out.startswith(f"==> {s03} <==\n") and f"\n\n==> {s09} <==\n" in out
+
+
+@pytest.mark.parametrize("args,message", [
+    (["-f", "json", "--standalone"], "nnsolve: --standalone applies to --format latex, not json\n"),
+    (["-f", "latex", "--standalone", "X"], "nnsolve: --standalone takes one problem file (for several, an answer "
+                                          "key: nnsolve key FILE... -o key.tex)\n"),
+    (["--plot", "out.png"], "{s03}: --plot: a cnn_architecture problem has no figure to draw (experiment problems do)\n"),
+])
+def test_options_that_cannot_apply_are_refused_before_solving(capsys, monkeypatch, tmp_path, args, message):
+    import nnsolve.solve
+
+    from tests.test_hostile import run_in_process
+
+    def no_solving(path):
+        raise AssertionError("solved")
+
+    monkeypatch.setattr(nnsolve.solve, "solve_file", no_solving)
+    s03 = str(PROBLEMS / "seed/s03-cnn-params.yaml")
+    code, out, err = run_in_process(capsys, "run", s03, *[s03 if a == "X" else a for a in args])
+    assert (code, out, err) == (2, "", message.format(s03=s03))
+    assert not (tmp_path / "out.png").exists()
+
+
+@pytest.mark.parametrize("name,command", _commands())
+def test_help_has_no_type_noise(name, command):
+    text = nnsolve(name, "--help").stdout
+    usage = text.splitlines()[0]
+    assert "{" not in usage and "<" not in usage, usage
+    for noise in ("<list[", "<path>", "<int range>", "<int>", "<text>"):
+        assert noise not in text, (name, noise)
+
+
+# --- check ------------------------------------------------------------------------------------
+
+
+def test_check_valid_files(capsys):
+    from tests.test_hostile import run_in_process
+
+    code, out, err = run_in_process(capsys, "check", str(PROBLEMS))
+    assert (code, out, err) == (0, "", f"{len(SHIPPED)} files checked: all valid\n")
+
+
+def test_check_lists_every_error_of_every_file_and_exits_1(capsys, tmp_path):
+    from tests.test_hostile import run_in_process
+
+    (tmp_path / "a.yaml").write_text("topic: svm\npoints: [{x: [1], y: 2}, {x: [2], y: -1}]\nkernel_type: rbf\n")
+    (tmp_path / "b.yml").write_text("topic: conv_cost\ninput: [16, 16]\nout_channels: 0\nkernel: 5\n")
+    (tmp_path / "c.yaml").write_text("topic: conv_cost\ninput: [16, 16, 3]\nout_channels: 4\nkernel: 5\n")
+    (tmp_path / "d.yaml").write_text("topic: conv_cost\ninput: [4, 4, 3]\nout_channels: 4\nkernel: 5\n")
+    code, out, err = run_in_process(capsys, "check", str(tmp_path))
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yml"
+    assert code == 1
+    assert out == (f"{a}:2: points[1].y: must be one of -1 or 1\n"
+                   f"{a}:3: kernel_type: unknown field; did you mean 'kernel'?\n"
+                   f"{b}:2: input: needs at least 3 item(s)\n"
+                   f"{b}:3: out_channels: must be a positive integer\n")
+    assert err == "4 files checked: 2 invalid\n"
+    # --solve also finds what only solving shows
+    code, out, err = run_in_process(capsys, "check", "--solve", str(tmp_path / "d.yaml"))
+    assert (code, err) == (1, "1 file checked: 1 invalid\n")
+    assert out == f"{tmp_path / 'd.yaml'}:4: kernel: a 5×5 kernel does not fit the 4×4 input with this padding\n"
+
+
+def test_check_with_nothing_to_check(capsys, tmp_path):
+    from tests.test_hostile import run_in_process
+
+    code, out, err = run_in_process(capsys, "check", str(tmp_path))
+    assert (code, out, err) == (2, "", f"nnsolve: no problem files (*.yaml, *.yml) in {tmp_path}\n")
+
+
+def test_pre_commit_hook_runs_check_on_the_staged_files():
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    (hook,) = hooks
+    assert hook["id"] == "nnsolve-check" and hook["language"] == "python" and hook["types"] == ["yaml"]
+    files = [str(p.relative_to(ROOT)) for p in SHIPPED[:3]]
+    result = subprocess.run([sys.executable, "-m", "nnsolve", *hook["entry"].split()[1:], *files],
+                            capture_output=True, text=True, cwd=ROOT)  # as pre-commit calls it: entry + file names
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "3 files checked: all valid\n")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import struct
 from fractions import Fraction
-from functools import lru_cache
 
 import pytest
 
@@ -18,15 +17,14 @@ from nnsolve.errors import SpecError
 from nnsolve.experiments import activations
 from nnsolve.plot import write_png
 from tests.conftest import PROBLEMS
-from tests.helpers import solve_file, solve_yaml
+from tests.helpers import solve_file, solve_yaml, solved
 
 SEED = PROBLEMS / "seed"
 
 
-@lru_cache(maxsize=None)
 def seed_solution(name: str):
     """Each seed problem is solved once per test session (the torch ones take seconds)."""
-    return solve_file(SEED / name)
+    return solved(SEED / name)
 
 
 @pytest.mark.parametrize("name,option", [

@@ -6,7 +6,6 @@ rewritten only by `make golden` (pytest --update-golden); a plain run only compa
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import shutil
@@ -23,7 +22,7 @@ from nnsolve.render.latex import (LINE_BUDGET, PREAMBLE, document, math_width, p
 from nnsolve.render.markdown import md_escape, render_markdown
 from nnsolve.solution import Answer, ChoiceMatch, Solution, Step, Table
 from tests.conftest import PROBLEMS, ROOT
-from tests.helpers import solve_file
+from tests.helpers import solve_file, solved
 
 GOLDEN = ROOT / "tests" / "golden"
 
@@ -263,9 +262,8 @@ def _golden_id(path: Path) -> str:
     return path.name.split("-", 1)[0]
 
 
-@functools.lru_cache(maxsize=None)
 def _solved(path: Path):
-    return solve_file(path)  # once per seed for both formats (the experiment topic trains models)
+    return solved(path)  # once per session (the experiment topic trains models)
 
 
 @pytest.mark.parametrize("path", _seed_problems(), ids=_golden_id)
