@@ -17,10 +17,14 @@ __all__ = ["load", "solve", "grade", "Problem", "Solution", "__version__"]
 def __getattr__(name: str):
     # nnsolve.solve and nnsolve.grade are the modules of those names, which are callable
     # (each calls the API function): the import system binds a submodule to its package name.
-    if name in ("solve", "grade"):
-        from importlib import import_module
+    if name == "solve":
+        from .solve import solve as _  # noqa: F401 (importing the submodule binds it here)
 
-        return import_module(f"{__name__}.{name}")
+        return globals()["solve"]
+    if name == "grade":
+        from .grade import grade as _  # noqa: F401,F811
+
+        return globals()["grade"]
     if name in ("load", "Problem", "Solution"):
         from . import api
 

@@ -17,7 +17,7 @@ from typing import Any
 from .numbers import _RATIONAL
 from .schema import model_schema
 from .spec import ProblemBase
-from .topics import _models_in, topic_module
+from .topics import models_in, topic_module
 
 WIDTH = 88  # columns of a template (a file, not the terminal)
 COMMON = tuple(ProblemBase.model_fields)  # the fields every topic shares, listed after the topic's own
@@ -144,10 +144,9 @@ def plain(value: Any) -> Any:
 
 def yaml_text(value: Any) -> str:
     """A value in YAML flow style, on one line (``[64, 64, 3]``, ``{type: conv2d, kernel: 7}``)."""
-    import yaml
+    from .loader import flow_yaml
 
-    text = yaml.safe_dump(plain(value), default_flow_style=True, allow_unicode=True, width=10_000, sort_keys=False)
-    return text.removesuffix("\n...\n").removesuffix("\n")
+    return flow_yaml(plain(value))
 
 
 def default_text(info) -> str | None:
@@ -168,7 +167,7 @@ def kinds_of(annotation) -> list[tuple[str | None, type]]:
     """The models a field may hold, each with the values of the tag that selects it (``conv2d``,
     ``max_pool/avg_pool``), or None for a model that is not one of a tagged union."""
     out = []
-    for model in _models_in(annotation):
+    for model in models_in(annotation):
         tag = _tag_field(model)
         values = typing.get_args(model.model_fields[tag].annotation) if tag else ()
         out.append(("/".join(values) if values else None, model))
@@ -302,16 +301,13 @@ def _comment(text: str, prefix: str = "# ") -> list[str]:
 
 def _block(key: str, value: Any) -> list[str]:
     """``key: value`` as YAML: flow style when it fits a line, else a block list of flow items."""
-    import yaml
+    from .loader import block_yaml
 
     line = f"{key}: {yaml_text(value)}"
     if len(line) <= WIDTH:
         return [line]
     if isinstance(value, list):
         return [f"{key}:"] + [f"  - {yaml_text(item)}" for item in value]
-    if isinstance(value, str):
-        text = yaml.safe_dump({key: value}, allow_unicode=True, width=WIDTH, sort_keys=False)
-        return text.rstrip("\n").splitlines()
     if isinstance(value, dict):
         return [f"{key}:"] + [f"  {k}: {yaml_text(v)}" for k, v in value.items()]
-    return [line]
+    return block_yaml({key: plain(value)}, WIDTH).rstrip("\n").splitlines()

@@ -10,18 +10,19 @@ from __future__ import annotations
 import os
 import re
 import types
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from . import limits, vocabulary
 from .errors import NnsolveError, ProblemFileError, SpecError
-from .spec import FieldError
 from .numbers import to_exact
+from .spec import FieldError
 
 Path_ = tuple[Any, ...]
 
@@ -438,8 +439,6 @@ def _message(err: dict[str, Any], known: list[str]) -> str:
     return msg[:1].lower() + msg[1:]
 
 
-
-
 def _field_hint(name: str, known: list[str]) -> tuple[str | None, str | None]:
     """For an unknown field: the known field it most likely means, or a note on why there is none."""
     close = vocabulary.suggest(name, known, vocabulary.FIELDS, spelling=False)
@@ -473,22 +472,18 @@ def _cap_name(value: Any, loc: tuple[Any, ...]) -> str:
 def _names_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
     """The field names of the model at pydantic location ``loc`` under ``model`` (the names a
     "did you mean" may suggest). Union alternatives are chosen by the tag in ``loc``."""
-    from .topics import _models_in
+    from .topics import models_in
 
     node = model
     for part in loc:
         node = _inside(node, part)
         if node is None:
             return []
-    return sorted({info.alias or name for m in _models_in(node) for name, info in m.model_fields.items()})
+    return sorted({info.alias or name for m in models_in(node) for name, info in m.model_fields.items()})
 
 
 def _inside(node: Any, part: Any) -> Any:
     """The annotation at ``part`` (a field name, a list index, a union's tag) inside annotation ``node``."""
-    import typing
-
-    from pydantic import BaseModel
-
     if isinstance(node, type) and issubclass(node, BaseModel):
         info = node.model_fields.get(part) if isinstance(part, str) else None
         return info.annotation if info is not None else None
@@ -513,10 +508,6 @@ def _inside(node: Any, part: Any) -> Any:
 
 
 def _takes_tag(model: Any, tag: str) -> bool:
-    import typing
-
-    from pydantic import BaseModel
-
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         return False
     for info in model.model_fields.values():
@@ -593,7 +584,7 @@ def validation_error(exc: ValidationError, data: dict[str, Any], doc: _Document,
                 line = doc.key_lines.get(probe) or doc.lines.get(probe)
         found.setdefault(_field(path) or None, (line or 1, err["type"] == "missing", path, err, message))
 
-    def known(path: Path_, err: dict) -> list[str]:
+    def known(err: dict) -> list[str]:  # the names valid where an unknown one is
         return _names_at(model, tuple(err["loc"])[:-1]) if model is not None else []
 
     # A missing field that a misspelt one explains ("unit: did you mean 'units'?") is left out.
@@ -602,7 +593,7 @@ def validation_error(exc: ValidationError, data: dict[str, Any], doc: _Document,
         if err["type"] == "extra_forbidden" and missing_in.get(path[:-1], limits.MAX_ERRORS_SHOWN) < \
                 limits.MAX_ERRORS_SHOWN:
             missing_in[path[:-1]] += 1
-            meant = _field_hint(str(path[-1]), known(path, err))[0]
+            meant = _field_hint(str(path[-1]), known(err))[0]
             entry = found.get(_field(path[:-1] + (meant,))) if meant else None
             if entry is not None and entry[1]:
                 del found[_field(path[:-1] + (meant,))]
@@ -610,7 +601,7 @@ def validation_error(exc: ValidationError, data: dict[str, Any], doc: _Document,
     errors = []
     for shown, (name, (line, _, path, err, message)) in enumerate(ordered):
         if message is None:
-            message = _message(err, known(path, err) if shown < limits.MAX_ERRORS_SHOWN else [])
+            message = _message(err, known(err) if shown < limits.MAX_ERRORS_SHOWN else [])
         errors.append(SpecError(message, file=file, line=line if doc.lines else None, field=name, kind=err["type"]))
     first = errors[0]
     first.more = tuple(errors[1:])
@@ -691,3 +682,14 @@ def _validated(data: dict[str, Any], doc: _Document, file: str) -> Loaded:
 def load(path: str) -> Loaded:
     """Read and validate one problem file."""
     return load_text(read_text(path), file=path)
+
+
+def flow_yaml(value: Any) -> str:
+    """Plain data as YAML on one line, in flow style (for templates: ``nnsolve new``)."""
+    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000, sort_keys=False)
+    return text.removesuffix("\n...\n").removesuffix("\n")
+
+
+def block_yaml(value: Any, width: int) -> str:
+    """Plain data as YAML in block style, long text folded at ``width`` (for templates)."""
+    return yaml.safe_dump(value, allow_unicode=True, width=width, sort_keys=False)

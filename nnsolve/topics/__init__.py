@@ -79,23 +79,24 @@ def models_of(spec: type[BaseModel]) -> list[type[BaseModel]]:
             continue
         found.append(model)
         for info in model.model_fields.values():
-            pending.extend(_models_in(info.annotation))
+            pending.extend(models_in(info.annotation))
     return found
 
 
 @lru_cache(maxsize=1)
 def all_field_names() -> list[str]:
-    """Every field name any spec accepts, for "did you mean" hints on unknown fields."""
+    """Every field name any spec accepts (the fuzz tests draw misspellings from them)."""
     return sorted({info.alias or name for topic in TOPICS for model in models_of(topic_module(topic).Spec)
                    for name, info in model.model_fields.items()})
 
 
-def _models_in(annotation) -> list[type[BaseModel]]:
+def models_in(annotation) -> list[type[BaseModel]]:
+    """The models an annotation names, at any depth (``list[Layer]``, ``Kernel | None``)."""
     import typing
 
     out = []
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         out.append(annotation)
     for arg in typing.get_args(annotation):
-        out.extend(_models_in(arg))
+        out.extend(models_in(arg))
     return out
