@@ -148,9 +148,13 @@ def topics(topic: Optional[str] = typer.Argument(None, metavar="TOPIC", help="A 
 
         sys.stdout.write(reference(_known_topic(topic), width=terminal_width(100)))
         return
-    width = max(len(m.TOPIC) for m in MODULES)
+    import textwrap
+
+    name_width = max(len(m.TOPIC) for m in MODULES)
     for m in MODULES:
-        typer.echo(f"{m.TOPIC:<{width}}  {m.SUMMARY}  (e.g. {m.EXAMPLE})")
+        typer.echo(textwrap.fill(f"{m.TOPIC:<{name_width}}  {m.SUMMARY}  (e.g. {m.EXAMPLE})", terminal_width(100),
+                                 subsequent_indent=" " * (name_width + 2), break_long_words=False,
+                                 break_on_hyphens=False))
 
 
 def _known_topic(topic: str) -> str:

@@ -249,3 +249,26 @@ def test_pre_commit_hook_runs_check_on_the_staged_files():
     result = subprocess.run([sys.executable, "-m", "nnsolve", *hook["entry"].split()[1:], *files],
                             capture_output=True, text=True, cwd=ROOT)  # as pre-commit calls it: entry + file names
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "3 files checked: all valid\n")
+
+
+def test_a_short_batch_shows_its_progress_bar_only_once_it_is_slow(monkeypatch):
+    import time
+
+    import rich.progress
+
+    from nnsolve.render import report
+
+    started = []
+    monkeypatch.setattr(rich.progress.Progress, "start", lambda self: started.append(time.monotonic()))
+    monkeypatch.setattr(report, "PROGRESS_AFTER", 0.2)
+    with report.progress(3, enabled=True, label="solving") as advance:  # quick: no bar
+        advance()
+    assert started == []
+    begin = time.monotonic()
+    with report.progress(3, enabled=True, label="solving") as advance:  # slow: the bar appears
+        time.sleep(0.5)
+        advance()
+    assert len(started) == 1 and started[0] - begin >= 0.2
+    with report.progress(report.PROGRESS_FROM, enabled=True) as advance:  # long: the bar at once
+        advance()
+    assert len(started) == 2

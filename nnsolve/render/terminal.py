@@ -55,6 +55,9 @@ def vertical(table: Table) -> RenderableType:
     """The rows of ``table`` one after another: the first cell as a heading, then ``column: value``."""
     headers = [str(column.header) for column in table.columns]
     cells = [list(column.cells) for column in table.columns]
+    if not table.show_header:  # a matrix: each row on its own line(s), its cells wrapped at spaces
+        return Group(*(Text("  ".join(_text(column[row]).plain for column in cells))
+                       for row in range(table.row_count)))
     parts: list[RenderableType] = []
     if table.title:
         parts.append(Text(str(table.title), style="italic"))
