@@ -97,24 +97,23 @@ def run(
         options = {"color": sys.stdout.isatty(), "width": terminal_width(100)}
     if fmt is Format.latex:
         options["standalone"] = standalone
-    several, failed, documents = len(files) > 1, None, []
+    several, failed, shown, objects = len(files) > 1, None, 0, []
     for file in files:
         try:
             problem, solution = solve_file(str(file))
         except NnsolveError as exc:
-            sys.stderr.write("".join(f"{line}\n" for line in exc.located(file=str(file)).lines()))
+            sys.stderr.write(exc.located(file=str(file)).report())
             failed = exc
             continue
         text = render(solution, fmt, **options)
         if fmt is Format.json:
-            documents.append(text)
+            objects.append(text)  # printed together: one object, or a list of them
             continue
-        if several and fmt is Format.text:
-            text = f"==> {file} <==\n{text}"
-        sys.stdout.write(("\n" if several and documents else "") + text)
-        documents.append(text)
-    if fmt is Format.json and documents:
-        sys.stdout.write((documents[0] if not several else _json_list(documents)) + "\n")
+        header = f"==> {file} <==\n" if several and fmt is Format.text else ""
+        sys.stdout.write(("\n" if shown else "") + header + text)
+        shown += 1
+    if objects:
+        sys.stdout.write((_json_list(objects) if several else objects[0]) + "\n")
     if failed is not None:
         raise typer.Exit(failed.exit_code)
     if plot is not None:
@@ -226,7 +225,7 @@ def check(
                 solve_file(file) if solve else load(file)
             except NnsolveError as exc:
                 invalid += 1
-                sys.stdout.write("".join(f"{line}\n" for line in exc.located(file=file).lines()))
+                sys.stdout.write(exc.located(file=file).report())
             advance()
     files_text = f"{len(files)} file{'s' if len(files) > 1 else ''}"
     sys.stderr.write(f"{files_text} checked: {f'{invalid} invalid' if invalid else 'all valid'}\n")
@@ -438,7 +437,7 @@ def main() -> None:
         if code:
             sys.exit(code)
     except NnsolveError as exc:  # every error of the file, one line each
-        sys.stderr.write(f"nnsolve: {exc}\n" if exc.file is None else "".join(f"{line}\n" for line in exc.lines()))
+        sys.stderr.write(f"nnsolve: {exc}\n" if exc.file is None else exc.report())
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

@@ -62,6 +62,10 @@ class NnsolveError(Exception):
             out.append(f"{self.file + ': ' if self.file else ''}… and {rest} more error{'s' if rest > 1 else ''}")
         return out
 
+    def report(self) -> str:
+        """What a command prints for this error: ``lines()``, each ending in a newline."""
+        return "".join(f"{line}\n" for line in self.lines())
+
     def __str__(self) -> str:
         """One line (the first error), with the count of the others: for reports that give a file one line."""
         if not self.more:
