@@ -14,10 +14,10 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from .numbers import _RATIONAL
+from .numbers import NUMBER_PATTERN, as_written
 from .schema import model_schema
 from .spec import ProblemBase
-from .topics import models_in, topic_module
+from .topics import models_in, tag_field, topic_module
 
 WIDTH = 88  # columns of a template (a file, not the terminal)
 COMMON = tuple(ProblemBase.model_fields)  # the fields every topic shares, listed after the topic's own
@@ -57,7 +57,7 @@ def type_text(node: dict[str, Any], definitions: dict[str, Any]) -> str:
     if "anyOf" in node:
         kinds = []
         for option in node["anyOf"]:
-            if option.get("type") == "null" or option.get("pattern") == _RATIONAL.pattern:
+            if option.get("type") == "null" or option.get("pattern") == NUMBER_PATTERN:
                 continue  # optional; a number may also be written as text ("7/15")
             text = type_text(option, definitions)
             if text not in kinds:
@@ -72,7 +72,7 @@ def type_text(node: dict[str, Any], definitions: dict[str, Any]) -> str:
     if kind == "number":
         return "number" + _bounds(node)
     if kind == "string":
-        return "number" if node.get("pattern") == _RATIONAL.pattern else "text"
+        return "number" if node.get("pattern") == NUMBER_PATTERN else "text"
     if kind == "boolean":
         return "true or false"
     if kind == "array":
@@ -131,8 +131,7 @@ def _scalar_text(value: Any) -> str:
 def plain(value: Any) -> Any:
     """A value as a file writes it: exact fractions as decimals where they have a short one."""
     if isinstance(value, Fraction):
-        as_float = float(value)
-        return as_float if Fraction(repr(as_float)) == value else f"{value.numerator}/{value.denominator}"
+        return as_written(value)
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     if isinstance(value, dict):
@@ -168,19 +167,10 @@ def kinds_of(annotation) -> list[tuple[str | None, type]]:
     ``max_pool/avg_pool``), or None for a model that is not one of a tagged union."""
     out = []
     for model in models_in(annotation):
-        tag = _tag_field(model)
+        tag = tag_field(model)
         values = typing.get_args(model.model_fields[tag].annotation) if tag else ()
         out.append(("/".join(values) if values else None, model))
     return out
-
-
-def _tag_field(model) -> str | None:
-    """The required field whose literal names this model in a tagged union (``type``, ``topic``)."""
-    for name, info in model.model_fields.items():
-        if info.is_required() and typing.get_origin(info.annotation) is typing.Literal and all(
-                isinstance(a, str) for a in typing.get_args(info.annotation)):
-            return name
-    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -211,7 +201,7 @@ def reference(topic: str, width: int = 80) -> str:
 def _reference_fields(model, out: list[str], width: int, indent: str, seen: set) -> None:
     schema = _schema(model)
     definitions = schema.get("$defs", {})
-    tag = _tag_field(model) if not issubclass(model, ProblemBase) else None
+    tag = tag_field(model) if not issubclass(model, ProblemBase) else None
     for name in _fields(model):
         if name == tag:
             continue  # named in the kind's heading
@@ -224,7 +214,7 @@ def _reference_fields(model, out: list[str], width: int, indent: str, seen: set)
         out += _wrap(info.description or "", width, indent + "    ")
         kinds = [(t, m) for t, m in kinds_of(info.annotation) if m is not model]
         if kinds and all(kind in seen for _, kind in kinds):
-            out += _wrap(f"each one of the kinds above ({_tag_field(kinds[0][1])}: "
+            out += _wrap(f"each one of the kinds above ({tag_field(kinds[0][1])}: "
                          f"{', '.join(t or '' for t, _ in kinds)})", width, indent + "    ")
             continue
         for kind_tag, kind in kinds:
@@ -232,7 +222,7 @@ def _reference_fields(model, out: list[str], width: int, indent: str, seen: set)
                 continue
             seen.add(kind)
             doc = " ".join((kind.__doc__ or "").strip().split("\n\n")[0].replace("``", "").split())
-            heading = f"{_tag_field(kind)}: {kind_tag}" + (f" — {doc}" if doc else "") if kind_tag else doc
+            heading = f"{tag_field(kind)}: {kind_tag}" + (f" — {doc}" if doc else "") if kind_tag else doc
             out.append("")
             out += _wrap(heading, width, indent + "    ")
             _reference_fields(kind, out, width, indent + "        ", seen)
@@ -279,13 +269,16 @@ def template(topic: str) -> str:
         kind = "" if name == "topic" else f"{type_text(node, definitions)}; "
         out += _comment(f"{info.description} ({kind}{state})")
         kinds = kinds_of(info.annotation)
+        starred = False
         for kind_tag, model in kinds:
             fields = [f"{n}{'*' if model.model_fields[n].is_required() else ''}" for n in _fields(model)
-                      if n != _tag_field(model)]
-            label = f"{_tag_field(model)}: {kind_tag}: " if kind_tag else "fields: "
+                      if n != tag_field(model)]
+            starred = starred or any(f.endswith("*") for f in fields)
+            label = f"{tag_field(model)}: {kind_tag}: " if kind_tag else "fields: "
             out += _comment(f"{label}{', '.join(fields) or 'no other fields'}", "#     ")
         if kinds:
-            out += _comment(f"(* required; the others have defaults: nnsolve topics {topic})", "#     ")
+            note = "* required; the others have defaults" if starred else "each has a default"
+            out += _comment(f"({note}: nnsolve topics {topic})", "#     ")
         if key in example and key not in LEFT_OUT_OF_TEMPLATES:
             out += _block(key, example[key])
         else:

@@ -508,12 +508,12 @@ def _inside(node: Any, part: Any) -> Any:
 
 
 def _takes_tag(model: Any, tag: str) -> bool:
+    from .topics import tag_field
+
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         return False
-    for info in model.model_fields.values():
-        if typing.get_origin(info.annotation) is typing.Literal and tag in typing.get_args(info.annotation):
-            return True
-    return False
+    name = tag_field(model)
+    return name is not None and tag in typing.get_args(model.model_fields[name].annotation)
 
 
 def _path_of(field: str) -> Path_:

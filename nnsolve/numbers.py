@@ -69,10 +69,17 @@ def _validate_real(value: object) -> Number:
 
 # What a file may write for a real number, for the JSON Schema: a number, or text such as "7/15"
 # or "1e-8" (the pattern is the one to_exact reads). Bounds (Field(gt=0)) go on the number.
-_REAL_INPUT = Union[float, Annotated[str, StringConstraints(pattern=_RATIONAL.pattern)]]
+NUMBER_PATTERN = _RATIONAL.pattern
+_REAL_INPUT = Union[float, Annotated[str, StringConstraints(pattern=NUMBER_PATTERN)]]
 
 # A real number field in a spec: exact int or Fraction after validation.
 Real = Annotated[Number, PlainValidator(_validate_real, json_schema_input_type=_REAL_INPUT)]
+
+
+def as_written(x: Fraction) -> float | str:
+    """A fraction as a problem file writes it: 0.9 (a float that reads back exactly), else "7/15"."""
+    as_float = float(x)
+    return as_float if Fraction(repr(as_float)) == x else f"{x.numerator}/{x.denominator}"
 
 
 def is_number(x: object) -> bool:

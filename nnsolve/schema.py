@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic.json_schema import GenerateJsonSchema
 
+from .numbers import as_written
+
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 TAG_DESCRIPTION = "which of the forms below this is"
 
@@ -71,8 +73,7 @@ def _standard_bounds(node: Any) -> Any:
 def plain_default(value: Any) -> Any:
     """A default as a file writes it: 0.9 rather than "9/10" (a fraction with no short decimal stays text)."""
     if isinstance(value, Fraction):
-        as_float = float(value)
-        return as_float if Fraction(repr(as_float)) == value else f"{value.numerator}/{value.denominator}"
+        return as_written(value)
     if isinstance(value, str) and "/" in value:
         try:
             return plain_default(Fraction(value))

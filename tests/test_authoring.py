@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from nnsolve.authoring import _tag_field
 from nnsolve.loader import load, load_text
 from nnsolve.solve import solve
-from nnsolve.topics import TOPICS, models_of, topic_module
+from nnsolve.topics import TOPICS, models_of, tag_field, topic_module
 from tests.conftest import ROOT
 from tests.test_hostile import run_in_process
 
@@ -60,7 +59,7 @@ def test_topics_topic_gives_every_field_and_the_example_within_80_columns(capsys
     assert max(len(line) for line in reference.splitlines()) <= 80
     spec = topic_module(topic).Spec
     for model in models_of(spec):
-        tag = _tag_field(model) if model is not spec else None  # named in its kind's heading: "type: conv2d"
+        tag = tag_field(model) if model is not spec else None  # named in its kind's heading: "type: conv2d"
         for name, info in model.model_fields.items():
             if name == tag:
                 continue

@@ -100,3 +100,15 @@ def models_in(annotation) -> list[type[BaseModel]]:
     for arg in typing.get_args(annotation):
         out.extend(models_in(arg))
     return out
+
+
+def tag_field(model: type[BaseModel]) -> str | None:
+    """The field whose literal names ``model`` in a tagged union (``type: conv2d``, ``topic: svm``),
+    if it has one: its first required field that takes only fixed names."""
+    import typing
+
+    for name, info in model.model_fields.items():
+        if info.is_required() and typing.get_origin(info.annotation) is typing.Literal and all(
+                isinstance(a, str) for a in typing.get_args(info.annotation)):
+            return name
+    return None
