@@ -27,14 +27,11 @@ def fit(console: Console, table: Table, width: int) -> RenderableType:
         return vertical(table)
     # Every column gets its longest word, and the room left is shared in proportion to what
     # each column would take more: rich's own shrinking could cut a column below its longest word.
-    widths = [low for low, _ in spans]
-    spare = room - sum(widths)
-    wants = [high - low for low, high in spans]
-    for i, want in enumerate(wants):
-        widths[i] += min(want, spare * want // max(sum(wants), 1))
-    for i in sorted(range(len(widths)), key=lambda i: wants[i] - (widths[i] - spans[i][0]), reverse=True):
-        extra = min(room - sum(widths), spans[i][1] - widths[i])
-        widths[i] += max(extra, 0)
+    spare = room - sum(low for low, _ in spans)
+    wants = [high - low for low, high in spans]  # their sum exceeds the spare room: the table is too wide
+    widths = [low + spare * want // sum(wants) for (low, _), want in zip(spans, wants)]
+    for i, (_, high) in enumerate(spans):  # what the rounding down left over
+        widths[i] += max(min(room - sum(widths), high - widths[i]), 0)
     for column, column_width in zip(table.columns, widths):
         column.width = column_width
         column.overflow = "fold"  # only a word longer than its column would fold: none is
