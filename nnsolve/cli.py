@@ -366,13 +366,14 @@ def key(
     raise typer.Exit(1 if answer_key.left_out else 0)
 
 
-@app.command()
+@command()
 def vary(
-    file: Path = typer.Argument(..., help="A problem file with a 'vary' section.", show_default=False),
-    count: int = typer.Option(10, "--count", "-n", help=f"How many variants to write (at most {MAX_VARY_COUNT})."),
-    seed: int = typer.Option(0, "--seed", "-s", min=0, help="The seed: the same seed writes the same files."),
-    output: Path = typer.Option(..., "--output", "-o", help="The folder to write the variants to (made if missing).",
-                                show_default=False),
+    file: Path = typer.Argument(..., metavar="FILE", help="A problem file with a 'vary' section.", show_default=False),
+    count: int = typer.Option(10, "--count", "-n", metavar="N",
+                              help=f"How many variants to write (at most {MAX_VARY_COUNT})."),
+    seed: int = typer.Option(0, "--seed", "-s", min=0, metavar="S", help="The seed: the same seed writes the same files."),
+    output: Path = typer.Option(..., "--output", "-o", metavar="DIR",
+                                help="The folder to write the variants to (made if missing).", show_default=False),
 ) -> None:
     """Write variants of a problem (--count of them), each with its own numbers and options from real mistakes.
 
@@ -393,13 +394,14 @@ def vary(
         raise NnsolveError(f"cannot write the variants to {output}: {exc.strerror or exc}") from None
 
 
-@app.command()
+@command()
 def export(
-    paths: List[Path] = typer.Argument(..., help="Problem files, or folders searched recursively for *.yaml and *.yml.",
-                                       show_default=False),
-    to: ExportFormat = typer.Option(..., "--to", help="moodle (Moodle XML), qti (a QTI 1.2 zip for Canvas) or gift.",
+    paths: List[Path] = typer.Argument(..., metavar="PATH", help=FILES_HELP, show_default=False),
+    to: ExportFormat = typer.Option(..., "--to", metavar="FORMAT",
+                                    help="moodle (Moodle XML), qti (a QTI 1.2 zip for Canvas) or gift.",
                                     show_default=False),
-    output: Path = typer.Option(..., "--output", "-o", help="The file to write (atomically).", show_default=False),
+    output: Path = typer.Option(..., "--output", "-o", metavar="FILE", help="The file to write (atomically).",
+                                show_default=False),
 ) -> None:
     """Write a quiz an LMS imports: options with the mistake behind each wrong one, the worked solution as feedback.
 

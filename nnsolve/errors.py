@@ -8,17 +8,27 @@ import re
 from . import limits
 
 
+_LAYER_PATH = re.compile(r"^(?:(?:layers|shortcut)\[\d+\](?:\.|$))+")
+
+
 def field_text(field: str) -> str:
-    """A field path as the user reads it: list positions count from 1, as the solution counts
-    (``layers[4].kernel`` in the code is ``layers[5].kernel``, the solution's "Layer 5")."""
-    return re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + 1}]", field)
+    """A field path as the user reads it: list positions count from 0, as in the file's lists and in
+    ``vary`` paths (``input[0]`` is the first number), and a layer also gets the number the
+    solution gives it: ``layers[4].kernel (Layer 5)``, ``layers[2].shortcut[0] (Layer 3.s1)``."""
+    match = _LAYER_PATH.match(field)
+    if not match:
+        return field
+    label = []
+    for kind, index in re.findall(r"(layers|shortcut)\[(\d+)\]", match.group(0)):
+        label.append(("s" if kind == "shortcut" else "") + str(int(index) + 1))
+    return f"{field} (Layer {'.'.join(label)})"
 
 
 class NnsolveError(Exception):
     """A problem nnsolve reports as one line on stderr, with a non-zero exit code.
 
     ``field`` is the dotted path in the file, with list positions from 0 (``layers[2].kernel``);
-    it is shown counting from 1. ``more`` holds further errors found in the same file, in file
+    ``field_text`` adds the layer's number as the solution counts it. ``more`` holds further errors found in the same file, in file
     order (a file's errors are reported all at once); ``kind`` is pydantic's error type, when
     the error came from validation.
     """

@@ -40,10 +40,10 @@ def test_errors_name_the_field_and_for_data_no_line():
     with pytest.raises(SpecError) as info:
         nnsolve.load({"topic": "cnn_architecture", "input": [8, 8, 1],
                       "layers": [{"type": "conv2d", "filters": 0, "kernel": 3}]})
-    assert info.value.lines() == ["<data>: layers[1].filters: must be a positive integer"]
+    assert info.value.lines() == ["<data>: layers[0].filters (Layer 1): must be a positive integer"]
     with pytest.raises(SolveError) as info:
         nnsolve.solve("topic: cnn_architecture\ninput: [5, 5, 1]\nlayers:\n  - {type: conv2d, filters: 1, kernel: 7}\n")
-    assert str(info.value).startswith("<string>:4: layers[1].kernel: conv2d: the kernel spans 7 pixels")
+    assert str(info.value).startswith("<string>:4: layers[0].kernel (Layer 1): conv2d: the kernel spans 7 pixels")
 
 
 def test_grade_the_file_s_answer_or_one_given():

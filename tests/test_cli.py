@@ -43,7 +43,7 @@ def test_malformed_file_one_line_no_traceback(tmp_path):
     result = nnsolve("run", str(bad))
     assert result.returncode == 2
     assert result.stdout == ""
-    assert result.stderr == f"{bad}:8: layers[3].kernel: must be a positive integer\n"
+    assert result.stderr == f"{bad}:8: layers[2].kernel (Layer 3): must be a positive integer\n"
 
 
 def test_missing_file():
@@ -221,7 +221,7 @@ def test_check_lists_every_error_of_every_file_and_exits_1(capsys, tmp_path):
     code, out, err = run_in_process(capsys, "check", str(tmp_path))
     a, b = tmp_path / "a.yaml", tmp_path / "b.yml"
     assert code == 1
-    assert out == (f"{a}:2: points[1].y: must be one of -1 or 1\n"
+    assert out == (f"{a}:2: points[0].y: must be one of -1 or 1\n"
                    f"{a}:3: kernel_type: unknown field; did you mean 'kernel'?\n"
                    f"{b}:2: input: needs at least 3 item(s)\n"
                    f"{b}:3: out_channels: must be a positive integer\n")

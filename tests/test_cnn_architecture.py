@@ -178,7 +178,7 @@ def test_cli_error_message(tmp_path):
     result = subprocess.run([sys.executable, "-m", "nnsolve", "run", str(bad)], capture_output=True, text=True,
                             cwd=ROOT)
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr == (f"{bad}:4: layers[1].kernel: conv2d: the kernel spans 7 pixels but its padded "
+    assert result.stderr == (f"{bad}:4: layers[0].kernel (Layer 1): conv2d: the kernel spans 7 pixels but its padded "
                              f"input is only 5 (5 + 0 + 0); nothing to slide it over\n")
 
 

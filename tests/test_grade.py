@@ -358,7 +358,7 @@ def test_folder_with_broken_files(batch):
     # the same one-line error `nnsolve run` prints
     run_error = nnsolve("run", "sub/d-bad-field.yml", cwd=batch).stderr.strip()
     assert files["sub/d-bad-field.yml"]["error"] == run_error == \
-        "sub/d-bad-field.yml:16: layers[1].kernel: must be a positive integer"
+        "sub/d-bad-field.yml:16: layers[0].kernel (Layer 1): must be a positive integer"
     assert files["c-bad-yaml.yaml"]["error"].startswith("c-bad-yaml.yaml:")
     assert files["sub/e-ungraded.yaml"]["grade"] is None and files["sub/e-ungraded.yaml"]["error"] is None
     assert report["totals"] == {"files": 5, "found": 5, "graded": 2, "correct": 1, "ungraded": 1, "invalid": 2,
@@ -393,7 +393,7 @@ def test_csv_one_row_per_file_and_part(batch):
         ("sub/e-ungraded.yaml", "", "", "", ""),
     ]
     assert rows[1]["submitted"] == "216282" and rows[1]["expected"] == "217850"
-    assert rows[2]["error"] == "sub/d-bad-field.yml:16: layers[1].kernel: must be a positive integer"
+    assert rows[2]["error"] == "sub/d-bad-field.yml:16: layers[0].kernel (Layer 1): must be a positive integer"
 
 
 def test_markdown_report(batch):

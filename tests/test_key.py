@@ -34,7 +34,7 @@ def folder(tmp_path):
 def test_build_key_searches_folders_recursively_in_sorted_order(folder):
     key = build_key([str(folder)])
     assert [e.source for e in key.entries] == [str(folder / "a.yml"), str(folder / "b" / "s03.yaml")]
-    assert key.left_out == [f"{folder / 'b' / 'bad.yaml'}:7: layers[2].kernel: must be a positive integer"]
+    assert key.left_out == [f"{folder / 'b' / 'bad.yaml'}:7: layers[1].kernel (Layer 2): must be a positive integer"]
     assert key.entries[1].marks == 10
 
 
@@ -69,11 +69,11 @@ def test_a_bad_file_is_reported_left_out_and_exits_1(folder, tmp_path):
     result = nnsolve("key", str(folder), "-o", str(out))
     assert result.returncode == 1
     assert result.stdout == ""
-    assert result.stderr == (f"{folder / 'b' / 'bad.yaml'}:7: layers[2].kernel: must be a positive integer\n"
+    assert result.stderr == (f"{folder / 'b' / 'bad.yaml'}:7: layers[1].kernel (Layer 2): must be a positive integer\n"
                              f"wrote {out}: 2 problems; 1 left out\n")
     tex = out.read_text()
     assert r"\paragraph{Left out}" in tex
-    assert "bad.yaml:7: layers[2].kernel: must be a positive integer" in tex
+    assert "bad.yaml:7: layers[1].kernel (Layer 2): must be a positive integer" in tex
     assert r"\boxed{217{,}850}" in tex  # the good problems are still there
 
 

@@ -23,14 +23,14 @@ layers:
 @pytest.mark.parametrize(
     "text,expected",
     [
-        (S03.replace("kernel: 7", "kernel: 0"), "p.yaml:4: layers[1].kernel: must be a positive integer"),
-        (S03.replace("kernel: 7", "kernel: 7.5"), "p.yaml:4: layers[1].kernel: must be an integer"),
-        (S03.replace("kernel: 7", "kernel: true"), "p.yaml:4: layers[1].kernel: must be an integer"),
-        (S03.replace("units: 16", "units: 16, unit: 3"), "p.yaml:7: layers[4].unit: unknown field; did you mean 'units'?"),
+        (S03.replace("kernel: 7", "kernel: 0"), "p.yaml:4: layers[0].kernel (Layer 1): must be a positive integer"),
+        (S03.replace("kernel: 7", "kernel: 7.5"), "p.yaml:4: layers[0].kernel (Layer 1): must be an integer"),
+        (S03.replace("kernel: 7", "kernel: true"), "p.yaml:4: layers[0].kernel (Layer 1): must be an integer"),
+        (S03.replace("units: 16", "units: 16, unit: 3"), "p.yaml:7: layers[3].unit (Layer 4): unknown field; did you mean 'units'?"),
         (S03.replace("topic: cnn_architecture", "topic: cnn"),
          "p.yaml:1: topic: unknown topic 'cnn'; expected one of"),
         (S03 + "input: [1, 1, 1]\n", "p.yaml:8: input: duplicate key 'input'"),
-        (S03.replace("type: flatten", "type: flaten"), "p.yaml:6: layers[3].type: unknown type 'flaten'"),
+        (S03.replace("type: flatten", "type: flaten"), "p.yaml:6: layers[2].type (Layer 3): unknown type 'flaten'"),
         ("topic: [unclosed\n", "p.yaml:1: invalid YAML at column 8: the list opened with '[' here is never closed"),
         ("", "p.yaml: is empty"),
         ("- 1\n- 2\n", "p.yaml:1: a problem file must be a mapping"),
@@ -83,9 +83,9 @@ def test_every_error_of_a_file_at_once_in_file_order_counting_as_the_solution_do
             "  - {type: conv2d, filters: 0, kernel: 7}\n  - {type: max_pool, window: 2}\n"
             "  - {type: flatten}\n  - {type: dense, units: 16, unit: 3}\n  - {type: dense, units: -1}\n")
     assert _lines(text) == [
-        "p.yaml:4: layers[1].filters: must be a positive integer",
-        "p.yaml:7: layers[4].unit: unknown field; did you mean 'units'?",
-        "p.yaml:8: layers[5].units: must be a positive integer",
+        "p.yaml:4: layers[0].filters (Layer 1): must be a positive integer",
+        "p.yaml:7: layers[3].unit (Layer 4): unknown field; did you mean 'units'?",
+        "p.yaml:8: layers[4].units (Layer 5): must be a positive integer",
     ]
 
 
@@ -105,7 +105,7 @@ def test_errors_beyond_the_cap_are_counted():
     (S03 + "ask: shape_after\nlayer: 9\n", "p.yaml:9: layer: shape_after needs 'layer', a layer number from 1 to 4"),
     ("topic: optimizer_steps\nweights: [1, 2]\nsamples:\n  - {x: [1, 2, 3], y: 1}\n"
      "optimizer: {type: gd, learning_rate: 0.1}\niterations: 1\n",
-     "p.yaml:4: samples[1].x: has 3 inputs but there are 2 weights"),
+     "p.yaml:4: samples[0].x: has 3 inputs but there are 2 weights"),
     ("topic: optimizer_steps\nweights: [1]\nsamples: [{x: [1], y: 1}]\n"
      "optimizer: {type: gd, learning_rate: -0.1}\niterations: 1\n",
      "p.yaml:4: optimizer.learning_rate: must be positive"),
@@ -136,14 +136,14 @@ ADAM = ("topic: optimizer_steps\nweights: [1]\nsamples: [{x: [1], y: 1}]\niterat
 
 
 @pytest.mark.parametrize("text,expected", [
-    (CONV % "kernel_size: 3", "layers[1].kernel_size: unknown field; did you mean 'kernel'?"),
-    (CONV % "strides: 2", "layers[1].strides: unknown field; did you mean 'stride'?"),
-    (CONV % "out_channels: 8", "layers[1].out_channels: unknown field; did you mean 'filters'?"),
-    (CONV % "in_channels: 1", "layers[1].in_channels: unknown field; not needed: the input channels come from"),
+    (CONV % "kernel_size: 3", "layers[0].kernel_size (Layer 1): unknown field; did you mean 'kernel'?"),
+    (CONV % "strides: 2", "layers[0].strides (Layer 1): unknown field; did you mean 'stride'?"),
+    (CONV % "out_channels: 8", "layers[0].out_channels (Layer 1): unknown field; did you mean 'filters'?"),
+    (CONV % "in_channels: 1", "layers[0].in_channels (Layer 1): unknown field; not needed: the input channels come from"),
     (CONV.replace("conv2d, filters: 4, kernel: 3", "max_pool") % "pool_size: 2",
-     "layers[1].pool_size: unknown field; did you mean 'window'?"),
-    (DENSE % "neurons: 4", "layers[1].neurons: unknown field; did you mean 'units'?"),
-    (DENSE % "in_features: 8", "layers[1].in_features: unknown field; not needed: a dense layer's inputs"),
+     "layers[0].pool_size (Layer 1): unknown field; did you mean 'window'?"),
+    (DENSE % "neurons: 4", "layers[0].neurons (Layer 1): unknown field; did you mean 'units'?"),
+    (DENSE % "in_features: 8", "layers[0].in_features (Layer 1): unknown field; not needed: a dense layer's inputs"),
     (ADAM % "lr: 0.1", "optimizer.lr: unknown field; did you mean 'learning_rate'?"),
     (ADAM % "eps: 0.1", "optimizer.eps: unknown field; did you mean 'epsilon'?"),
     (ADAM % "betas: [0.9, 0.99]", "optimizer.betas: unknown field; write beta1 and beta2 separately"),
@@ -153,7 +153,7 @@ ADAM = ("topic: optimizer_steps\nweights: [1]\nsamples: [{x: [1], y: 1}]\niterat
     (ADAM.replace("iterations: 1", "iterations: 1\nactivation: ReLU") % "beta1: 0.9",
      "activation: must be one of 'sigmoid', 'tanh', 'relu' or 'linear'; did you mean 'relu'?"),
     ("topic: SVM\n", "topic: unknown topic 'SVM'; expected one of"),
-    (CONV.replace("conv2d", "MaxPooling2D") % "padding: 0", "layers[1].type: unknown type 'MaxPooling2D'"),
+    (CONV.replace("conv2d", "MaxPooling2D") % "padding: 0", "layers[0].type (Layer 1): unknown type 'MaxPooling2D'"),
 ])
 def test_did_you_mean_from_the_names_users_bring(text, expected):
     assert expected in _lines(text)[0]
@@ -167,10 +167,10 @@ def test_case_and_library_names_of_values_are_hinted():
 
 def test_a_misspelt_field_is_not_also_reported_missing():
     assert _lines(DENSE.replace("units: 4, ", "") % "neurons: 4") == [
-        "p.yaml:4: layers[1].neurons: unknown field; did you mean 'units'?"]
+        "p.yaml:4: layers[0].neurons (Layer 1): unknown field; did you mean 'units'?"]
 
 
 def test_one_member_of_a_plain_union_speaks_for_it():
     # input is a matrix or a tensor: the matrix reading fits best, so only its error is given
     text = "topic: conv_values\ninput: [[1, x], [3, 4]]\nkernel: [[1]]\n"
-    assert _lines(text) == ["p.yaml:2: input[1][2]: must be a number such as 3, -0.25 or 7/15"]
+    assert _lines(text) == ["p.yaml:2: input[0][1]: must be a number such as 3, -0.25 or 7/15"]

@@ -157,7 +157,7 @@ def test_a_template_loads_with_its_question_filled_from_the_values_written():
      "p.yaml:13: vary.layers[0].filters: a matrix's min and max must be integers"),
     (_with_vary("  layers[0].filters: {shape: [200, 200], min: 0, max: 1}"),
      "p.yaml:13: vary.layers[0].filters: a matrix of 40,000 cells is more than 10,000 (nnsolve's cap MAX_TENSOR_CELLS)"),
-    (_with_vary("  layers[0].filters: {values: [8], odds: 2}"), "p.yaml:13: vary.layers[0].filters.odds: unknown field"),
+    (_with_vary("  layers[0].filters: {values: [8], odds: 2}"), "p.yaml:13: vary.layers[0].filters.odds: unknown field; the fields here are max, min, same_as, shape, step, values"),
     (_with_vary("  input: {values: [[8, 8, 3]]}"), "p.yaml:13: vary.input: overlaps vary.input[0]: vary a field or a "
                                                    "part of it, not both"),
     (_with_vary("  topic: {values: [svm]}"), "p.yaml:13: vary.topic: topic cannot be varied"),
