@@ -28,6 +28,7 @@ from .. import limits
 from ..compare import agree
 from ..errors import SolveError
 from ..expr import Expr, Raw, Sym, call, dot, num, sym
+from ..linalg import is_zero, solve_square
 from ..numbers import Number, Real, number_text, simplify
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import ProblemBase, Strict
@@ -127,7 +128,7 @@ def _check(spec: Spec) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Kernels and exact linear algebra
+# Kernels
 
 def kernel_function(kernel: Linear | Polynomial | RBF):
     """K(a, z): exact for the linear and polynomial kernels, float for RBF."""
@@ -139,27 +140,6 @@ def kernel_function(kernel: Linear | Polynomial | RBF):
     if kernel.type == "polynomial":
         return lambda a, z: simplify((kernel.gamma * inner(a, z) + kernel.coef0) ** kernel.degree)
     return lambda a, z: math.exp(-float(kernel.gamma) * float(sum((p - q) ** 2 for p, q in zip(a, z))))
-
-
-def _is_zero(x: Number) -> bool:
-    """Exact for rationals; for floats (RBF kernels, scikit-learn's fits) within 1e-7."""
-    return x == 0 if not isinstance(x, float) else abs(x) < 1e-7
-
-
-def _solve_square(matrix: list[list[Number]], rhs: list[Number]) -> list[Number] | None:
-    """Gaussian elimination: exact for ints and Fractions; None when the matrix is singular."""
-    n = len(rhs)
-    a = [[Fraction(v) if not isinstance(v, float) else v for v in row] + [r] for row, r in zip(matrix, rhs)]
-    for col in range(n):
-        pivot = max(range(col, n), key=lambda r: abs(a[r][col]))
-        if _is_zero(a[pivot][col]):
-            return None
-        a[col], a[pivot] = a[pivot], a[col]
-        for r in range(n):
-            if r != col and a[r][col] != 0:
-                factor = a[r][col] / a[col][col]
-                a[r] = [v - factor * p for v, p in zip(a[r], a[col])]
-    return [simplify(a[i][n] / a[i][i]) for i in range(n)]
 
 
 @dataclass(frozen=True)
@@ -177,7 +157,7 @@ def _margin_fit(gram, labels, active: tuple[int, ...], on_margin: tuple[int, ...
     for j in active:
         rows.append([labels[t] * gram[t][j] for t in active] + [1])
         rhs.append(labels[j])
-    solution = _solve_square(rows, rhs)
+    solution = solve_square(rows, rhs)
     if solution is None:
         return None
     alpha_active, bias = solution[:-1], solution[-1]
@@ -185,7 +165,7 @@ def _margin_fit(gram, labels, active: tuple[int, ...], on_margin: tuple[int, ...
     for t, a in zip(active, alpha_active):
         alpha[t] = a
     for j in on_margin:
-        if not _is_zero(_decision(gram, labels, alpha, bias, j) - labels[j]):
+        if not is_zero(_decision(gram, labels, alpha, bias, j) - labels[j]):
             return None
     return alpha, bias
 
@@ -558,7 +538,7 @@ def _training_points(spec: Spec, model: _Model) -> tuple[Table, list[str]]:
     rows = []
     for i, (x, y) in enumerate(zip(features, labels)):
         margin_value = simplify(y * _decision(gram, labels, fit.alpha, fit.bias, i))
-        on_margin = _is_zero(margin_value - 1)
+        on_margin = is_zero(margin_value - 1)
         if on_margin:
             status = "support vector" if i in fit.support else "on the margin"
         elif margin_value > 1:
@@ -622,7 +602,7 @@ def solve(spec: Spec) -> Solution:
     if fit.how == "alpha given" and spec.bias is not None and fit.support:
         s = fit.support[0]
         derived = simplify(labels[s] - _decision(gram, labels, fit.alpha, 0, s))
-        if not _is_zero(derived - spec.bias):
+        if not is_zero(derived - spec.bias):
             warnings.append(f"the given bias {number_text(spec.bias)} is not the bias the support vector "
                             f"{_point(features[s])} determines ({number_text(derived)}); "
                             f"they differ by {number_text(simplify(spec.bias - derived))}")
@@ -644,7 +624,7 @@ def solve(spec: Spec) -> Solution:
         label = _class_of(value)
         steps.append(Step(f"Class of {_point(sample)}", lhs=sym("y_hat"), formula=call("sign", sym("f(x)")),
                           substitution=call("sign", num(value)), value=label))
-        if _is_zero(value):
+        if is_zero(value):
             warnings.append(f"{_point(sample)} lies on the decision boundary (f = 0); class +1 by convention")
         decision_values.append(value)
         classes.append(label)
@@ -652,7 +632,7 @@ def solve(spec: Spec) -> Solution:
         answers = {"class": Answer(_per_sample(spec, classes), "Predicted class", categorical=True),
                    "decision_value": Answer(_per_sample(spec, decision_values), "Decision value f(x)"),
                    **answers}
-        if spec.bias is not None and fit.how != "alpha given" and not _is_zero(spec.bias - fit.bias):
+        if spec.bias is not None and fit.how != "alpha given" and not is_zero(spec.bias - fit.bias):
             given = [_sample_decision(model, s, spec.bias) for s in spec.test_samples]
             reading = f"with the bias as given, b = {number_text(spec.bias)}"
             answers["decision_value_given_bias"] = Answer(_per_sample(spec, given), "Decision value f(x)", reading)
