@@ -159,8 +159,22 @@ _FUNCTIONS = {
     "ln": lambda x: math.log(x),
     "tanh": lambda x: math.tanh(x),
     "sqrt": lambda x: math.sqrt(x),
+    "sin": lambda x: math.sin(x),
+    "cos": lambda x: math.cos(x),
+    "sign": lambda x: (x > 0) - (x < 0),
     "relu": lambda x: max(x, 0),
 }
+
+
+def substitute(expr: Expr, values: dict[str, Value]) -> Expr:
+    """``expr`` with every symbol named in ``values`` replaced by its number (the substitution of a step)."""
+    if isinstance(expr, Sym):
+        return Num(values[expr.name]) if expr.name in values else expr
+    if isinstance(expr, Op):
+        return Op(expr.op, tuple(substitute(a, values) for a in expr.args))
+    if isinstance(expr, Call):
+        return Call(expr.fn, tuple(substitute(a, values) for a in expr.args))
+    return expr  # a number, a Partial or a Raw has no symbol to replace
 
 
 def evaluate(expr: Expr) -> Number:
@@ -189,7 +203,9 @@ def evaluate(expr: Expr) -> Number:
             return a / b
         if expr.op == "^":
             a, b = vals
-            return simplify(a**b) if isinstance(b, int) else float(a) ** float(b)
+            if isinstance(b, int) and not isinstance(a, float):
+                return simplify(Fraction(a) ** b)  # exact, also for a negative power of an int
+            return a**b if isinstance(b, int) else float(a) ** float(b)
         raise TypeError(f"cannot evaluate operator {expr.op!r}")
     if isinstance(expr, Call):
         fn = _FUNCTIONS.get(expr.fn)

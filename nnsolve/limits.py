@@ -32,3 +32,6 @@ MAX_VARY_TRIES = 100  # draws tried to find each variant before giving up
 MAX_FIELD_PATH_CHARS = 200  # characters of a field path (layers[0].filters) in vary or a placeholder
 MAX_OPTIONS = 10  # options of a generated multiple-choice question
 MAX_ERRORS_SHOWN = 20  # errors listed for one file; a line then counts the rest
+MAX_POWER = 64  # a constant exponent in an expression, and the product of nested ones ((x**8)**8)
+MAX_UPDATE_WORK = 20_000  # iterations × expression nodes when a graph's or a function's variables are updated
+MAX_EXACT_DIGITS = 1_000  # digits of an exact fraction carried through a computation; longer ones become floats

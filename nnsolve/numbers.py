@@ -63,6 +63,28 @@ def to_exact(value: object) -> Number:
     raise ValueError("must be a number")
 
 
+_EXACT_BITS = int(limits.MAX_EXACT_DIGITS * 3.3219280948873626)  # log2(10) bits per digit
+
+
+def outgrown(x: Number) -> bool:
+    """True when an exact number's numerator or denominator has more than MAX_EXACT_DIGITS digits."""
+    if isinstance(x, int):
+        return x.bit_length() > _EXACT_BITS
+    if isinstance(x, Fraction):
+        return max(x.numerator.bit_length(), x.denominator.bit_length()) > _EXACT_BITS
+    return False
+
+
+def bounded(x: Number) -> Number:
+    """``x``, or its nearest float once it has outgrown MAX_EXACT_DIGITS digits.
+
+    Iterating a polynomial map exactly multiplies the digits at every step (gradient descent on
+    x³ triples them); past the cap a value is carried as a float. Raises OverflowError for a
+    value beyond a float's range.
+    """
+    return float(x) if outgrown(x) else x
+
+
 def _validate_real(value: object) -> Number:
     return to_exact(value)
 

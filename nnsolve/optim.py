@@ -5,6 +5,9 @@ parameter, the worked steps of that update and the sentence that states its conv
 ``optimizer_steps`` (one neuron) uses it; any topic that updates parameters (a network, a
 function) uses the same rules, element by element for a tensor.
 
+Newton's method is here too, though it is not elementwise: it needs the Hessian, so only a
+topic that has one (``function``) offers it, beside the first-order optimizers.
+
 Arithmetic is exact until a square root (RMSprop, Adam) makes it a float.
 """
 
@@ -17,7 +20,9 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field
 
+from .errors import SolveError
 from .expr import Expr, call, dot, num, sym
+from .linalg import solve_square
 from .numbers import Number, Real, number_text, simplify
 from .solution import Step
 from .spec import FieldError, Strict
@@ -63,6 +68,18 @@ class Adam(Strict):
 Optimizer = Annotated[Union[GradientDescent, Momentum, RMSprop, Adam], Field(discriminator="type")]
 
 
+class Newton(Strict):
+    """p ← p − η·H⁻¹∇f with H the Hessian at p; the step Δ = H⁻¹∇f solves H·Δ = ∇f exactly."""
+
+    type: Literal["newton"]
+    learning_rate: Real = Field(default=1, description="η, a damping factor (default 1: the full Newton step)")
+
+
+# The optimizers of a topic that knows the Hessian (the function topic).
+SecondOrderOptimizer = Annotated[Union[GradientDescent, Momentum, RMSprop, Adam, Newton],
+                                 Field(discriminator="type")]
+
+
 def check(opt) -> None:
     """Hyperparameters outside their ranges: a FieldError naming the field (inside the problem's spec)."""
     if opt.learning_rate <= 0:
@@ -73,6 +90,15 @@ def check(opt) -> None:
             raise FieldError(f"optimizer.{name}", "must be at least 0 and less than 1")
     if getattr(opt, "epsilon", 0) < 0:
         raise FieldError("optimizer.epsilon", "must not be negative")
+
+
+def validate(opt) -> None:
+    """``check`` for a topic that checks its optimizer when it solves: a SolveError naming the field."""
+    try:
+        check(opt)
+    except ValueError as exc:
+        field, _, message = str(exc).partition(" ")
+        raise SolveError(message, field=field) from None
 
 
 def is_nesterov(opt) -> bool:
@@ -101,6 +127,8 @@ class Knobs:
 
     uphill: bool = False  # the gradient's sign flipped in the update (a learning-rate sign error)
     double_eta: bool = False  # momentum: v ← m·v + η·g followed by p ← p − η·v
+    no_bias_correction: bool = False  # adam: m and s used without dividing by 1 − βᵗ
+    times_hessian: bool = False  # newton: p ← p − η·H·∇f, multiplying by H instead of solving with it
 
 
 RIGHT = Knobs()
@@ -125,9 +153,50 @@ def update(opt, t: int, p: Number, g: Number, state: tuple, knobs: Knobs = RIGHT
     m, s = state
     m = simplify(opt.beta1 * m + (1 - opt.beta1) * g)
     s = simplify(opt.beta2 * s + (1 - opt.beta2) * g * g)
-    m_hat = m / (1 - opt.beta1**t)
-    s_hat = s / (1 - opt.beta2**t)
+    if knobs.no_bias_correction:
+        m_hat, s_hat = m, s
+    else:
+        m_hat = m / (1 - opt.beta1**t)
+        s_hat = s / (1 - opt.beta2**t)
     return p - eta * m_hat / (math.sqrt(s_hat) + opt.epsilon), (m, s)
+
+
+def newton_update(opt: Newton, p: list[Number], g: list[Number], hessian: list[list[Number]],
+                  knobs: Knobs = RIGHT) -> tuple[list[Number], list[Number]] | None:
+    """One Newton step for the whole vector p: (the new p, the step Δ), or None when H is singular.
+
+    Δ solves H·Δ = ∇f exactly (rationals stay rational); a float Hessian counts as singular when
+    a pivot is below 10⁻¹² of its largest entry.
+    """
+    eta = -opt.learning_rate if knobs.uphill else opt.learning_rate
+    if knobs.times_hessian:
+        delta = [simplify(sum((h * gj for h, gj in zip(row, g)), 0)) for row in hessian]
+    else:
+        scale = max((abs(float(v)) for row in hessian for v in row), default=0.0)
+        delta = solve_square(hessian, g, tolerance=1e-12 * scale) if scale else None
+        if delta is None:
+            return None
+    return [simplify(pi - eta * di) for pi, di in zip(p, delta)], delta
+
+
+def newton_steps(opt: Newton, label: str, p: Expr, p_old: list[Number], p_new: list[Number],
+                 g: list[Number], hessian: list[list[Number]], delta: list[Number]) -> list[Step]:
+    """The worked steps of one Newton update: x − f′/f″ for one variable, H·Δ = ∇f then p − η·Δ for several."""
+    eta = opt.learning_rate
+    if len(p_old) == 1:
+        f1, f2 = sym("f′", latex="f'"), sym("f″", latex="f''")
+        step = f1 / f2 if eta == 1 else sym("eta") * f1 / f2
+        shown = num(g[0]) / num(hessian[0][0])
+        return [Step(f"{label}: Newton step", lhs=p, formula=p - step,
+                     substitution=num(p_old[0]) - (shown if eta == 1 else dot(eta, shown)), value=p_new[0],
+                     note="f′ and f″ at the current point")]
+    d, grad = sym("Delta"), sym("∇f", latex=r"\nabla f")
+    return [
+        Step(f"{label}: Newton step, solving H·Δ = ∇f", lhs=d, formula=sym("H⁻¹", latex="H^{-1}") * grad, value=delta,
+             note="solved exactly (Gaussian elimination)" if not any(isinstance(v, float) for v in delta) else None),
+        Step(f"{label}: update", lhs=p, formula=p - (d if eta == 1 else sym("eta") * d),
+             substitution=num(p_old) - (num(delta) if eta == 1 else dot(eta, num(delta))), value=p_new),
+    ]
 
 
 def update_steps(opt, t: int, label: str, name: str, p: Expr, sub: str, p_old: Number, p_new: Number,
@@ -183,6 +252,10 @@ def update_steps(opt, t: int, label: str, name: str, p: Expr, sub: str, p_old: N
 def describe(opt, trained: tuple[str, ...] = ()) -> str:
     """The sentence that states the optimizer's convention and hyperparameters (an assumption)."""
     show = number_text
+    if isinstance(opt, Newton):
+        damping = "the full step" if opt.learning_rate == 1 else "a damped step"
+        return (f"Newton's method: p ← p − η·H⁻¹∇f with H the Hessian at p, the step Δ = H⁻¹∇f solving "
+                f"H·Δ = ∇f (for one variable x ← x − η·f′(x)/f″(x)), with η = {show(opt.learning_rate)} ({damping}).")
     if isinstance(opt, GradientDescent):
         return f"Gradient descent: p ← p − η·g with η = {show(opt.learning_rate)}."
     if isinstance(opt, Momentum) and opt.type == "momentum":

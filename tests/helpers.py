@@ -28,3 +28,21 @@ def solved(path):
     """A shipped problem's solution, solved once per test session (the experiments train models
     for seconds): for tests that render or inspect it. Solutions are immutable."""
     return _solved(str(Path(path).resolve()))
+def torch_optimizer(params, o: dict):
+    """The torch.optim optimizer for an nnsolve ``optimizer:`` mapping (gd, momentum, nesterov, rmsprop, adam).
+
+    nnsolve's defaults where the mapping leaves a field out; RMSprop's ρ is torch's ``alpha``. For
+    Nesterov, torch keeps the look-ahead point p + m·v as the parameter (nnsolve's ``…_lookahead``).
+    """
+    import torch
+
+    lr = float(o.get("learning_rate", {"rmsprop": 0.01, "adam": 0.001}.get(o["type"], 0)))
+    if o["type"] == "gd":
+        return torch.optim.SGD(params, lr=lr)
+    if o["type"] in ("momentum", "nesterov"):
+        m = float(o.get("momentum", 0.9))
+        return torch.optim.SGD(params, lr=lr, momentum=m, nesterov=o["type"] == "nesterov" and m > 0)
+    if o["type"] == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, alpha=float(o.get("rho", 0.9)), eps=float(o.get("epsilon", 1e-8)))
+    return torch.optim.Adam(params, lr=lr, betas=(float(o.get("beta1", 0.9)), float(o.get("beta2", 0.999))),
+                            eps=float(o.get("epsilon", 1e-8)))

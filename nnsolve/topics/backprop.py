@@ -6,38 +6,36 @@ Two forms of problem:
   wᵢ, with the upstream gradients UPᵢ given: ∂L/∂a = Σᵢ wᵢ·UPᵢ, and, when the node's input z
   (or its output) is known, ∂L/∂z = ∂L/∂a · f′(z);
 - a computational graph written as an expression over named inputs, e.g.
-  ``sigmoid(w1*x1 + w2*x2 + b)``, with the forward value and the gradient at every node.
+  ``sigmoid(w1*x1 + w2*x2 + b)``, with the forward value, the local derivative (as a formula
+  and its number) and the gradient at every node; optionally some inputs are parameters, updated
+  by an optimizer (``nnsolve.optim``) for a number of iterations, the expression being the loss.
 
-The expression is parsed with Python's ``ast`` and checked against an allow-list (names,
-numbers, + − * / **, unary minus, and the functions sigmoid, tanh, relu, exp, log, max); it is
-never evaluated by Python.
+The expression is written in nnsolve's one expression grammar (``nnsolve.expression``): parsed
+with Python's ``ast`` against an allow-list, never evaluated by Python.
 """
 
 from __future__ import annotations
 
-import ast
 import math
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Annotated, Iterator, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictInt, field_validator, model_validator
 
-from .. import limits
+from .. import limits, optim
 from ..errors import SolveError
 from ..expr import Expr, Partial, add, call, dot, num, partial, sym
-from ..numbers import Number, Real, sigmoid, simplify, to_exact
+from ..expression import Node, constant_exponent, input_names, parse_expression, symbol_name
+from ..numbers import Number, Real, bounded, number_text, sigmoid, simplify
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import FieldError, ProblemBase, Strict
 
 TOPIC = "backprop"
-SUMMARY = "gradients by backpropagation: a node with several downstream branches, or a small graph"
+SUMMARY = "gradients by backpropagation: a node with several downstream branches, or a small graph (and its updates)"
 EXAMPLE = "problems/seed/s12-sigmoid-node.yaml"
 
-FUNCTIONS = {"sigmoid": 1, "tanh": 1, "relu": 1, "exp": 1, "log": 1, "max": 2}  # name → arguments
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "^"}
+SHOWN_ITERATIONS = 3  # iterations of an update worked node by node; the table lists every iteration
 
 
 class Downstream(Strict):
@@ -62,8 +60,14 @@ class Spec(ProblemBase):
                                                '(instead of node)')
     values: dict[str, Real] = Field(default_factory=dict, description="the value of every input of the expression")
     upstream: Real = Field(default=1, description="the gradient arriving at the expression's output")
-    ask: str | None = Field(default=None, description="node form: output_gradient or input_gradient; "
-                                                      "graph form: an input's name (its gradient) or output")
+    parameters: list[str] | None = Field(
+        default=None, max_length=limits.MAX_GRAPH_NODES,
+        description="graph form: the inputs updated as parameters (the expression is the loss), e.g. [w5]")
+    optimizer: optim.Optimizer | None = Field(default=None, description="with parameters: the update rule")
+    iterations: Annotated[StrictInt, Field(ge=1, le=limits.MAX_ITERATIONS)] | None = Field(
+        default=None, description="with parameters: how many updates (default 1)")
+    ask: str | None = Field(default=None, description="node form: output_gradient or input_gradient; graph form: "
+                                                      "output, an input's name (its gradient) or any answer's name")
 
     @field_validator("expression")
     @classmethod
@@ -87,179 +91,124 @@ class Spec(ProblemBase):
                 raise ValueError("ask: must be output_gradient or input_gradient for a node")
             if self.ask == "input_gradient" and self.input is None and self.output is None:
                 raise ValueError("ask: input_gradient needs the node's 'input' (or 'output')")
+            for name in ("parameters", "optimizer", "iterations"):
+                if getattr(self, name) is not None:
+                    raise FieldError(name, "parameters, optimizer and iterations belong to the graph form "
+                                           "(an expression)")
             return self
-        names = _input_names(parse_expression(self.expression))
+        names = input_names(parse_expression(self.expression))
         missing = [n for n in names if n not in self.values]
         if missing:
             raise ValueError(f"values: no value for {', '.join(missing)}")
         extra = [n for n in self.values if n not in names]
         if extra:
             raise ValueError(f"values: {', '.join(extra)} does not appear in the expression")
-        if self.ask is not None and self.ask != "output" and self.ask not in names:
-            raise ValueError(f"ask: must be 'output' or one of the inputs {', '.join(names)}")
         return self
 
 
+def _check_graph(spec: Spec, names: list[str]) -> None:
+    """What the field types cannot say about an update and ``ask``: each a SolveError naming its field."""
+    updating = spec.parameters is not None or spec.optimizer is not None or spec.iterations is not None
+    if updating:
+        if spec.parameters is None:
+            raise SolveError("an update needs 'parameters': the inputs it changes, e.g. [w5]", field="optimizer")
+        if spec.optimizer is None:
+            raise SolveError("needs an 'optimizer', e.g. {type: gd, learning_rate: 0.5}", field="parameters")
+        for i, name in enumerate(spec.parameters):
+            if name not in names:
+                raise SolveError(f"{name!r} is not an input of the expression; the inputs are {', '.join(names)}",
+                                 field=f"parameters[{i}]")
+        if not spec.parameters or len(set(spec.parameters)) != len(spec.parameters):
+            raise SolveError("list each parameter once, and at least one", field="parameters")
+        for name in getattr(spec.optimizer, "velocity", {}):
+            if name not in spec.parameters:
+                raise SolveError(f"{name!r} is not one of the parameters {', '.join(spec.parameters)}",
+                                 field="optimizer.velocity")
+        optim.validate(spec.optimizer)
+        work = _iterations(spec) * len(parse_expression(spec.expression))
+        if work > limits.MAX_UPDATE_WORK:
+            raise SolveError(f"iterations × graph nodes is {work:,}, more than MAX_UPDATE_WORK = "
+                             f"{limits.MAX_UPDATE_WORK:,} (nnsolve's cap)", field="iterations")
+    if spec.ask is not None and spec.ask not in _answer_names(spec, names):
+        params = spec.parameters or []
+        raise SolveError("must be output, an input's name (its gradient)" +
+                         (f", output_updated, or a parameter's updated value ({params[0]}_updated, "
+                          f"{params[0]}_iter1, …)" if params else "") +
+                         f"; the inputs are {', '.join(names)}", field="ask")
+
+
+def _iterations(spec: Spec) -> int:
+    return spec.iterations or 1
+
+
+def _answer_names(spec: Spec, names: list[str]) -> set[str]:
+    out = {"output", *names, *(f"grad_{n}" for n in names)}
+    if spec.parameters:
+        out.add("output_updated")
+        for p in spec.parameters:
+            out |= {f"{p}_updated", *(f"{p}_iter{t}" for t in range(1, _iterations(spec) + 1))}
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
-# The expression: an allow-list over Python's ast
+# Forward and backward passes: each operation's value, and beside it its local derivative
 
-@dataclass
-class Node:
-    """A node of the graph. Leaves are named inputs or constants; the rest apply ``op`` to ``args``."""
-
-    op: str  # "input", "const", "+", "-", "*", "/", "^", "neg", or a function name
-    args: tuple[int, ...] = ()  # indices of the argument nodes (always earlier in the list)
-    name: str | None = None  # an input's name
-    value: Number = 0
-    label: str = ""
-    source: str = ""  # the node's own text in the expression, as the file writes it
-
-
-def _refuse(what: str) -> ValueError:
-    return ValueError(f"{what} is not allowed in an expression; use names, numbers, + - * / **, "
-                      f"unary minus and {', '.join(FUNCTIONS)}")
-
-
-def parse_expression(text: str) -> list[Node]:
-    """The graph of ``text`` in evaluation order (arguments before the node that uses them).
-
-    Raises ValueError, with a message for the user, on anything outside the allow-list. Only
-    ``ast.parse`` reads the text; nothing is compiled or evaluated.
-    """
-    if len(text) > limits.MAX_EXPRESSION_CHARS:
-        raise ValueError(f"longer than MAX_EXPRESSION_CHARS = {limits.MAX_EXPRESSION_CHARS} characters (nnsolve's cap)")
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as exc:
-        raise ValueError(f"not a valid expression: {exc.msg}") from None
-    except (RecursionError, MemoryError):
-        raise ValueError("nested too deeply") from None
-    count = sum(1 for _ in ast.walk(tree))
-    if count > 4 * limits.MAX_GRAPH_NODES:  # ast nodes include operator and context markers
-        raise ValueError(f"more than MAX_GRAPH_NODES = {limits.MAX_GRAPH_NODES} nodes (nnsolve's cap)")
-    nodes: list[Node] = []
-    inputs: dict[str, int] = {}
-    _build(tree.body, text.strip(), nodes, inputs)
-    if len(nodes) > limits.MAX_GRAPH_NODES:
-        raise ValueError(f"more than MAX_GRAPH_NODES = {limits.MAX_GRAPH_NODES} nodes (nnsolve's cap)")
-    k = 0
+def _forward(nodes: list[Node], values: dict[str, Number]) -> list[Number]:
+    """The value of every node, exact until a transcendental function (or MAX_EXACT_DIGITS) makes it a float."""
+    vals: list[Number] = []
     for node in nodes:
         if node.op == "input":
-            node.label = node.name
-        elif node.op != "const":
-            k += 1
-            node.label = f"n{k}"
-    return nodes
-
-
-def _build(node: ast.AST, source: str, nodes: list[Node], inputs: dict[str, int]) -> int:
-    if isinstance(node, ast.Name):
-        name = node.id
-        if not _NAME.match(name) or name in FUNCTIONS:
-            raise _refuse(f"the name {name!r}")
-        if name not in inputs:
-            inputs[name] = len(nodes)
-            nodes.append(Node("input", name=name))
-        return inputs[name]
-    if isinstance(node, ast.Constant):
-        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-            raise _refuse(f"the constant {node.value!r}")
-        segment = ast.get_source_segment(source, node) or repr(node.value)
+            vals.append(values[node.name])
+            continue
         try:
-            value = to_exact(segment)
-        except ValueError:
-            value = to_exact(node.value)
-        nodes.append(Node("const", value=value))
-        return len(nodes) - 1
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        left = _build(node.left, source, nodes, inputs)
-        right = _build(node.right, source, nodes, inputs)
-        nodes.append(Node(_BINARY[type(node.op)], (left, right), source=_segment(source, node)))
-        return len(nodes) - 1
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        operand = _build(node.operand, source, nodes, inputs)
-        if isinstance(node.op, ast.UAdd):
-            return operand
-        nodes.append(Node("neg", (operand,), source=_segment(source, node)))
-        return len(nodes) - 1
-    if isinstance(node, ast.Call):
-        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-            raise _refuse("calling " + (repr(node.func.id) if isinstance(node.func, ast.Name) else "this"))
-        fn = node.func.id
-        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args) or len(node.args) != FUNCTIONS[fn]:
-            raise ValueError(f"{fn} takes {FUNCTIONS[fn]} argument{'s' if FUNCTIONS[fn] > 1 else ''}, "
-                             f"written plainly")
-        args = tuple(_build(a, source, nodes, inputs) for a in node.args)
-        nodes.append(Node(fn, args, source=_segment(source, node)))
-        return len(nodes) - 1
-    raise _refuse(_describe(node))
+            vals.append(bounded(_value(node, [vals[i] for i in node.args])))
+        except OverflowError:
+            raise SolveError(f"{node.label}: the value overflows (beyond a float's range)", field="expression") from None
+    return vals
 
 
-def _segment(source: str, node: ast.AST) -> str:
-    return " ".join((ast.get_source_segment(source, node) or "").split())
-
-
-def _describe(node: ast.AST) -> str:
-    kinds = {ast.Attribute: "an attribute (a.b)", ast.Subscript: "a subscript (a[i])", ast.Lambda: "a lambda",
-             ast.ListComp: "a comprehension", ast.GeneratorExp: "a comprehension", ast.SetComp: "a comprehension",
-             ast.DictComp: "a comprehension", ast.Compare: "a comparison", ast.BoolOp: "and/or",
-             ast.IfExp: "if/else", ast.NamedExpr: "':='"}
-    for kind, text in kinds.items():
-        if isinstance(node, kind):
-            return text
-    if isinstance(node, ast.BinOp):
-        return f"the operator {type(node.op).__name__}"
-    if isinstance(node, ast.UnaryOp):
-        return f"the operator {type(node.op).__name__}"
-    return type(node).__name__
-
-
-def _input_names(nodes: list[Node]) -> list[str]:
-    return [n.name for n in nodes if n.op == "input"]
-
-
-# ---------------------------------------------------------------------------------------------
-# Forward and backward passes
-
-def _forward(nodes: list[Node], values: dict[str, Number]) -> None:
-    for node in nodes:
-        a = [nodes[i].value for i in node.args]
-        op = node.op
-        if op == "input":
-            node.value = values[node.name]
-        elif op == "const":
-            pass
-        elif op == "+":
-            node.value = simplify(a[0] + a[1])
-        elif op == "-":
-            node.value = simplify(a[0] - a[1])
-        elif op == "*":
-            node.value = simplify(a[0] * a[1])
-        elif op == "/":
-            if a[1] == 0:
-                raise SolveError(f"{node.label}: division by zero", field="expression")
-            node.value = _div(a[0], a[1])
-        elif op == "^":
-            node.value = _power(a[0], a[1], node.label)
-        elif op == "neg":
-            node.value = -a[0]
-        elif op == "sigmoid":
-            node.value = sigmoid(a[0])
-        elif op == "tanh":
-            node.value = math.tanh(float(a[0]))
-        elif op == "relu":
-            node.value = a[0] if a[0] > 0 else 0
-        elif op == "exp":
-            try:
-                node.value = math.exp(float(a[0]))
-            except OverflowError:
-                raise SolveError(f"{node.label}: exp({float(a[0]):g}) overflows", field="expression") from None
-        elif op == "log":
-            if a[0] <= 0:
-                raise SolveError(f"{node.label}: log of {float(a[0]):g}, which is not positive", field="expression")
-            node.value = math.log(float(a[0]))
-        elif op == "max":
-            node.value = max(a[0], a[1])
+def _value(node: Node, a: list[Number]) -> Number:
+    op = node.op
+    if op == "const":
+        return node.value
+    if op == "+":
+        return simplify(a[0] + a[1])
+    if op == "-":
+        return simplify(a[0] - a[1])
+    if op == "*":
+        return simplify(a[0] * a[1])
+    if op == "/":
+        if a[1] == 0:
+            raise SolveError(f"{node.label}: division by zero", field="expression")
+        return _div(a[0], a[1])
+    if op == "^":
+        return _power(a[0], a[1], node.label)
+    if op == "neg":
+        return -a[0]
+    if op == "sigmoid":
+        return sigmoid(a[0])
+    if op == "tanh":
+        return math.tanh(float(a[0]))
+    if op == "relu":
+        return a[0] if a[0] > 0 else 0
+    if op == "exp":
+        try:
+            return math.exp(float(a[0]))
+        except OverflowError:
+            raise SolveError(f"{node.label}: exp({float(a[0]):g}) overflows", field="expression") from None
+    if op == "log":
+        if a[0] <= 0:
+            raise SolveError(f"{node.label}: log of {float(a[0]):g}, which is not positive", field="expression")
+        return math.log(float(a[0]))
+    if op == "sqrt":
+        if a[0] < 0:
+            raise SolveError(f"{node.label}: the square root of {float(a[0]):g}, which is negative", field="expression")
+        return math.sqrt(float(a[0]))
+    if op == "sin":
+        return math.sin(float(a[0]))
+    if op == "cos":
+        return math.cos(float(a[0]))
+    return max(a[0], a[1])  # max
 
 
 def _div(a: Number, b: Number) -> Number:
@@ -273,59 +222,116 @@ def _power(base: Number, exponent: Number, label: str) -> Number:
     if isinstance(exponent, int) and not isinstance(base, float):
         if base == 0 and exponent < 0:
             raise SolveError(f"{label}: 0 to a negative power", field="expression")
-        if abs(exponent) > 64:
-            raise SolveError(f"{label}: the exponent {exponent} is too large for this solver", field="expression")
+        if abs(exponent) > limits.MAX_POWER:
+            raise SolveError(f"{label}: the exponent {exponent} is too large (at most MAX_POWER = "
+                             f"{limits.MAX_POWER}, nnsolve's cap)", field="expression")
         return simplify(Fraction(base) ** exponent)
     if base <= 0 and not float(exponent).is_integer():
         raise SolveError(f"{label}: a non-positive base to a fractional power", field="expression")
+    if abs(exponent) > limits.MAX_POWER:
+        raise SolveError(f"{label}: the exponent {float(exponent):g} is too large (at most MAX_POWER = "
+                         f"{limits.MAX_POWER}, nnsolve's cap)", field="expression")
     try:
         return float(base) ** float(exponent)
     except (OverflowError, ZeroDivisionError):
         raise SolveError(f"{label}: the power overflows", field="expression") from None
 
 
-def _locals(nodes: list[Node], node: Node, mistake: str | None = None) -> tuple[Number, ...]:
+@dataclass(frozen=True)
+class _Local:
+    """∂node/∂argument: its number, and the formula and substitution that show it (none for a constant rule)."""
+
+    value: Number
+    formula: Expr | None = None
+    substitution: Expr | None = None
+    note: str | None = None
+
+
+def _locals(nodes: list[Node], vals: list[Number], index: int, mistake: str | None = None) -> tuple[_Local, ...]:
     """∂node/∂argᵢ for each argument. ``mistake`` bends one rule the way students do."""
-    a = [nodes[i].value for i in node.args]
+    try:
+        return tuple(replace(local, value=bounded(local.value)) for local in _rules(nodes, vals, index, mistake))
+    except OverflowError:
+        raise SolveError(f"{nodes[index].label}: its derivative overflows", field="expression") from None
+
+
+def _rules(nodes: list[Node], vals: list[Number], index: int, mistake: str | None) -> tuple[_Local, ...]:
+    node = nodes[index]
+    a = [vals[i] for i in node.args]
+    s = [_ref(nodes, i) for i in node.args]
+    n, v = sym(symbol_name(node.label)), vals[index]
     op = node.op
     if op == "+":
-        return (1, 1)
+        return _Local(1), _Local(1)
     if op == "-":
-        return (1, 1) if mistake == "subtraction" else (1, -1)
-    if op == "*":
-        return (a[1], a[0])
+        return _Local(1), _Local(1 if mistake == "subtraction" else -1)
+    if op == "*":  # ∂(a·b)/∂a = b: the other argument (its symbol, unless it is a constant)
+        other = [None if nodes[i].op == "const" else e for i, e in zip(node.args, s)]
+        return _Local(a[1], other[1]), _Local(a[0], other[0])
     if op == "/":
-        return (_div(1, a[1]), _div(-a[0], a[1] ** 2))
+        return (_Local(_div(1, a[1]), 1 / s[1], 1 / num(a[1])),
+                _Local(_div(-a[0], a[1] * a[1]), -s[0] / s[1] ** 2, -num(a[0]) / num(a[1]) ** 2))
     if op == "^":
-        base, exponent = a
-        d_base = simplify(exponent * _power(base, exponent - 1, node.label)) if base != 0 or exponent >= 1 else 0
-        depends = _depends_on_input(nodes, node.args[1])
-        if depends:
-            if base <= 0:
-                raise SolveError(f"{node.label}: ∂(a^b)/∂b = a^b·ln a needs a > 0", field="expression")
-            d_exp = node.value * math.log(float(base))
-        else:
-            d_exp = 0
-        return (d_base, d_exp)
+        return _power_base(nodes, node, a, s), _power_exponent(nodes, node, a, s, n, v)
     if op == "neg":
-        return (-1,)
+        return (_Local(-1),)
     if op in ("sigmoid", "tanh") and mistake == "activation":
-        return (1,)
+        return (_Local(1),)
     if op == "sigmoid":
-        return (node.value * (1 - node.value),)
+        return (_Local(v * (1 - v), n * (1 - n), dot(num(v), 1 - num(v)), "σ′(a) = σ(a)(1 − σ(a))"),)
     if op == "tanh":
-        return (1 - node.value ** 2,)
+        return (_Local(1 - v * v, 1 - n ** 2, 1 - num(v) ** 2, "tanh′(a) = 1 − tanh²(a)"),)
     if op == "relu":
-        return (1 if a[0] > 0 else 0,)
+        return (_Local(1 if a[0] > 0 else 0,
+                       note=f"ReLU′(a) = {'1 because a > 0' if a[0] > 0 else '0 because a ≤ 0 (as PyTorch)'}"),)
     if op == "exp":
-        return (node.value,)
+        return (_Local(v, n, note="exp′(a) = exp(a), the node's own value"),)
     if op == "log":
-        return (_div(1, a[0]),)
-    if op == "max":
-        if a[0] == a[1]:
-            return (Fraction(1, 2), Fraction(1, 2))
-        return (1, 0) if a[0] > a[1] else (0, 1)
-    return ()
+        return (_Local(_div(1, a[0]), 1 / s[0], 1 / num(a[0]), "log′(a) = 1/a"),)
+    if op == "sqrt":
+        if v == 0:
+            raise SolveError(f"{node.label}: the derivative of √a is infinite at a = 0", field="expression")
+        return (_Local(1 / (2 * v), 1 / (2 * n), 1 / dot(2, num(v)), "(√a)′ = 1/(2√a)"),)
+    if op == "sin":
+        return (_Local(math.cos(float(a[0])), call("cos", s[0]), call("cos", num(a[0])), "sin′ = cos"),)
+    if op == "cos":
+        return (_Local(-math.sin(float(a[0])), -call("sin", s[0]), -call("sin", num(a[0])), "cos′ = −sin"),)
+    # max: the gradient goes to the larger argument, half each on a tie (as PyTorch)
+    if a[0] == a[1]:
+        return (_Local(Fraction(1, 2), note="a tie: half the gradient to each argument, as PyTorch"),) * 2
+    first = a[0] > a[1]
+    note = "the gradient goes to the larger argument"
+    return _Local(1 if first else 0, note=note), _Local(0 if first else 1, note=note)
+
+
+def _power_base(nodes: list[Node], node: Node, a: list[Number], s: list[Expr]) -> _Local:
+    """∂(aᵇ)/∂a = b·aᵇ⁻¹."""
+    base, exponent = a
+    if base == 0 and 0 < exponent < 1 or base == 0 and exponent < 0:
+        raise SolveError(f"{node.label}: the derivative of a^{number_text(exponent)} is infinite at a = 0",
+                         field="expression")
+    if exponent == 0:
+        return _Local(0, note="a⁰ = 1 is constant")
+    value = simplify(exponent * _power(base, exponent - 1, node.label))
+    k = constant_exponent(nodes, node)
+    if k == 1:
+        return _Local(value, note="a¹ = a")
+    if k is not None:
+        lower = num(simplify(k - 1))
+        power, shown = (s[0], num(base)) if k - 1 == 1 else (s[0] ** lower, num(base) ** lower)
+        return _Local(value, num(k) * power, dot(num(k), shown), "(aᵏ)′ = k·aᵏ⁻¹")
+    return _Local(value, s[1] * s[0] ** (s[1] - 1), dot(num(exponent), num(base) ** (num(exponent) - 1)),
+                  "∂(aᵇ)/∂a = b·aᵇ⁻¹")
+
+
+def _power_exponent(nodes: list[Node], node: Node, a: list[Number], s: list[Expr], n: Expr, v: Number) -> _Local:
+    """∂(aᵇ)/∂b = aᵇ·ln a (zero when the exponent is a constant)."""
+    if not _depends_on_input(nodes, node.args[1]):
+        return _Local(0)
+    if a[0] <= 0:
+        raise SolveError(f"{node.label}: ∂(a^b)/∂b = a^b·ln a needs a > 0", field="expression")
+    return _Local(v * math.log(float(a[0])), n * call("ln", s[0]), dot(num(v), call("ln", num(a[0]))),
+                  "∂(aᵇ)/∂b = aᵇ·ln a")
 
 
 def _depends_on_input(nodes: list[Node], index: int) -> bool:
@@ -333,69 +339,122 @@ def _depends_on_input(nodes: list[Node], index: int) -> bool:
     return node.op == "input" or any(_depends_on_input(nodes, i) for i in node.args)
 
 
+def _depends_on(nodes: list[Node], index: int, names: list[str]) -> bool:
+    node = nodes[index]
+    return node.name in names if node.op == "input" else any(_depends_on(nodes, i, names) for i in node.args)
+
+
 @dataclass
 class _Backward:
     grads: list[Number]
-    # contributions[i]: (parent index, upstream gradient, local derivative) for every use of node i
+    locals: dict[int, tuple[_Local, ...]]  # node index → its local derivatives, one per argument
+    # contributions[i]: (parent index, argument position, upstream gradient, local derivative) for every use of node i
     contributions: list[list[tuple[int, Number, Number]]] = field(default_factory=list)
 
 
-def _backward(nodes: list[Node], upstream: Number, mistake: str | None = None) -> _Backward:
+def _backward(nodes: list[Node], vals: list[Number], upstream: Number, mistake: str | None = None,
+              drop: tuple[int, int] | None = None) -> _Backward:
+    """Gradients of the output at every node. ``drop = (i, k)`` leaves out the k-th use of node i (a mistake)."""
     grads: list[Number] = [0] * len(nodes)
     contributions: list[list] = [[] for _ in nodes]
+    local_of: dict[int, tuple[_Local, ...]] = {}
     grads[-1] = upstream
     for index in range(len(nodes) - 1, -1, -1):
         node = nodes[index]
         if not node.args:
             continue
-        for arg, local in zip(node.args, _locals(nodes, node, mistake)):
-            contributions[arg].append((index, grads[index], local))
-            grads[arg] = simplify(grads[arg] + grads[index] * local)
-    return _Backward(grads, contributions)
+        local_of[index] = _locals(nodes, vals, index, mistake)
+        for position, (arg, local) in enumerate(zip(node.args, local_of[index])):
+            k = len(contributions[arg])
+            contributions[arg].append((index, position, grads[index], local.value))
+            if drop != (arg, k):
+                try:
+                    grads[arg] = bounded(simplify(grads[arg] + grads[index] * local.value))
+                except OverflowError:
+                    raise SolveError(f"the gradient at {nodes[arg].label} overflows", field="expression") from None
+    return _Backward(grads, local_of, contributions)
+
+
+@dataclass
+class _Pass:
+    """One forward and backward pass at one point (the inputs' values)."""
+
+    point: dict[str, Number]
+    vals: list[Number]
+    back: _Backward
+
+
+def _pass(nodes: list[Node], point: dict[str, Number], upstream: Number, mistake: str | None = None,
+          drop: tuple[int, int] | None = None) -> _Pass:
+    vals = _forward(nodes, point)
+    return _Pass(point, vals, _backward(nodes, vals, upstream, mistake, drop))
+
+
+# ---------------------------------------------------------------------------------------------
+# Updates: chosen inputs are parameters, moved by an optimizer against the gradient of the output
+
+@dataclass
+class _Iteration:
+    t: int
+    before: dict[str, Number]  # the inputs before the update
+    passed: _Pass  # at the look-ahead point for Nesterov, else at ``before``
+    state_before: dict[str, tuple]
+    state_after: dict[str, tuple]
+    after: dict[str, Number]
+
+
+def _train(spec: Spec, nodes: list[Node], mistake: str | None = None, drop: tuple[int, int] | None = None,
+           knobs: optim.Knobs = optim.RIGHT) -> list[_Iteration]:
+    opt, params = spec.optimizer, spec.parameters
+    index = {n.name: i for i, n in enumerate(nodes) if n.op == "input"}
+    values: dict[str, Number] = dict(spec.values)
+    state = {p: optim.initial_state(opt, p) for p in params}
+    history = []
+    for t in range(1, _iterations(spec) + 1):
+        point = dict(values)
+        for p in params:
+            point[p] = optim.lookahead(opt, values[p], state[p])
+        try:
+            passed = _pass(nodes, point, spec.upstream, mistake, drop)
+            after, new_state = dict(values), {}
+            for p in params:
+                after[p], new_state[p] = optim.update(opt, t, values[p], passed.back.grads[index[p]], state[p], knobs)
+                after[p] = bounded(after[p])
+        except SolveError as exc:
+            raise SolveError(f"iteration {t}: {exc.message}", field=exc.field) from None
+        except OverflowError:
+            raise SolveError(f"iteration {t}: the update overflows", field="optimizer") from None
+        history.append(_Iteration(t, values, passed, state, new_state, after))
+        values, state = after, new_state
+    return history
 
 
 # ---------------------------------------------------------------------------------------------
 # The worked solutions
 
-_FN = {"sigmoid": "sigma", "tanh": "tanh", "relu": "relu", "exp": "exp", "log": "ln", "max": "max"}
-_RULES = {
-    "+": "∂(a + b)/∂a = ∂(a + b)/∂b = 1",
-    "-": "∂(a − b)/∂a = 1, ∂(a − b)/∂b = −1",
-    "*": "∂(a·b)/∂a = b, ∂(a·b)/∂b = a",
-    "/": "∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²",
-    "^": "∂(aᵇ)/∂a = b·aᵇ⁻¹, ∂(aᵇ)/∂b = aᵇ·ln a",
-    "neg": "∂(−a)/∂a = −1",
-    "sigmoid": "σ′(x) = σ(x)(1 − σ(x))",
-    "tanh": "tanh′(x) = 1 − tanh²(x)",
-    "relu": "ReLU′(x) = 1 for x > 0, else 0",
-    "exp": "exp′(x) = exp(x)",
-    "log": "log′(x) = 1/x",
-    "max": "the gradient goes to the larger argument (split equally on a tie, as PyTorch)",
-}
+_FN = {"sigmoid": "sigma", "tanh": "tanh", "relu": "relu", "exp": "exp", "log": "ln", "sqrt": "sqrt",
+       "sin": "sin", "cos": "cos", "max": "max"}
 
 
-def _ref(nodes: list[Node], i: int, values: bool) -> Expr:
+def _ref(nodes: list[Node], i: int, vals: list[Number] | None = None) -> Expr:
+    """Node i in a formula: its symbol (n₃, x₁), or its number when ``vals`` are given or it is a constant."""
     node = nodes[i]
-    if node.op == "const" or values:
+    if node.op == "const":
         return num(node.value)
-    return sym(_sub(node.label))
+    if vals is not None:
+        return num(vals[i])
+    return sym(symbol_name(node.label))
 
 
-def _sub(label: str) -> str:
-    """n3 → n_3 (shown n₃); x1 → x_1; names without a trailing number are kept as they are."""
-    m = re.match(r"^([A-Za-z]+)_?(\d+)$", label)
-    return f"{m.group(1)}_{m.group(2)}" if m else label
-
-
-def _apply(nodes: list[Node], node: Node, values: bool) -> Expr:
-    args = [_ref(nodes, i, values) for i in node.args]
-    op = node.op
+def _apply(nodes: list[Node], i: int, vals: list[Number] | None = None) -> Expr:
+    args = [_ref(nodes, a, vals) for a in nodes[i].args]
+    op = nodes[i].op
     if op == "+":
         return args[0] + args[1]
     if op == "-":
         return args[0] - args[1]
     if op == "*":
-        return dot(args[0], args[1]) if values else args[0] * args[1]
+        return dot(args[0], args[1]) if vals is not None else args[0] * args[1]
     if op == "/":
         return args[0] / args[1]
     if op == "^":
@@ -405,75 +464,135 @@ def _apply(nodes: list[Node], node: Node, values: bool) -> Expr:
     return call(_FN[op], *args)
 
 
-def _solve_graph(spec: Spec) -> Solution:
-    nodes = parse_expression(spec.expression)
-    _forward(nodes, spec.values)
-    back = _backward(nodes, spec.upstream)
-    blocks: list = []
-    for node in nodes:
-        if node.op in ("input", "const"):
-            continue
-        blocks.append(Step(f"Forward: {node.label}", lhs=sym(_sub(node.label)), formula=_apply(nodes, node, False),
-                           substitution=_apply(nodes, node, True), value=node.value))
+def _grad_sym(label: str) -> Partial:
+    return partial("f", symbol_name(label))
+
+
+def _pass_steps(nodes: list[Node], passed: _Pass, upstream: Number, prefix: str = "",
+                towards: list[str] | None = None) -> list[Step]:
+    """Forward values, then backward: at each node the local derivatives into it, then its gradient.
+
+    ``towards``: the backward pass is shown only on the paths to these inputs (the parameters).
+    """
+    vals, back = passed.vals, passed.back
+    steps = [Step(f"{prefix}Forward: {node.label}", lhs=sym(symbol_name(node.label)), formula=_apply(nodes, i),
+                  substitution=_apply(nodes, i, vals), value=vals[i])
+             for i, node in enumerate(nodes) if node.op not in ("input", "const")]
     root = nodes[-1]
-    blocks.append(Step("Gradient arriving at the output", lhs=_grad_sym(root.label or "f"),
-                       value=spec.upstream, note="given" if spec.upstream != 1 else "∂f/∂f = 1"))
+    steps.append(Step(f"{prefix}Gradient arriving at the output", lhs=_grad_sym(root.label or "f"),
+                      value=upstream, note="given" if upstream != 1 else "∂f/∂f = 1"))
     for index in range(len(nodes) - 2, -1, -1):
         node = nodes[index]
-        if node.op == "const":
+        if node.op == "const" or towards is not None and not _depends_on(nodes, index, towards):
             continue
         uses = back.contributions[index]
-        terms_f = [dot(_grad_sym(nodes[p].label), _local_sym(nodes[p].label, node.label)) for p, _, _ in uses]
-        terms_v = [dot(num(up), num(local)) for _, up, local in uses]
-        rules = sorted({_RULES[nodes[p].op] for p, _, _ in uses})
-        blocks.append(Step(f"Backward: gradient at {node.label}", lhs=_grad_sym(node.label),
-                           formula=add(*terms_f), substitution=add(*terms_v), value=back.grads[index],
-                           note="; ".join(rules) + (f" ({len(uses)} branches, summed)" if len(uses) > 1 else "")))
-    rows = tuple((n.label if n.op != "const" else "const", _kind(nodes, n), n.value,
-                  back.grads[i] if n.op != "const" else None) for i, n in enumerate(nodes))
-    blocks.append(Table("Nodes (forward value and gradient)", ("Node", "Computes", "Value", "Gradient"), rows))
+        for parent, position, _, _ in uses:
+            local = back.locals[parent][position]
+            repeated = nodes[parent].args.count(index) > 1
+            steps.append(Step(f"{prefix}Local derivative of {nodes[parent].label} with respect to {node.label}"
+                              + (f" (argument {position + 1})" if repeated else ""),
+                              lhs=partial(symbol_name(nodes[parent].label), symbol_name(node.label)),
+                              formula=local.formula, substitution=local.substitution, value=local.value,
+                              note=local.note))
+        terms_f = [dot(_grad_sym(nodes[p].label), partial(symbol_name(nodes[p].label), symbol_name(node.label)))
+                   for p, _, _, _ in uses]
+        terms_v = [dot(num(up), num(local)) for _, _, up, local in uses]
+        steps.append(Step(f"{prefix}Backward: gradient at {node.label}", lhs=_grad_sym(node.label),
+                          formula=add(*terms_f), substitution=add(*terms_v), value=back.grads[index],
+                          note=f"{len(uses)} branches, summed" if len(uses) > 1 else None))
+    return steps
 
-    answers: dict[str, Answer] = {"output": Answer(root.value, "value of the expression")}
+
+def _kind(nodes: list[Node], i: int) -> str | Expr:
+    op = nodes[i].op
+    return "input" if op == "input" else "constant" if op == "const" else _apply(nodes, i)
+
+
+def _node_table(nodes: list[Node], passed: _Pass, title: str) -> Table:
+    rows = tuple((n.label if n.op != "const" else "const", _kind(nodes, i), passed.vals[i],
+                  passed.back.grads[i] if n.op != "const" else None) for i, n in enumerate(nodes))
+    return Table(title, ("Node", "Computes", "Value", "Gradient"), rows)
+
+
+def _update_blocks(spec: Spec, nodes: list[Node], history: list[_Iteration]) -> list:
+    opt, index = spec.optimizer, {n.name: i for i, n in enumerate(nodes) if n.op == "input"}
+    blocks: list = []
+    for it in history[:SHOWN_ITERATIONS]:
+        label = f"Iteration {it.t}"
+        if it.t > 1:
+            blocks += _pass_steps(nodes, it.passed, spec.upstream, f"{label}: ", towards=spec.parameters)
+        for p in spec.parameters:
+            blocks += optim.update_steps(opt, it.t, label, p, sym(symbol_name(p)), p, it.before[p], it.after[p],
+                                         it.passed.back.grads[index[p]], it.state_before[p], it.state_after[p])
+    columns = ("Iteration", "f") + tuple(c for p in spec.parameters for c in (f"∂f/∂{p}", f"{p} after"))
+    rows = tuple((it.t, it.passed.vals[-1], *(v for p in spec.parameters
+                                              for v in (it.passed.back.grads[index[p]], it.after[p])))
+                 for it in history)
+    blocks.append(Table("Iteration by iteration (f and its gradient before each update)", columns, rows))
+    return blocks
+
+
+def _solve_graph(spec: Spec) -> Solution:
+    nodes = parse_expression(spec.expression)
+    names = input_names(nodes)
+    _check_graph(spec, names)
+    updating = spec.parameters is not None
+    history = _train(spec, nodes) if updating else []
+    start = history[0].passed if updating else _pass(nodes, dict(spec.values), spec.upstream)
+    blocks: list = _pass_steps(nodes, start, spec.upstream, "Iteration 1: " if updating else "")
+    blocks.append(_node_table(nodes, start, "Nodes (forward value and gradient)" +
+                              (" at the start" if updating else "")))
+    answers: dict[str, Answer] = {"output": Answer(start.vals[-1], "value of the expression")}
     for i, n in enumerate(nodes):
         if n.op == "input":
-            answers[f"grad_{n.name}"] = Answer(back.grads[i], f"∂f/∂{n.name}")
-    names = _input_names(nodes)
-    ask = spec.ask or names[0]
-    primary = "output" if ask == "output" else f"grad_{ask}"
+            answers[f"grad_{n.name}"] = Answer(start.back.grads[i], f"∂f/∂{n.name}")
     assumptions = [
         "Gradients are of the expression's output f"
-        + (f", scaled by the given upstream gradient {_show(spec.upstream)}." if spec.upstream != 1 else "."),
+        + (f", scaled by the given upstream gradient {number_text(spec.upstream)}." if spec.upstream != 1 else "."),
         "A node used by several others collects the sum of the gradients along every branch.",
     ]
-    if any(n.op in ("sigmoid", "tanh", "exp", "log") for n in nodes) or any(isinstance(n.value, float) for n in nodes):
-        assumptions.append("exp, log, sigmoid and tanh are transcendental: those values are floats, never rounded "
-                           "between steps and shown to 5 significant figures.")
+    if updating:
+        blocks += _update_blocks(spec, nodes, history)
+        answers.update(_update_answers(spec, nodes, history))
+        fixed = [n for n in names if n not in spec.parameters]
+        assumptions += [f"The expression is the loss: the parameters {', '.join(spec.parameters)} move against "
+                        "its gradient" + (f"; {', '.join(fixed)} stay fixed." if fixed else "."),
+                        optim.describe(spec.optimizer, tuple(spec.parameters))]
+        if _iterations(spec) > SHOWN_ITERATIONS:
+            assumptions.append(f"Iterations 1–{SHOWN_ITERATIONS} are worked node by node; the table lists all "
+                               f"{_iterations(spec)}.")
+    passes = [start] + [it.passed for it in history]
+    if any(n.op in ("sigmoid", "tanh", "exp", "log", "sqrt", "sin", "cos") for n in nodes) \
+            or any(isinstance(v, float) for p in passes for v in p.vals) or optim.takes_roots(spec.optimizer):
+        assumptions.append("exp, log, sigmoid, tanh, square roots, sin and cos are transcendental: those values "
+                           "are floats, never rounded between steps and shown to 5 significant figures; an exact "
+                           f"fraction longer than {limits.MAX_EXACT_DIGITS:,} digits is carried as a float too.")
     if any(n.op == "relu" for n in nodes):
         assumptions.append("ReLU′(0) is taken as 0, as PyTorch does.")
+    if spec.ask is None:
+        primary = f"{spec.parameters[0]}_updated" if updating else f"grad_{names[0]}"
+    else:
+        primary = spec.ask if spec.ask in answers else f"grad_{spec.ask}"
     return Solution(topic=TOPIC, answers=answers, primary=primary, blocks=tuple(blocks),
                     assumptions=tuple(assumptions))
 
 
-def _kind(nodes: list[Node], node: Node) -> str | Expr:
-    if node.op == "input":
-        return "input"
-    if node.op == "const":
-        return "constant"
-    return _apply(nodes, node, False)
-
-
-def _grad_sym(label: str) -> Partial:
-    return partial("f", _sub(label))
-
-
-def _local_sym(parent: str, child: str) -> Partial:
-    return partial(_sub(parent), _sub(child))
-
-
-def _show(x: Number) -> str:
-    from ..numbers import number_text
-
-    return number_text(x)
+def _update_answers(spec: Spec, nodes: list[Node], history: list[_Iteration]) -> dict[str, Answer]:
+    n = len(history)
+    final = history[-1]
+    answers = {f"{p}_updated": Answer(final.after[p], f"{p} after {n} update{'s' if n > 1 else ''}")
+               for p in spec.parameters}
+    output = _forward(nodes, final.after)[-1]
+    answers["output_updated"] = Answer(output, f"value of the expression after {n} update{'s' if n > 1 else ''}")
+    for it in history:
+        for p in spec.parameters:
+            answers[f"{p}_iter{it.t}"] = Answer(it.after[p], f"{p} after iteration {it.t}")
+    if optim.is_nesterov(spec.optimizer):
+        for p in spec.parameters:
+            look = simplify(final.after[p] + spec.optimizer.momentum * final.state_after[p][0])
+            answers[f"{p}_lookahead"] = Answer(look, f"{p} + m·v after {n} iterations",
+                                               reading="PyTorch/Keras Nesterov (stores the look-ahead point)")
+    return answers
 
 
 def _node_local(spec: Spec) -> tuple[Number, Expr | None, Expr | None, str] | None:
@@ -579,32 +698,59 @@ def _node_variants(spec: Spec) -> Iterator[Variant]:
 
 def _graph_variants(spec: Spec) -> Iterator[Variant]:
     nodes = parse_expression(spec.expression)
-    _forward(nodes, spec.values)
-    right = _backward(nodes, spec.upstream)
-    names = {i: n.name for i, n in enumerate(nodes) if n.op == "input"}
+    try:
+        _check_graph(spec, input_names(nodes))
+    except SolveError:
+        return
+    updating = spec.parameters is not None
+    index = {n.name: i for i, n in enumerate(nodes) if n.op == "input"}
 
-    def answers_of(grads: list[Number]) -> dict[str, Number]:
-        return {f"grad_{name}": grads[i] for i, name in names.items()}
+    def outcome(mistake: str | None = None, drop: tuple[int, int] | None = None,
+                knobs: optim.Knobs = optim.RIGHT) -> dict[str, Number]:
+        history = _train(spec, nodes, mistake, drop, knobs) if updating else []
+        start = history[0].passed if updating else _pass(nodes, dict(spec.values), spec.upstream, mistake, drop)
+        answers = {f"grad_{name}": start.back.grads[i] for name, i in index.items()}
+        for it in history:
+            answers.update({f"{p}_iter{it.t}": it.after[p] for p in spec.parameters})
+        if updating:
+            answers.update({f"{p}_updated": history[-1].after[p] for p in spec.parameters})
+        return answers
 
-    correct = answers_of(right.grads)
-    # Dropping a branch: an input used more than once keeps only one use's contribution.
-    for i, name in names.items():
+    try:
+        correct = outcome()
+    except SolveError:
+        return
+    right = _pass(nodes, dict(spec.values), spec.upstream).back
+    candidates: list[tuple[str, dict]] = []
+    # Dropping a branch: an input used more than once keeps only some uses' contributions.
+    for name, i in index.items():
         uses = right.contributions[i]
         if len(uses) < 2:
             continue
-        for k, (parent, _, _) in enumerate(uses):
-            kept = simplify(sum((up * local for j, (_, up, local) in enumerate(uses) if j != k), 0))
-            grads = list(right.grads)
-            grads[i] = kept
-            yield Variant(f"dropped the branch from {name} into {nodes[parent].label} "
-                          f"({nodes[parent].source}) instead of summing all {len(uses)} "
-                          f"branches out of {name}", answers_of(grads))
-    for mistake, text in (("subtraction", "sign error: took ∂(a − b)/∂b as +1 instead of −1"),
-                          ("activation", "left out the local derivative of the sigmoid/tanh (treated it as 1)")):
+        for k, (parent, _, _, _) in enumerate(uses):
+            candidates.append((f"dropped the branch from {name} into {nodes[parent].label} ({nodes[parent].source}) "
+                               f"instead of summing all {len(uses)} branches out of {name}", {"drop": (i, k)}))
+    candidates += [("sign error: took ∂(a − b)/∂b as +1 instead of −1", {"mistake": "subtraction"}),
+                   ("left out the local derivative of the sigmoid/tanh (treated it as 1)", {"mistake": "activation"})]
+    if updating and isinstance(spec.optimizer, optim.Momentum):
+        candidates.append(("used v ← m·v + η·g then p ← p − η·v, applying the learning rate twice",
+                           {"knobs": optim.Knobs(double_eta=True)}))
+    if updating and isinstance(spec.optimizer, optim.Adam):
+        candidates.append(("left out Adam's bias correction (used m and s instead of m̂ and ŝ)",
+                           {"knobs": optim.Knobs(no_bias_correction=True)}))
+    seen = [correct]
+    for mistake, bend in candidates:
         try:
-            bent = answers_of(_backward(nodes, spec.upstream, mistake).grads)
+            bent = outcome(**bend)
         except SolveError:
             continue
-        if bent != correct:
-            yield Variant(text, bent)
-    yield Variant("sign error: every gradient with the wrong sign", {k: -v for k, v in correct.items()})
+        if bent not in seen:  # x*x: dropping either use gives the same numbers
+            seen.append(bent)
+            yield Variant(mistake, bent)
+    try:
+        uphill = outcome(knobs=optim.Knobs(uphill=True)) if updating else dict(correct)
+    except SolveError:
+        return
+    uphill.update({k: -v for k, v in correct.items() if k.startswith("grad_")})
+    yield Variant("sign error: every gradient with the wrong sign" + (", so the update goes uphill" if updating else ""),
+                  uphill)
