@@ -34,4 +34,8 @@ MAX_OPTIONS = 10  # options of a generated multiple-choice question
 MAX_ERRORS_SHOWN = 20  # errors listed for one file; a line then counts the rest
 MAX_POWER = 64  # a constant exponent in an expression, and the product of nested ones ((x**8)**8)
 MAX_UPDATE_WORK = 20_000  # iterations × expression nodes when a graph's or a function's variables are updated
+MAX_FUNCTION_VARIABLES = 10  # variables of a function-topic objective (its Hessian has their square of entries)
+MAX_DERIVATIVE_NODES = 2_000  # terms and factors of a function's gradient and Hessian, as sympy derives them
+MAX_SUM_TERMS = 200  # terms of one sum in a derivative (a sum is shown as a chain as deep as it is long)
+MAX_STATIONARY_SOLUTIONS = 16  # the Bézout bound (product of degrees) of a ∇f = 0 system nnsolve solves exactly
 MAX_EXACT_DIGITS = 1_000  # digits of an exact fraction carried through a computation; longer ones become floats

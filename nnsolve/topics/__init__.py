@@ -29,6 +29,7 @@ TOPICS = {
     "conv_cost": "nnsolve.topics.conv_cost",
     "optimizer_steps": "nnsolve.topics.optimizer_steps",
     "backprop": "nnsolve.topics.backprop",
+    "function": "nnsolve.topics.function",
     "svm": "nnsolve.topics.svm",
     "experiment": "nnsolve.topics.experiment",
 }

@@ -101,6 +101,15 @@ values: {w1: 0.5, x1: 2, w2: 0.2, x2: 5, b: 0.1}
 ask: w2
 """
 
+FUNCTION = """\
+topic: function
+objective: "x**3 - 3*x*y + y**2"
+start: {x: 1, y: 2}
+optimizer: {type: gd, learning_rate: 0.1}
+iterations: 3
+stationary_points: true
+"""
+
 CASES: list[tuple[str, str, str, str]] = []  # (file, text, expected prefix, phrase)
 
 
@@ -352,6 +361,29 @@ case("vary-placeholder-unknown.yaml", "question: A {input[9]} image\n" + CNN + "
 case("vary-placeholder-attribute.yaml",
      "question: \"{input.__class__.__mro__} {input[0]!r:>{99999999}}\"\n" + CNN + "vary:\n  input[0]: {values: [8]}\n",
      ":1: question:", "names no field")
+bad("backprop-expression-power-tower.yaml", BACKPROP_GRAPH, '"sigmoid(w1 * x1 + w2 * x2 + b)"',
+    '"((x1**64)**64)**64 + w1*w2*x2*b"', "expression", "MAX_POWER")
+add("backprop-update-parameter-unknown.yaml", BACKPROP_GRAPH, "parameters: [w1, q]\noptimizer: {type: gd, learning_rate: 0.1}",
+    "parameters[1]", "not an input")
+case("backprop-update-work-cap.yaml", BACKPROP_GRAPH + "parameters: [w1]\noptimizer: {type: gd, learning_rate: 0.1}\n"
+     "iterations: 9999\n", ":7: iterations:", "MAX_UPDATE_WORK")
+
+# --- function --------------------------------------------------------------------------------
+bad("function-objective-eval.yaml", FUNCTION, '"x**3 - 3*x*y + y**2"', '"__import__(\'os\').getcwd()"',
+    "objective", "not allowed")
+bad("function-objective-power-tower.yaml", FUNCTION, '"x**3 - 3*x*y + y**2"', '"((x**64)**64)**64 + y"',
+    "objective", "MAX_POWER")
+bad("function-objective-relu.yaml", FUNCTION, '"x**3 - 3*x*y + y**2"', '"relu(x) + y**2"', "objective",
+    "not differentiable")
+bad("function-start-missing.yaml", FUNCTION, "start: {x: 1, y: 2}", "start: {x: 1}", "start", "no start value for y")
+bad("function-start-extra.yaml", FUNCTION, "start: {x: 1, y: 2}", "start: {x: 1, y: 2, z: 3}", "start.z",
+    "does not appear")
+case("function-newton-singular.yaml",  # H = [[6x, −3], [−3, 2]]: det H = 12x − 9 vanishes at x = 3/4
+     'topic: function\nobjective: "x**3 - 3*x*y + y**2"\nstart: {x: 0.75, y: 2}\noptimizer: {type: newton}\n',
+     ":4: optimizer:", "singular")
+case("function-stationary-curve.yaml", FUNCTION.replace('"x**3 - 3*x*y + y**2"', '"(x - y)**2"'),
+     ":6: stationary_points:", "curve")
+bad("function-iterations-huge.yaml", FUNCTION, "iterations: 3", "iterations: 100000000", "iterations", "at most")
 
 
 def main() -> None:
