@@ -38,4 +38,9 @@ MAX_FUNCTION_VARIABLES = 10  # variables of a function-topic objective (its Hess
 MAX_DERIVATIVE_NODES = 2_000  # terms and factors of a function's gradient and Hessian, as sympy derives them
 MAX_SUM_TERMS = 200  # terms of one sum in a derivative (a sum is shown as a chain as deep as it is long)
 MAX_STATIONARY_SOLUTIONS = 16  # the Bézout bound (product of degrees) of a ∇f = 0 system nnsolve solves exactly
+MAX_SEQUENCE = 1_000  # values averaged in a moving-average problem
+MAX_BOXES = 200  # boxes in a detection problem (non-max suppression compares them in pairs)
+MAX_LABELS = 100_000  # true (and predicted) labels in a classification-metrics problem
+MAX_CLASSES = 100  # classes of a classification-metrics problem (its confusion matrix is their square)
+MAX_COUNT = 10**12  # one count in a confusion matrix written in a file
 MAX_EXACT_DIGITS = 1_000  # digits of an exact fraction carried through a computation; longer ones become floats

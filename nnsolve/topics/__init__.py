@@ -30,6 +30,9 @@ TOPICS = {
     "optimizer_steps": "nnsolve.topics.optimizer_steps",
     "backprop": "nnsolve.topics.backprop",
     "function": "nnsolve.topics.function",
+    "moving_average": "nnsolve.topics.moving_average",
+    "detection": "nnsolve.topics.detection",
+    "classification_metrics": "nnsolve.topics.classification_metrics",
     "svm": "nnsolve.topics.svm",
     "experiment": "nnsolve.topics.experiment",
 }

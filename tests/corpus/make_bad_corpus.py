@@ -110,6 +110,29 @@ iterations: 3
 stationary_points: true
 """
 
+AVERAGE = """\
+topic: moving_average
+sequence: [40, 49, 45]
+beta: 0.9
+bias_correction: true
+"""
+
+DETECTION = """\
+topic: detection
+format: corners
+boxes:
+  - [1, 1, 4, 4]
+  - [2, 2, 5, 5]
+"""
+
+METRICS = """\
+topic: classification_metrics
+classes: [cat, dog, bird]
+true: [cat, cat, dog, bird]
+predicted: [cat, dog, dog, bird]
+ask: f1_macro
+"""
+
 CASES: list[tuple[str, str, str, str]] = []  # (file, text, expected prefix, phrase)
 
 
@@ -384,6 +407,37 @@ case("function-newton-singular.yaml",  # H = [[6x, −3], [−3, 2]]: det H = 12
 case("function-stationary-curve.yaml", FUNCTION.replace('"x**3 - 3*x*y + y**2"', '"(x - y)**2"'),
      ":6: stationary_points:", "curve")
 bad("function-iterations-huge.yaml", FUNCTION, "iterations: 3", "iterations: 100000000", "iterations", "at most")
+
+# --- moving_average --------------------------------------------------------------------------
+bad("average-beta-one.yaml", AVERAGE, "beta: 0.9", "beta: 1", "beta", "less than 1")
+bad("average-sequence-empty.yaml", AVERAGE, "sequence: [40, 49, 45]", "sequence: []", "sequence", "at least 1")
+bad("average-sequence-text.yaml", AVERAGE, "sequence: [40, 49, 45]", "sequence: [40, warm, 45]", "sequence[1]", "")
+add("average-ask-beyond.yaml", AVERAGE, "ask: v_hat_4", "ask", "v_hat_<t>")
+case("average-sequence-huge.yaml", AVERAGE.replace("[40, 49, 45]", "[" + ", ".join(["1"] * 1001) + "]"),
+     ":2: sequence:", "MAX_SEQUENCE")
+
+# --- detection -------------------------------------------------------------------------------
+bad("detection-box-degenerate.yaml", DETECTION, "  - [2, 2, 5, 5]", "  - [2, 2, 2, 5]", "boxes[1]", "degenerate")
+bad("detection-box-inverted.yaml", DETECTION, "  - [1, 1, 4, 4]", "  - [4, 4, 1, 1]", "boxes[0]", "degenerate")
+bad("detection-box-three-numbers.yaml", DETECTION, "  - [2, 2, 5, 5]", "  - [2, 2, 5]", "boxes[1]", "at least 4")
+bad("detection-format-unknown.yaml", DETECTION, "format: corners", "format: xywh", "format", "")
+add("detection-scores-short.yaml", DETECTION, "scores: [0.9]", "scores", "1 scores for 2 boxes")
+add("detection-threshold-above-one.yaml", DETECTION + "scores: [0.9, 0.8]\n", "iou_threshold: 2", "iou_threshold",
+    "at most 1")
+case("detection-grid-and-boxes.yaml", DETECTION + "grid: {cells: 7, boxes: 2, classes: 20}\n", ":3: boxes:",
+     "either boxes")
+
+# --- classification_metrics ------------------------------------------------------------------
+bad("metrics-label-unknown.yaml", METRICS, "predicted: [cat, dog, dog, bird]", "predicted: [cat, dog, dgo, bird]",
+    "predicted[2]", "not one of the classes")
+bad("metrics-lengths-differ.yaml", METRICS, "predicted: [cat, dog, dog, bird]", "predicted: [cat, dog]",
+    "predicted", "has 2 labels")
+bad("metrics-label-markup.yaml", METRICS, "true: [cat, cat, dog, bird]", "true: [cat, '[bold]x', dog, bird]",
+    "true[1]", "")
+bad("metrics-count-negative.yaml", "topic: classification_metrics\nconfusion_matrix: [[3, 1], [2, 4]]\n",
+    "[[3, 1], [2, 4]]", "[[3, -1], [2, 4]]", "confusion_matrix[0][1]", "at least 0")
+bad("metrics-matrix-ragged.yaml", "topic: classification_metrics\nconfusion_matrix: [[3, 1], [2, 4]]\n",
+    "[[3, 1], [2, 4]]", "[[3, 1], [2]]", "confusion_matrix[1]", "columns")
 
 
 def main() -> None:
