@@ -167,11 +167,14 @@ _FUNCTIONS = {
 
 
 def substitute(expr: Expr, values: dict[str, Value]) -> Expr:
-    """``expr`` with every symbol named in ``values`` replaced by its number (the substitution of a step)."""
+    """``expr`` with every symbol named in ``values`` replaced by its number (the substitution of a step).
+
+    Products become explicit (``dot``): 3x² with x = 3 reads 3 · 3², never 33².
+    """
     if isinstance(expr, Sym):
         return Num(values[expr.name]) if expr.name in values else expr
     if isinstance(expr, Op):
-        return Op(expr.op, tuple(substitute(a, values) for a in expr.args))
+        return Op("dot" if expr.op == "*" else expr.op, tuple(substitute(a, values) for a in expr.args))
     if isinstance(expr, Call):
         return Call(expr.fn, tuple(substitute(a, values) for a in expr.args))
     return expr  # a number, a Partial or a Raw has no symbol to replace

@@ -197,7 +197,6 @@ def _corner(axis: str, k: int, box: str) -> Expr:
 
 
 def _iou_steps(a: tuple, b: tuple, o: Overlap, prefix: str = "") -> list[Step]:
-    x1, y1, x2, y2 = (sym(n) for n in ("x_1", "y_1", "x_2", "y_2"))
     c = _corner
     return [
         Step(f"{prefix}Intersection width", lhs=sym("w_I"),
@@ -210,7 +209,8 @@ def _iou_steps(a: tuple, b: tuple, o: Overlap, prefix: str = "") -> list[Step]:
              value=o.height),
         Step(f"{prefix}Intersection area", lhs=sym("I"), formula=sym("w_I") * sym("h_I"),
              substitution=dot(o.width, o.height), value=o.intersection),
-        Step(f"{prefix}Areas of the boxes", lhs=sym("A"), formula=(x2 - x1) * (y2 - y1),
+        Step(f"{prefix}Areas of the boxes", lhs=sym("A"), formula=(c("x", 2, "A") - c("x", 1, "A"))
+             * (c("y", 2, "A") - c("y", 1, "A")),
              substitution=dot(num(a[2]) - num(a[0]), num(a[3]) - num(a[1])), value=o.area_a,
              note=f"B = ({number_text(b[2])} − {number_text(b[0])})·({number_text(b[3])} − {number_text(b[1])}) "
                   f"= {number_text(o.area_b)}"),
