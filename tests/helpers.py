@@ -46,3 +46,14 @@ def torch_optimizer(params, o: dict):
         return torch.optim.RMSprop(params, lr=lr, alpha=float(o.get("rho", 0.9)), eps=float(o.get("epsilon", 1e-8)))
     return torch.optim.Adam(params, lr=lr, betas=(float(o.get("beta1", 0.9)), float(o.get("beta2", 0.999))),
                             eps=float(o.get("epsilon", 1e-8)))
+
+
+def solve_located(text: str, file: str = "t.yaml"):
+    """Load and solve ``text``, an error carrying its file and line, as the CLI reports it."""
+    from nnsolve.errors import NnsolveError
+
+    loaded = load_text(textwrap.dedent(text), file=file)
+    try:
+        return solve(loaded.spec)
+    except NnsolveError as exc:
+        raise loaded.locate(exc)

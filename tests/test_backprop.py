@@ -17,7 +17,9 @@ from nnsolve.render.math import expr_text
 from nnsolve.loader import load_text
 from nnsolve.solve import solve, variants
 from tests.conftest import PROBLEMS
-from tests.helpers import solve_file, solve_yaml, torch_optimizer
+from tests.helpers import solve_file, solve_located, solve_yaml
+from tests.trees import in_torch, names_in, text, trained_in_torch
+from tests.trees import trees as tree_strategy
 
 
 # ---------------------------------------------------------------------------------------------
@@ -98,69 +100,14 @@ def test_exact_graph_stays_exact():
     assert solution.answers["grad_z"].value == 0
 
 
-# Random expression trees, rendered to text for nnsolve and built directly in torch for the oracle.
+# Random expression trees, written as text for nnsolve and built directly in torch for the oracle.
 NAMES = ["a", "b", "c"]
-UNARY = ["sigmoid", "tanh", "relu", "exp", "neg", "sqrt", "sin", "cos"]
+UNARY = ["sigmoid", "tanh", "relu", "exp", "neg", "sqrt", "sin", "cos", "square"]
 BINARY = ["+", "-", "*", "/", "max"]
 
 
 def trees():
-    leaves = st.one_of(st.sampled_from(NAMES).map(lambda n: ("name", n)),
-                       st.integers(1, 5).map(lambda k: ("const", k)))
-    return st.recursive(leaves, lambda inner: st.one_of(
-        st.tuples(st.sampled_from(UNARY), inner),
-        st.tuples(st.sampled_from(BINARY), inner, inner),
-        st.tuples(st.just("^2"), inner),
-    ), max_leaves=8)
-
-
-def _text(t) -> str:
-    kind = t[0]
-    if kind == "name":
-        return t[1]
-    if kind == "const":
-        return str(t[1])
-    if kind == "neg":
-        return f"-({_text(t[1])})"
-    if kind == "^2":
-        return f"({_text(t[1])})**2"
-    if kind in ("sigmoid", "tanh", "relu", "exp", "sqrt", "sin", "cos"):
-        return f"{kind}({_text(t[1])})"
-    if kind == "max":
-        return f"max({_text(t[1])}, {_text(t[2])})"
-    return f"({_text(t[1])}) {kind} ({_text(t[2])})"
-
-
-def _torch(t, env):
-    kind = t[0]
-    if kind == "name":
-        return env[t[1]]
-    if kind == "const":
-        return torch.tensor(float(t[1]), dtype=torch.float64)
-    if kind == "neg":
-        return -_torch(t[1], env)
-    if kind == "^2":
-        return _torch(t[1], env) ** 2
-    if kind in ("sigmoid", "tanh", "relu", "exp", "sqrt", "sin", "cos"):
-        return getattr(torch, kind)(_torch(t[1], env))
-    a, b = _torch(t[1], env), _torch(t[2], env)
-    if kind == "+":
-        return a + b
-    if kind == "-":
-        return a - b
-    if kind == "*":
-        return a * b
-    if kind == "/":
-        return a / b
-    return torch.maximum(a, b)
-
-
-def _names_in(t) -> set[str]:
-    if t[0] == "name":
-        return {t[1]}
-    if t[0] == "const":
-        return set()
-    return set().union(*(_names_in(c) for c in t[1:]))
+    return tree_strategy(NAMES, UNARY, BINARY, max_leaves=8)
 
 
 def _deep_enough(t) -> bool:
@@ -170,11 +117,11 @@ def _deep_enough(t) -> bool:
 @settings(max_examples=200)
 @given(trees(), st.fixed_dictionaries({n: st.integers(-30, 30).map(lambda k: k / 10) for n in NAMES}))
 def test_graph_matches_torch_autograd(tree, point):
-    names = _names_in(tree)
+    names = names_in(tree)
     if not names or not _deep_enough(tree):
         return
     env = {n: torch.tensor(point[n], dtype=torch.float64, requires_grad=True) for n in names}
-    out = _torch(tree, env)
+    out = in_torch(tree, env)
     if not torch.isfinite(out) or abs(float(out.detach())) > 1e12:
         return
     out.backward()
@@ -182,7 +129,7 @@ def test_graph_matches_torch_autograd(tree, point):
         return
     values = ", ".join(f"{n}: {point[n]}" for n in sorted(names))
     try:
-        solution = solve_yaml(f'topic: backprop\nexpression: "{_text(tree)}"\nvalues: {{{values}}}\n')
+        solution = solve_yaml(f'topic: backprop\nexpression: "{text(tree)}"\nvalues: {{{values}}}\n')
     except NnsolveError as exc:
         assert any(phrase in str(exc) for phrase in ("division by zero", "overflow", "infinite")), str(exc)
         return
@@ -222,12 +169,12 @@ def _has_raw(e) -> bool:
 @given(trees(), st.fixed_dictionaries({n: st.integers(-30, 30).map(lambda k: k / 10) for n in NAMES}))
 def test_every_step_substitution_evaluates_to_its_value(tree, point):
     """Forward values and local derivatives are shown as formula = substitution = value: the three agree."""
-    names = _names_in(tree)
+    names = names_in(tree)
     if not names or not _deep_enough(tree):
         return
     values = ", ".join(f"{n}: {point[n]}" for n in sorted(names))
     try:
-        solution = solve_yaml(f'topic: backprop\nexpression: "{_text(tree)}"\nvalues: {{{values}}}\n')
+        solution = solve_yaml(f'topic: backprop\nexpression: "{text(tree)}"\nvalues: {{{values}}}\n')
     except NnsolveError:
         return
     locals_shown = 0
@@ -288,8 +235,8 @@ def test_mazur_w5_after_one_update():
 def _update_yaml(tree, point, params, o: dict, iterations: int) -> str:
     import json
 
-    values = ", ".join(f"{n}: {point[n]}" for n in sorted(_names_in(tree)))
-    return (f'topic: backprop\nexpression: "{_text(tree)}"\nvalues: {{{values}}}\nparameters: {json.dumps(params)}\n'
+    values = ", ".join(f"{n}: {point[n]}" for n in sorted(names_in(tree)))
+    return (f'topic: backprop\nexpression: "{text(tree)}"\nvalues: {{{values}}}\nparameters: {json.dumps(params)}\n'
             f"optimizer: {json.dumps(o)}\niterations: {iterations}\n")
 
 
@@ -308,24 +255,14 @@ OPTIMIZERS = st.one_of(
 @given(trees(), st.fixed_dictionaries({n: st.integers(-30, 30).map(lambda k: k / 10) for n in NAMES}),
        st.data(), OPTIMIZERS, st.integers(1, 4))
 def test_graph_updates_match_torch_optim(tree, point, data, o, iterations):
-    names = sorted(_names_in(tree))
+    names = sorted(names_in(tree))
     if not names or not _deep_enough(tree):
         return
     params = data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=len(names), unique=True))
     env = {n: torch.tensor(point[n], dtype=torch.float64, requires_grad=n in params) for n in names}
-    opt = torch_optimizer([env[p] for p in params], o)
-    history = {p: [] for p in params}
-    for _ in range(iterations):
-        opt.zero_grad()
-        out = _torch(tree, env)
-        if not torch.isfinite(out) or abs(float(out.detach())) > 1e6:
-            return
-        out.backward()
-        if any(not torch.isfinite(env[p].grad) for p in params):
-            return
-        opt.step()
-        for p in params:
-            history[p].append(float(env[p].detach()))
+    history = trained_in_torch(tree, env, params, o, iterations)
+    if history is None:
+        return
     try:
         solution = solve_yaml(_update_yaml(tree, point, params, o, iterations))
     except NnsolveError as exc:
@@ -402,12 +339,6 @@ def test_adam_variant_without_bias_correction():
     ("ask: w_updated", "t.yaml:4: ask: must be output, an input's name (its gradient); the inputs are w, x"),
 ])
 def test_update_refusals_name_the_field(extra, message):
-    from nnsolve.loader import load_text
-
-    loaded = load_text(f'topic: backprop\nexpression: "w*x"\nvalues: {{w: 1, x: 2}}\n{extra}\n', file="t.yaml")
     with pytest.raises(NnsolveError) as info:
-        try:
-            solve(loaded.spec)
-        except NnsolveError as exc:
-            raise loaded.locate(exc)
+        solve_located(f'topic: backprop\nexpression: "w*x"\nvalues: {{w: 1, x: 2}}\n{extra}\n')
     assert str(info.value).startswith(message), str(info.value)

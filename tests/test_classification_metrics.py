@@ -13,9 +13,9 @@ from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_f
 
 from nnsolve.errors import NnsolveError
 from nnsolve.loader import load_text
-from nnsolve.solve import solve, variants
+from nnsolve.solve import variants
 from tests.conftest import PROBLEMS
-from tests.helpers import solve_file, solve_yaml
+from tests.helpers import solve_file, solve_located, solve_yaml
 
 
 def test_three_classes_by_hand():
@@ -113,9 +113,5 @@ def test_variants_name_the_mistakes():
 ])
 def test_refusals_name_the_field(text, message):
     with pytest.raises(NnsolveError) as info:
-        loaded = load_text(f"topic: classification_metrics\n{text}\n", file="t.yaml")
-        try:
-            solve(loaded.spec)
-        except NnsolveError as exc:
-            raise loaded.locate(exc)
+        solve_located(f"topic: classification_metrics\n{text}\n")
     assert str(info.value).startswith(message), str(info.value)

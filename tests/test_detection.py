@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from nnsolve.errors import NnsolveError
 from nnsolve.loader import load_text
-from nnsolve.solve import solve, variants
+from nnsolve.solve import variants
 from tests.conftest import PROBLEMS
-from tests.helpers import solve_file, solve_yaml
+from tests.helpers import solve_file, solve_located, solve_yaml
 
 
 def test_iou_example():
@@ -159,9 +159,5 @@ def test_nms_and_grid_variants():
 ])
 def test_refusals_name_the_field(text, message):
     with pytest.raises(NnsolveError) as info:
-        loaded = load_text(f"topic: detection\n{text}\n", file="t.yaml")
-        try:
-            solve(loaded.spec)
-        except NnsolveError as exc:
-            raise loaded.locate(exc)
+        solve_located(f"topic: detection\n{text}\n")
     assert str(info.value).startswith(message), str(info.value)

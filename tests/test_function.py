@@ -20,17 +20,11 @@ from nnsolve.loader import load_text
 from nnsolve.render.math import expr_text
 from nnsolve.solve import solve, variants
 from tests.conftest import PROBLEMS
-from tests.helpers import solve_file, solve_yaml, torch_optimizer
+from tests.helpers import solve_file, solve_located, solve_yaml
+from tests.trees import in_torch, names_in, text, trained_in_torch
+from tests.trees import trees as tree_strategy
 
 torch.set_default_dtype(torch.float64)
-
-
-def _solve_located(text: str):
-    loaded = load_text(text, file="t.yaml")
-    try:
-        return solve(loaded.spec)
-    except NnsolveError as exc:
-        raise loaded.locate(exc)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -85,9 +79,9 @@ def test_stationary_points_worked_by_hand(objective, points, kinds):
     text = f'topic: function\nobjective: "{objective}"\nstationary_points: true\n'
     if points is None:
         with pytest.raises(NnsolveError, match="curve or surface"):
-            _solve_located(text)
+            solve_located(text)
         return
-    solution = _solve_located(text)
+    solution = solve_located(text)
     assert solution.answers["stationary_points"].value == points
     assert solution.answers["classification"].value == kinds
 
@@ -135,52 +129,15 @@ def test_exact_growth_is_capped():
 # Generated objectives: torch autograd and torch.optim, numpy for Newton, finite differences
 
 NAMES = ["x", "y"]
-UNARY = ["sigmoid", "tanh", "exp", "sin", "cos", "neg", "square"]
-BINARY = ["+", "-", "*"]
 
 
 def trees():
-    leaves = st.one_of(st.sampled_from(NAMES).map(lambda n: ("name", n)),
-                       st.integers(1, 4).map(lambda k: ("const", k)))
-    return st.recursive(leaves, lambda inner: st.one_of(
-        st.tuples(st.sampled_from(UNARY), inner), st.tuples(st.sampled_from(BINARY), inner, inner)), max_leaves=6)
-
-
-def _text(t) -> str:
-    kind = t[0]
-    if kind in ("name", "const"):
-        return str(t[1])
-    if kind == "neg":
-        return f"-({_text(t[1])})"
-    if kind == "square":
-        return f"({_text(t[1])})**2"
-    if kind in UNARY:
-        return f"{kind}({_text(t[1])})"
-    return f"({_text(t[1])}) {kind} ({_text(t[2])})"
-
-
-def _torch(t, env):
-    kind = t[0]
-    if kind == "name":
-        return env[t[1]]
-    if kind == "const":
-        return torch.tensor(float(t[1]))
-    if kind == "neg":
-        return -_torch(t[1], env)
-    if kind == "square":
-        return _torch(t[1], env) ** 2
-    if kind in UNARY:
-        return getattr(torch, kind)(_torch(t[1], env))
-    a, b = _torch(t[1], env), _torch(t[2], env)
-    return a + b if kind == "+" else a - b if kind == "-" else a * b
+    """Smooth objectives: the function topic refuses relu and max (no derivative at 0)."""
+    return tree_strategy(NAMES, ["sigmoid", "tanh", "exp", "sin", "cos", "neg", "square"], ["+", "-", "*"], max_leaves=6)
 
 
 def _names_in(t) -> list[str]:
-    if t[0] == "name":
-        return [t[1]]
-    if t[0] == "const":
-        return []
-    return sorted(set().union(*(_names_in(c) for c in t[1:])))
+    return sorted(names_in(t))
 
 
 def _order(text: str) -> list[str]:
@@ -201,9 +158,9 @@ POINT = st.fixed_dictionaries({n: st.integers(-20, 20).map(lambda k: k / 10) for
 
 
 def _yaml(tree, point, extra: str) -> str:
-    names = _order(_text(tree))
+    names = _order(text(tree))
     start = ", ".join(f"{n}: {point[n]}" for n in names)
-    return f'topic: function\nobjective: "{_text(tree)}"\nstart: {{{start}}}\n{extra}'
+    return f'topic: function\nobjective: "{text(tree)}"\nstart: {{{start}}}\n{extra}'
 
 
 @settings(max_examples=120)
@@ -213,17 +170,9 @@ def test_iterations_match_torch_optim(tree, point, o, iterations):
     if not names:
         return
     env = {n: torch.tensor(point[n], requires_grad=True) for n in names}
-    opt = torch_optimizer([env[n] for n in names], o)
-    history = {n: [] for n in names}
-    for _ in range(iterations):
-        opt.zero_grad()
-        out = _torch(tree, env)
-        if not torch.isfinite(out) or abs(float(out.detach())) > 1e6:
-            return
-        out.backward()
-        opt.step()
-        for n in names:
-            history[n].append(float(env[n].detach()))
+    history = trained_in_torch(tree, env, names, o, iterations)
+    if history is None:
+        return
     solution = solve_yaml(_yaml(tree, point, f"optimizer: {json.dumps(o)}\niterations: {iterations}\n"))
     event("compared with torch.optim")
     for n in names:
@@ -238,13 +187,13 @@ def test_iterations_match_torch_optim(tree, point, o, iterations):
 @given(trees(), POINT, st.integers(1, 3))
 def test_newton_matches_numpy(tree, point, iterations):
     # + x² + y² keeps most Hessians invertible, so that most cases reach the comparison
-    objective = f"({_text(tree)}) + x**2 + y**2"
+    objective = f"({text(tree)}) + x**2 + y**2"
     names = _order(objective)
     p = np.array([point[n] for n in names])
 
     def f(v):
         env = dict(zip(names, v))
-        return _torch(tree, env) + env["x"] ** 2 + env["y"] ** 2
+        return in_torch(tree, env) + env["x"] ** 2 + env["y"] ** 2
 
     for _ in range(iterations):
         g = torch.autograd.functional.jacobian(f, torch.tensor(p)).numpy()
@@ -265,12 +214,12 @@ def test_newton_matches_numpy(tree, point, iterations):
 @settings(max_examples=80)
 @given(trees(), POINT)
 def test_derivatives_match_central_differences(tree, point):
-    names = _order(_text(tree))
+    names = _order(text(tree))
     if not names:
         return
 
     def f(v: dict) -> float:
-        return float(_torch(tree, {n: torch.tensor(v[n]) for n in names}))
+        return float(in_torch(tree, {n: torch.tensor(v[n]) for n in names}))
 
     if not math.isfinite(f(point)) or abs(f(point)) > 1e6:
         return
@@ -447,11 +396,11 @@ def test_classification_by_fxx_alone_is_a_variant():
 ])
 def test_refusals_name_the_field(text, message):
     with pytest.raises(NnsolveError) as info:
-        _solve_located("topic: function\n" + text + "\n")
+        solve_located("topic: function\n" + text + "\n")
     assert str(info.value).startswith(message), str(info.value)
 
 
 def test_divergence_names_the_iteration():
     with pytest.raises(NnsolveError, match=r"optimizer: iteration \d+: .* overflows .*the iterates diverge"):
-        _solve_located('topic: function\nobjective: "exp(x**2)"\nstart: {x: 2}\n'
+        solve_located('topic: function\nobjective: "exp(x**2)"\nstart: {x: 2}\n'
                        'optimizer: {type: gd, learning_rate: 10}\niterations: 50\n')

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from nnsolve.errors import NnsolveError
 from nnsolve.loader import load_text
-from nnsolve.solve import solve, variants
+from nnsolve.solve import variants
 from tests.conftest import PROBLEMS
-from tests.helpers import solve_file, solve_yaml
+from tests.helpers import solve_file, solve_located, solve_yaml
 
 
 def test_temperatures_example():
@@ -95,13 +95,8 @@ def test_correction_applied_unasked_is_a_variant():
     ("beta: 0.9\nsequence_x: 1", "t.yaml:4: sequence_x: unknown field"),
 ])
 def test_refusals_name_the_field(extra, message):
-    loaded = None
     with pytest.raises(NnsolveError) as info:
-        loaded = load_text(f"topic: moving_average\nsequence: [1, 2, 3]\n{extra}\n", file="t.yaml")
-        try:
-            solve(loaded.spec)
-        except NnsolveError as exc:
-            raise loaded.locate(exc)
+        solve_located(f"topic: moving_average\nsequence: [1, 2, 3]\n{extra}\n")
     assert str(info.value).startswith(message), str(info.value)
 
 

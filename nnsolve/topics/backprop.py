@@ -17,8 +17,7 @@ with Python's ``ast`` against an allow-list, never evaluated by Python.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
-from fractions import Fraction
+from dataclasses import dataclass
 from typing import Annotated, Iterator, Literal
 
 from pydantic import Field, StrictInt, field_validator, model_validator
@@ -26,7 +25,8 @@ from pydantic import Field, StrictInt, field_validator, model_validator
 from .. import limits, optim
 from ..errors import SolveError
 from ..expr import Expr, Partial, add, call, dot, num, partial, sym
-from ..expression import Node, constant_exponent, input_names, parse_expression, symbol_name
+from ..expression import Node, input_names, parse_expression, symbol_name
+from ..graph import Pass, apply, backward, depends_on, forward, run_pass
 from ..numbers import Number, Real, bounded, number_text, sigmoid, simplify
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import FieldError, ProblemBase, Strict
@@ -151,253 +151,13 @@ def _answer_names(spec: Spec, names: list[str]) -> set[str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Forward and backward passes: each operation's value, and beside it its local derivative
-
-def _forward(nodes: list[Node], values: dict[str, Number]) -> list[Number]:
-    """The value of every node, exact until a transcendental function (or MAX_EXACT_DIGITS) makes it a float."""
-    vals: list[Number] = []
-    for node in nodes:
-        if node.op == "input":
-            vals.append(values[node.name])
-            continue
-        try:
-            vals.append(bounded(_value(node, [vals[i] for i in node.args])))
-        except OverflowError:
-            raise SolveError(f"{node.label}: the value overflows (beyond a float's range)", field="expression") from None
-    return vals
-
-
-def _value(node: Node, a: list[Number]) -> Number:
-    op = node.op
-    if op == "const":
-        return node.value
-    if op == "+":
-        return simplify(a[0] + a[1])
-    if op == "-":
-        return simplify(a[0] - a[1])
-    if op == "*":
-        return simplify(a[0] * a[1])
-    if op == "/":
-        if a[1] == 0:
-            raise SolveError(f"{node.label}: division by zero", field="expression")
-        return _div(a[0], a[1])
-    if op == "^":
-        return _power(a[0], a[1], node.label)
-    if op == "neg":
-        return -a[0]
-    if op == "sigmoid":
-        return sigmoid(a[0])
-    if op == "tanh":
-        return math.tanh(float(a[0]))
-    if op == "relu":
-        return a[0] if a[0] > 0 else 0
-    if op == "exp":
-        try:
-            return math.exp(float(a[0]))
-        except OverflowError:
-            raise SolveError(f"{node.label}: exp({float(a[0]):g}) overflows", field="expression") from None
-    if op == "log":
-        if a[0] <= 0:
-            raise SolveError(f"{node.label}: log of {float(a[0]):g}, which is not positive", field="expression")
-        return math.log(float(a[0]))
-    if op == "sqrt":
-        if a[0] < 0:
-            raise SolveError(f"{node.label}: the square root of {float(a[0]):g}, which is negative", field="expression")
-        return math.sqrt(float(a[0]))
-    if op == "sin":
-        return math.sin(float(a[0]))
-    if op == "cos":
-        return math.cos(float(a[0]))
-    return max(a[0], a[1])  # max
-
-
-def _div(a: Number, b: Number) -> Number:
-    """a / b, exact unless either is already a float."""
-    if isinstance(a, float) or isinstance(b, float):
-        return a / b
-    return simplify(Fraction(a) / Fraction(b))
-
-
-def _power(base: Number, exponent: Number, label: str) -> Number:
-    if isinstance(exponent, int) and not isinstance(base, float):
-        if base == 0 and exponent < 0:
-            raise SolveError(f"{label}: 0 to a negative power", field="expression")
-        if abs(exponent) > limits.MAX_POWER:
-            raise SolveError(f"{label}: the exponent {exponent} is too large (at most MAX_POWER = "
-                             f"{limits.MAX_POWER}, nnsolve's cap)", field="expression")
-        return simplify(Fraction(base) ** exponent)
-    if base <= 0 and not float(exponent).is_integer():
-        raise SolveError(f"{label}: a non-positive base to a fractional power", field="expression")
-    if abs(exponent) > limits.MAX_POWER:
-        raise SolveError(f"{label}: the exponent {float(exponent):g} is too large (at most MAX_POWER = "
-                         f"{limits.MAX_POWER}, nnsolve's cap)", field="expression")
-    try:
-        return float(base) ** float(exponent)
-    except (OverflowError, ZeroDivisionError):
-        raise SolveError(f"{label}: the power overflows", field="expression") from None
-
-
-@dataclass(frozen=True)
-class _Local:
-    """∂node/∂argument: its number, and the formula and substitution that show it (none for a constant rule)."""
-
-    value: Number
-    formula: Expr | None = None
-    substitution: Expr | None = None
-    note: str | None = None
-
-
-def _locals(nodes: list[Node], vals: list[Number], index: int, mistake: str | None = None) -> tuple[_Local, ...]:
-    """∂node/∂argᵢ for each argument. ``mistake`` bends one rule the way students do."""
-    try:
-        return tuple(replace(local, value=bounded(local.value)) for local in _rules(nodes, vals, index, mistake))
-    except OverflowError:
-        raise SolveError(f"{nodes[index].label}: its derivative overflows", field="expression") from None
-
-
-def _rules(nodes: list[Node], vals: list[Number], index: int, mistake: str | None) -> tuple[_Local, ...]:
-    node = nodes[index]
-    a = [vals[i] for i in node.args]
-    s = [_ref(nodes, i) for i in node.args]
-    n, v = sym(symbol_name(node.label)), vals[index]
-    op = node.op
-    if op == "+":
-        return _Local(1), _Local(1)
-    if op == "-":
-        return _Local(1), _Local(1 if mistake == "subtraction" else -1)
-    if op == "*":  # ∂(a·b)/∂a = b: the other argument (its symbol, unless it is a constant)
-        other = [None if nodes[i].op == "const" else e for i, e in zip(node.args, s)]
-        return _Local(a[1], other[1]), _Local(a[0], other[0])
-    if op == "/":
-        return (_Local(_div(1, a[1]), 1 / s[1], 1 / num(a[1])),
-                _Local(_div(-a[0], a[1] * a[1]), -s[0] / s[1] ** 2, -num(a[0]) / num(a[1]) ** 2))
-    if op == "^":
-        return _power_base(nodes, node, a, s), _power_exponent(nodes, node, a, s, n, v)
-    if op == "neg":
-        return (_Local(-1),)
-    if op in ("sigmoid", "tanh") and mistake == "activation":
-        return (_Local(1),)
-    if op == "sigmoid":
-        return (_Local(v * (1 - v), n * (1 - n), dot(num(v), 1 - num(v)), "σ′(a) = σ(a)(1 − σ(a))"),)
-    if op == "tanh":
-        return (_Local(1 - v * v, 1 - n ** 2, 1 - num(v) ** 2, "tanh′(a) = 1 − tanh²(a)"),)
-    if op == "relu":
-        return (_Local(1 if a[0] > 0 else 0,
-                       note=f"ReLU′(a) = {'1 because a > 0' if a[0] > 0 else '0 because a ≤ 0 (as PyTorch)'}"),)
-    if op == "exp":
-        return (_Local(v, n, note="exp′(a) = exp(a), the node's own value"),)
-    if op == "log":
-        return (_Local(_div(1, a[0]), 1 / s[0], 1 / num(a[0]), "log′(a) = 1/a"),)
-    if op == "sqrt":
-        if v == 0:
-            raise SolveError(f"{node.label}: the derivative of √a is infinite at a = 0", field="expression")
-        return (_Local(1 / (2 * v), 1 / (2 * n), 1 / dot(2, num(v)), "(√a)′ = 1/(2√a)"),)
-    if op == "sin":
-        return (_Local(math.cos(float(a[0])), call("cos", s[0]), call("cos", num(a[0])), "sin′ = cos"),)
-    if op == "cos":
-        return (_Local(-math.sin(float(a[0])), -call("sin", s[0]), -call("sin", num(a[0])), "cos′ = −sin"),)
-    # max: the gradient goes to the larger argument, half each on a tie (as PyTorch)
-    if a[0] == a[1]:
-        return (_Local(Fraction(1, 2), note="a tie: half the gradient to each argument, as PyTorch"),) * 2
-    first = a[0] > a[1]
-    note = "the gradient goes to the larger argument"
-    return _Local(1 if first else 0, note=note), _Local(0 if first else 1, note=note)
-
-
-def _power_base(nodes: list[Node], node: Node, a: list[Number], s: list[Expr]) -> _Local:
-    """∂(aᵇ)/∂a = b·aᵇ⁻¹."""
-    base, exponent = a
-    if base == 0 and 0 < exponent < 1 or base == 0 and exponent < 0:
-        raise SolveError(f"{node.label}: the derivative of a^{number_text(exponent)} is infinite at a = 0",
-                         field="expression")
-    if exponent == 0:
-        return _Local(0, note="a⁰ = 1 is constant")
-    value = simplify(exponent * _power(base, exponent - 1, node.label))
-    k = constant_exponent(nodes, node)
-    if k == 1:
-        return _Local(value, note="a¹ = a")
-    if k is not None:
-        lower = num(simplify(k - 1))
-        power, shown = (s[0], num(base)) if k - 1 == 1 else (s[0] ** lower, num(base) ** lower)
-        return _Local(value, num(k) * power, dot(num(k), shown), "(aᵏ)′ = k·aᵏ⁻¹")
-    return _Local(value, s[1] * s[0] ** (s[1] - 1), dot(num(exponent), num(base) ** (num(exponent) - 1)),
-                  "∂(aᵇ)/∂a = b·aᵇ⁻¹")
-
-
-def _power_exponent(nodes: list[Node], node: Node, a: list[Number], s: list[Expr], n: Expr, v: Number) -> _Local:
-    """∂(aᵇ)/∂b = aᵇ·ln a (zero when the exponent is a constant)."""
-    if not _depends_on_input(nodes, node.args[1]):
-        return _Local(0)
-    if a[0] <= 0:
-        raise SolveError(f"{node.label}: ∂(a^b)/∂b = a^b·ln a needs a > 0", field="expression")
-    return _Local(v * math.log(float(a[0])), n * call("ln", s[0]), dot(num(v), call("ln", num(a[0]))),
-                  "∂(aᵇ)/∂b = aᵇ·ln a")
-
-
-def _depends_on_input(nodes: list[Node], index: int) -> bool:
-    node = nodes[index]
-    return node.op == "input" or any(_depends_on_input(nodes, i) for i in node.args)
-
-
-def _depends_on(nodes: list[Node], index: int, names: list[str]) -> bool:
-    node = nodes[index]
-    return node.name in names if node.op == "input" else any(_depends_on(nodes, i, names) for i in node.args)
-
-
-@dataclass
-class _Backward:
-    grads: list[Number]
-    locals: dict[int, tuple[_Local, ...]]  # node index → its local derivatives, one per argument
-    # contributions[i]: (parent index, argument position, upstream gradient, local derivative) for every use of node i
-    contributions: list[list[tuple[int, Number, Number]]] = field(default_factory=list)
-
-
-def _backward(nodes: list[Node], vals: list[Number], upstream: Number, mistake: str | None = None,
-              drop: tuple[int, int] | None = None) -> _Backward:
-    """Gradients of the output at every node. ``drop = (i, k)`` leaves out the k-th use of node i (a mistake)."""
-    grads: list[Number] = [0] * len(nodes)
-    contributions: list[list] = [[] for _ in nodes]
-    local_of: dict[int, tuple[_Local, ...]] = {}
-    grads[-1] = upstream
-    for index in range(len(nodes) - 1, -1, -1):
-        node = nodes[index]
-        if not node.args:
-            continue
-        local_of[index] = _locals(nodes, vals, index, mistake)
-        for position, (arg, local) in enumerate(zip(node.args, local_of[index])):
-            k = len(contributions[arg])
-            contributions[arg].append((index, position, grads[index], local.value))
-            if drop != (arg, k):
-                try:
-                    grads[arg] = bounded(simplify(grads[arg] + grads[index] * local.value))
-                except OverflowError:
-                    raise SolveError(f"the gradient at {nodes[arg].label} overflows", field="expression") from None
-    return _Backward(grads, local_of, contributions)
-
-
-@dataclass
-class _Pass:
-    """One forward and backward pass at one point (the inputs' values)."""
-
-    point: dict[str, Number]
-    vals: list[Number]
-    back: _Backward
-
-
-def _pass(nodes: list[Node], point: dict[str, Number], upstream: Number, mistake: str | None = None,
-          drop: tuple[int, int] | None = None) -> _Pass:
-    vals = _forward(nodes, point)
-    return _Pass(point, vals, _backward(nodes, vals, upstream, mistake, drop))
-
-
-# ---------------------------------------------------------------------------------------------
 # Updates: chosen inputs are parameters, moved by an optimizer against the gradient of the output
 
 @dataclass
 class _Iteration:
     t: int
     before: dict[str, Number]  # the inputs before the update
-    passed: _Pass  # at the look-ahead point for Nesterov, else at ``before``
+    passed: Pass  # at the look-ahead point for Nesterov, else at ``before``
     state_before: dict[str, tuple]
     state_after: dict[str, tuple]
     after: dict[str, Number]
@@ -415,7 +175,7 @@ def _train(spec: Spec, nodes: list[Node], mistake: str | None = None, drop: tupl
         for p in params:
             point[p] = optim.lookahead(opt, values[p], state[p])
         try:
-            passed = _pass(nodes, point, spec.upstream, mistake, drop)
+            passed = run_pass(nodes, point, spec.upstream, mistake, drop)
             after, new_state = dict(values), {}
             for p in params:
                 after[p], new_state[p] = optim.update(opt, t, values[p], passed.back.grads[index[p]], state[p], knobs)
@@ -432,58 +192,26 @@ def _train(spec: Spec, nodes: list[Node], mistake: str | None = None, drop: tupl
 # ---------------------------------------------------------------------------------------------
 # The worked solutions
 
-_FN = {"sigmoid": "sigma", "tanh": "tanh", "relu": "relu", "exp": "exp", "log": "ln", "sqrt": "sqrt",
-       "sin": "sin", "cos": "cos", "max": "max"}
-
-
-def _ref(nodes: list[Node], i: int, vals: list[Number] | None = None) -> Expr:
-    """Node i in a formula: its symbol (n₃, x₁), or its number when ``vals`` are given or it is a constant."""
-    node = nodes[i]
-    if node.op == "const":
-        return num(node.value)
-    if vals is not None:
-        return num(vals[i])
-    return sym(symbol_name(node.label))
-
-
-def _apply(nodes: list[Node], i: int, vals: list[Number] | None = None) -> Expr:
-    args = [_ref(nodes, a, vals) for a in nodes[i].args]
-    op = nodes[i].op
-    if op == "+":
-        return args[0] + args[1]
-    if op == "-":
-        return args[0] - args[1]
-    if op == "*":
-        return dot(args[0], args[1]) if vals is not None else args[0] * args[1]
-    if op == "/":
-        return args[0] / args[1]
-    if op == "^":
-        return args[0] ** args[1]
-    if op == "neg":
-        return -args[0]
-    return call(_FN[op], *args)
-
-
 def _grad_sym(label: str) -> Partial:
     return partial("f", symbol_name(label))
 
 
-def _pass_steps(nodes: list[Node], passed: _Pass, upstream: Number, prefix: str = "",
+def _pass_steps(nodes: list[Node], passed: Pass, upstream: Number, prefix: str = "",
                 towards: list[str] | None = None) -> list[Step]:
     """Forward values, then backward: at each node the local derivatives into it, then its gradient.
 
     ``towards``: the backward pass is shown only on the paths to these inputs (the parameters).
     """
     vals, back = passed.vals, passed.back
-    steps = [Step(f"{prefix}Forward: {node.label}", lhs=sym(symbol_name(node.label)), formula=_apply(nodes, i),
-                  substitution=_apply(nodes, i, vals), value=vals[i])
+    steps = [Step(f"{prefix}Forward: {node.label}", lhs=sym(symbol_name(node.label)), formula=apply(nodes, i),
+                  substitution=apply(nodes, i, vals), value=vals[i])
              for i, node in enumerate(nodes) if node.op not in ("input", "const")]
     root = nodes[-1]
     steps.append(Step(f"{prefix}Gradient arriving at the output", lhs=_grad_sym(root.label or "f"),
                       value=upstream, note="given" if upstream != 1 else "∂f/∂f = 1"))
     for index in range(len(nodes) - 2, -1, -1):
         node = nodes[index]
-        if node.op == "const" or towards is not None and not _depends_on(nodes, index, towards):
+        if node.op == "const" or towards is not None and not depends_on(nodes, index, towards):
             continue
         uses = back.contributions[index]
         for parent, position, _, _ in uses:
@@ -505,10 +233,10 @@ def _pass_steps(nodes: list[Node], passed: _Pass, upstream: Number, prefix: str 
 
 def _kind(nodes: list[Node], i: int) -> str | Expr:
     op = nodes[i].op
-    return "input" if op == "input" else "constant" if op == "const" else _apply(nodes, i)
+    return "input" if op == "input" else "constant" if op == "const" else apply(nodes, i)
 
 
-def _node_table(nodes: list[Node], passed: _Pass, title: str) -> Table:
+def _node_table(nodes: list[Node], passed: Pass, title: str) -> Table:
     rows = tuple((n.label if n.op != "const" else "const", _kind(nodes, i), passed.vals[i],
                   passed.back.grads[i] if n.op != "const" else None) for i, n in enumerate(nodes))
     return Table(title, ("Node", "Computes", "Value", "Gradient"), rows)
@@ -538,7 +266,7 @@ def _solve_graph(spec: Spec) -> Solution:
     _check_graph(spec, names)
     updating = spec.parameters is not None
     history = _train(spec, nodes) if updating else []
-    start = history[0].passed if updating else _pass(nodes, dict(spec.values), spec.upstream)
+    start = history[0].passed if updating else run_pass(nodes, dict(spec.values), spec.upstream)
     blocks: list = _pass_steps(nodes, start, spec.upstream, "Iteration 1: " if updating else "")
     blocks.append(_node_table(nodes, start, "Nodes (forward value and gradient)" +
                               (" at the start" if updating else "")))
@@ -582,7 +310,7 @@ def _update_answers(spec: Spec, nodes: list[Node], history: list[_Iteration]) ->
     final = history[-1]
     answers = {f"{p}_updated": Answer(final.after[p], f"{p} after {n} update{'s' if n > 1 else ''}")
                for p in spec.parameters}
-    output = _forward(nodes, final.after)[-1]
+    output = forward(nodes, final.after)[-1]
     answers["output_updated"] = Answer(output, f"value of the expression after {n} update{'s' if n > 1 else ''}")
     for it in history:
         for p in spec.parameters:
@@ -708,7 +436,7 @@ def _graph_variants(spec: Spec) -> Iterator[Variant]:
     def outcome(mistake: str | None = None, drop: tuple[int, int] | None = None,
                 knobs: optim.Knobs = optim.RIGHT) -> dict[str, Number]:
         history = _train(spec, nodes, mistake, drop, knobs) if updating else []
-        start = history[0].passed if updating else _pass(nodes, dict(spec.values), spec.upstream, mistake, drop)
+        start = history[0].passed if updating else run_pass(nodes, dict(spec.values), spec.upstream, mistake, drop)
         answers = {f"grad_{name}": start.back.grads[i] for name, i in index.items()}
         for it in history:
             answers.update({f"{p}_iter{it.t}": it.after[p] for p in spec.parameters})
@@ -720,7 +448,7 @@ def _graph_variants(spec: Spec) -> Iterator[Variant]:
         correct = outcome()
     except SolveError:
         return
-    right = _pass(nodes, dict(spec.values), spec.upstream).back
+    right = run_pass(nodes, dict(spec.values), spec.upstream).back
     candidates: list[tuple[str, dict]] = []
     # Dropping a branch: an input used more than once keeps only some uses' contributions.
     for name, i in index.items():

@@ -21,7 +21,7 @@ from .. import limits
 from ..compare import agree
 from ..errors import SolveError
 from ..expr import Raw, add, num, sym
-from ..numbers import Number, number_text, simplify
+from ..numbers import Number, simplify
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import ProblemBase
 

@@ -329,7 +329,8 @@ def _iou_variants(spec: Spec) -> Iterator[Variant]:
                    overlap(a, b, sum_union=True)),
                   ("did not clip the overlap at 0 (boxes that do not meet have no intersection)",
                    overlap(a, b, no_clip=True)),
-                  ("counted pixels inclusively (x2 − x1 + 1)", overlap(a, b, plus_one=True))]
+                  ("counted pixels inclusively (x2 − x1 + 1, the PASCAL VOC convention for pixel indices), "
+                   "though the boxes are continuous", overlap(a, b, plus_one=True))]
     other = "corners [x1, y1, x2, y2]" if _centre(spec) else "centre and size [cx, cy, w, h]"
     ma, mb = (corners(spec, box, misread=True) for box in spec.boxes)
     if ma[2] > ma[0] and ma[3] > ma[1] and mb[2] > mb[0] and mb[3] > mb[1]:

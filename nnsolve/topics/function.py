@@ -23,7 +23,7 @@ from .. import limits, optim
 from ..errors import SolveError
 from ..expr import Expr, call, partial, sym
 from ..expression import input_names, parse_expression, symbol_name
-from ..numbers import Number, Real, bounded, number_text, simplify
+from ..numbers import Number, Real, bounded, simplify
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import ProblemBase
 from ..symbolic import Calculus, at, derive, point_text, second, tex
