@@ -1,7 +1,8 @@
 """A computational graph's numbers: each operation's forward value and, beside it, its local derivative.
 
 The graph is a walked expression (``nnsolve.expression``). ``forward`` computes every node's
-value, exact until a transcendental function makes it a float (or MAX_EXACT_DIGITS a float);
+value, exact until a transcendental function (or a fraction outgrowing MAX_EXACT_DIGITS) makes
+it a float;
 ``local_derivatives`` gives ∂node/∂argument for each argument as a number and as the formula
 and substitution that show it; ``backward`` collects the gradient of the output at every node,
 summing over every use of a node. ``apply`` is a node's own formula, for the worked steps.
@@ -175,11 +176,11 @@ def _rules(nodes: list[Node], vals: list[Number], index: int, mistake: str | Non
 def _power_base(nodes: list[Node], node: Node, a: list[Number], s: list[Expr]) -> Local:
     """∂(aᵇ)/∂a = b·aᵇ⁻¹."""
     base, exponent = a
-    if base == 0 and 0 < exponent < 1 or base == 0 and exponent < 0:
-        raise SolveError(f"{node.label}: the derivative of a^{number_text(exponent)} is infinite at a = 0",
-                         field="expression")
     if exponent == 0:
         return Local(0, note="a⁰ = 1 is constant")
+    if base == 0 and exponent < 1:
+        raise SolveError(f"{node.label}: the derivative of a^{number_text(exponent)} is infinite at a = 0",
+                         field="expression")
     value = simplify(exponent * _power(base, exponent - 1, node.label))
     k = constant_exponent(nodes, node)
     if k == 1:

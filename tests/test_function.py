@@ -277,13 +277,13 @@ def test_one_variable_stationary_points_match_numpy_roots(coefficients):
             assert kind == ("minimum" if curvature > 0 else "maximum")
 
 
-def _grid_newton_roots(gradient, hessian, box: float = 6.0, n: int = 15) -> list[np.ndarray]:
+def _grid_newton_roots(gradient, hessian, box: float = 5.0, n: int = 11) -> list[np.ndarray]:
     """Real solutions of ∇f = 0 in a box, by Newton's method from every point of a grid (numpy)."""
     found: list[np.ndarray] = []
     for x0 in np.linspace(-box, box, n):
         for y0 in np.linspace(-box, box, n):
             p = np.array([x0, y0])
-            for _ in range(60):
+            for _ in range(40):
                 h = hessian(p)
                 if abs(np.linalg.det(h)) < 1e-12:
                     break

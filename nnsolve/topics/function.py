@@ -248,13 +248,13 @@ def _vector_sym(names: tuple[str, ...]) -> Expr:
     return sym("(" + ", ".join(names) + ")", latex=r"\left(" + ", ".join(tex(n) for n in names) + r"\right)")
 
 
-def _table(spec: Spec, calc: Calculus, points: list[dict[str, Number]]) -> Table:
+def _table(calc: Calculus, points: list[dict[str, Number]], answers: dict[str, Number]) -> Table:
+    """Every point from the start, with f and ∇f there (taken from the answers, computed once)."""
     names = calc.names
     columns = ("Iteration", *names, "f", *(f"∂f/∂{n}" for n in names))
-    rows = []
-    for t, point in enumerate(points):
-        rows.append((t, *(point[n] for n in names), at(calc.f_expr, point, "f")[1], *gradient_at(calc, point)))
-    return Table("Iteration by iteration (0 is the start point)", columns, tuple(rows))
+    rows = tuple((t, *(point[n] for n in names), answers[f"f_iter{t}"], *(answers[f"grad_{n}_iter{t}"] for n in names))
+                 for t, point in enumerate(points))
+    return Table("Iteration by iteration (0 is the start point)", columns, rows)
 
 
 def answers_of(calc: Calculus, history: list[Iteration], start: dict[str, Number]) -> dict[str, Number]:
@@ -322,14 +322,14 @@ def solve(spec: Spec) -> Solution:
         for it in history[:SHOWN_ITERATIONS]:
             blocks += _iteration_steps(spec, calc, it)
         if history:
-            blocks.append(_table(spec, calc, [start] + [it.after for it in history]))
+            values = answers_of(calc, history, start)
+            blocks.append(_table(calc, [start] + [it.after for it in history], values))
+            labels = _labels(calc, len(history))
+            answers.update({k: Answer(v, labels[k]) for k, v in values.items()})
             assumptions.append(optim.describe(spec.optimizer, names))
             if n_iter > SHOWN_ITERATIONS:
                 assumptions.append(f"Iterations 1–{SHOWN_ITERATIONS} are worked step by step; the table lists "
                                    f"all {n_iter}.")
-        if history:
-            labels = _labels(calc, len(history))
-            answers.update({k: Answer(v, labels[k]) for k, v in answers_of(calc, history, start).items()})
         else:
             answers.update(_point_answers(calc, start))
         if optim.is_nesterov(spec.optimizer):

@@ -63,11 +63,12 @@ def averages(spec: Spec, *, swapped: bool = False, fed_back: bool = False, from_
     beta = spec.beta
     keep, take = (1 - beta, beta) if swapped else (beta, 1 - beta)
     v: Number = spec.initial
+    weight: Number = beta ** exponent_shift if beta else 0 ** max(exponent_shift, 0)  # βᵗ, kept as a running product
     raw, corrected = [], []
     for t, theta in enumerate(spec.sequence, start=1):
         v = theta if from_first and t == 1 else bounded(simplify(keep * v + take * theta))
-        power = t + exponent_shift
-        hat = bounded(_divide(v, 1 - beta ** power)) if power > 0 and beta ** power != 1 else v
+        weight = bounded(simplify(weight * beta))
+        hat = bounded(_divide(v, 1 - weight)) if weight != 1 else v
         raw.append(v)
         corrected.append(hat)
         if fed_back:
