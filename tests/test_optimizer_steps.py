@@ -169,8 +169,9 @@ def problems(draw):
     }
 
 
-def _torch_run(p: dict) -> dict[str, list[float]]:
-    """The same training with torch autograd and torch.optim; parameters after every iteration."""
+def _torch_run(p: dict) -> tuple[dict[str, list[float]], float]:
+    """The same training with torch autograd and torch.optim: parameters after every iteration, and the
+    smallest nonzero |gradient| of a trained parameter on the way."""
     n_in = len(p["weights"])
     w = torch.tensor([float(v) for v in p["weights"]], requires_grad=True)
     b = torch.tensor(float(p["bias"]), requires_grad=True)
@@ -194,6 +195,7 @@ def _torch_run(p: dict) -> dict[str, list[float]]:
         opt = torch.optim.Adam(params, lr=lr, betas=(o["beta1"], o["beta2"]), eps=1e-8)
     act = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}[p["activation"]]
     history: dict[str, list[float]] = {n: [] for n in trained}
+    smallest = float("inf")
     for _ in range(p["iterations"]):
         opt.zero_grad()
         y_hat = act(x @ w + b)
@@ -204,10 +206,12 @@ def _torch_run(p: dict) -> dict[str, list[float]]:
         loss = per.mean() if p["loss"]["reduction"] == "mean" else per.sum()
         loss.backward()
         w.grad *= mask  # untrained weights get no gradient (so no optimizer state either)
+        grads = [abs(float(g)) for g in w.grad[trained_w]] + ([abs(float(b.grad))] if "b" in trained else [])
+        smallest = min([smallest] + [g for g in grads if g > 0])
         opt.step()
         for n in trained:
             history[n].append(float(b.detach()) if n == "b" else float(w.detach()[int(n[1:]) - 1]))
-    return history
+    return history, smallest
 
 
 def _yaml(p: dict) -> str:
@@ -219,7 +223,12 @@ def _yaml(p: dict) -> str:
 @settings(max_examples=200)
 @given(problems())
 def test_matches_torch_optim(p):
-    expected = _torch_run(p)
+    expected, smallest = _torch_run(p)
+    if p["optimizer"]["type"] in ("rmsprop", "adam") and smallest < 1e-9:
+        # g/√s normalizes a gradient's size away: float noise where the exact gradient is 0 (a ReLU output
+        # equal to its target, 0.5·1.8 − 0.6 = 0.30000000000000004) becomes a full step in torch.
+        return
+
     solution = solve_yaml(_yaml(p))
     nesterov = p["optimizer"]["type"] == "nesterov" and p["optimizer"]["momentum"] > 0
     for name, values in expected.items():
