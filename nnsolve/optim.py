@@ -71,7 +71,7 @@ Optimizer = Annotated[Union[GradientDescent, Momentum, RMSprop, Adam], Field(dis
 class Newton(Strict):
     """p ← p − η·H⁻¹∇f with H the Hessian at p; the step Δ = H⁻¹∇f solves H·Δ = ∇f exactly."""
 
-    type: Literal["newton"]
+    type: Literal["newton"] = Field(description="newton: Newton's method, through the Hessian")
     learning_rate: Real = Field(default=1, description="η, a damping factor (default 1: the full Newton step)")
 
 
@@ -96,9 +96,8 @@ def validate(opt) -> None:
     """``check`` for a topic that checks its optimizer when it solves: a SolveError naming the field."""
     try:
         check(opt)
-    except ValueError as exc:
-        field, _, message = str(exc).partition(" ")
-        raise SolveError(message, field=field) from None
+    except FieldError as exc:
+        raise SolveError(exc.message, field=exc.field) from None
 
 
 def is_nesterov(opt) -> bool:

@@ -40,7 +40,7 @@ def test_matches_scikit_learn(case):
     classes, pairs = case
     true, predicted = [t for t, _ in pairs], [p for _, p in pairs]
     solution = solve_yaml(f"topic: classification_metrics\nclasses: {json.dumps(classes)}\n"
-                          f"true: {json.dumps(true)}\npredicted: {json.dumps(predicted)}\n")
+                          f"y_true: {json.dumps(true)}\ny_pred: {json.dumps(predicted)}\n")
     answers = {k: a.value for k, a in solution.answers.items()}
     assert answers["confusion_matrix"] == confusion_matrix(true, predicted, labels=classes).tolist()
     assert float(answers["accuracy"]) == pytest.approx(accuracy_score(true, predicted), abs=1e-12)
@@ -62,7 +62,7 @@ def test_matches_scikit_learn(case):
        st.sampled_from([0, 1]))
 def test_binary_positive_class_matches_scikit_learn(pairs, positive):
     true, predicted = [t for t, _ in pairs], [p for _, p in pairs]
-    solution = solve_yaml(f"topic: classification_metrics\nclasses: [0, 1]\ntrue: {true}\npredicted: {predicted}\n"
+    solution = solve_yaml(f"topic: classification_metrics\nclasses: [0, 1]\ny_true: {true}\ny_pred: {predicted}\n"
                           f"positive: {positive}\n")
     p, r, f, _ = precision_recall_fscore_support(true, predicted, labels=[0, 1], pos_label=positive,
                                                  average="binary", zero_division=0)
@@ -73,13 +73,13 @@ def test_binary_positive_class_matches_scikit_learn(pairs, positive):
 def test_confusion_matrix_input_and_default_classes():
     by_matrix = solve_yaml("topic: classification_metrics\nconfusion_matrix: [[5, 1], [2, 2]]\nask: recall_1\n")
     assert by_matrix.answer == Fraction(1, 2)  # class 1: TP 2, FN 2
-    by_labels = solve_yaml("topic: classification_metrics\ntrue: [1, 0, 0]\npredicted: [1, 1, 0]\n")
+    by_labels = solve_yaml("topic: classification_metrics\ny_true: [1, 0, 0]\ny_pred: [1, 1, 0]\n")
     assert by_labels.answers["confusion_matrix"].value == [[1, 1], [0, 1]]  # classes sorted: 0, 1
     assert by_labels.answers["precision_1"].value == Fraction(1, 2)
 
 
 def test_an_absent_class_scores_zero_with_a_warning():
-    solution = solve_yaml("topic: classification_metrics\nclasses: [a, b, c]\ntrue: [a, b]\npredicted: [a, a]\n")
+    solution = solve_yaml("topic: classification_metrics\nclasses: [a, b, c]\ny_true: [a, b]\ny_pred: [a, a]\n")
     assert solution.answers["precision_c"].value == 0 and solution.answers["recall_c"].value == 0
     assert any("no sample is predicted c" in w for w in solution.warnings)
 
@@ -101,15 +101,15 @@ def test_variants_name_the_mistakes():
 
 
 @pytest.mark.parametrize("text,message", [
-    ("classes: [cat, dog]\ntrue: [cat, dgo]\npredicted: [cat, dog]",
-     "t.yaml:3: true[1]: 'dgo' is not one of the classes cat, dog"),
-    ("true: [a, b]\npredicted: [a]", "t.yaml:3: predicted: has 1 labels but true has 2"),
-    ("true: [a, 1]\npredicted: [a, a]", "t.yaml:2: true: mixes numbers and names"),
+    ("classes: [cat, dog]\ny_true: [cat, dgo]\ny_pred: [cat, dog]",
+     "t.yaml:3: y_true[1]: 'dgo' is not one of the classes cat, dog"),
+    ("y_true: [a, b]\ny_pred: [a]", "t.yaml:3: y_pred: has 1 labels but y_true has 2"),
+    ("y_true: [a, 1]\ny_pred: [a, a]", "t.yaml:2: y_true: mixes numbers and names"),
     ("confusion_matrix: [[1, 2], [3]]", "t.yaml:2: confusion_matrix[1]: has 1 columns for 2 classes"),
     ("confusion_matrix: [[1, -2], [3, 4]]", "t.yaml:2: confusion_matrix[0][1]: must be at least 0"),
-    ("true: [a, b]\npredicted: [a, b]\npositive: c", "t.yaml:4: positive: 'c' is not one of the classes a, b"),
-    ("true: [a, b]\npredicted: [a, b]\nask: precision_z", "t.yaml:4: ask: is not an answer"),
-    ("true: ['a b']\npredicted: [a]", "t.yaml:2: true[0]: "),
+    ("y_true: [a, b]\ny_pred: [a, b]\npositive: c", "t.yaml:4: positive: 'c' is not one of the classes a, b"),
+    ("y_true: [a, b]\ny_pred: [a, b]\nask: precision_z", "t.yaml:4: ask: is not an answer"),
+    ("y_true: ['a b']\ny_pred: [a]", "t.yaml:2: y_true[0]: "),
 ])
 def test_refusals_name_the_field(text, message):
     with pytest.raises(NnsolveError) as info:

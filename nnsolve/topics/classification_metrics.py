@@ -1,6 +1,6 @@
 """Classification metrics: the confusion matrix, accuracy, precision, recall and F1, as scikit-learn defines them.
 
-From true and predicted labels, or a confusion matrix (rows the true class, columns the
+From true and predicted labels (``y_true``, ``y_pred``), or a confusion matrix (rows the true class, columns the
 predicted one, as ``sklearn.metrics.confusion_matrix``). Per class c: precision TP/(TP + FP),
 recall TP/(TP + FN), F1 = 2·P·R/(P + R), each 0 where its denominator is (scikit-learn's
 ``zero_division`` default, with a warning). Averages: macro (the mean over classes, F1
@@ -40,12 +40,14 @@ METRICS = ("precision", "recall", "f1")
 class Spec(ProblemBase):
     """True and predicted labels, or a confusion matrix, with the class list."""
 
-    topic: Literal["classification_metrics"]
+    topic: Literal["classification_metrics"] = Field(
+        description="classification_metrics: confusion matrix, precision, recall and F1")
     classes: Annotated[list[Label], Field(min_length=2, max_length=limits.MAX_CLASSES)] | None = Field(
         default=None, description="the classes, in order (default: every label that occurs, sorted, as scikit-learn)")
-    true: Annotated[list[Label], Field(min_length=1, max_length=limits.MAX_LABELS)] | None = Field(
+    # y_true and y_pred as scikit-learn names them (a key written `true:` is a boolean to YAML 1.1 tools)
+    y_true: Annotated[list[Label], Field(min_length=1, max_length=limits.MAX_LABELS)] | None = Field(
         default=None, description="the true label of each sample")
-    predicted: Annotated[list[Label], Field(min_length=1, max_length=limits.MAX_LABELS)] | None = Field(
+    y_pred: Annotated[list[Label], Field(min_length=1, max_length=limits.MAX_LABELS)] | None = Field(
         default=None, description="the predicted label of each sample, in the same order")
     confusion_matrix: Annotated[list[Annotated[list[Count], Field(max_length=limits.MAX_CLASSES)]],
                                 Field(min_length=2, max_length=limits.MAX_CLASSES)] | None = Field(
@@ -58,8 +60,8 @@ class Spec(ProblemBase):
 
 def _check(spec: Spec) -> list:
     """The classes, in order; a SolveError naming the field for anything inconsistent."""
-    if (spec.confusion_matrix is None) == (spec.true is None and spec.predicted is None):
-        raise SolveError("give either true and predicted labels or a confusion_matrix",
+    if (spec.confusion_matrix is None) == (spec.y_true is None and spec.y_pred is None):
+        raise SolveError("give either labels (y_true and y_pred) or a confusion_matrix",
                          field="confusion_matrix" if spec.confusion_matrix is not None else "topic")
     if spec.confusion_matrix is not None:
         classes = spec.classes or list(range(len(spec.confusion_matrix)))
@@ -72,20 +74,20 @@ def _check(spec: Spec) -> list:
         if sum(map(sum, spec.confusion_matrix)) == 0:
             raise SolveError("counts no sample", field="confusion_matrix")
     else:
-        if spec.true is None or spec.predicted is None:
-            raise SolveError("needs both true and predicted labels", field="true" if spec.true is None else "predicted")
-        if len(spec.true) != len(spec.predicted):
-            raise SolveError(f"has {len(spec.predicted)} labels but true has {len(spec.true)}", field="predicted")
-        seen = spec.true + spec.predicted
+        if spec.y_true is None or spec.y_pred is None:
+            raise SolveError("needs both y_true and y_pred", field="y_true" if spec.y_true is None else "y_pred")
+        if len(spec.y_true) != len(spec.y_pred):
+            raise SolveError(f"has {len(spec.y_pred)} labels but y_true has {len(spec.y_true)}", field="y_pred")
+        seen = spec.y_true + spec.y_pred
         if spec.classes is None:
             if len({type(v) for v in seen}) > 1:
-                raise SolveError("mixes numbers and names: list the classes", field="true")
+                raise SolveError("mixes numbers and names: list the classes", field="y_true")
             classes = sorted(set(seen))
             if len(classes) < 2:
-                raise SolveError("has only one label: list the classes", field="true")
+                raise SolveError("has only one label: list the classes", field="y_true")
         else:
             classes = spec.classes
-            for what, labels in (("true", spec.true), ("predicted", spec.predicted)):
+            for what, labels in (("y_true", spec.y_true), ("y_pred", spec.y_pred)):
                 for i, label in enumerate(labels):
                     if label not in classes:
                         raise SolveError(f"{label!r} is not one of the classes {', '.join(map(str, classes))}",
@@ -140,7 +142,7 @@ def counts(spec: Spec, classes: list) -> Counts:
         return Counts(tuple(classes), tuple(tuple(row) for row in spec.confusion_matrix))
     index = {c: i for i, c in enumerate(classes)}
     matrix = [[0] * len(classes) for _ in classes]
-    for t, p in zip(spec.true, spec.predicted):
+    for t, p in zip(spec.y_true, spec.y_pred):
         matrix[index[t]][index[p]] += 1
     return Counts(tuple(classes), tuple(map(tuple, matrix)))
 

@@ -47,7 +47,7 @@ class Grid(Strict):
 class Spec(ProblemBase):
     """Two ``boxes`` (their IoU), boxes with ``scores`` (non-max suppression), or a ``grid`` (its output)."""
 
-    topic: Literal["detection"]
+    topic: Literal["detection"] = Field(description="detection: IoU, non-max suppression or a grid detector's output")
     format: Literal["corners", "centre", "center"] = Field(
         default="corners", description="corners: [x1, y1, x2, y2]; centre (or center): [cx, cy, w, h]")
     boxes: Annotated[list[Box], Field(min_length=2, max_length=limits.MAX_BOXES)] | None = Field(

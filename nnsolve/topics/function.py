@@ -38,7 +38,7 @@ SHOWN_ITERATIONS = 10  # iterations worked out step by step; the table lists eve
 class Spec(ProblemBase):
     """An objective, and what to do with it: iterate from a start point, and/or find its stationary points."""
 
-    topic: Literal["function"]
+    topic: Literal["function"] = Field(description="function: a function's derivatives, iterations and stationary points")
     objective: str = Field(max_length=limits.MAX_EXPRESSION_CHARS,
                            description="f, an expression over its variables, e.g. x**3 - 3*x**2 + 2")
     start: dict[str, Real] | None = Field(default=None, description="the start point: a value for every variable")

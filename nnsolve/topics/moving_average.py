@@ -30,7 +30,7 @@ SHOWN_TERMS = 20  # terms worked out step by step; the table lists every term
 class Spec(ProblemBase):
     """A sequence θ₁, θ₂, …, the weight β of the previous average, v₀, and whether the question corrects the bias."""
 
-    topic: Literal["moving_average"]
+    topic: Literal["moving_average"] = Field(description="moving_average: an exponentially weighted average")
     sequence: Annotated[list[Real], Field(min_length=1, max_length=limits.MAX_SEQUENCE)] = Field(
         description="θ₁, θ₂, …: the values averaged, in order")
     beta: Real = Field(description="β, the weight of the previous average (0 ≤ β < 1), e.g. 0.9")

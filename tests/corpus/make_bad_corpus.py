@@ -128,8 +128,8 @@ boxes:
 METRICS = """\
 topic: classification_metrics
 classes: [cat, dog, bird]
-true: [cat, cat, dog, bird]
-predicted: [cat, dog, dog, bird]
+y_true: [cat, cat, dog, bird]
+y_pred: [cat, dog, dog, bird]
 ask: f1_macro
 """
 
@@ -428,12 +428,12 @@ case("detection-grid-and-boxes.yaml", DETECTION + "grid: {cells: 7, boxes: 2, cl
      "either boxes")
 
 # --- classification_metrics ------------------------------------------------------------------
-bad("metrics-label-unknown.yaml", METRICS, "predicted: [cat, dog, dog, bird]", "predicted: [cat, dog, dgo, bird]",
-    "predicted[2]", "not one of the classes")
-bad("metrics-lengths-differ.yaml", METRICS, "predicted: [cat, dog, dog, bird]", "predicted: [cat, dog]",
-    "predicted", "has 2 labels")
-bad("metrics-label-markup.yaml", METRICS, "true: [cat, cat, dog, bird]", "true: [cat, '[bold]x', dog, bird]",
-    "true[1]", "")
+bad("metrics-label-unknown.yaml", METRICS, "y_pred: [cat, dog, dog, bird]", "y_pred: [cat, dog, dgo, bird]",
+    "y_pred[2]", "not one of the classes")
+bad("metrics-lengths-differ.yaml", METRICS, "y_pred: [cat, dog, dog, bird]", "y_pred: [cat, dog]",
+    "y_pred", "has 2 labels")
+bad("metrics-label-markup.yaml", METRICS, "y_true: [cat, cat, dog, bird]", "y_true: [cat, '[bold]x', dog, bird]",
+    "y_true[1]", "")
 bad("metrics-count-negative.yaml", "topic: classification_metrics\nconfusion_matrix: [[3, 1], [2, 4]]\n",
     "[[3, 1], [2, 4]]", "[[3, -1], [2, 4]]", "confusion_matrix[0][1]", "at least 0")
 bad("metrics-matrix-ragged.yaml", "topic: classification_metrics\nconfusion_matrix: [[3, 1], [2, 4]]\n",
