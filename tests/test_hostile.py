@@ -79,6 +79,18 @@ def test_corpus_is_large_and_every_file_is_listed():
     assert len(files) >= 100
 
 
+def test_corpus_is_what_its_generator_writes():
+    """The committed files and EXPECTED.tsv are make_bad_corpus.py's output (edit the generator, then run it)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_bad_corpus", ROOT / "tests" / "corpus" / "make_bad_corpus.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    assert (CORPUS / "EXPECTED.tsv").read_text(encoding="utf-8") == generator.expected_tsv()
+    for name, text, _, _ in generator.CASES:
+        assert (CORPUS / name).read_bytes() == text.encode("utf-8"), name
+
+
 def test_corpus_covers_every_topic():
     from nnsolve.topics import MODULES
 

@@ -9,7 +9,12 @@ message must contain. Files too big or binary to commit are made in tests/test_h
 
 from __future__ import annotations
 
+import re
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from nnsolve.errors import field_text  # noqa: E402  (how an error line shows a field: layers[0].kernel (Layer 1))
 
 HERE = Path(__file__).resolve().parent / "bad"
 
@@ -137,6 +142,8 @@ CASES: list[tuple[str, str, str, str]] = []  # (file, text, expected prefix, phr
 
 
 def case(name: str, text: str, prefix: str, phrase: str = "") -> None:
+    """``prefix`` states the field as the file's lists count (from 0); it is shown as an error line shows it."""
+    prefix = re.sub(r"^(:\d+: )(\S+):", lambda m: f"{m.group(1)}{field_text(m.group(2))}:", prefix)
     CASES.append((name, text, prefix, phrase))
 
 
@@ -278,7 +285,7 @@ bad("cnn-unknown-layer-field.yaml", CNN, "units: 16", "units: 16, unit: 3", "lay
 add("cnn-unknown-top-field.yaml", CNN, "layer_count: 3", "layer_count", "unknown")
 bad("cnn-layers-not-list.yaml", CNN, "layers:\n", "layers: 5\nold_layers:\n", "layers", "list")
 bad("cnn-ask-unknown.yaml", CNN, "ask: total_params", "ask: everything", "ask", "")
-case("cnn-shape-after-no-layer.yaml", CNN.replace("ask: total_params", "ask: shape_after"), ":1: ask: shape_after needs", "")
+case("cnn-shape-after-no-layer.yaml", CNN.replace("ask: total_params", "ask: shape_after"), ":9: ask: shape_after needs", "")
 bad("cnn-stride-zero.yaml", CNN, "stride: 1", "stride: 0", "layers[0].stride", "positive")
 bad("cnn-padding-negative.yaml", CNN, "padding: 0}", "padding: -1}", "layers[0].padding", "")
 bad("cnn-padding-word.yaml", CNN, "padding: 0}", "padding: full}", "layers[0].padding", "")
@@ -334,7 +341,7 @@ case("optimizer-missing.yaml", OPTIMIZER.split("optimizer:")[0] + "iterations: 2
 case("optimizer-work-cap.yaml",
      "topic: optimizer_steps\nweights: [" + ", ".join(["0.1"] * 100) + "]\nsamples:\n  - {x: ["
      + ", ".join(["1"] * 100) + "], y: 1}\noptimizer: {type: gd, learning_rate: 0.1}\niterations: 10000\n",
-     ":1: ", "MAX_OPTIMIZER_WORK")
+     ":6: iterations: ", "MAX_OPTIMIZER_WORK")
 
 # --- svm -------------------------------------------------------------------------------------
 case("svm-one-point.yaml", SVM.replace("  - {x: [4, 4], y: 1, support: true}\n  - {x: [-1, 9], y: -1, support: false}\n", ""),
@@ -359,7 +366,7 @@ bad("backprop-expression-lambda.yaml", BACKPROP_GRAPH, '"sigmoid(w1 * x1 + w2 * 
 bad("backprop-expression-attribute.yaml", BACKPROP_GRAPH, '"sigmoid(w1 * x1 + w2 * x2 + b)"',
     '"x1.__class__"', "expression", "")
 case("backprop-values-unused.yaml", BACKPROP_GRAPH.replace("b: 0.1}", "b: 0.1, p: 99999999999}"),
-     ":1: values: p does not appear", "")
+     ":3: values: p does not appear", "")
 bad("backprop-expression-syntax.yaml", BACKPROP_GRAPH, '"sigmoid(w1 * x1 + w2 * x2 + b)"',
     '"sigmoid(w1 *"', "expression", "")
 bad("backprop-expression-deep.yaml", BACKPROP_GRAPH, '"sigmoid(w1 * x1 + w2 * x2 + b)"',
@@ -440,18 +447,25 @@ bad("metrics-matrix-ragged.yaml", "topic: classification_metrics\nconfusion_matr
     "[[3, 1], [2, 4]]", "[[3, 1], [2]]", "confusion_matrix[1]", "columns")
 
 
+def expected_tsv() -> str:
+    """The text of EXPECTED.tsv for the cases above."""
+    names = [name for name, *_ in CASES]
+    assert len(names) == len(set(names)), "duplicate case names"
+    rows = []
+    for name, _, prefix, phrase in CASES:
+        assert "\t" not in prefix + phrase and "\n" not in prefix + phrase
+        rows.append(f"{name}\t{prefix}\t{phrase}\n")
+    return "file\tstderr after the file name starts with\tand contains\n" + "".join(rows)
+
+
 def main() -> None:
     HERE.mkdir(parents=True, exist_ok=True)
     for old in HERE.glob("*.yaml"):
         old.unlink()
-    names = [name for name, *_ in CASES]
-    assert len(names) == len(set(names)), "duplicate case names"
-    rows = []
-    for name, text, prefix, phrase in CASES:
+    table = expected_tsv()
+    for name, text, _, _ in CASES:
         (HERE / name).write_bytes(text.encode("utf-8"))
-        assert "\t" not in prefix + phrase and "\n" not in prefix + phrase
-        rows.append(f"{name}\t{prefix}\t{phrase}\n")
-    (HERE / "EXPECTED.tsv").write_text("file\tstderr after the file name starts with\tand contains\n" + "".join(rows))
+    (HERE / "EXPECTED.tsv").write_text(table)
     print(f"{len(CASES)} cases in {HERE}")
 
 
