@@ -22,7 +22,7 @@ from nnsolve.render.latex import (LINE_BUDGET, PREAMBLE, document, math_width, p
 from nnsolve.render.markdown import md_escape, render_markdown
 from nnsolve.solution import Answer, ChoiceMatch, Solution, Step, Table
 from tests.conftest import PROBLEMS, ROOT
-from tests.helpers import solve_file, solved
+from tests.helpers import solve_file, solve_yaml, solved
 
 GOLDEN = ROOT / "tests" / "golden"
 
@@ -238,8 +238,26 @@ def test_key_of_every_problem_compiles_without_overfull_lines(tmp_path):
 
     key = build_key([str(PROBLEMS)])
     assert key.left_out == []
-    log = compile_latex(render_key_latex(key), tmp_path)
+    tex = render_key_latex(key)
+    log = compile_latex(tex, tmp_path)
     assert overfull(log) == []
+    assert missing_characters(log) == []  # pdflatex only logs a glyph it dropped
+    assert "[U+" not in tex
+
+
+def test_adam_steps_typeset_every_character(tmp_path):
+    solution = solve_yaml("""
+        topic: optimizer_steps
+        weights: [0.5]
+        activation: sigmoid
+        samples: [{x: [1], y: 1}]
+        optimizer: {type: adam, learning_rate: 0.1}
+        iterations: 2
+        ask: w1
+    """)
+    tex = document(problem_latex(solution))
+    assert "[U+" not in tex
+    assert missing_characters(compile_latex(tex, tmp_path)) == []
 
 
 def test_standalone_run_shares_the_key_preamble():
@@ -309,3 +327,48 @@ def test_markdown_maths_uses_only_what_katex_and_github_render():
     md = render_markdown(solution)
     assert "scalebox" not in md and "*{" not in md  # graphicx and array's *{n}{c} are not in KaTeX
     assert r"\left[\begin{array}{cccccccccccc}" in md
+
+
+# ---------------------------------------------------------------------------------------------
+# Every character typesets
+
+
+def _characters_nnsolve_writes() -> set[str]:
+    """Every non-ASCII character in a string of nnsolve's own code: what its output may hold."""
+    import io
+    import tokenize
+
+    found = set()
+    for path in (ROOT / "nnsolve").rglob("*.py"):
+        for token in tokenize.generate_tokens(io.StringIO(path.read_text()).readline):
+            if token.type == tokenize.STRING or getattr(tokenize, "FSTRING_MIDDLE", None) == token.type:
+                found.update(c for c in token.string if not c.isascii())
+    return found - set("\u00a0\u2009\u202f\u200b\ufeff")  # spaces and invisible marks: mapped, not shown
+
+
+def test_every_character_nnsolve_writes_has_a_mapping_in_prose_and_in_maths():
+    from nnsolve.render.symbols import math_latex
+
+    chars = _characters_nnsolve_writes()
+    assert len(chars) > 100  # the scan found the Greek, the scripts, the symbols
+    assert sorted(c for c in chars if "[U+" in text_latex(c)) == []
+    assert sorted(c for c in chars if "[U+" in math_latex(c) or not math_latex(c).isascii()) == []
+
+
+@pytest.mark.parametrize("name,latex", [
+    ("‖w‖²", r"\|w\|^{2}"), ("beta_2", r"\beta_{2}"), ("β₂ᵗ", r"\beta _{2}^{t}"), ("C_in", r"C_{\text{in}}"),
+    ("params", r"\mathrm{params}"), ("f(x)", "f(x)"), ("y_hat", r"\hat{y}"), ("W1", r"\mathrm{W1}"),
+])
+def test_symbols_in_maths_keep_every_character(name, latex):
+    from nnsolve.render.math import expr_latex
+
+    assert expr_latex(sym(name)) == latex
+
+
+def test_opening_quotes_open():
+    assert text_latex("padding 'same' or ('valid')") == "padding `same' or (`valid')"
+    assert text_latex("it's") == "it's"
+
+
+def missing_characters(log: str) -> list[str]:
+    return re.findall(r"Missing character: There is no .*", log)

@@ -21,6 +21,7 @@ from ..expr import Expr
 from . import labelled, numbered
 from .math import expr_latex, expr_text, value_latex
 from .numbers import DIGITS, latex_escape, number_latex, plain, shown_exactly
+from .symbols import GREEK, GREEK_SCRIPTS, MATH_ACCENTS, MATH_SYMBOLS, SUBSCRIPTS, SUPERSCRIPTS, math_char
 
 if TYPE_CHECKING:
     from ..key import Key
@@ -52,30 +53,6 @@ LONG_TABLE_ROWS = 35  # more rows than this: a longtable that breaks across page
 # ---------------------------------------------------------------------------------------------
 # Prose
 
-_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ", "0123456789+-=()aehijklmnoprstuvx"))
-_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱⁿᵀᵃᵇᵏᵗˣʸᴬᴮ", "0123456789+-=()inTabktxyAB"))
-_GREEK = {
-    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta", "η": "eta",
-    "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu", "µ": "mu", "ν": "nu", "ξ": "xi",
-    "π": "pi", "ρ": "rho", "σ": "sigma", "ς": "varsigma", "τ": "tau", "υ": "upsilon", "φ": "phi",
-    "ϕ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega", "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta",
-    "Λ": "Lambda", "Ξ": "Xi", "Π": "Pi", "Σ": "Sigma", "Υ": "Upsilon", "Φ": "Phi", "Ψ": "Psi",
-    "Ω": "Omega",
-}
-_MATH_SYMBOLS = {
-    "×": r"\times", "−": "-", "≈": r"\approx", "·": r"\cdot", "⋅": r"\cdot", "∙": r"\cdot",
-    "≤": r"\leq", "≥": r"\geq", "≠": r"\neq", "±": r"\pm", "∓": r"\mp", "÷": r"\div",
-    "→": r"\to", "←": r"\leftarrow", "↔": r"\leftrightarrow", "⇒": r"\Rightarrow",
-    "⇔": r"\Leftrightarrow", "∈": r"\in", "∉": r"\notin", "∑": r"\sum", "∏": r"\prod",
-    "∫": r"\int", "∂": r"\partial", "∇": r"\nabla", "√": r"\surd", "∞": r"\infty",
-    "⊙": r"\odot", "⊗": r"\otimes", "∘": r"\circ", "⌊": r"\lfloor", "⌋": r"\rfloor",
-    "⌈": r"\lceil", "⌉": r"\rceil", "⟨": r"\langle", "⟩": r"\rangle", "‖": r"\|", "∣": r"\mid",
-    "∝": r"\propto", "∼": r"\sim", "≡": r"\equiv", "′": r"'", "″": r"''", "∀": r"\forall",
-    "∃": r"\exists", "∅": r"\emptyset", "∩": r"\cap", "∪": r"\cup", "⊂": r"\subset",
-    "⊆": r"\subseteq", "∧": r"\wedge", "∨": r"\vee", "¬": r"\neg", "⊤": r"\top", "⊥": r"\perp",
-    "°": r"^{\circ}", "✓": r"\checkmark", "✗": r"\times", "ℝ": r"\mathbb{R}", "ℓ": r"\ell",
-    "∗": "*", "⁄": "/", "ŷ": r"\hat{y}", "ȳ": r"\bar{y}", "x̄": r"\bar{x}",
-}
 _TEXT_SYMBOLS = {
     "’": "'", "‘": "`", "“": "``", "”": "''", "„": ",,", "«": "<<", "»": ">>", "–": "--", "—": "---",
     "…": r"\ldots{}", "•": r"\textbullet{}", "½": r"$\frac12$", "¼": r"$\frac14$", "¾": r"$\frac34$",
@@ -89,10 +66,8 @@ _TEXT_SYMBOLS = {
 }
 _ACCENTS = {"\u0301": "'", "\u0300": "`", "\u0302": "^", "\u0308": '"', "\u0303": "~", "\u0304": "=",
             "\u0307": ".", "\u0306": "u", "\u030c": "v", "\u030b": "H", "\u0327": "c"}
-_MATH_ACCENTS = {"\u0302": r"\hat", "\u0304": r"\bar", "\u0303": r"\tilde", "\u0307": r"\dot",
-                 "\u20d7": r"\vec"}
 _ASCII_SUBSCRIPT = re.compile(r"([A-Za-z])_([A-Za-z0-9]{1,3})(?![A-Za-z0-9_])")
-_SCRIPT_RUN = re.compile("([" + "".join(_SUBSCRIPTS) + "]+)|([" + "".join(_SUPERSCRIPTS) + "]+)")
+_SCRIPT_RUN = re.compile("([" + "".join(SUBSCRIPTS) + "]+)|([" + "".join(SUPERSCRIPTS) + "]+)")
 
 
 def _char_latex(c: str) -> str:
@@ -100,14 +75,21 @@ def _char_latex(c: str) -> str:
         return c
     if c in _TEXT_SYMBOLS:
         return _TEXT_SYMBOLS[c]
-    if c in _GREEK:
-        return rf"$\{_GREEK[c]}$"
-    if c in _MATH_SYMBOLS:
-        return f"${_MATH_SYMBOLS[c]}$"
+    if c in GREEK:
+        return rf"$\{GREEK[c]}$"
+    if c in _MATH_LETTERS:
+        return f"${math_char(c)}$"
+    if c in MATH_SYMBOLS:
+        return f"${MATH_SYMBOLS[c]}$"
+    if c in GREEK_SCRIPTS:
+        mark, name = GREEK_SCRIPTS[c]
+        return ("\\textsuperscript" if mark == "^" else "\\textsubscript") + f"{{$\\{name}$}}"
     if c in "\t\r\f\v":
         return " "
     if unicodedata.category(c).startswith("C"):
         return ""  # control characters would stop TeX
+    if c in _ACCENTS:
+        return f"\\{_ACCENTS[c]}{{}}"  # a combining mark with no letter before it
     decomposed = unicodedata.normalize("NFD", c)
     base, marks = decomposed[0], decomposed[1:]
     if base.isascii() and base.isalpha() and len(marks) == 1 and marks in _ACCENTS:
@@ -116,6 +98,7 @@ def _char_latex(c: str) -> str:
     return rf"\texttt{{[U+{ord(c):04X}]}}"  # a character the document cannot show, named honestly
 
 
+_MATH_LETTERS = set("ŷȳŝẑ")  # symbols in nnsolve's prose: ŷ is \hat{y}, not a y with a circumflex accent
 _LATEX_SAFE = set(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 \n.,;:!?'()[]/*+-=@`")
 
@@ -140,18 +123,20 @@ def text_latex(text: str, inline: bool = False) -> str:
         run = _SCRIPT_RUN.match(text, i)
         if run:
             chars = run.group(0)
-            table = _SUBSCRIPTS if run.group(1) else _SUPERSCRIPTS
+            table = SUBSCRIPTS if run.group(1) else SUPERSCRIPTS
             body = latex_escape("".join(table[ch] for ch in chars))
             out.append(("\\textsubscript{" if run.group(1) else "\\textsuperscript{") + body + "}")
             i += len(chars)
             continue
         nxt = text[i + 1] if i + 1 < len(text) else ""
-        if nxt in _MATH_ACCENTS and c.isascii() and c.isalpha():  # x̂, ȳ written with a combining mark
-            out.append(f"${_MATH_ACCENTS[nxt]}{{{c}}}$")
+        if nxt in MATH_ACCENTS and c.isascii() and c.isalpha():  # x̂, ȳ written with a combining mark
+            out.append(f"${MATH_ACCENTS[nxt]}{{{c}}}$")
             i += 2
             continue
         if c in "\\&%$#_{}~^":
             out.append(latex_escape(c))
+        elif c == "'" and nxt.isalnum() and (i == 0 or text[i - 1] in " \n([/"):
+            out.append("`")  # an opening quote: 'same' as ‘same’, not ’same’
         else:
             out.append(_char_latex(c))
         if (c in "-'`" and nxt == c) or (c in "!?" and nxt == "`"):

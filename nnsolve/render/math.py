@@ -7,6 +7,7 @@ from fractions import Fraction
 from ..expr import Call, Expr, Num, Op, Partial, Raw, Sym
 from ..numbers import is_number
 from .numbers import exact_decimal, latex_escape, number_latex, number_text, plain
+from .symbols import math_latex
 
 _SUBSCRIPT = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
 _GREEK = {
@@ -48,16 +49,23 @@ def _sym_latex(s: Sym) -> str:
     base_tex = _greek_latex(base)
     if sub is None:
         return base_tex
-    sub_tex = _greek_latex(sub) if sub in _GREEK or len(sub) == 1 or sub.isdigit() else rf"\text{{{latex_escape(sub)}}}"
+    plain_word = sub.isascii() and sub.isalnum() and not (sub in _GREEK or len(sub) == 1 or sub.isdigit())
+    sub_tex = rf"\text{{{sub}}}" if plain_word else _greek_latex(sub)
     return f"{base_tex}_{{{sub_tex}}}"
 
 
+_MATH_SPECIAL = {"#": r"\#", "$": r"\$", "%": r"\%", "&": r"\&", "~": r"\sim ", "_": r"\_", "^": r"\hat{}",
+                 "\\": r"\backslash ", "{": r"\{", "}": r"\}"}
+
+
 def _greek_latex(word: str) -> str:
+    """A symbol's name in maths: a Greek letter's name as the letter, a plain word upright
+    (\\mathrm), anything else (‖w‖², f(x), β₂ᵗ) character by character as maths."""
     if word in _GREEK:
         return "\\" + word
-    if len(word) > 1 and not word.isdigit():
-        return rf"\mathrm{{{latex_escape(word)}}}"
-    return latex_escape(word)
+    if word.isascii() and word.isalnum() and len(word) > 1 and not word.isdigit():
+        return rf"\mathrm{{{word}}}"
+    return math_latex("".join(_MATH_SPECIAL.get(c, c) for c in word))
 
 
 def _prec(e: Expr) -> int:

@@ -28,7 +28,14 @@ def number_latex(x, approx: bool = True) -> str:
         return f"{fraction} \\approx {_scientific_latex(round_sig(x)).replace(',', '{,}')}" if approx else fraction
     if isinstance(x, (int, float, Fraction)):
         return _scientific_latex(number_text(x)).replace(",", "{,}")
-    return r"\text{" + latex_escape(str(x)) + "}"
+    return r"\text{" + _text(str(x)) + "}"
+
+
+def _text(label: str) -> str:
+    """A label inside maths, as prose is written (escaped, its Unicode mapped)."""
+    from .latex import text_latex  # latex imports this module
+
+    return text_latex(label, inline=True)
 
 
 def _scientific_latex(text: str) -> str:
