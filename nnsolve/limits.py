@@ -44,3 +44,5 @@ MAX_LABELS = 100_000  # true (and predicted) labels in a classification-metrics 
 MAX_CLASSES = 100  # classes of a classification-metrics problem (its confusion matrix is their square)
 MAX_COUNT = 10**12  # one count in a confusion matrix written in a file
 MAX_EXACT_DIGITS = 1_000  # digits of an exact fraction carried through a computation; longer ones become floats
+MAX_MATH_CHARS = 2_000  # characters of one formula ($…$) in a question or a title
+MAX_GIVEN_CELLS = 10_000  # cells of given data typeset generically; a larger list is named by its size

@@ -97,6 +97,25 @@ def write_png(figures: tuple[Figure, ...], path: str) -> list[str]:
     return written
 
 
+def drawn(figure: Figure, fmt: str = "svg") -> bytes:
+    """One figure as the bytes of an SVG, PDF or PNG file. Raises ImportError without matplotlib."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure as MplFigure
+
+    buffer = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else {"CreationDate": None} if fmt == "pdf" else {}
+    _draw(figure, MplFigure).savefig(buffer, format=fmt, dpi=110, metadata=metadata)
+    return buffer.getvalue()
+
+
+def svg(figure: Figure) -> bytes:
+    return drawn(figure, "svg")
+
+
 def _draw(figure: Figure, MplFigure):
     columns = max(1, min(figure.columns, len(figure.panels)))
     rows = -(-len(figure.panels) // columns)

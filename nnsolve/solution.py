@@ -40,6 +40,15 @@ Block = Step | Table
 
 
 @dataclass(frozen=True)
+class Given:
+    """A datum the question gives, shown with it on the paper and in the key: ``label`` in words
+    (with its symbol, e.g. "Kernel W"), ``value`` a number, a vector, a matrix or a label."""
+
+    label: str
+    value: Value
+
+
+@dataclass(frozen=True)
 class Answer:
     """A named result. ``label`` says what it is in words; ``reading`` names a non-default convention.
 
@@ -77,6 +86,7 @@ class Solution:
     options: dict[str, Value | dict[str, Value]] | None = None
     choice: ChoiceMatch | None = None
     figures: tuple = field(default=())  # plot data for --plot (see nnsolve.plot), never pixels
+    given: tuple[Given | Table, ...] = ()  # what the question gives (nnsolve.given), shown with it
 
     @property
     def answer(self) -> Value:

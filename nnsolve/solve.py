@@ -19,8 +19,10 @@ def solve(spec) -> Solution:
     experiment names the option whose arm wins).
     """
     solution = topic_module(spec.topic).solve(spec)
+    from .given import given
+
     solution = replace(solution, title=spec.title or solution.title, question=spec.question,
-                       options=spec.choices)
+                       options=spec.choices, given=given(spec))
     if spec.choices and solution.choice is None:  # a solver may name the option itself (experiment)
         choice = match_choice(spec.choices, solution.answers, solution.primary, spec.tolerance)
         warnings = solution.warnings

@@ -58,7 +58,7 @@ def test_markdown_key(tmp_path):
     assert result.returncode == 0, result.stderr
     md = out.read_text()
     assert md.startswith("# Answer key\n")
-    assert "| 1 | s03: learnable parameters of a small CNN | $217{,}850$ | (d) |" in md
+    assert "| 1 | s03: learnable parameters of a small CNN | 217,850 | (d) |" in md
     assert "$$\n\\begin{aligned}\n\\mathrm{params} &= \\left(K K C_{\\text{in}} + 1\\right) F \\\\\n" in md
     assert "**Answer.** Total learnable parameters $= \\boxed{217{,}850}$" in md
     assert md.count("$$") % 2 == 0
@@ -72,7 +72,7 @@ def test_a_bad_file_is_reported_left_out_and_exits_1(folder, tmp_path):
     assert result.stderr == (f"{folder / 'b' / 'bad.yaml'}:7: layers[1].kernel (Layer 2): must be a positive integer\n"
                              f"wrote {out}: 2 problems; 1 left out\n")
     tex = out.read_text()
-    assert r"\paragraph{Left out}" in tex
+    assert r"\paragraph{Left out: these files could not be solved and are not in this key}" in tex
     assert "bad.yaml:7: layers[1].kernel (Layer 2): must be a positive integer" in tex
     assert r"\boxed{217{,}850}" in tex  # the good problems are still there
 

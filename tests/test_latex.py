@@ -167,7 +167,7 @@ def test_any_text_compiles_in_every_place_prose_goes(tmp_path, texts):
                 Table(title, (cell, "value"), ((cell, 1), (option, None)))),
         options={"a": option, "b]": 1}, choice=ChoiceMatch(key="b]", exact=True),
         assumptions=(warning,), warnings=(question,))
-    compile_latex(document(problem_latex(solution, source=title, marks=5)), tmp_path)
+    compile_latex(document(problem_latex(solution, marks=5)), tmp_path)
 
 
 def test_markdown_escape_keeps_characters_literal():

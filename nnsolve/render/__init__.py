@@ -1,4 +1,7 @@
-"""Renderers: turn a Solution into terminal text, JSON, Markdown or LaTeX. They never compute."""
+"""Renderers: turn a Solution into terminal text, JSON, Markdown, LaTeX or HTML. They never compute.
+
+Text, Markdown, LaTeX and HTML translate one page model (``render.page``); JSON is its own
+stable contract (``render.json``)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ class Format(str, Enum):
     json = "json"
     markdown = "markdown"
     latex = "latex"
+    html = "html"
 
 
 class ReportFormat(str, Enum):
@@ -43,6 +47,10 @@ def render(solution, fmt: Format, **options) -> str:
         from .latex import render_latex
 
         return render_latex(solution, **options)
+    if fmt is Format.html:
+        from .html import render_html
+
+        return render_html(solution)
     from .text import render_text
 
     return render_text(solution, **options)
@@ -55,18 +63,4 @@ def labelled(option: dict, solution) -> list[tuple[str, object]]:
     for name, value in option.items():
         answer = solution.answers.get(str(name))
         out.append((answer.label if answer is not None else str(name), value))
-    return out
-
-
-def numbered(blocks) -> list[tuple[int | None, object]]:
-    """The blocks of a solution with the number each step is shown with (a table has none)."""
-    from ..solution import Table
-
-    out, n = [], 0
-    for block in blocks:
-        if isinstance(block, Table):
-            out.append((None, block))
-        else:
-            n += 1
-            out.append((n, block))
     return out

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..solution import Solution, Step, Table
 from ..expr import Expr
-from . import labelled, numbered
+from . import page as pg
 from .math import expr_latex, expr_text, value_latex
 from .numbers import DIGITS, latex_escape, number_latex, plain, shown_exactly
 from .symbols import GREEK, GREEK_SCRIPTS, MATH_ACCENTS, MATH_SYMBOLS, SUBSCRIPTS, SUPERSCRIPTS, math_char
@@ -287,6 +287,8 @@ def step_latex(step: Step) -> str:
 def _cell(c) -> str:
     if c is None:
         return ""
+    if isinstance(c, pg.Run):
+        return run_latex(c)
     if isinstance(c, str):
         text = text_latex(c, inline=True)
         return "{}" + text if text.startswith("[") else text  # not read as an option of \\ or a rule
@@ -298,6 +300,8 @@ def _cell(c) -> str:
 def _cell_width(c) -> int:
     if c is None:
         return 0
+    if isinstance(c, pg.Run):
+        return len(c.plain)
     return len(c) if isinstance(c, str) else len(expr_text(c)) if isinstance(c, Expr) else len(plain(c))
 
 
@@ -314,7 +318,7 @@ def table_latex(table: Table) -> str:
     ncols = len(table.columns)
     cells = [row[i] if i < len(row) else None for row in table.rows for i in range(ncols)]
     by_column = [cells[i::ncols] for i in range(ncols)] if table.rows else [[] for _ in range(ncols)]
-    text_column = [all(c is None or isinstance(c, str) for c in col) for col in by_column]
+    text_column = [all(c is None or isinstance(c, (str, pg.Run)) for c in col) for col in by_column]
     widths = [max([len(name)] + [_cell_width(c) for c in col]) for name, col in zip(table.columns, by_column)]
     wrapping = [is_text and width > LONG_TEXT for is_text, width in zip(text_column, widths)]
     width = sum(min(w, LONG_TEXT) if wrap else w for w, wrap in zip(widths, wrapping)) + 3 * ncols
@@ -328,9 +332,9 @@ def table_latex(table: Table) -> str:
         else:
             specs.append("l" if is_text or i == 0 else "r")
     cols = "".join(specs)
-    head = " & ".join(r"\textbf{" + text_latex(c, inline=True) + "}" for c in table.columns)
+    head = " & ".join(r"\textbf{" + _cell(c) + "}" for c in table.columns)
     body = "\n".join(" & ".join(_cell(c) for c in row) + r" \\" for row in table.rows)
-    title = rf"\textbf{{{text_latex(table.title, inline=True)}}}\par\nopagebreak"
+    title = rf"\textbf{{{text_latex(table.title, inline=True)}}}\par\nopagebreak" if table.title else ""
     size = r"\small" if width <= TABLE_BUDGET else r"\footnotesize\setlength{\tabcolsep}{3pt}"
     if long:
         return (f"{title}\n{{{size}\n\\begin{{longtable}}{{{cols}}}\n\\toprule\n{head} \\\\\n\\midrule\n"
@@ -347,21 +351,144 @@ def table_latex(table: Table) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# A problem
+# The page
 
 
-def _option_latex(option, solution: Solution) -> str:
-    """An option as the reader sees it; an option stating several numbers names each by its label."""
-    if not isinstance(option, dict):
-        return _answer_text(option)
-    return "; ".join(f"{text_latex(label, inline=True)} = {_answer_text(v)}" for label, v in labelled(option, solution))
+def run_latex(line: pg.Run) -> str:
+    """Inline parts as LaTeX: prose escaped, maths typeset, TeX from a file as checked."""
+    from .markdown import maths_latex
+
+    out = []
+    for part in line.parts:
+        if isinstance(part, str):
+            out.append(pg.edges(part, lambda t: text_latex(t, inline=True)))
+        elif isinstance(part, pg.Bold):
+            out.append(rf"\textbf{{{text_latex(part.text, inline=True)}}}")
+        elif isinstance(part, pg.Emphasis):
+            out.append(rf"\emph{{{text_latex(part.text, inline=True)}}}")
+        elif isinstance(part, pg.Code):
+            out.append(rf"\texttt{{{text_latex(part.text, inline=True)}}}")
+        elif isinstance(part, pg.TeX):
+            out.append(rf"$\displaystyle {part.source}$" if part.display else f"${part.source}$")
+        else:
+            out.append(f"${maths_latex(part, scale=True)}$")
+    text = "".join(out)
+    return "{}" + text if text.startswith("[") else text  # not read as an option of \\ or \item
 
 
-def _answer_text(value) -> str:
-    """A value in running text: a label as text, anything else as inline maths."""
-    if isinstance(value, str):
-        return text_latex(value, inline=True)
-    return f"${_value_math(value)}$"
+def _list(items: list[str], labels: list[str] | None = None, ordered: bool = False) -> str:
+    """A compact list (plain LaTeX, so a fragment needs no macros of ours).
+
+    ``\\item{}`` keeps an item that starts with ``[`` from being read as a label; a label is
+    braced so that a ``]`` in it cannot end it.
+    """
+    heads = [f"\\item[{{{label}}}]" for label in labels] if labels else ["\\item{}"] * len(items)
+    lines = "\n".join(f"  {head} {item}" for head, item in zip(heads, items))
+    kind = "enumerate" if ordered else "itemize"
+    return (f"\\begin{{{kind}}}\\setlength{{\\itemsep}}{{0pt}}\\setlength{{\\parskip}}{{0pt}}\n{lines}\n"
+            f"\\end{{{kind}}}")
+
+
+def _is_matrix(value) -> bool:
+    return pg.is_matrix(value)
+
+
+_HEADINGS = ("section", "subsection", "subsubsection", "paragraph")
+
+
+class _Translator:
+    """Blocks as LaTeX. ``top``: the sectioning level of a level-1 heading (0 \\section, 1 \\subsection);
+    ``figures``: a callable that writes a figure and returns its file name (None: figures left out)."""
+
+    def __init__(self, top: int = 0, figures=None) -> None:
+        self.top = top
+        self.figures = figures
+
+    def block(self, block) -> str | None:
+        if isinstance(block, pg.Heading):
+            kind = _HEADINGS[min(len(_HEADINGS) - 1, self.top + block.level - 1)]
+            number = f"{block.number}.\\ " if block.number is not None else ""
+            head = f"\\{kind}*{{{number}{run_latex(block.text)}}}"
+            if block.marks is not None:
+                head += f"\n{{\\footnotesize\\hfill [{number_latex(block.marks)} marks]\\par}}\\nopagebreak"
+            return head
+        if isinstance(block, pg.Paragraph):
+            text = run_latex(block.text)
+            style = {"question": "{\\itshape %s\\par}", "note": "{\\small\\emph{%s}}",
+                     "small": "{\\footnotesize %s\\par}"}.get(block.style, "%s\\par")
+            return style % text
+        if isinstance(block, pg.Items):
+            items = [run_latex(item) + (r" \quad$\checkmark$" if block.mark == n else "")
+                     for n, item in enumerate(block.items)]
+            labels = [f"{text_latex(label, inline=True)}" for label in block.labels] or None
+            body = _list(items, labels, block.ordered)
+            if block.title:
+                return f"\\paragraph{{{text_latex(block.title, inline=True)}}}\n" + body
+            return body
+        if isinstance(block, pg.Display):
+            label = run_latex(block.label) + "\n" if block.label is not None else ""
+            tex = block.tex if block.tex is not None else _value_math(block.value)
+            return f"{label}\\[\n{tex}\n\\]"
+        if isinstance(block, pg.StepBlock):
+            return self._step(block)
+        if isinstance(block, pg.TableBlock):
+            return table_latex(block.table)
+        if isinstance(block, pg.AnswerBlock):
+            return _answer_latex(block)
+        if isinstance(block, pg.FigureBlock):
+            return self._figure(block.figure)
+        if isinstance(block, pg.Space):
+            return f"\\vspace*{{{1.6 * block.lines:.1f}em}}"
+        if isinstance(block, pg.PageBreak):
+            return "\\clearpage"
+        if isinstance(block, pg.Rule):
+            return "\\bigskip\\hrule\\medskip"
+        return None
+
+    def _step(self, block: pg.StepBlock) -> str:
+        step = block.step
+        head = f"\\smallskip\\textbf{{{block.number}.}}\\ {text_latex(step.title, inline=True)}"
+        parts = [head]
+        if block.inline:
+            from .markdown import inline_step_latex
+
+            parts = [f"{head}: ${inline_step_latex(step)}$\\par"]
+        else:
+            rows = step_rows(step)
+            if len(rows) > 1 or (rows and "&" in rows[0]):
+                parts.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
+            elif rows:
+                parts.append(f"\\[\n{rows[0]}\n\\]")
+        if step.note:
+            parts.append(f"{{\\small\\emph{{{text_latex(step.note, inline=True)}}}}}" + ("\\par" if block.inline else ""))
+        return "\n".join(parts)
+
+    def _figure(self, figure) -> str:
+        name = self.figures(figure) if self.figures is not None else None
+        if name is None:
+            return f"{{\\small\\emph{{Figure left out: {text_latex(figure.title, inline=True)}.}}}}"
+        return ("\\begin{center}\n"
+                f"\\includegraphics[width=0.9\\linewidth,height=0.4\\textheight,keepaspectratio]{{{name}}}\n"
+                "\\end{center}")
+
+    def blocks(self, blocks) -> str:
+        return "\n\n".join(text for text in map(self.block, blocks) if text is not None)
+
+
+def _answer_latex(block: pg.AnswerBlock) -> str:
+    """The boxed answer and the option it matches, on one line when the answer is not a matrix."""
+    label = text_latex(block.label, inline=True)
+    if block.reading:
+        label += f" ({text_latex(block.reading, inline=True)})"
+    if _is_matrix(block.value):
+        answer = f"\\textbf{{Answer.}} {label}:\n\\[\\boxed{{{_boxed_value(block.value)}}}\\]"
+    else:
+        relation = "=" if shown_exactly(block.value) else r"\approx"
+        answer = f"\\textbf{{Answer.}} {label} ${relation} \\boxed{{{_boxed_value(block.value)}}}$"
+    if block.option is None:
+        return answer
+    joiner = "\n\n" if _is_matrix(block.value) else r"\qquad "
+    return f"{answer}{joiner}\\textbf{{Option:}} {run_latex(block.option)}"
 
 
 def _boxed_value(value) -> str:
@@ -370,151 +497,52 @@ def _boxed_value(value) -> str:
     return _value_math(value)
 
 
-def _list(items: list[str], labels: list[str] | None = None) -> str:
-    """A compact itemize (plain LaTeX, so a fragment needs no macros of ours).
-
-    ``\\item{}`` keeps an item that starts with ``[`` from being read as a label; a label is
-    braced so that a ``]`` in it cannot end it.
-    """
-    heads = [f"\\item[{{{label}}}]" for label in labels] if labels else ["\\item{}"] * len(items)
-    lines = "\n".join(f"  {head} {item}" for head, item in zip(heads, items))
-    return f"\\begin{{itemize}}\\setlength{{\\itemsep}}{{0pt}}\\setlength{{\\parskip}}{{0pt}}\n{lines}\n\\end{{itemize}}"
-
-
-def _is_matrix(value) -> bool:
-    return isinstance(value, list) and bool(value) and isinstance(value[0], list)
+def header_latex(header: pg.Header) -> str:
+    out = f"\\begin{{center}}{{\\LARGE\\bfseries {text_latex(header.title, inline=True)}}}"
+    facts = [text_latex(x, inline=True) for x in (header.course, header.date) if x]
+    if facts:
+        out += "\\\\[4pt]\n{\\large " + r" \quad\textperiodcentered\quad ".join(facts) + "}"
+    out += "\\end{center}\n"
+    if header.instructions:
+        out += "\n" + _Translator().blocks(pg.question_blocks(header.instructions)) + "\n\\medskip\n"
+    return out + "\n"
 
 
-def _steps_latex(solution: Solution) -> list[str]:
-    """Numbered steps, each a title with its maths in the same paragraph (no empty line before it)."""
-    out: list[str] = []
-    for n, block in numbered(solution.blocks):
-        if n is None:
-            out.append(table_latex(block))
-            continue
-        parts = [f"\\smallskip\\textbf{{{n}.}}\\ {text_latex(block.title, inline=True)}"]
-        rows = step_rows(block)
-        if len(rows) > 1 or (rows and "&" in rows[0]):
-            parts.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
-        elif rows:
-            parts.append(f"\\[\n{rows[0]}\n\\]")
-        if block.note:
-            parts.append(f"{{\\small\\emph{{{text_latex(block.note, inline=True)}}}}}")
-        out.append("\n".join(parts))
-    return out
+def page_latex(page: pg.Page, standalone: bool = True, figures=None) -> str:
+    """A page as a complete document (``standalone``) or as a fragment of ``\\subsection*``s."""
+    body = _Translator(top=0 if standalone else 1, figures=figures if page.figures else None).blocks(page.blocks)
+    if not standalone:
+        return body + "\n"
+    head = header_latex(page.header) if page.header is not None else ""
+    footer = f"\n\n{{\\footnotesize {text_latex(page.footer, inline=True)}}}" if page.footer else ""
+    return PREAMBLE + "\\begin{document}\n" + head + body + footer + "\n\\end{document}\n"
 
 
-def _answer_latex(solution: Solution) -> str:
-    """The boxed answer and the option it matches, on one line when the answer is not a matrix."""
-    primary = solution.answers[solution.primary]
-    label = text_latex(primary.label, inline=True)
-    if primary.reading:
-        label += f" ({text_latex(primary.reading, inline=True)})"
-    if _is_matrix(primary.value):
-        answer = f"{label}:\n\\[\\boxed{{{_boxed_value(primary.value)}}}\\]"
-    else:
-        relation = "=" if shown_exactly(primary.value) else r"\approx"
-        answer = f"{label} ${relation} \\boxed{{{_boxed_value(primary.value)}}}$"
-    c = solution.choice
-    if c is None:
-        return answer
-    if c.key is not None:
-        option = f"({text_latex(c.key, inline=True)})" + ("" if c.exact else " (partial match)")
-    else:
-        option = "none of the options matches"
-        if c.nearest:
-            option += f"; the nearest is ({text_latex(c.nearest, inline=True)})"
-    joiner = "\n\n" if _is_matrix(primary.value) else r"\qquad "
-    return f"{answer}{joiner}\\textbf{{Option:}} {option}"
-
-
-def problem_latex(solution: Solution, source: str | None = None, marks=None,
-                  heading: str = "section") -> str:
-    """One problem: question, options, worked steps and tables, the boxed answer, the option chosen."""
-    out: list[str] = []
-    title = text_latex(solution.title or solution.topic, inline=True)
-    out.append(f"\\{heading}*{{{title}}}")
-    where = [f"\\texttt{{{text_latex(source, inline=True)}}}"] if source else []
-    if marks is not None:
-        where.append(f"\\hfill [{number_latex(marks)} marks]")
-    if where:
-        out.append(f"{{\\footnotesize {''.join(where)}\\par}}")
-    if solution.question:
-        paragraphs = [p for p in re.split(r"\n\s*\n", solution.question.strip()) if p.strip()]
-        out.append("{\\itshape " + "\\par\n".join(text_latex(p, inline=True) for p in paragraphs) + "\\par}")
-    if solution.options:
-        chosen = solution.choice.key if solution.choice is not None else None
-        items, labels = [], []
-        for key, option in solution.options.items():
-            mark = r" \quad$\checkmark$" if key == chosen else ""
-            labels.append(f"({text_latex(str(key), inline=True)})")
-            items.append(f"{_option_latex(option, solution)}{mark}")
-        out.append(_list(items, labels))
-    out.append(r"\subsubsection*{Worked solution}")
-    out.extend(_steps_latex(solution))
-    out.append(r"\subsubsection*{Answer}")
-    out.append(_answer_latex(solution))
-    others = [a for name, a in solution.answers.items() if name != solution.primary]
-    if others:
-        out.append("Also computed:\n" + _list([
-            f"{text_latex(a.label, inline=True)}: {_answer_text(a.value)}"
-            + (f" ({text_latex(a.reading, inline=True)})" if a.reading else "") for a in others]))
-    for heading_text, items in (("Assumptions", solution.assumptions), ("Warnings", solution.warnings)):
-        if items:
-            out.append(f"\\paragraph{{{heading_text}}}\n" + _list([text_latex(i, inline=True) for i in items]))
-    return "\n\n".join(out) + "\n"
-
-
-_FOOTER = (rf"{{\footnotesize Inexact values are shown to {DIGITS} significant figures "
-           r"($\approx$); exact ones in full.}")
+def problem_latex(solution: Solution, marks=None, heading: str = "section") -> str:
+    """One problem worked in full, as LaTeX (``heading``: the sectioning command of its title)."""
+    blocks = pg.problem_blocks(solution, marks=marks, figures=False)
+    return _Translator(top=_HEADINGS.index(heading)).blocks(blocks) + "\n"
 
 
 def document(body: str, title: str | None = None) -> str:
     """A complete LaTeX document around ``body``: the one preamble every standalone output shares."""
-    head = ""
-    if title:
-        head = f"\\begin{{center}}{{\\LARGE\\bfseries {text_latex(title, inline=True)}}}\\end{{center}}\n\n"
-    return PREAMBLE + "\\begin{document}\n" + head + body + "\n" + _FOOTER + "\n\\end{document}\n"
+    head = header_latex(pg.Header(title)) if title else ""
+    footer = f"{{\\footnotesize {text_latex(pg.FOOTER, inline=True)}}}"
+    return PREAMBLE + "\\begin{document}\n" + head + body + "\n\n" + footer + "\n\\end{document}\n"
 
 
 def render_latex(solution: Solution, standalone: bool = False) -> str:
     """One solution as a fragment (``\\subsection*`` and amsmath), or as a complete document."""
-    if standalone:
-        return document(problem_latex(solution, heading="section"))
-    return problem_latex(solution, heading="subsection")
+    return page_latex(pg.solution_page(solution, figures=False), standalone=standalone)
 
 
-def _summary(key: "Key") -> str:
-    """The key at a glance: one row per problem with its answer and option."""
-    rows = []
-    for n, entry in enumerate(key.entries, start=1):
-        s = entry.solution
-        answer = s.answers[s.primary].value
-        short = len(plain(answer)) <= 40
-        cell = _answer_text(answer) if short else r"\emph{see its page}"
-        if s.choice is None:
-            option = "--"
-        elif s.choice.key is None:
-            option = "none"
-        else:
-            option = f"({text_latex(s.choice.key, inline=True)})" + ("" if s.choice.exact else " partial")
-        rows.append((str(n), text_latex(s.title or s.topic, inline=True), cell, option))
-    body = "\n".join(" & ".join(r) + r" \\" for r in rows)
-    return ("{\\small\n\\begin{longtable}{r>{\\raggedright\\arraybackslash}p{0.55\\linewidth}ll}\n\\toprule\n"
-            "& \\textbf{Problem} & \\textbf{Answer} & \\textbf{Option} \\\\\n\\midrule\n\\endhead\n"
-            f"{body}\n\\bottomrule\n\\end{{longtable}}}}")
-
-
-def render_key_latex(key: "Key", title: str = "Answer key") -> str:
+def render_key_latex(key: "Key", title: str = "Answer key", header: pg.Header | None = None, figures=None,
+                     **options) -> str:
     """The answer key of several problems: a summary table, then each problem worked in full."""
-    parts = [_summary(key)] if key.entries else []
-    if key.left_out:
-        parts.append("\\paragraph{Left out} These files could not be solved and are not in this key:\n"
-                     + _list([text_latex(item, inline=True) for item in key.left_out]))
-    for entry in key.entries:
-        parts.append("\\clearpage\n" + problem_latex(entry.solution, source=entry.source, marks=entry.marks))
-    return document("\n\n".join(parts), title=title)
+    page = pg.key_page(key.entries, header or pg.Header(title), key.left_out, figures=figures is not None,
+                       **options)
+    return page_latex(page, figures=figures)
 
 
-__all__ = ["document", "problem_latex", "render_key_latex", "render_latex", "step_latex", "step_rows",
-           "table_latex", "text_latex", "math_width"]
+__all__ = ["document", "page_latex", "problem_latex", "render_key_latex", "render_latex", "run_latex", "step_latex",
+           "step_rows", "table_latex", "text_latex", "math_width"]

@@ -1,8 +1,9 @@
-"""Solutions as Markdown with ``$…$`` maths that renders on GitHub and with KaTeX.
+"""The page model (nnsolve.render.page) as Markdown with ``$…$`` maths for GitHub and KaTeX.
 
 Display maths is a ``$$`` block on its own lines holding an ``aligned`` environment, so steps
 line up as in the LaTeX key. Prose is escaped so that ``*``, ``_``, ``$``, ``<`` or ``|`` in a
-question stay literal characters.
+question stay literal characters; the question's own Markdown subset arrives already parsed
+(emphasis, lists, tables, checked maths) and is written back from the blocks.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ..solution import Solution, Table
-from . import labelled, numbered
-from .latex import step_rows
 from ..expr import Expr
+from ..solution import Solution, Table
+from . import page as pg
+from .latex import step_rows
 from .math import expr_latex, value_latex
-from .numbers import DIGITS, plain, shown_exactly
+from .numbers import plain
 
 if TYPE_CHECKING:
     from ..key import Key
@@ -35,12 +36,40 @@ def md_escape(text: str, inline: bool = False) -> str:
                                                    else "\\" + m.group(2)), text)
 
 
-def _inline_math(value) -> str:
-    return f"${value_latex(value)}$"
+def maths_latex(part: pg.Maths, scale: bool = False) -> str:
+    """A Maths part as LaTeX maths (shared by the LaTeX and HTML translators)."""
+    if part.expr is not None:
+        body = expr_latex(part.expr)
+    elif isinstance(part.value, str):
+        from .latex import text_latex
+
+        body = r"\text{" + text_latex(part.value, inline=True) + "}"
+    else:
+        from .latex import _value_math
+
+        body = _value_math(part.value, scale)
+    if part.boxed:
+        body = rf"\boxed{{{body}}}"
+    relation = {"=": "= ", "≈": r"\approx "}.get(part.relation or "", "")
+    return relation + body
 
 
-def _value_md(value) -> str:
-    return md_escape(value, inline=True) if isinstance(value, str) else _inline_math(value)
+def _part(part: pg.Part) -> str:
+    if isinstance(part, str):
+        return pg.edges(part, lambda t: md_escape(t, inline=True))
+    if isinstance(part, pg.Bold):
+        return f"**{md_escape(part.text, inline=True)}**"
+    if isinstance(part, pg.Emphasis):
+        return f"*{md_escape(part.text, inline=True)}*"
+    if isinstance(part, pg.Code):
+        return "`` " + part.text.replace("`", "'") + " ``"
+    if isinstance(part, pg.TeX):
+        return f"$${part.source}$$" if part.display else f"${part.source}$"
+    return f"${maths_latex(part)}$"
+
+
+def run_markdown(line: pg.Run) -> str:
+    return "".join(_part(p) for p in line.parts)
 
 
 def step_markdown(step) -> str:
@@ -52,122 +81,116 @@ def step_markdown(step) -> str:
     return "$$\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}\n$$"
 
 
+def inline_step_latex(step) -> str:
+    """A short step's rows as one line of maths: ``lhs = formula = value``."""
+    return " ".join(row.replace("&", "", 1) for row in step_rows(step, scale=False))
+
+
 def _cell(c) -> str:
     if c is None:
         return ""
+    if isinstance(c, pg.Run):
+        return run_markdown(c)
     if isinstance(c, Expr):
         return f"${expr_latex(c)}$"
     return md_escape(c, inline=True) if isinstance(c, str) else md_escape(plain(c))
 
 
 def table_markdown(table: Table) -> str:
-    head = "| " + " | ".join(md_escape(c, inline=True) for c in table.columns) + " |"
+    head = "| " + " | ".join(_cell(c) for c in table.columns) + " |"
     rule = "|" + "|".join(":---" if i == 0 else "---:" for i in range(len(table.columns))) + "|"
     rows = ["| " + " | ".join(_cell(c) for c in row) + " |" for row in table.rows]
-    return "\n".join([f"**{md_escape(table.title, inline=True)}**", "", head, rule, *rows])
+    title = [f"**{md_escape(table.title, inline=True)}**", ""] if table.title else []
+    return "\n".join([*title, head, rule, *rows])
 
 
-def _option(option, solution: Solution) -> str:
-    if not isinstance(option, dict):
-        return _value_md(option)
-    return "; ".join(f"{md_escape(label, inline=True)} = {_value_md(v)}" for label, v in labelled(option, solution))
+def _hashes(level: int) -> str:
+    return "#" * min(6, level + 1)
 
 
-def _answer(solution: Solution) -> str:
-    primary = solution.answers[solution.primary]
-    label = md_escape(primary.label, inline=True)
-    if primary.reading:
-        label += f" ({md_escape(primary.reading, inline=True)})"
-    if isinstance(primary.value, str):
-        out = f"**Answer.** {label}: **{md_escape(primary.value, inline=True)}**"
-    elif isinstance(primary.value, list) and primary.value and isinstance(primary.value[0], list):
-        out = f"**Answer.** {label}:\n\n$$\n\\boxed{{{value_latex(primary.value)}}}\n$$"
+def block_markdown(block) -> str | None:
+    if isinstance(block, pg.Heading):
+        number = f"{block.number}. " if block.number is not None else ""
+        marks = f" \\[{plain(block.marks)} marks\\]" if block.marks is not None else ""
+        return f"{_hashes(block.level)} {number}{run_markdown(block.text)}{marks}"
+    if isinstance(block, pg.Paragraph):
+        text = run_markdown(block.text)
+        return f"> {text}" if block.style == "question" else f"<sub>{text}</sub>" if block.style == "small" else text
+    if isinstance(block, pg.Items):
+        lines = []
+        for n, item in enumerate(block.items):
+            head = (f"**{md_escape(block.labels[n])}** " if block.labels else "")
+            tick = " ✓" if block.mark == n else ""
+            bullet = f"{n + 1}." if block.ordered else "-"
+            lines.append(f"{bullet} {head}{run_markdown(item)}{tick}")
+        body = "\n".join(lines)
+        if block.style == "question":
+            body = "\n".join("> " + line for line in lines)
+        return f"**{md_escape(block.title, inline=True)}**\n\n{body}" if block.title else body
+    if isinstance(block, pg.Display):
+        label = run_markdown(block.label) + "\n\n" if block.label is not None else ""
+        tex = block.tex if block.tex is not None else value_latex(block.value)
+        return f"{label}$$\n{tex}\n$$"
+    if isinstance(block, pg.StepBlock):
+        step = block.step
+        head = f"**{block.number}.** {md_escape(step.title, inline=True)}"
+        note = f"\n\n*{md_escape(step.note, inline=True)}*" if step.note else ""
+        if block.inline:
+            return f"{head}: ${inline_step_latex(step)}$" + note
+        body = step_markdown(step)
+        return head + (f"\n\n{body}" if body else "") + note
+    if isinstance(block, pg.TableBlock):
+        return table_markdown(block.table)
+    if isinstance(block, pg.AnswerBlock):
+        return _answer(block)
+    if isinstance(block, pg.FigureBlock):
+        return f"*Figure: {md_escape(block.figure.title, inline=True)} (drawn in the HTML and PDF key)*"
+    if isinstance(block, pg.Space):
+        return "&nbsp;\n\n" * max(1, block.lines // 3)
+    if isinstance(block, (pg.Rule, pg.PageBreak)):
+        return "---"
+    return None
+
+
+def _answer(block: pg.AnswerBlock) -> str:
+    label = md_escape(block.label, inline=True)
+    if block.reading:
+        label += f" ({md_escape(block.reading, inline=True)})"
+    if isinstance(block.value, str):
+        out = f"**Answer.** {label}: **{md_escape(block.value, inline=True)}**"
+    elif pg.is_matrix(block.value):
+        out = f"**Answer.** {label}:\n\n$$\n\\boxed{{{value_latex(block.value)}}}\n$$"
     else:
-        relation = "=" if shown_exactly(primary.value) else r"\approx"
-        out = f"**Answer.** {label} ${relation} \\boxed{{{value_latex(primary.value)}}}$"
-    c = solution.choice
-    if c is not None:
-        if c.key is not None:
-            out += f"\n\n**Option:** ({md_escape(c.key)})" + ("" if c.exact else " (partial match)")
-        else:
-            nearest = f"; the nearest is ({md_escape(c.nearest)})" if c.nearest else ""
-            out += f"\n\n**Option:** none of the options matches{nearest}"
+        relation = "=" if pg.relation(block.value) == "=" else r"\approx"
+        out = f"**Answer.** {label} ${relation} \\boxed{{{value_latex(block.value)}}}$"
+    if block.option is not None:
+        out += f"\n\n**Option:** {run_markdown(block.option)}"
     return out
 
 
-def problem_markdown(solution: Solution, source: str | None = None, marks=None, level: int = 2) -> str:
-    """One problem: question, options, aligned steps, tables, the boxed answer and the option."""
-    hashes = "#" * level
-    title = md_escape(solution.title or solution.topic, inline=True)
-    if marks is not None:
-        title += f" \\[{plain(marks)} marks\\]"
-    out = [f"{hashes} {title}"]
-    if source:
-        out.append(f"<sub>`{source.replace('`', '')}`</sub>")
-    if solution.question:
-        paragraphs = [p for p in re.split(r"\n\s*\n", solution.question.strip()) if p.strip()]
-        out.extend("> " + md_escape(p, inline=True) for p in paragraphs)
-    if solution.options:
-        chosen = solution.choice.key if solution.choice is not None else None
-        out.append("\n".join(f"- **({md_escape(str(key))})** {_option(option, solution)}"
-                             + (" ✓" if key == chosen else "") for key, option in solution.options.items()))
-    out.append(f"{hashes}# Worked solution")
-    for n, block in numbered(solution.blocks):
-        if n is None:
-            out.append(table_markdown(block))
-            continue
-        out.append(f"**{n}.** {md_escape(block.title, inline=True)}")
-        body = step_markdown(block)
-        if body:
-            out.append(body)
-        if block.note:
-            out.append(f"*{md_escape(block.note, inline=True)}*")
-    out.append(f"{hashes}# Answer")
-    out.append(_answer(solution))
-    others = [a for name, a in solution.answers.items() if name != solution.primary]
-    if others:
-        out.append("Also computed:\n\n" + "\n".join(
-            f"- {md_escape(a.label, inline=True)}: {_value_md(a.value)}"
-            + (f" ({md_escape(a.reading, inline=True)})" if a.reading else "") for a in others))
-    for heading, items in (("Assumptions", solution.assumptions), ("Warnings", solution.warnings)):
-        if items:
-            out.append(f"**{heading}**\n\n" + "\n".join(f"- {md_escape(i, inline=True)}" for i in items))
+def header_markdown(header: pg.Header) -> list[str]:
+    out = [f"# {md_escape(header.title, inline=True)}"]
+    facts = [md_escape(x, inline=True) for x in (header.course, header.date) if x]
+    if facts:
+        out.append(" · ".join(facts))
+    if header.instructions:
+        out.append(run_markdown(pg.title_run(header.instructions)))
+    return out
+
+
+def page_markdown(page: pg.Page) -> str:
+    out = header_markdown(page.header) if page.header is not None else []
+    out += [text for text in map(block_markdown, page.blocks) if text is not None]
+    if page.footer:
+        out.append(f"<sub>{md_escape(page.footer, inline=True)}</sub>")
     return "\n\n".join(out) + "\n"
-
-
-_FOOTER = f"<sub>Inexact values are shown to {DIGITS} significant figures (≈); exact ones in full.</sub>"
 
 
 def render_markdown(solution: Solution) -> str:
-    return problem_markdown(solution) + "\n" + _FOOTER + "\n"
+    return page_markdown(pg.solution_page(solution, figures=False))
 
 
-def _summary(key: "Key") -> str:
-    rows = ["| # | Problem | Answer | Option |", "|---:|:---|:---|:---|"]
-    for n, entry in enumerate(key.entries, start=1):
-        s = entry.solution
-        answer = s.answers[s.primary].value
-        cell = _value_md(answer) if len(plain(answer)) <= 40 else "see below"
-        if s.choice is None:
-            option = "–"
-        elif s.choice.key is None:
-            option = "none"
-        else:
-            option = f"({md_escape(s.choice.key)})" + ("" if s.choice.exact else " partial")
-        rows.append(f"| {n} | {md_escape(s.title or s.topic, inline=True)} | {cell} | {option} |")
-    return "\n".join(rows)
-
-
-def render_key_markdown(key: "Key", title: str = "Answer key") -> str:
+def render_key_markdown(key: "Key", title: str = "Answer key", **options) -> str:
     """The answer key of several problems: a summary table, then each problem worked in full."""
-    out = [f"# {md_escape(title, inline=True)}"]
-    if key.entries:
-        out.append(_summary(key))
-    if key.left_out:
-        out.append("**Left out.** These files could not be solved and are not in this key:\n\n"
-                   + "\n".join(f"- {md_escape(item, inline=True)}" for item in key.left_out))
-    for entry in key.entries:
-        out.append("---")
-        out.append(problem_markdown(entry.solution, source=entry.source, marks=entry.marks).rstrip("\n"))
-    out.append(_FOOTER)
-    return "\n\n".join(out) + "\n"
+    return page_markdown(pg.key_page(key.entries, options.pop("header", None) or pg.Header(title), key.left_out,
+                                     figures=False, **options))

@@ -23,7 +23,7 @@ GREEK = {
     "π": "pi", "ρ": "rho", "σ": "sigma", "ς": "varsigma", "τ": "tau", "υ": "upsilon", "φ": "phi",
     "ϕ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega", "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta",
     "Λ": "Lambda", "Ξ": "Xi", "Π": "Pi", "Σ": "Sigma", "Υ": "Upsilon", "Φ": "Phi", "Ψ": "Psi",
-    "Ω": "Omega", "ϵ": "epsilon", "ϑ": "vartheta",
+    "Ω": "Omega", "ϵ": "epsilon", "ϑ": "vartheta", "ϖ": "varpi", "ϱ": "varrho",
 }
 MATH_SYMBOLS = {
     "×": r"\times", "−": "-", "≈": r"\approx", "·": r"\cdot", "⋅": r"\cdot", "∙": r"\cdot",
@@ -39,7 +39,7 @@ MATH_SYMBOLS = {
     "°": r"^{\circ}", "✓": r"\checkmark", "✗": r"\times", "ℝ": r"\mathbb{R}", "ℓ": r"\ell",
     "∗": "*", "⁄": "/", "…": r"\ldots", "⋯": r"\cdots", "½": r"\tfrac{1}{2}", "¼": r"\tfrac{1}{4}",
     "¾": r"\tfrac{3}{4}", "⅓": r"\tfrac{1}{3}", "≪": r"\ll", "≫": r"\gg", "↦": r"\mapsto",
-    "⊕": r"\oplus", "∆": r"\Delta", "–": "-", "—": "-",
+    "⊕": r"\oplus", "∆": r"\Delta", "–": "-", "—": "-", "⇐": r"\Leftarrow", "⋆": r"\star",
 }
 # A letter with a combining mark above: x̂, ȳ, ṽ, ẋ, x⃗ (also written precomposed: ŷ, ȳ, ŝ)
 MATH_ACCENTS = {"\u0302": r"\hat", "\u0304": r"\bar", "\u0303": r"\tilde", "\u0307": r"\dot",

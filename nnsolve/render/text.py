@@ -1,37 +1,41 @@
-"""The terminal view of a solution (rich)."""
+"""The terminal view: the page model (nnsolve.render.page) translated into rich renderables."""
 
 from __future__ import annotations
 
 import io
 
 from rich.console import Console, Group
-from rich.markup import escape
 from rich.padding import Padding
 from rich.table import Table as RichTable
 from rich.text import Text
 
 from ..expr import Expr
-from ..solution import Solution, Step, Table
+from ..solution import Solution, Step
+from . import page as pg
 from .math import expr_text, value_text
-from .numbers import DIGITS
 
 
 def step_line(step: Step) -> str:
     """``lhs = formula = substitution = value``, leaving out the parts a step does not have."""
-    parts = []
-    if step.lhs is not None:
-        parts.append(expr_text(step.lhs))
-    if step.formula is not None:
-        parts.append(expr_text(step.formula))
-    if step.substitution is not None:
-        parts.append(expr_text(step.substitution))
-    if step.value is not None and not _is_matrix(step.value):
-        parts.append(value_text(step.value))
-    return " = ".join(parts)
+    return pg.step_text(step)
 
 
-def _is_matrix(value) -> bool:
-    return isinstance(value, list) and bool(value) and isinstance(value[0], list)
+def _run(line: pg.Run, style: str = "") -> Text:
+    out = Text(style=style)
+    for part in line.parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, pg.Bold):
+            out.append(part.text, style="bold")
+        elif isinstance(part, pg.Emphasis):
+            out.append(part.text, style="italic")
+        elif isinstance(part, pg.Code):
+            out.append(part.text, style="bold")
+        elif isinstance(part, pg.Maths) and part.boxed:
+            out.append(pg.part_text(pg.Maths(part.value, part.expr, part.relation)), style="bold")
+        else:
+            out.append(pg.part_text(part))
+    return out
 
 
 def _matrix(value) -> RichTable:
@@ -43,74 +47,124 @@ def _matrix(value) -> RichTable:
     return grid
 
 
-def _table(block: Table) -> RichTable:
-    table = RichTable(title=block.title, title_justify="left", show_lines=False)
-    for col in block.columns:
-        table.add_column(col, justify="left" if col == block.columns[0] else "right")
-    for row in block.rows:
-        table.add_row(*("" if c is None else escape(c if isinstance(c, str) else expr_text(c) if isinstance(c, Expr)
-                                                    else value_text(c)) for c in row))
-    return table
+def _cell(c) -> Text:
+    if c is None:
+        return Text("")
+    if isinstance(c, pg.Run):
+        return _run(c)
+    if isinstance(c, str):
+        return Text(c)
+    return Text(expr_text(c) if isinstance(c, Expr) else value_text(c))
 
 
-def _bullet(mark: str, text: str, style: str = "") -> Padding:
+def _table(block: pg.TableBlock) -> RichTable:
+    table = block.table
+    rich = RichTable(title=table.title or None, title_justify="left", show_lines=False)
+    for i, col in enumerate(table.columns):
+        text = all(row[i] is None or isinstance(row[i], (str, pg.Run)) for row in table.rows if i < len(row))
+        rich.add_column(_cell(col), justify="left" if i == 0 or text else "right")
+    for row in table.rows:
+        rich.add_row(*(_cell(c) for c in row))
+    return rich
+
+
+def _bullet(mark: str, text: Text, style: str = "") -> Padding:
     """``• text`` whose wrapped lines stay indented under the text, not under the mark."""
     grid = RichTable.grid(padding=(0, 1, 0, 0))
     grid.add_column(no_wrap=True)
     grid.add_column()
-    grid.add_row(Text(mark, style=style), Text(text, style=style))
+    text.stylize(style)
+    grid.add_row(Text(mark, style=style), text)
     return Padding(grid, (0, 0, 0, 2))
 
 
-def renderables(solution: Solution):
-    heading = solution.title or solution.topic
-    yield Text(heading, style="bold")
-    if solution.question:
-        yield Padding(Text(solution.question.strip(), style="dim"), (0, 0, 1, 2))
-    n = 0
-    for block in solution.blocks:
-        if isinstance(block, Table):
-            yield Padding(_table(block), (1, 0, 1, 0))
-            continue
-        n += 1
-        yield Text.assemble((f"{n:>2}. ", "bold"), (block.title, "bold"))
-        line = step_line(block)
-        if line:
-            yield Padding(Text(line), (0, 0, 0, 4))
-        if _is_matrix(block.value):
+def _heading(block: pg.Heading, sub: bool) -> Text:
+    number = f"{block.number}. " if block.number is not None else ""
+    marks = f"  [{value_text(block.marks)} marks]" if block.marks is not None else ""
+    return Text.assemble((number, "bold"), _run(block.text, "bold underline" if sub else "bold"), marks)
+
+
+_STYLES = {"question": "dim", "note": "italic", "small": "dim"}
+
+
+def block_renderables(block, level: int):
+    """The rich renderables of one block of the page."""
+    if isinstance(block, pg.Heading):
+        sub = block.level > level
+        yield Text.assemble("\n", _heading(block, sub)) if sub else _heading(block, sub)
+    elif isinstance(block, pg.Paragraph):
+        indent = 2 if block.style in ("question", "given") else 0
+        yield Padding(_run(block.text, _STYLES.get(block.style, "")), (0, 0, 0, indent))
+    elif isinstance(block, pg.Items):
+        style = "yellow" if block.style == "warning" else ""
+        if block.title:
+            yield Text("\n" + block.title, style="bold yellow" if block.style == "warning" else "bold")
+        for n, item in enumerate(block.items):
+            mark = block.labels[n] if block.labels else ("!" if block.style == "warning" else
+                                                          f"{n + 1}." if block.ordered else "•")
+            text = _run(item)
+            if block.mark == n:
+                text.append("  ✓", style="bold green")
+            yield _bullet(mark, text, style)
+    elif isinstance(block, pg.Display):
+        if block.label is not None:
+            yield Padding(_run(block.label), (0, 0, 0, 2))
+        if block.tex is not None:
+            from ..markup import tex_text
+
+            yield Padding(Text(tex_text(block.tex)), (0, 0, 0, 6))
+        elif pg.is_matrix(block.value):
             yield Padding(_matrix(block.value), (0, 0, 0, 6))
-        if block.note:
-            yield Padding(Text(block.note, style="italic"), (0, 0, 0, 4))
-    yield Text()
-    primary = solution.answers[solution.primary]
-    yield Text.assemble(("Answer: ", "bold green"), f"{primary.label} = ",
-                        (value_text(primary.value) if not _is_matrix(primary.value) else "", "bold"))
-    if _is_matrix(primary.value):
-        yield Padding(_matrix(primary.value), (0, 0, 0, 6))
-    others = [(n, a) for n, a in solution.answers.items() if n != solution.primary]
-    for name, ans in others:
-        reading = f"  [{ans.reading}]" if ans.reading else ""
-        if _is_matrix(ans.value):
-            yield Text(f"  {ans.label}{reading}:")
-            yield Padding(_matrix(ans.value), (0, 0, 0, 6))
+    elif isinstance(block, pg.StepBlock):
+        step = block.step
+        title = Text.assemble((f"{block.number:>2}. ", "bold"), (step.title, "bold"))
+        line = step_line(step)
+        if block.inline:
+            yield Text.assemble(title, (": ", "bold"), line)
         else:
-            yield Text(f"  {ans.label} = {value_text(ans.value)}{reading}")
-    if solution.choice is not None:
-        c = solution.choice
-        if c.key is not None:
-            mark = "" if c.exact else " (partial match)"
-            yield Text.assemble(("Option: ", "bold green"), (c.key, "bold"), mark)
-        else:
-            yield Text.assemble(("Option: ", "bold yellow"), "none of the options matches")
-    if solution.assumptions:
-        yield Text("\nAssumptions", style="bold")
-        for a in solution.assumptions:
-            yield _bullet("•", a)
-    if solution.warnings:
-        yield Text("\nWarnings", style="bold yellow")
-        for w in solution.warnings:
-            yield _bullet("!", w, style="yellow")
-    yield Text(f"\nInexact values are shown to {DIGITS} significant figures; exact ones in full.", style="dim")
+            yield title
+            if line:
+                yield Padding(Text(line), (0, 0, 0, 4))
+            if pg.is_matrix(step.value):
+                yield Padding(_matrix(step.value), (0, 0, 0, 6))
+        if step.note:
+            yield Padding(Text(step.note, style="italic"), (0, 0, 0, 4))
+    elif isinstance(block, pg.TableBlock):
+        yield Padding(_table(block), (1, 0, 1, 0))
+    elif isinstance(block, pg.AnswerBlock):
+        yield from _answer(block)
+    elif isinstance(block, pg.FigureBlock):
+        yield Text(f"Figure: {block.figure.title} (drawn in the HTML and PDF key, or by run --plot FILE.png)",
+                   style="dim")
+    elif isinstance(block, pg.Space):
+        yield Text("\n" * max(0, block.lines - 1))
+    elif isinstance(block, (pg.Rule, pg.PageBreak)):
+        yield Text("")
+
+
+def _answer(block: pg.AnswerBlock):
+    label = block.label + (f" ({block.reading})" if block.reading else "")
+    if pg.is_matrix(block.value):
+        yield Text.assemble(("Answer: ", "bold green"), f"{label} =")
+        yield Padding(_matrix(block.value), (0, 0, 0, 6))
+    else:
+        shown = block.value if isinstance(block.value, str) else value_text(block.value)
+        yield Text.assemble(("Answer: ", "bold green"), f"{label} = ", (shown, "bold"))
+    if block.option is not None:
+        none = block.option.plain.startswith("none")
+        yield Text.assemble(("Option: ", "bold yellow" if none else "bold green"), _run(block.option))
+
+
+def page_renderables(page: pg.Page):
+    level = min((b.level for b in page.blocks if isinstance(b, pg.Heading)), default=1)
+    for block in page.blocks:
+        yield from block_renderables(block, level)
+    if page.footer:
+        yield Text("\n" + page.footer.replace(" (≈)", ""), style="dim")
+
+
+def renderables(solution: Solution):
+    return page_renderables(pg.solution_page(solution, figures=True))
 
 
 def render_text(solution: Solution, color: bool = False, width: int = 100) -> str:

@@ -21,7 +21,7 @@ from .. import limits
 from ..errors import LimitError, SolveError
 from ..expr import Expr, Raw, add, call, dot, num, sym
 from ..numbers import Number, Real, number_text, simplify
-from ..solution import Answer, Solution, Step, Variant
+from ..solution import Answer, Given, Solution, Step, Variant
 from ..spec import Count, FieldError, NonNegative, ProblemBase
 
 TOPIC = "conv_values"
@@ -396,6 +396,28 @@ def solve(spec: Spec) -> Solution:
                         f"'conv_output_{'unflipped' if flip else 'flipped'}'.")
     return Solution(topic=TOPIC, answers=answers, primary=primary, blocks=tuple(steps),
                     assumptions=tuple(assumptions), warnings=tuple(warnings))
+
+
+def given(spec: Spec) -> list:
+    """The input and every kernel as matrices, then the settings the file states."""
+    out: list = []
+    channels = _channels(spec.input)
+    for c, matrix in enumerate(channels):
+        out.append(Given("Input X" + (f", channel {c + 1}" if len(channels) > 1 else ""), matrix))
+    kernels = [spec.kernel] if spec.kernel is not None else spec.kernels
+    for f, kernel in enumerate(kernels):
+        for c, matrix in enumerate(_channels(kernel)):
+            name = "Kernel W" + (f"{f + 1}" if len(kernels) > 1 else "")
+            out.append(Given(name + (f", channel {c + 1}" if len(_channels(kernel)) > 1 else ""), matrix))
+    for name, label in (("bias", "Bias b"), ("padding", "Padding"), ("stride", "Stride"), ("dilation", "Dilation"),
+                        ("groups", "Groups")):
+        if name in spec.model_fields_set or name in ("padding", "stride"):
+            out.append(Given(label, getattr(spec, name)))
+    if spec.activation != "none":
+        out.append(Given("Activation", ACTIVATION_NAMES[spec.activation]))
+        if _alpha(spec) is not None:
+            out.append(Given("α", _alpha(spec)))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -127,3 +127,8 @@ def _best_option(arms: dict[str, str], outcome) -> ChoiceMatch:
 def variants(spec: Spec) -> Iterator[Variant]:
     """A conceptual question has no arithmetic slips to reproduce."""
     return iter(())
+
+
+def given(spec) -> list:
+    """An experiment's question states what it asks; the arms it runs are part of the answer."""
+    return []

@@ -20,7 +20,7 @@ from ..compare import agree
 from ..errors import SolveError
 from ..expr import Expr, Raw, add, call, dot, num, partial, sym
 from ..numbers import Number, Real, sigmoid, simplify
-from ..solution import Answer, Solution, Step, Table, Variant
+from ..solution import Answer, Given, Solution, Step, Table, Variant
 from ..spec import FieldError, ProblemBase, Strict
 
 TOPIC = "optimizer_steps"
@@ -471,6 +471,32 @@ def solve(spec: Spec) -> Solution:
         assumptions.append("Another reading: " + text + ".")
     return Solution(topic=TOPIC, answers=answers, primary=ask, blocks=tuple(blocks),
                     assumptions=tuple(assumptions))
+
+
+def given(spec: Spec) -> list:
+    """The neuron's start values, its samples, the loss and the optimizer's settings."""
+    out: list = [Given(f"Initial weights w{_subscripts(1)}…w{_subscripts(len(spec.weights))}"
+                       if len(spec.weights) > 1 else "Initial weight w₁", spec.weights),
+                 Given("Initial bias b", spec.bias), Given("Activation f", spec.activation)]
+    inputs = [f"x{_subscripts(j + 1)}" for j in range(len(spec.weights))]
+    out.append(Table("Training samples", ("#", *inputs, "y"),
+                     tuple((n, *s.x, s.y) for n, s in enumerate(spec.samples, start=1))))
+    out.append(Given("Loss", _loss_text(spec, spec.loss.half)))
+    opt = spec.optimizer
+    out.append(Given("Optimizer", opt.type))
+    for name in type(opt).model_fields:
+        if name != "type" and getattr(opt, name) is not None and name != "velocity":
+            out.append(Given(name.replace("_", " ").capitalize(), getattr(opt, name)))
+    for name, v in (getattr(opt, "velocity", None) or {}).items():
+        out.append(Given(f"Initial velocity of {name}", v))
+    if spec.trained is not None:
+        out.append(Given("Trained parameters", ", ".join(spec.trained)))
+    out.append(Given("Iterations", spec.iterations))
+    return out
+
+
+def _subscripts(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from ..errors import SolveError
 from ..expr import Expr, Raw, Sym, call, dot, num, sym
 from ..linalg import is_zero, solve_square
 from ..numbers import Number, Real, number_text, simplify
-from ..solution import Answer, Solution, Step, Table, Variant
+from ..solution import Answer, Given, Solution, Step, Table, Variant
 from ..spec import ProblemBase, Strict
 
 TOPIC = "svm"
@@ -646,6 +646,42 @@ def solve(spec: Spec) -> Solution:
         assumptions.append("α, w and b are exact rationals; only the margin width (a square root) is a float")
     return Solution(topic=TOPIC, answers=answers, primary=spec.ask, blocks=(*steps, table),
                     assumptions=tuple(assumptions), warnings=tuple(warnings))
+
+
+def given(spec: Spec) -> list:
+    """The training points as a table (features, label, support vector, α as the file states them),
+    the test samples, and the kernel, bias and C."""
+    d = len(spec.points[0].x)
+    columns = ["#", *(f"x{_sub(k + 1)}" for k in range(d)), "y"]
+    extra = [name for name in ("support", "alpha") if any(getattr(p, name) is not None for p in spec.points)]
+    columns += ["support vector" if name == "support" else "α" for name in extra]
+    rows = []
+    for n, p in enumerate(spec.points, start=1):
+        cells = [n, *p.x, p.y]
+        for name in extra:
+            value = getattr(p, name)
+            cells.append(("yes" if value else "no") if name == "support" and value is not None else value)
+        rows.append(tuple(cells))
+    out: list = [Table("Training points", tuple(columns), tuple(rows))]
+    if spec.test_samples:
+        out.append(Table("Test samples", ("#", *(f"x{_sub(k + 1)}" for k in range(d))),
+                         tuple((n, *t) for n, t in enumerate(spec.test_samples, start=1))))
+    kernel = spec.kernel
+    words = {"linear": "linear, K(a, z) = ⟨a, z⟩", "polynomial": "polynomial, K(a, z) = (γ⟨a, z⟩ + c)ᵈ",
+             "rbf": "RBF, K(a, z) = exp(−γ‖a − z‖²)"}
+    out.append(Given("Kernel", words[kernel.type]))
+    for name in ("degree", "gamma", "coef0"):
+        if hasattr(kernel, name):
+            out.append(Given({"degree": "Degree d", "gamma": "γ", "coef0": "c"}[name], getattr(kernel, name)))
+    if spec.bias is not None:
+        out.append(Given("Bias b", spec.bias))
+    if spec.C is not None:
+        out.append(Given("C", spec.C))
+    return out
+
+
+def _sub(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 # ---------------------------------------------------------------------------------------------
