@@ -253,6 +253,8 @@ def grade(
     output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE",
                                           help="Write the report to this file (atomically).", show_default=False),
     jobs: int = typer.Option(1, "--jobs", "-j", min=0, metavar="N", help="Grade in N processes (0: one per CPU)."),
+    shuffle: bool = typer.Option(False, "--shuffle-options", help="The paper's options were shuffled with --seed."),
+    seed: int = typer.Option(0, "--seed", min=0, metavar="N", help="The seed of --shuffle-options."),
 ) -> None:
     """Grade answered problems: solve each, compare with its 'submitted' answer, award marks, name mistakes.
 
@@ -291,7 +293,8 @@ def grade(
                               width=terminal_width(TABLE_WIDTH) if output is None else None)
         try:
             with progress(len(files), enabled=sys.stderr.isatty()) as advance:
-                for row in grade_paths(files, jobs or os.cpu_count() or 1, then=partial(report_row, fmt)):
+                for row in grade_paths(files, jobs or os.cpu_count() or 1, then=partial(report_row, fmt),
+                                       shuffle=seed if shuffle else None):
                     writer.add_row(row)
                     advance()
         except KeyboardInterrupt:
@@ -316,54 +319,128 @@ def grade(
     raise typer.Exit(1 if tally.invalid else 0)
 
 
+DOCUMENT_HELP = "The file to write: .pdf, .tex (LaTeX), .md (Markdown) or .html (one self-contained page)."
+
+
+def _document_header(paths, title, course, paper: bool):
+    from .documents import header, read_exam
+
+    exam = read_exam([str(p) for p in paths])
+    return exam, header(exam, title, course, paper)
+
+
+def _document_kind(output: Path, what: str) -> None:
+    from .documents import KINDS
+
+    if output.suffix.lower() not in KINDS:
+        raise NnsolveError(f"{output}: {what} is written as .pdf, .tex (LaTeX), .md (Markdown) or .html")
+
+
+def _write(page, output: Path, pdf: bool, what: str) -> str:
+    from .documents import write_document
+
+    try:
+        written = write_document(page, output, pdf=pdf)
+    except OSError as exc:
+        raise NnsolveError(f"cannot write the {what} to {output}: {exc.strerror or exc}") from None
+    documents = [w for w in written if not w.rsplit("-fig-", 1)[-1][:-4].isdigit()]
+    return " and ".join(documents)
+
+
+SHUFFLE_HELP = "Shuffle each question's options with --seed (paper, key and grade agree for one seed)."
+
+
 @command()
 def key(
     paths: List[Path] = typer.Argument(..., metavar="PATH", help=FILES_HELP, show_default=False),
-    output: Path = typer.Option(..., "--output", "-o", metavar="FILE",
-                                help="The key to write: .tex (LaTeX) or .md (Markdown).", show_default=False),
+    output: Path = typer.Option(..., "--output", "-o", metavar="FILE", help=DOCUMENT_HELP, show_default=False),
     pdf: bool = typer.Option(False, "--pdf", help="With a .tex key: also compile it to a .pdf beside it (pdflatex)."),
+    answers_only: bool = typer.Option(False, "--answers-only", help="Only the table of answers: question, answer, "
+                                                                    "option, marks."),
+    title: Optional[str] = typer.Option(None, "--title", help="The title (else exam.yaml's, else 'Answer key')."),
+    course: Optional[str] = typer.Option(None, "--course", help="The course (else exam.yaml's)."),
+    page_breaks: bool = typer.Option(False, "--page-breaks", help="Start every problem on a new page."),
+    shuffle: bool = typer.Option(False, "--shuffle-options", help=SHUFFLE_HELP),
+    seed: int = typer.Option(0, "--seed", min=0, metavar="N", help="The seed of --shuffle-options."),
 ) -> None:
-    """Write a printable answer key: every problem's question, options, worked steps, boxed answer and option.
+    """Write an answer key: every problem's question, given data, options, worked steps, boxed answer and option.
 
+    The header comes from an exam.yaml in the folder (title, course, date), or --title and --course.
     Exit code 0 when every file is in the key, 1 when some were left out (each named on stderr),
-    2 when there is nothing to put in it, 3 when --pdf finds no pdflatex or pdflatex fails.
+    2 when there is nothing to put in it, 3 when a PDF finds no pdflatex or pdflatex fails.
 
     \b
-    Example:  nnsolve key problems/seed -o key.tex --pdf
+    Example:  nnsolve key problems/seed -o key.pdf
+    Example:  nnsolve key problems/seed -o answers.html --answers-only
     """
     from .grade import collect_paths
-    from .key import build_key, compile_pdf
-    from .render.report import progress, write_atomically
+    from .key import build_key
+    from .render.page import key_page
+    from .render.report import progress
 
-    kind = output.suffix.lower()
-    if kind not in (".tex", ".md"):
-        raise NnsolveError(f"{output}: an answer key is written as .tex (LaTeX) or .md (Markdown)")
-    if pdf and kind != ".tex":
-        raise NnsolveError("--pdf needs a LaTeX key: -o key.tex")
+    _document_kind(output, "an answer key")
+    if pdf and output.suffix.lower() != ".tex":
+        raise NnsolveError("--pdf needs a LaTeX key: -o key.tex (or write -o key.pdf)")
+    exam, head = _document_header(paths, title, course, paper=False)
     files = collect_paths(str(p) for p in paths)
     with progress(len(files), enabled=sys.stderr.isatty(), label="solving") as advance:
-        answer_key = build_key(files, then=advance)
+        answer_key = build_key(files, then=advance, shuffle=seed if shuffle else None)
     if not answer_key.entries and not answer_key.left_out:
         raise NnsolveError(f"no problem files (*.yaml, *.yml) in {', '.join(str(p) for p in paths)}")
     for line in answer_key.left_out:
         sys.stderr.write(f"{line}\n")
-    if kind == ".tex":
-        from .render.latex import render_key_latex as render_key
-    else:
-        from .render.markdown import render_key_markdown as render_key
-    document = render_key(answer_key)
-    try:
-        write_atomically(str(output), document)
-    except OSError as exc:
-        raise NnsolveError(f"cannot write the key to {output}: {exc.strerror or exc}") from None
-    wrote = str(output)
-    if pdf:
-        compile_pdf(document, str(output.with_suffix(".pdf")))
-        wrote += f" and {output.with_suffix('.pdf')}"
+    page = key_page(answer_key.entries, head, answer_key.left_out, answers_only=answers_only,
+                    page_breaks=page_breaks or exam.page_breaks)
+    wrote = _write(page, output, pdf, "key")
     count = len(answer_key.entries)
     left = f"; {len(answer_key.left_out)} left out" if answer_key.left_out else ""
     sys.stderr.write(f"wrote {wrote}: {count} problem{'s' if count != 1 else ''}{left}\n")
     raise typer.Exit(1 if answer_key.left_out else 0)
+
+
+@command()
+def paper(
+    paths: List[Path] = typer.Argument(..., metavar="PATH", help=FILES_HELP, show_default=False),
+    output: Path = typer.Option(..., "--output", "-o", metavar="FILE", help=DOCUMENT_HELP, show_default=False),
+    title: Optional[str] = typer.Option(None, "--title", help="The title (else exam.yaml's, else 'Exam')."),
+    course: Optional[str] = typer.Option(None, "--course", help="The course (else exam.yaml's)."),
+    space: Optional[int] = typer.Option(None, "--space", min=0, max=100, metavar="LINES",
+                                        help="Room for working under each question, in lines (else exam.yaml's)."),
+    page_breaks: bool = typer.Option(False, "--page-breaks", help="Start every question on a new page."),
+    shuffle: bool = typer.Option(False, "--shuffle-options", help=SHUFFLE_HELP),
+    seed: int = typer.Option(0, "--seed", min=0, metavar="N", help="The seed of --shuffle-options."),
+) -> None:
+    """Write an exam paper: the questions, their given data and options, numbered, with marks, and no answers.
+
+    Exit code 0 when every file is on the paper, 1 when some were left out, 2 when there is nothing to print.
+
+    \b
+    Example:  nnsolve paper problems/seed -o exam.pdf --space 6
+    Example:  nnsolve paper problems/seed -o exam.html --shuffle-options --seed 7
+    """
+    from .documents import paper_entries
+    from .grade import collect_paths
+    from .render.page import paper_page
+
+    _document_kind(output, "a paper")
+    exam, head = _document_header(paths, title, course, paper=True)
+    files = collect_paths(str(p) for p in paths)
+    entries, left_out = paper_entries(files, seed if shuffle else None)
+    if not entries and not left_out:
+        raise NnsolveError(f"no problem files (*.yaml, *.yml) in {', '.join(str(p) for p in paths)}")
+    for line in left_out:
+        sys.stderr.write(f"{line}\n")
+    if shuffle:
+        from dataclasses import replace as _replace
+
+        head = _replace(head, instructions=((head.instructions or "") + f"\n\nOptions shuffled with seed {seed}.")
+                        .strip())
+    page = paper_page(entries, head, space=exam.space if space is None else space,
+                      page_breaks=page_breaks or exam.page_breaks)
+    wrote = _write(page, output, False, "paper")
+    left = f"; {len(left_out)} left out" if left_out else ""
+    sys.stderr.write(f"wrote {wrote}: {len(entries)} question{'s' if len(entries) != 1 else ''}{left}\n")
+    raise typer.Exit(1 if left_out else 0)
 
 
 @command()

@@ -433,11 +433,16 @@ def _submitted_dict(sub) -> dict:
 # Files and batches
 
 
-def grade_path(path: str) -> FileResult:
-    """Load, solve and grade one file. Its errors, and bugs in a solver, become its ``error``."""
+def grade_path(path: str, shuffle: int | None = None) -> FileResult:
+    """Load, solve and grade one file. Its errors, and bugs in a solver, become its ``error``.
+    ``shuffle``: the seed its options were shuffled with on the paper (nnsolve.documents)."""
     problem = None
     try:
         problem = load(path)
+        if shuffle is not None:
+            from .documents import shuffled_problem
+
+            problem = shuffled_problem(problem, shuffle)
         solved = _solved(problem, _batch_memo)
         solution = solved.solution
         result = _grade(problem, solution, solved)
@@ -453,8 +458,12 @@ def grade_path(path: str) -> FileResult:
                       choice=choice, grade=result)
 
 
+EXAM_FILE = "exam.yaml"  # a folder's paper and key header (nnsolve.documents), not a problem
+
+
 def collect_paths(paths: Iterable[str]) -> list[str]:
-    """Files named, and *.yaml / *.yml under folders named (recursively), sorted, without repeats.
+    """Files named, and *.yaml / *.yml under folders named (recursively, but not ``exam.yaml``),
+    sorted, without repeats.
 
     A name that is neither a file nor a folder is kept, so that it is reported as missing.
     """
@@ -464,7 +473,7 @@ def collect_paths(paths: Iterable[str]) -> list[str]:
             for root, dirs, files in os.walk(path):
                 dirs.sort()
                 found.update(os.path.normpath(os.path.join(root, f))
-                             for f in files if f.lower().endswith((".yaml", ".yml")))
+                             for f in files if f.lower().endswith((".yaml", ".yml")) and f != EXAM_FILE)
         else:
             found.add(os.path.normpath(path))
     return sorted(found)
@@ -482,7 +491,8 @@ def _start_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def grade_paths(paths: list[str], jobs: int = 1, then: Callable[[FileResult], Any] | None = None) -> Iterator:
+def grade_paths(paths: list[str], jobs: int = 1, then: Callable[[FileResult], Any] | None = None,
+                shuffle: int | None = None) -> Iterator:
     """Grade files in order; with ``jobs`` > 1 in that many processes (chunks of paths, results in order).
 
     ``then``: a picklable function applied to each FileResult where it was graded (in the
@@ -493,7 +503,8 @@ def grade_paths(paths: list[str], jobs: int = 1, then: Callable[[FileResult], An
         outer, _batch_memo = _batch_memo, {}
         try:
             for path in paths:
-                yield grade_path(path) if then is None else then(grade_path(path))
+                result = grade_path(path, shuffle)
+                yield result if then is None else then(result)
         finally:
             _batch_memo = outer
         return
@@ -502,13 +513,14 @@ def grade_paths(paths: list[str], jobs: int = 1, then: Callable[[FileResult], An
     chunk = max(1, min(64, len(paths) // (jobs * 4)))
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker)
     try:
-        yield from pool.map(grade_path if then is None else partial(_grade_then, then), paths, chunksize=chunk)
+        work = partial(grade_path, shuffle=shuffle) if then is None else partial(_grade_then, then, shuffle)
+        yield from pool.map(work, paths, chunksize=chunk)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _grade_then(then: Callable[[FileResult], Any], path: str):
-    return then(grade_path(path))
+def _grade_then(then: Callable[[FileResult], Any], shuffle: int | None, path: str):
+    return then(grade_path(path, shuffle))
 
 
 class _Callable(types.ModuleType):

@@ -38,18 +38,25 @@ class Key:
     left_out: list[str] = field(default_factory=list)  # one error line per file that failed
 
 
-def build_key(paths: list[str], then: Callable[[], object] | None = None) -> Key:
+def build_key(paths: list[str], then: Callable[[], object] | None = None, shuffle: int | None = None) -> Key:
     """Load and solve every problem file; failures become ``left_out`` lines, not exceptions.
 
-    ``then`` is called after each file (a progress bar's step)."""
+    ``then`` is called after each file (a progress bar's step); ``shuffle`` the seed the paper's
+    options were shuffled with (nnsolve.documents)."""
+    from .documents import shuffled_problem
     from .grade import collect_paths
-    from .solve import solve_file
+    from .loader import load
+    from .solve import solve
 
     key = Key()
     for file in collect_paths(paths):
+        problem = None
         try:
-            problem, solution = solve_file(file)
+            problem = shuffled_problem(load(file), shuffle)
+            solution = solve(problem.spec)
         except NnsolveError as exc:
+            if problem is not None:
+                problem.locate(exc)
             key.left_out.append(str(exc.located(file=file)))
         else:
             key.entries.append(KeyEntry(file, solution, problem.spec.marks))
@@ -62,12 +69,13 @@ def find_pdflatex() -> str | None:
     return shutil.which("pdflatex")
 
 
-def compile_pdf(tex: str, pdf_path: str, timeout: int = PDFLATEX_TIMEOUT) -> None:
+def compile_pdf(tex: str, pdf_path: str, timeout: int = PDFLATEX_TIMEOUT, files=()) -> None:
     """Compile a LaTeX document with pdflatex (twice, in a scratch directory) into ``pdf_path``.
 
     The scratch directory sits beside ``pdf_path`` so that the finished PDF is moved into place
     with one rename (a reader never sees half a PDF). Raises ToolError when pdflatex is missing,
     times out, or stops on an error; the message quotes the first LaTeX error and its line.
+    ``files`` (figures the document includes) are copied into the scratch directory.
     """
     pdflatex = find_pdflatex()
     if pdflatex is None:
@@ -75,6 +83,8 @@ def compile_pdf(tex: str, pdf_path: str, timeout: int = PDFLATEX_TIMEOUT) -> Non
     directory = os.path.dirname(os.path.abspath(pdf_path))
     with tempfile.TemporaryDirectory(prefix=".nnsolve-key-", dir=directory) as tmp:
         (Path(tmp) / "key.tex").write_text(tex, encoding="utf-8")
+        for file in files:
+            shutil.copyfile(file, Path(tmp) / Path(file).name)
         command = [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "key.tex"]
         for _ in range(2):  # the second run settles longtable widths
             try:

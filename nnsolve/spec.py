@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from . import limits
 from .numbers import Real
@@ -176,3 +176,15 @@ class ProblemBase(Strict):
                     "problem file per variant, and {path} in the question is filled with the field's value")
     variant: VariantOf | None = Field(default=None, description="written by nnsolve vary: where this variant "
                                                                 "came from and why each wrong option is there")
+
+    @field_validator("question", "title")
+    @classmethod
+    def _maths_typesets(cls, value: str | None) -> str | None:
+        """Maths in ``$…$`` must pass the TeX allow-list (nnsolve.markup) before any renderer sees it."""
+        if value is not None and "$" in value:
+            from .markup import math_errors
+
+            errors = math_errors(value)
+            if errors:
+                raise ValueError(errors[0])
+        return value

@@ -292,16 +292,21 @@ def options_block(options: dict, solution: Solution | None, chosen: str | None =
 
 
 def given_blocks(given) -> list[Block]:
-    """What the question gives (``Solution.given``): values under labels, and tables."""
+    """What the question gives (``Solution.given``): matrices and tables on their own, the
+    numbers and labels between them on one line (``Bias b = 3; Padding = 1; …``)."""
     out: list[Block] = []
+    line: list[Part] = []
     for item in given:
-        if isinstance(item, Table):
-            out.append(TableBlock(item))
-        elif is_matrix(item.value):
-            out.append(Display(run(f"{item.label}:"), item.value))
-        else:
-            out.append(Paragraph(run(f"{item.label} ", Maths(item.value, relation="=")
-                                     if not isinstance(item.value, str) else f"= {item.value}"), "given"))
+        if isinstance(item, Table) or is_matrix(item.value):
+            if line:
+                out.append(Paragraph(run(*line), "given"))
+                line = []
+            out.append(TableBlock(item) if isinstance(item, Table) else Display(run(f"{item.label}:"), item.value))
+            continue
+        line += (["; "] if line else []) + [f"{item.label} ", Maths(item.value, relation="=")
+                                             if not isinstance(item.value, str) else f"= {item.value}"]
+    if line:
+        out.append(Paragraph(run(*line), "given"))
     return out
 
 
