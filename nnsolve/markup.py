@@ -53,7 +53,10 @@ def check_tex(source: str) -> str:
     if len(source) > MAX_MATH_CHARS:
         raise MarkupError(f"a formula of {len(source):,} characters is longer than {MAX_MATH_CHARS:,} "
                           f"(nnsolve's cap MAX_MATH_CHARS)")
-    return _Reader(source).read()
+    latex = _Reader(source).read()
+    if not latex:
+        raise MarkupError("an empty formula")
+    return latex
 
 
 def math_errors(text: str) -> list[str]:

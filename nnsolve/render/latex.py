@@ -319,7 +319,7 @@ def table_latex(table: Table) -> str:
     cells = [row[i] if i < len(row) else None for row in table.rows for i in range(ncols)]
     by_column = [cells[i::ncols] for i in range(ncols)] if table.rows else [[] for _ in range(ncols)]
     text_column = [all(c is None or isinstance(c, (str, pg.Run)) for c in col) for col in by_column]
-    widths = [max([len(name)] + [_cell_width(c) for c in col]) for name, col in zip(table.columns, by_column)]
+    widths = [max([_cell_width(name)] + [_cell_width(c) for c in col]) for name, col in zip(table.columns, by_column)]
     wrapping = [is_text and width > LONG_TEXT for is_text, width in zip(text_column, widths)]
     width = sum(min(w, LONG_TEXT) if wrap else w for w, wrap in zip(widths, wrapping)) + 3 * ncols
     long = len(table.rows) > LONG_TABLE_ROWS
