@@ -471,11 +471,11 @@ def test_ctrl_c_keeps_what_was_graded(batch, monkeypatch, capsys):
 
     real, calls = grading.grade_path, []
 
-    def interrupted_on_third(path):
+    def interrupted_on_third(path, shuffle=None):
         calls.append(path)
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return real(path)
+        return real(path, shuffle)
 
     monkeypatch.setattr(grading, "grade_path", interrupted_on_third)
     monkeypatch.setattr(sys, "argv", ["nnsolve", "grade", str(batch), "-f", "json"])

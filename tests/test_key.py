@@ -84,8 +84,8 @@ def test_a_missing_file_is_left_out_like_run_reports_it(tmp_path):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["-o", "key.txt"], "nnsolve: key.txt: an answer key is written as .tex (LaTeX) or .md (Markdown)\n"),
-    (["-o", "key.md", "--pdf"], "nnsolve: --pdf needs a LaTeX key: -o key.tex\n"),
+    (["-o", "key.txt"], "nnsolve: key.txt: an answer key is written as .pdf, .tex (LaTeX), .md (Markdown) or .html\n"),
+    (["-o", "key.md", "--pdf"], "nnsolve: --pdf needs a LaTeX key: -o key.tex (or write -o key.pdf)\n"),
 ])
 def test_bad_output_names(tmp_path, args, message):
     result = nnsolve("key", str(S03), *args, cwd=tmp_path)
@@ -134,7 +134,8 @@ def test_pdf_of_the_seed_folder(tmp_path):
     result = nnsolve("key", str(PROBLEMS / "seed"), "-o", "key.tex", "--pdf", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "key.pdf").read_bytes().startswith(b"%PDF")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["key.pdf", "key.tex"]  # the scratch directory is gone
+    names = sorted(p.name for p in tmp_path.iterdir() if "-fig-" not in p.name)  # figures beside the .tex
+    assert names == ["key.pdf", "key.tex"]  # the scratch directory is gone
 
 
 def test_first_latex_error_names_the_line():
