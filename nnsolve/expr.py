@@ -101,6 +101,19 @@ class Partial(Expr):
     bottom: Expr
 
 
+@dataclass(frozen=True, eq=True)
+class Index(Expr):
+    """A cell of a tensor: ``base[i, j]``, indices counted from 1 as on paper (a₂[1, 3])."""
+
+    base: Expr
+    indices: tuple[int, ...]
+
+
+def index(base: Expr | str, *indices: int) -> Index:
+    """``base[indices]`` (a name is a symbol): ``index("a_2", 1, 3)`` is a₂[1, 3]."""
+    return Index(sym(base) if isinstance(base, str) else base, tuple(indices))
+
+
 def wrap(x: object) -> Expr:
     if isinstance(x, Expr):
         return x

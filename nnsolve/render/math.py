@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..expr import Call, Expr, Num, Op, Partial, Raw, Sym
+from ..expr import Call, Expr, Index, Num, Op, Partial, Raw, Sym
 from ..numbers import is_number
 from .numbers import exact_decimal, latex_escape, number_latex, number_text, plain
 from .symbols import math_latex
@@ -96,6 +96,9 @@ def _call(e: Call, latex: bool) -> str:
         return f"{left}{args}{right}"
     if e.fn == "sqrt":
         return rf"\sqrt{{{args}}}" if latex else f"√({args})"
+    if e.fn == "transpose":  # Wᵀ; a compound argument is bracketed
+        inner = args if isinstance(e.args[0], (Sym, Num)) else _paren(args, latex)
+        return rf"{inner}^\top" if latex else f"{inner}ᵀ"
     if latex:
         name = _FN_LATEX.get(e.fn, rf"\operatorname{{{latex_escape(e.fn)}}}")
         return rf"{name}\left({args}\right)"
@@ -143,11 +146,14 @@ def _render(e: Expr, latex: bool) -> str:
         return _num(e.value, latex, approx=False)  # inside a formula 2/45 stays 2/45, no "≈ 0.044444"
     if isinstance(e, Raw):
         return e.latex if latex else e.text
+    if isinstance(e, Index):
+        cell = ", ".join(str(i) for i in e.indices)
+        return f"{_render(e.base, latex)}[{cell}]"
     if isinstance(e, Partial):
         top, bottom = _render(e.top, latex), _render(e.bottom, latex)
         if latex:
             return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
-        simple = lambda x: isinstance(x, Sym)  # noqa: E731
+        simple = lambda x: isinstance(x, (Sym, Index))  # noqa: E731
         return f"∂{top if simple(e.top) else _paren(top, False)}/∂{bottom if simple(e.bottom) else _paren(bottom, False)}"
     if isinstance(e, Call):
         return _call(e, latex)
