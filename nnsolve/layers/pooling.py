@@ -1,0 +1,196 @@
+"""Pooling: max and average over sliding windows, and global average pooling.
+
+Values follow PyTorch: F.max_pool2d pads with −∞ and routes the gradient to the first maximum
+of each window (row by row); F.avg_pool2d pads with zeros that count in the average
+(``count_include_pad=True``) and spreads the gradient evenly. A window's stride defaults to
+its size.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from ..errors import SolveError
+from ..expr import Raw, add, call, index, num, partial
+from ..solution import Step
+from . import tensor as T
+from .tensor import np
+from .base import Context, Count, Grads, Layer, Shape, Site, Trace, needs_image, value_steps
+from .convolution import Padding, Pair, Window, padded, pair, window, window_steps, windows
+
+
+class _Pool(Layer):
+    window: Pair = Field(description="the window K, or [rows, columns]")
+    stride: Pair | None = Field(default=None, description="S (default: the window)")
+    padding: Padding = Field(default=0, description="P, [rows, columns], 'valid' or 'same'")
+
+    def _window(self, shape: Shape, site: Site) -> Window:
+        size = pair(self.window)
+        stride = pair(self.stride) if self.stride is not None else size
+        if self.padding not in ("same", "valid") and any(2 * p > k for p, k in zip(pair(self.padding), size)):
+            raise SolveError(f"{self.type}: padding {self.padding} is more than half the window {self.window}",
+                             field=site.at("padding"))
+        return window(self.padding, shape[1:], size, stride, what="window", kind=self.type, at=site.at("window"))
+
+    def count(self, shape: Shape, *, site: Site) -> Count:
+        needs_image(self, shape, site)
+        win = self._window(shape, site)
+        return Count((shape[0], *win.out), steps=tuple(window_steps(win, site.title(self, "output"))))
+
+    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, np.ndarray]:
+        needs_image(self, shape, site)
+        if self.padding == "same":
+            raise SolveError(f"{self.type}: for values give the padding as a number (PyTorch's); 'same' pooling "
+                             f"is TensorFlow's, which leaves the padding out of an average", field=site.at("padding"))
+        self._window(shape, site)
+        return {}
+
+    def _cells(self, trace: Trace) -> np.ndarray:
+        """(N, C, H_out, W_out, K_h·K_w): every window's cells, row by row."""
+        v = windows(self._padded(trace.x, trace.cache["window"]), trace.cache["window"])
+        return v.reshape(*v.shape[:4], -1)
+
+    def _padded(self, x, win):
+        return padded(x, win)
+
+
+class MaxPool(_Pool):
+    """Max pooling: the largest value of each window."""
+
+    type: Literal["max_pool"]
+
+    MISTAKES: ClassVar[dict[str, str]] = {
+        "spread_max_gradient": "spread the max-pool gradient evenly over the whole window instead of sending "
+                               "it to the maximum",
+    }
+
+    def _padded(self, x, win):
+        (t, b), (l, r) = win.pad
+        out = T.full((x.shape[0], x.shape[1], x.shape[2] + t + b, x.shape[3] + l + r), float("-inf"))
+        out[:, :, t:t + x.shape[2], l:l + x.shape[3]] = x
+        return out
+
+    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], *, ctx: Context) -> Trace:
+        win = self._window(x.shape[1:], Site("", ""))
+        trace = Trace(x, params, x, {"window": win})
+        cells = self._cells(trace)
+        trace.cache["argmax"] = np.argmax(cells, axis=-1)
+        trace.y = np.take_along_axis(cells, trace.cache["argmax"][..., None], axis=-1)[..., 0]
+        return trace
+
+    def backward(self, trace: Trace, g: np.ndarray, *, ctx: Context) -> Grads:
+        win = trace.cache["window"]
+        n, c, ho, wo = g.shape
+        kh, kw = win.kernel
+        (t, _), (l, _) = win.pad
+        hp, wp = win.padded
+        gp = T.zeros((n, c, hp, wp))
+        spread = "spread_max_gradient" in ctx.mistakes
+        share = T.divided(g, kh * kw) if spread else g
+        for i in range(kh):
+            for j in range(kw):
+                k = i * kw + j
+                hit = share if spread else np.where(trace.cache["argmax"] == k, g, 0)
+                rows = slice(i, i + win.stride[0] * (ho - 1) + 1, win.stride[0])
+                cols = slice(j, j + win.stride[1] * (wo - 1) + 1, win.stride[1])
+                gp[:, :, rows, cols] = gp[:, :, rows, cols] + hit
+        return Grads(T.simplified(gp[:, :, t:t + trace.x.shape[2], l:l + trace.x.shape[3]]))
+
+    def forward_steps(self, trace: Trace, *, site: Site, ctx: Context) -> list[Step]:
+        win = trace.cache["window"]
+        steps = window_steps(win, site.title(self, "output"))
+        cells = self._cells(trace)[0, 0, 0, 0]
+        shown = [num(v) for v in cells if v != float("-inf")]
+        where = (1, 1, 1) if trace.x.shape[1] > 1 else (1, 1)
+        steps.append(Step(site.title(self, "first window"), lhs=index(site.y, *where), formula=call("max", Raw(
+            "window", r"\text{window}")), substitution=call("max", *shown), value=trace.y[0, 0, 0, 0],
+            note="the top-left window" + (" (padding is −∞: it never wins)" if len(shown) < len(cells) else "")))
+        steps += value_steps(site.title(self, "output"), trace.y, ctx, lhs=site.y)
+        return steps
+
+    def backward_steps(self, trace: Trace, g: np.ndarray, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
+        note = ("each window's gradient goes to the cell that held its maximum (the first, on a tie); "
+                "the other cells get 0")
+        if "spread_max_gradient" in ctx.mistakes:
+            note = "each window's gradient spread evenly over its cells"
+        return value_steps(site.title(self, "gradient of its input"), grads.x, ctx, note=note,
+                           lhs=partial("L", site.x))
+
+
+class AvgPool(_Pool):
+    """Average pooling: the mean of each window (padding zeros count, as PyTorch's default)."""
+
+    type: Literal["avg_pool"]
+
+    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], *, ctx: Context) -> Trace:
+        win = self._window(x.shape[1:], Site("", ""))
+        trace = Trace(x, params, x, {"window": win})
+        n = win.kernel[0] * win.kernel[1]
+        trace.y = T.divided(T.exact_sum(self._cells(trace), axis=-1), n)
+        return trace
+
+    def backward(self, trace: Trace, g: np.ndarray, *, ctx: Context) -> Grads:
+        win = trace.cache["window"]
+        n, c, ho, wo = g.shape
+        kh, kw = win.kernel
+        (t, _), (l, _) = win.pad
+        gp = T.zeros((n, c, *win.padded))
+        share = T.divided(g, kh * kw)
+        for i in range(kh):
+            for j in range(kw):
+                rows = slice(i, i + win.stride[0] * (ho - 1) + 1, win.stride[0])
+                cols = slice(j, j + win.stride[1] * (wo - 1) + 1, win.stride[1])
+                gp[:, :, rows, cols] = gp[:, :, rows, cols] + share
+        return Grads(T.simplified(gp[:, :, t:t + trace.x.shape[2], l:l + trace.x.shape[3]]))
+
+    def forward_steps(self, trace: Trace, *, site: Site, ctx: Context) -> list[Step]:
+        win = trace.cache["window"]
+        steps = window_steps(win, site.title(self, "output"))
+        cells = self._cells(trace)[0, 0, 0, 0]
+        where = (1, 1, 1) if trace.x.shape[1] > 1 else (1, 1)
+        steps.append(Step(site.title(self, "first window"), lhs=index(site.y, *where),
+                          formula=Raw("Σ window / (K_h·K_w)", r"\frac{1}{K_h K_w} \sum \text{window}"),
+                          substitution=add(*(num(v) for v in cells)) / num(len(cells)), value=trace.y[0, 0, 0, 0]))
+        steps += value_steps(site.title(self, "output"), trace.y, ctx, lhs=site.y)
+        return steps
+
+    def backward_steps(self, trace: Trace, g: np.ndarray, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
+        k = trace.cache["window"].kernel
+        return value_steps(site.title(self, "gradient of its input"), grads.x, ctx, lhs=partial("L", site.x),
+                           note=f"each window's gradient shared equally by its {k[0] * k[1]} cells "
+                                f"(÷ {k[0] * k[1]}), summed where windows overlap")
+
+
+class GlobalAvgPool(Layer):
+    """The mean of each channel: an image becomes a vector of channels."""
+
+    type: Literal["global_avg_pool"]
+
+    def count(self, shape: Shape, *, site: Site) -> Count:
+        needs_image(self, shape, site)
+        return Count((shape[0],), steps=(Step(site.title(self, "one average per channel"), value=shape[0]),))
+
+    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, np.ndarray]:
+        needs_image(self, shape, site)
+        return {}
+
+    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], *, ctx: Context) -> Trace:
+        n = x.shape[2] * x.shape[3]
+        return Trace(x, params, T.divided(T.exact_sum(x, axis=(2, 3)), n))
+
+    def backward(self, trace: Trace, g: np.ndarray, *, ctx: Context) -> Grads:
+        h, w = trace.x.shape[2:]
+        return Grads(np.broadcast_to(T.divided(g, h * w)[:, :, None, None], trace.x.shape).copy())
+
+    def forward_steps(self, trace: Trace, *, site: Site, ctx: Context) -> list[Step]:
+        h, w = trace.x.shape[2:]
+        return [Step(site.title(self, "mean of each channel"), lhs=site.y,
+                     formula=Raw("Σ channel / (H·W)", r"\frac{1}{HW} \sum \text{channel}"),
+                     value=(trace.y if ctx.batched else trace.y[0]).tolist(), note=f"H·W = {h * w} cells each")]
+
+    def backward_steps(self, trace: Trace, g: np.ndarray, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
+        h, w = trace.x.shape[2:]
+        return value_steps(site.title(self, "gradient of its input"), grads.x, ctx, lhs=partial("L", site.x),
+                           note=f"each channel's gradient shared by its {h * w} cells (÷ {h * w})")
