@@ -177,7 +177,7 @@ def test_multiplier_and_bias_are_stated_as_limits_of_the_closed_form():
 def test_kernel_larger_than_input_is_an_error():
     from nnsolve.errors import NnsolveError
 
-    with pytest.raises(NnsolveError, match="does not fit"):
+    with pytest.raises(NnsolveError, match="kernel spans 5 pixels but its padded input is only 3"):
         solve(problem(input=[3, 3, 1], out_channels=2, kernel=5))
 
 

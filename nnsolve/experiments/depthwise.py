@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool
 
 from ..expr import num, sym
+from ..layers import convolution
 from ..plot import Figure, Panel, Series
 from ..solution import Answer, Step, Table
 from ..spec import Count, NonNegative, Strict
@@ -65,7 +66,7 @@ def run(setup: Setup | None) -> Outcome:
     h, w, c = setup.input
     f, k = setup.filters, setup.kernel
     regular, separable = _counts(setup, f)
-    h_out, w_out = h + 2 * setup.padding - k + 1, w + 2 * setup.padding - k + 1
+    h_out, w_out = convolution.window(setup.padding, (h, w), (k, k), (1, 1), at="setup.kernel").out
     factor = Fraction(regular["mults"], separable["mults"])
     Ho, Wo, K, C, F = sym("H_out"), sym("W_out"), sym("K"), sym("C_in"), sym("F")
     steps = (

@@ -1,18 +1,19 @@
 """Stride: output size and receptive field of a two-layer convolution stack, stride 1 against stride 2.
 
-Output sizes come from the cnn_architecture topic's shape arithmetic. The receptive field of
-a neuron in layer l grows as r_l = r_(l−1) + (K_l − 1)·j_(l−1), where the jump j_l = j_(l−1)·S_l
-is the distance in input pixels between neighbouring outputs of layer l (r_0 = j_0 = 1).
+Output sizes come from the layer library's sliding-window arithmetic (nnsolve.layers.convolution).
+The receptive field of a neuron in layer l grows as r_l = r_(l−1) + (K_l − 1)·j_(l−1), where the
+jump j_l = j_(l−1)·S_l is the distance in input pixels between neighbouring outputs of layer l
+(r_0 = j_0 = 1).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated, Literal
 
 from pydantic import Field, StrictInt
 
 from ..expr import num, sym
+from ..layers import convolution
 from ..plot import Figure, Panel, Series
 from ..solution import Answer, Step, Table
 from ..spec import Count, Strict
@@ -41,16 +42,13 @@ class Setup(Strict):
 
 
 def _stack(setup: Setup, stride: int):
-    """Output sizes (through cnn_architecture) and receptive fields, layer by layer."""
-    from ..topics import cnn_architecture
-
-    spec = cnn_architecture.Spec.model_validate({
-        "topic": "cnn_architecture", "input": [setup.input, setup.input, 1], "ask": "output_shape",
-        "layers": [{"type": "conv2d", "filters": 1, "kernel": setup.kernel, "stride": stride}] * setup.layers})
-    solution = cnn_architecture.solve(spec)
-    size_steps = [replace(s, title=f"Stride {stride}, {s.title[0].lower()}{s.title[1:]}")
-                  for s in solution.steps if "output" in s.title]
-    sizes = [setup.input] + [s.value for s in size_steps]
+    """Output sizes (the layer library's sliding-window arithmetic) and receptive fields, layer by layer."""
+    sizes, size_steps = [setup.input], []
+    for layer in range(1, setup.layers + 1):
+        win = convolution.window(0, (sizes[-1], sizes[-1]), (setup.kernel, setup.kernel), (stride, stride),
+                                 at="setup.kernel")
+        size_steps += convolution.window_steps(win, f"Stride {stride}, layer {layer} (conv2d): output")
+        sizes.append(win.out[0])
     fields, jumps = [1], [1]
     field_steps = []
     for layer in range(1, setup.layers + 1):

@@ -14,24 +14,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Annotated, Iterator, Literal, Union
+from typing import Annotated, Iterator, Literal
 
 from pydantic import Field, StrictBool, StrictInt
 
 from .. import limits
 from ..errors import SolveError
-from ..expr import add, call, dot, num, sym
+from ..expr import add, dot, num, sym
 from ..numbers import simplify
 from ..solution import Answer, Solution, Step, Table, Variant
-from ..spec import Count, NonNegative, ProblemBase
+from ..layers import convolution
+from ..layers.convolution import Padding, Pair, pair
+from ..spec import Count, ProblemBase
 
 TOPIC = "conv_cost"
 SUMMARY = "Multiplications of a regular vs a depthwise-separable convolution, and the improvement factor"
 EXAMPLE = "problems/seed/s07-conv-cost.yaml"
 
-Pair = Union[Count, Annotated[list[Count], Field(min_length=2, max_length=2)]]
-Padding = Union[NonNegative, Annotated[list[NonNegative], Field(min_length=2, max_length=2)],
-                Literal["same", "valid"]]
 Ask = Literal["improvement_factor", "regular_total", "separable_total", "regular_per_image",
               "separable_per_image", "depthwise_total", "pointwise_total", "cost_ratio",
               "regular_flops", "separable_flops"]
@@ -55,10 +54,6 @@ class Spec(ProblemBase):
     ask: Ask = Field(default="improvement_factor", description="the answer the question asks for")
 
 
-def _pair(value) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else (value[0], value[1])
-
-
 @dataclass(frozen=True)
 class Cost:
     """Multiplication counts for one image; everything else follows from them."""
@@ -74,13 +69,6 @@ class Cost:
         return self.depthwise + self.pointwise
 
 
-def output_size(size: int, kernel: int, stride: int, padding) -> int:
-    """⌊(H + 2P − K)/S⌋ + 1; 'same' keeps ⌈H/S⌉ (TensorFlow's rule, PyTorch's for stride 1)."""
-    if padding == "same":
-        return -(-size // stride)
-    return (size + 2 * padding - kernel) // stride + 1
-
-
 def cost(h_out: int, w_out: int, c_in: int, n: int, kh: int, kw: int, multiplier: int = 1,
          depthwise_channels: int | None = None) -> Cost:
     """Multiplications per image. ``depthwise_channels`` overrides C_in in the depthwise stage (a mistake)."""
@@ -92,16 +80,15 @@ def cost(h_out: int, w_out: int, c_in: int, n: int, kh: int, kw: int, multiplier
                 pointwise=positions * c_in * multiplier * n)
 
 
+def _window(spec: Spec) -> convolution.Window:
+    """Where the kernel slides (the library's arithmetic: nnsolve.layers.convolution)."""
+    h, w, _ = spec.input
+    return convolution.window(spec.padding, (h, w), pair(spec.kernel), pair(spec.stride), at="kernel")
+
+
 def _cost_of(spec: Spec) -> Cost:
-    h, w, c = spec.input
-    kh, kw = _pair(spec.kernel)
-    sh, sw = _pair(spec.stride)
-    ph, pw = (spec.padding, spec.padding) if spec.padding in ("same", "valid") else _pair(spec.padding)
-    ph, pw = (0 if ph == "valid" else ph), (0 if pw == "valid" else pw)
-    h_out, w_out = output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
-    if h_out < 1 or w_out < 1:
-        raise SolveError(f"a {kh}×{kw} kernel does not fit the {h}×{w} input with this padding", field="kernel")
-    return cost(h_out, w_out, c, spec.out_channels, kh, kw, spec.multiplier)
+    kh, kw = pair(spec.kernel)
+    return cost(*_window(spec).out, spec.input[2], spec.out_channels, kh, kw, spec.multiplier)
 
 
 def _answers(spec: Spec, k: Cost) -> dict[str, object]:
@@ -139,7 +126,7 @@ LABELS = {
 def solve(spec: Spec) -> Solution:
     h, w, c = spec.input
     n, m, n_img = spec.out_channels, spec.multiplier, spec.images
-    kh, kw = _pair(spec.kernel)
+    kh, kw = pair(spec.kernel)
     k = _cost_of(spec)
     values = _answers(spec, k)
     square = kh == kw
@@ -148,21 +135,7 @@ def solve(spec: Spec) -> Solution:
     window_sub = (kh, kw)
     dm_sub = (m,) if m != 1 else ()
 
-    steps: list[Step] = []
-    sh, sw = _pair(spec.stride)
-    if spec.padding == "same":
-        steps.append(Step("Output height and width ('same' padding)", lhs=sym("H_out"),
-                          formula=call("ceil", sym("H") / sym("S")),
-                          substitution=call("ceil", num(h) / num(sh)), value=(k.h_out, k.w_out)))
-    else:
-        p = 0 if spec.padding == "valid" else _pair(spec.padding)[0]
-        steps.append(Step("Output height and width" if (h, kh, sh) == (w, kw, sw) else "Output height",
-                          lhs=sym("H_out"),
-                          formula=call("floor", (sym("H") + 2 * sym("P") - K) / sym("S")) + 1,
-                          substitution=call("floor", (num(h) + dot(2, p) - num(kh)) / num(sh)) + 1,
-                          value=k.h_out))
-        if (h, kh, sh) != (w, kw, sw):
-            steps.append(Step("Output width", value=k.w_out))
+    steps: list[Step] = convolution.window_steps(_window(spec), "Output")
     steps.append(Step("Regular convolution: multiplications per image", lhs=sym("mult_regular"),
                       formula=Ho * Wo * window * Cin * N,
                       substitution=dot(k.h_out, k.w_out, *window_sub, c, n), value=k.regular,
@@ -263,7 +236,7 @@ def variants(spec: Spec) -> Iterator[Variant]:
     """Mistakes seen in hand calculations (several from the seed exam's working)."""
     h, w, c = spec.input
     n = spec.out_channels
-    kh, kw = _pair(spec.kernel)
+    kh, kw = pair(spec.kernel)
     right = _cost_of(spec)
     correct = _answers(spec, right)
 

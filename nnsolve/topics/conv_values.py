@@ -20,43 +20,23 @@ from pydantic import Field, field_validator, model_validator
 from .. import limits
 from ..errors import LimitError, SolveError
 from ..expr import Expr, Raw, add, call, dot, num, sym
+from ..layers import activation, convolution
+from ..layers import tensor as T
+from ..layers.convolution import Padding, Pair, pair
+from ..layers.tensor import Matrix, Tensor3
 from ..numbers import Number, Real, number_text, simplify
 from ..solution import Answer, Given, Solution, Step, Variant
-from ..spec import Count, FieldError, NonNegative, ProblemBase
+from ..spec import Count, FieldError, ProblemBase
 
 TOPIC = "conv_values"
 SUMMARY = "Output values of a convolution (padding, stride, dilation, bias), then an activation"
 EXAMPLE = "problems/seed/s10-conv-values.yaml"
 
-Matrix = Annotated[list[Annotated[list[Real], Field(min_length=1)]], Field(min_length=1)]
-Tensor3 = Annotated[list[Matrix], Field(min_length=1)]
-Pair = Union[Count, Annotated[list[Count], Field(min_length=2, max_length=2)]]
-Padding = Union[NonNegative, Annotated[list[NonNegative], Field(min_length=2, max_length=2)],
-                Literal["same", "valid"]]
 Activation = Literal["none", "relu", "leaky_relu", "prelu", "elu", "sigmoid", "tanh"]
-
-# PyTorch's defaults, used when a problem names the activation but not its α.
-DEFAULT_ALPHA = {"leaky_relu": Fraction(1, 100), "prelu": Fraction(1, 4), "elu": 1}
-ACTIVATION_NAMES = {"relu": "ReLU", "leaky_relu": "Leaky ReLU", "prelu": "PReLU", "elu": "ELU",
-                    "sigmoid": "sigmoid", "tanh": "tanh"}
-
-
-def _rectangular(value, what: str):
-    """A matrix (or each channel of a tensor) must have rows of equal length, channels of equal size."""
-    channels = value if isinstance(value[0][0], list) else [value]
-    shape = (len(channels[0]), len(channels[0][0]))
-    for c, matrix in enumerate(channels):
-        if any(len(row) != len(matrix[0]) for row in matrix):
-            raise ValueError(f"{what}: every row must have the same length")
-        if (len(matrix), len(matrix[0])) != shape:
-            raise ValueError(f"{what}: channel {c + 1} is {len(matrix)}×{len(matrix[0])}, "
-                             f"channel 1 is {shape[0]}×{shape[1]}; every channel must be the same size")
-    return value
 
 
 def _cells(value) -> int:
-    channels = value if isinstance(value[0][0], list) else [value]
-    return len(channels) * len(channels[0]) * len(channels[0][0])
+    return math.prod(T.rectangular(value))
 
 
 class Spec(ProblemBase):
@@ -84,7 +64,7 @@ class Spec(ProblemBase):
     @field_validator("input")
     @classmethod
     def _input_ok(cls, value):
-        _rectangular(value, "the input")
+        T.rectangular(value, "the input")
         if _cells(value) > limits.MAX_TENSOR_CELLS:
             raise ValueError(f"has {_cells(value):,} cells; nnsolve's cap MAX_TENSOR_CELLS is "
                              f"{limits.MAX_TENSOR_CELLS:,}")
@@ -94,7 +74,7 @@ class Spec(ProblemBase):
     @classmethod
     def _kernel_ok(cls, value):
         if value is not None:
-            _rectangular(value, "the kernel")
+            T.rectangular(value, "the kernel")
         return value
 
     @field_validator("kernels")
@@ -102,7 +82,7 @@ class Spec(ProblemBase):
     def _kernels_ok(cls, value):
         if value is not None:
             for i, kernel in enumerate(value):
-                _rectangular(kernel, f"kernel {i + 1}")
+                T.rectangular(kernel, f"kernel {i + 1}")
             if sum(_cells(k) for k in value) > limits.MAX_TENSOR_CELLS:
                 raise ValueError(f"the kernels have more than {limits.MAX_TENSOR_CELLS:,} cells "
                                  f"(nnsolve's cap MAX_TENSOR_CELLS)")
@@ -113,92 +93,53 @@ class Spec(ProblemBase):
         if (self.kernel is None) == (self.kernels is None):
             raise FieldError("kernel" if self.kernels is None else "kernels",
                              "give either 'kernel' (one kernel) or 'kernels' (a list of kernels)")
-        if self.alpha is not None and self.activation not in DEFAULT_ALPHA:
+        if self.alpha is not None and self.activation not in activation.HAS_ALPHA:
             raise FieldError("alpha", f"applies to leaky_relu, prelu or elu, not to {self.activation}")
         return self
 
 
 # ---------------------------------------------------------------------------------------------
-# The arithmetic
+# The arithmetic: the library's sliding window and cross-correlation (nnsolve.layers.convolution)
+# and its activation functions (nnsolve.layers.activation)
 
-Grid = list[list[Number]]
-
-
-def _pair(value) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else (value[0], value[1])
-
-
-def _channels(value) -> list[Grid]:
+def _channels(value) -> list:
     return value if isinstance(value[0][0], list) else [value]
-
-
-def _padding(padding, size: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int],
-             dilation: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
-    """(before, after) per axis. 'same' keeps ⌈size / stride⌉ with the extra pixel after (TensorFlow's rule;
-    with stride 1 it is PyTorch's padding='same')."""
-    if padding == "valid":
-        return (0, 0), (0, 0)
-    if padding == "same":
-        out = []
-        for n, k, s, d in zip(size, kernel, stride, dilation):
-            total = max((-(-n // s) - 1) * s + d * (k - 1) + 1 - n, 0)
-            out.append((total // 2, total - total // 2))
-        return out[0], out[1]
-    p = _pair(padding)
-    return (p[0], p[0]), (p[1], p[1])
-
-
-def _pad(matrix: Grid, pad_h: tuple[int, int], pad_w: tuple[int, int]) -> Grid:
-    width = len(matrix[0]) + sum(pad_w)
-    top = [[0] * width for _ in range(pad_h[0])]
-    bottom = [[0] * width for _ in range(pad_h[1])]
-    return top + [[0] * pad_w[0] + list(row) + [0] * pad_w[1] for row in matrix] + bottom
-
-
-def _flip(kernel: list[Grid]) -> list[Grid]:
-    return [[list(reversed(row)) for row in reversed(channel)] for channel in kernel]
 
 
 class _Layout:
     """Everything about the sliding window that does not depend on the kernel values."""
 
     def __init__(self, spec: Spec):
-        self.x = _channels(spec.input)
-        self.c_in, self.h, self.w = len(self.x), len(self.x[0]), len(self.x[0][0])
+        self.x = T.tensor(_channels(spec.input))[None]  # (1, C, H, W)
+        _, self.c_in, self.h, self.w = self.x.shape
         raw_kernels = [spec.kernel] if spec.kernel is not None else spec.kernels
-        self.kernels = [_channels(k) for k in raw_kernels]
+        kernels = [_channels(k) for k in raw_kernels]
         self.field = "kernel" if spec.kernel is not None else "kernels"
-        self.kh, self.kw = len(self.kernels[0][0]), len(self.kernels[0][0][0])
-        for i, k in enumerate(self.kernels):
+        self.kh, self.kw = len(kernels[0][0]), len(kernels[0][0][0])
+        for i, k in enumerate(kernels):
             if (len(k[0]), len(k[0][0])) != (self.kh, self.kw):
                 raise SolveError(f"kernel {i + 1} is {len(k[0])}×{len(k[0][0])} but kernel 1 is "
                                  f"{self.kh}×{self.kw}; all kernels must be the same size", field=f"kernels[{i}]")
-        self.f = len(self.kernels)
+        self.f = len(kernels)
         self.groups = spec.groups
         if self.c_in % self.groups or self.f % self.groups:
             raise SolveError(f"groups = {self.groups} must divide the input channels ({self.c_in}) and the "
                              f"number of kernels ({self.f})", field="groups")
         self.c_per_group = self.c_in // self.groups
-        for i, k in enumerate(self.kernels):
+        for i, k in enumerate(kernels):
             if len(k) != self.c_per_group:
                 where = self.field if spec.kernel is not None else f"kernels[{i}]"
                 need = (f"{self.c_per_group} channel(s): the input has {self.c_in}"
                         + (f" in {self.groups} groups" if self.groups > 1 else ""))
                 raise SolveError(f"the kernel has {len(k)} channel(s) but needs {need}", field=where)
-        self.stride, self.dilation = _pair(spec.stride), _pair(spec.dilation)
-        self.pad_h, self.pad_w = _padding(spec.padding, (self.h, self.w), (self.kh, self.kw),
-                                          self.stride, self.dilation)
-        span_h = self.dilation[0] * (self.kh - 1) + 1
-        span_w = self.dilation[1] * (self.kw - 1) + 1
-        padded = (self.h + sum(self.pad_h), self.w + sum(self.pad_w))
-        if padded[0] < span_h or padded[1] < span_w:
-            raise SolveError(f"the kernel spans {span_h}×{span_w} pixels but the padded input is only "
-                             f"{padded[0]}×{padded[1]}; nothing to slide it over", field=self.field)
+        self.kernels = T.tensor(kernels)  # (F, C/g, K_h, K_w)
+        self.win = convolution.window(spec.padding, (self.h, self.w), (self.kh, self.kw), pair(spec.stride),
+                                      pair(spec.dilation), at=self.field)
+        padded = self.win.padded
         if self.c_in * padded[0] * padded[1] > limits.MAX_PADDED_CELLS:
             raise LimitError(f"the padded input would have {self.c_in * padded[0] * padded[1]:,} cells; "
                              f"nnsolve's cap MAX_PADDED_CELLS is {limits.MAX_PADDED_CELLS:,}", field="padding")
-        self.h_out = (padded[0] - span_h) // self.stride[0] + 1
-        self.w_out = (padded[1] - span_w) // self.stride[1] + 1
+        self.h_out, self.w_out = self.win.out
         cells = self.f * self.h_out * self.w_out
         if cells > limits.MAX_OUTPUT_CELLS:
             raise LimitError(f"the output would have {cells:,} cells; nnsolve's cap MAX_OUTPUT_CELLS is "
@@ -207,70 +148,46 @@ class _Layout:
         if products > limits.MAX_CONV_PRODUCTS:
             raise LimitError(f"the convolution needs {products:,} multiplications; nnsolve's cap "
                              f"MAX_CONV_PRODUCTS is {limits.MAX_CONV_PRODUCTS:,}", field=self.field)
-        self.padded = [_pad(channel, self.pad_h, self.pad_w) for channel in self.x]
+        self.padded = convolution.padded(self.x, self.win)
         bias = spec.bias if isinstance(spec.bias, list) else [spec.bias] * self.f
         if len(bias) != self.f:
             raise SolveError(f"{len(bias)} biases for {self.f} kernel(s); give one per kernel or a single "
                              f"number", field="bias")
         self.bias = bias
 
-    def window(self, f: int, kernel: list[Grid], r: int, c: int) -> list[tuple[Number, Number]]:
-        """The (input, weight) pairs multiplied for output cell (r, c) of kernel f."""
-        first = (f // (self.f // self.groups)) * self.c_per_group
-        pairs = []
-        for ch in range(self.c_per_group):
-            x = self.padded[first + ch]
-            for i in range(self.kh):
-                row = x[r * self.stride[0] + i * self.dilation[0]]
-                for j in range(self.kw):
-                    pairs.append((row[c * self.stride[1] + j * self.dilation[1]], kernel[ch][i][j]))
-        return pairs
+    def kernels_for(self, flip: bool):
+        """The kernels as slid: flipped by 180° for a true convolution."""
+        return self.kernels[:, :, ::-1, ::-1] if flip else self.kernels
 
-    def output(self, kernels: list[list[Grid]], bias: list[Number]) -> list[Grid]:
-        return [[[simplify(sum((a * b for a, b in self.window(f, k, r, c)), Fraction(0)) + bias[f])
-                  for c in range(self.w_out)] for r in range(self.h_out)]
-                for f, k in enumerate(kernels)]
-
-
-def _activate(x: Number, activation: str, alpha: Number | None) -> Number:
-    if activation == "relu":
-        return max(x, 0)
-    if activation in ("leaky_relu", "prelu"):
-        return x if x > 0 else simplify(alpha * x)
-    if activation == "elu":
-        return x if x > 0 else alpha * math.expm1(x)
-    if activation == "sigmoid":
-        return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
-    if activation == "tanh":
-        return math.tanh(x)
-    return x
+    def output(self, kernels) -> list:
+        return convolution.correlate(self.x, kernels, T.tensor(self.bias), self.win, self.groups)[0].tolist()
 
 
 def _alpha(spec: Spec) -> Number | None:
-    if spec.activation not in DEFAULT_ALPHA:
-        return None
-    return spec.alpha if spec.alpha is not None else DEFAULT_ALPHA[spec.activation]
+    return activation.alpha_of(spec.activation, spec.alpha)
 
 
-def _shape(layout: _Layout, maps: list[Grid]):
+def _name(spec: Spec) -> str:
+    return activation.FUNCTIONS[spec.activation].title
+
+
+def _shape(layout: _Layout, maps: list):
     """One kernel given as ``kernel``: a matrix. Several (``kernels``): a list of matrices."""
     return maps[0] if layout.field == "kernel" else maps
 
 
-def _results(spec: Spec, layout: _Layout, flip: bool) -> tuple[list[Grid], list[Grid] | None]:
-    kernels = [_flip(k) for k in layout.kernels] if flip else layout.kernels
-    out = layout.output(kernels, layout.bias)
+def _results(spec: Spec, layout: _Layout, flip: bool) -> tuple[list, list | None]:
+    out = layout.output(layout.kernels_for(flip))
     if spec.activation == "none":
         return out, None
-    alpha = _alpha(spec)
-    return out, [[[_activate(v, spec.activation, alpha) for v in row] for row in m] for m in out]
+    return out, activation.values_of(spec.activation, T.tensor(out), _alpha(spec)).tolist()
 
 
 # ---------------------------------------------------------------------------------------------
 # The worked solution
 
-def _cell_sum(layout: _Layout, f: int, kernel: list[Grid]) -> Step:
-    pairs = layout.window(f, kernel, 0, 0)
+def _cell_sum(layout: _Layout, f: int, kernels) -> Step:
+    pairs = convolution.cell_products(layout.padded, kernels, layout.win, layout.groups, f)
     terms: list[Expr] = [dot(num(a), num(b)) for a, b in pairs]
     if layout.bias[f] != 0:
         terms.append(num(layout.bias[f]))
@@ -284,36 +201,16 @@ def _cell_sum(layout: _Layout, f: int, kernel: list[Grid]) -> Step:
                 note="the window starts at the top-left corner of the padded input")
 
 
-def _activation_steps(spec: Spec, out: list[Grid], activated: list[Grid], several: bool) -> list[Step]:
-    name = ACTIVATION_NAMES[spec.activation]
-    alpha = _alpha(spec)
-    x = sym("x")
-    definitions = {
-        "relu": call("max", 0, x),
-        "leaky_relu": Raw("x if x > 0, else αx", r"x \text{ if } x > 0 \text{, else } \alpha x"),
-        "prelu": Raw("x if x > 0, else αx", r"x \text{ if } x > 0 \text{, else } \alpha x"),
-        "elu": Raw("x if x > 0, else α(eˣ − 1)", r"x \text{ if } x > 0 \text{, else } \alpha (e^{x} - 1)"),
-        "sigmoid": 1 / (1 + call("exp", -x)),
-        "tanh": call("tanh", x),
-    }
-    fn = name.replace(" ", "")
-    steps = [Step(f"{name} definition" + (f" (α = {number_text(alpha)})" if alpha is not None else ""),
-                  lhs=call(fn, x), formula=definitions[spec.activation])]
+def _activation_steps(spec: Spec, out: list, activated: list, several: bool) -> list[Step]:
+    name, alpha = _name(spec), _alpha(spec)
+    fn = activation.FUNCTIONS[spec.activation].fn
+    steps = [activation.definition_step(spec.activation, alpha)]
     # One worked cell, where the activation changes the value (a negative one if there is any).
     cells = [v for m in out for row in m for v in row]
     example = next((v for v in cells if v <= 0 and v != 0), cells[0])
-    if spec.activation in ("leaky_relu", "prelu") and example < 0:
-        substitution = dot(num(alpha), num(example))
-    elif spec.activation == "relu":
-        substitution = call("max", 0, num(example))
-    elif spec.activation == "elu" and example < 0:
-        substitution = dot(num(alpha), call("exp", num(example)) - 1)
-    elif spec.activation == "sigmoid":
-        substitution = 1 / (1 + call("exp", -num(example)))
-    else:
-        substitution = None
-    steps.append(Step(f"{name} of one cell", lhs=call(fn, num(example)), substitution=substitution,
-                      value=_activate(example, spec.activation, alpha)))
+    steps.append(Step(f"{name} of one cell", lhs=call(fn, num(example)),
+                      substitution=activation.substitution(spec.activation, example, alpha),
+                      value=activation.apply(spec.activation, example, alpha)))
     for f, m in enumerate(activated):
         which = f" (kernel {f + 1})" if several else ""
         steps.append(Step(f"Output after {name}{which}", value=m))
@@ -323,36 +220,26 @@ def _activation_steps(spec: Spec, out: list[Grid], activated: list[Grid], severa
 def solve(spec: Spec) -> Solution:
     layout = _Layout(spec)
     flip = spec.operation == "convolution"
-    kernels = [_flip(k) for k in layout.kernels] if flip else layout.kernels
+    kernels = layout.kernels_for(flip)
     out, activated = _results(spec, layout, flip)
     several = layout.f > 1
     steps: list[Step] = []
 
-    H, P, K, S, D = sym("H"), sym("P"), sym("K"), sym("S"), sym("D")
-    dilated = layout.dilation != (1, 1)
-    inner = (H + 2 * P - D * (K - 1) - 1) if dilated else (H + 2 * P - K)
-    if layout.pad_h[0] == layout.pad_h[1] and (layout.h, layout.kh, layout.stride[0], layout.pad_h, layout.dilation[0]) \
-            == (layout.w, layout.kw, layout.stride[1], layout.pad_w, layout.dilation[1]):
-        sub_inner = (num(layout.h) + dot(2, layout.pad_h[0]) - dot(layout.dilation[0], num(layout.kh) - 1) - 1
-                     if dilated else num(layout.h) + dot(2, layout.pad_h[0]) - num(layout.kh))
-        steps.append(Step("Output height and width", lhs=sym("H_out"), formula=call("floor", inner / S) + 1,
-                          substitution=call("floor", sub_inner / num(layout.stride[0])) + 1, value=layout.h_out))
-    else:
-        steps.append(Step("Output size (rows × columns)", value=(layout.h_out, layout.w_out)))
+    steps += convolution.window_steps(layout.win, "Output")
     if flip:
-        for f, k in enumerate(kernels):
+        for f, k in enumerate(kernels.tolist()):
             for ch, matrix in enumerate(k):
                 steps.append(Step(f"Kernel{f' {f + 1}' if several else ''}"
                                   f"{f', channel {ch + 1}' if len(k) > 1 else ''} flipped by 180° (convolution)",
                                   value=matrix))
-    padded_any = any(layout.pad_h) or any(layout.pad_w)
-    for ch, matrix in enumerate(layout.padded):
+    (top, bottom), (left, right) = layout.win.pad
+    for ch, matrix in enumerate(layout.padded[0].tolist()):
         which = f", channel {ch + 1}" if layout.c_in > 1 else ""
-        title = (f"Padded input{which} (zeros: {layout.pad_h[0]} above, {layout.pad_h[1]} below, "
-                 f"{layout.pad_w[0]} left, {layout.pad_w[1]} right)") if padded_any else f"Input{which} (no padding)"
+        title = (f"Padded input{which} (zeros: {top} above, {bottom} below, {left} left, {right} right)"
+                 if top or bottom or left or right else f"Input{which} (no padding)")
         steps.append(Step(title, value=matrix))
-    for f, k in enumerate(kernels):
-        steps.append(_cell_sum(layout, f, k))
+    for f in range(layout.f):
+        steps.append(_cell_sum(layout, f, kernels))
     for f, m in enumerate(out):
         steps.append(Step(f"Output of the {'convolution' if flip else 'cross-correlation'}"
                           f"{f' (kernel {f + 1})' if several else ''}", value=m,
@@ -364,7 +251,7 @@ def solve(spec: Spec) -> Solution:
                                              else "Output before the activation")}
     primary = "conv_output"
     if activated is not None:
-        answers["activated"] = Answer(_shape(layout, activated), f"Output after {ACTIVATION_NAMES[spec.activation]}")
+        answers["activated"] = Answer(_shape(layout, activated), f"Output after {_name(spec)}")
         primary = "activated"
     other_out, other_act = _results(spec, layout, not flip)
     if other_out != out:
@@ -385,8 +272,8 @@ def solve(spec: Spec) -> Solution:
     if spec.padding == "same":
         assumptions.append("Padding 'same' keeps ⌈size / stride⌉; an odd total puts the extra zero after "
                            "(TensorFlow's rule, and PyTorch's for stride 1).")
-    if spec.activation in DEFAULT_ALPHA and spec.alpha is None:
-        assumptions.append(f"α = {number_text(_alpha(spec))} (PyTorch's default for {ACTIVATION_NAMES[spec.activation]}); "
+    if spec.activation in activation.HAS_ALPHA and spec.alpha is None:
+        assumptions.append(f"α = {number_text(_alpha(spec))} (PyTorch's default for {_name(spec)}); "
                            "the problem does not state it.")
     if several and not isinstance(spec.bias, list):
         assumptions.append("The one bias given is added to every kernel's output.")
@@ -414,7 +301,7 @@ def given(spec: Spec) -> list:
         if name in spec.model_fields_set or name in ("padding", "stride"):
             out.append(Given(label, getattr(spec, name)))
     if spec.activation != "none":
-        out.append(Given("Activation", ACTIVATION_NAMES[spec.activation]))
+        out.append(Given("Activation", _name(spec)))
         if _alpha(spec) is not None:
             out.append(Given("α", _alpha(spec)))
     return out
@@ -452,8 +339,8 @@ def variants(spec: Spec) -> Iterator[Variant]:
     if spec.padding not in (0, "valid", [0, 0]):
         changes.append((f"used no padding ('valid') instead of the stated padding {spec.padding}",
                         {"padding": "valid"}))
-    if spec.activation in ("leaky_relu", "prelu", "elu"):
-        changes.append((f"applied ReLU instead of {ACTIVATION_NAMES[spec.activation]} (negatives set to 0)",
+    if spec.activation in activation.HAS_ALPHA:
+        changes.append((f"applied ReLU instead of {_name(spec)} (negatives set to 0)",
                         {"activation": "relu", "alpha": None}))
     for mistake, update in changes:
         answers = _variant_answers(spec.model_copy(update=update))
