@@ -7,13 +7,14 @@ the negative side (PyTorch's convention for ReLU).
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
+from functools import partial
 from typing import Annotated, Literal
 
 from pydantic import Field, StrictInt
 
 from ..expr import Raw, call, num, sym
+from ..layers import activation
 from ..numbers import Real
 from ..plot import Figure, Panel, Series
 from ..solution import Answer, Step, Table
@@ -45,22 +46,12 @@ class Setup(Strict):
         default=10, description="layers the gradient passes through in the saturation step")
 
 
-def _sigmoid(x) -> float:
-    x = float(x)
-    return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
-
-
 def functions(setup: Setup) -> dict[str, tuple]:
-    """name → (f, f′): each maps an exact input to its value and derivative."""
-    a, p, e = setup.leaky_alpha, setup.prelu_alpha, setup.elu_alpha
-    return {
-        "sigmoid": (_sigmoid, lambda x: _sigmoid(x) * (1 - _sigmoid(x))),
-        "tanh": (lambda x: math.tanh(x), lambda x: 1 - math.tanh(x) ** 2),
-        "ReLU": (lambda x: max(x, 0), lambda x: 1 if x > 0 else 0),
-        "Leaky ReLU": (lambda x: x if x > 0 else a * x, lambda x: 1 if x > 0 else a),
-        "PReLU": (lambda x: x if x > 0 else p * x, lambda x: 1 if x > 0 else p),
-        "ELU": (lambda x: x if x > 0 else float(e) * math.expm1(x), lambda x: 1 if x > 0 else float(e) * math.exp(x)),
-    }
+    """name → (f, f′): each maps an exact input to its value and derivative (the layer library's)."""
+    alphas = {"leaky_relu": setup.leaky_alpha, "prelu": setup.prelu_alpha, "elu": setup.elu_alpha}
+    return {activation.FUNCTIONS[name].title: (partial(activation.apply, name, alpha=alphas.get(name)),
+                                               partial(activation.slope, name, alpha=alphas.get(name)))
+            for name in ("sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu")}
 
 
 def run(setup: Setup | None) -> Outcome:

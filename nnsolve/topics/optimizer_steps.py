@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Annotated, Iterator, Literal, Union
+from typing import Annotated, Iterator, Literal
 
 from pydantic import Field, StrictBool, StrictInt, model_validator
 
@@ -19,7 +19,8 @@ from .. import limits, optim
 from ..compare import agree
 from ..errors import SolveError
 from ..expr import Expr, Raw, add, call, dot, num, partial, sym
-from ..numbers import Number, Real, sigmoid, simplify
+from ..layers import activation
+from ..numbers import Number, Real, simplify
 from ..solution import Answer, Given, Solution, Step, Table, Variant
 from ..spec import FieldError, ProblemBase, Strict
 
@@ -148,17 +149,9 @@ class _Iteration:
     after: dict[str, Number] = field(default_factory=dict)
 
 
-def _activate(activation: str, z: Number) -> tuple[Number, Number]:
-    """ŷ = f(z) and the local derivative ∂ŷ/∂z (ReLU takes 0 at z = 0, as PyTorch does)."""
-    if activation == "sigmoid":
-        y = sigmoid(z)
-        return y, y * (1 - y)
-    if activation == "tanh":
-        y = math.tanh(float(z))
-        return y, 1 - y * y
-    if activation == "relu":
-        return (z, 1) if z > 0 else (0, 0)
-    return z, 1
+def _activate(name: str, z: Number) -> tuple[Number, Number]:
+    """ŷ = f(z) and the local derivative ∂ŷ/∂z, from the layer library (ReLU′(0) = 0, as PyTorch)."""
+    return activation.apply(name, z), activation.slope(name, z)
 
 
 def _loss_factor(spec: Spec, half: bool) -> Number:
