@@ -46,3 +46,7 @@ MAX_COUNT = 10**12  # one count in a confusion matrix written in a file
 MAX_EXACT_DIGITS = 1_000  # digits of an exact fraction carried through a computation; longer ones become floats
 MAX_MATH_CHARS = 2_000  # characters of one formula ($…$) in a question or a title
 MAX_GIVEN_CELLS = 10_000  # cells of given data typeset generically; a larger list is named by its size
+MAX_NETWORK_LAYERS = 50  # layers of a network whose values are computed
+MAX_NETWORK_CELLS = 10_000  # cells of any one tensor of a network's values (the batch included, a padded input too)
+MAX_NETWORK_WORK = 300_000  # iterations × (3 × the batch's multiply-accumulates + parameters) of a network
+MAX_NETWORK_DIGITS = 40  # digits of an exact fraction in a network's values (every cell carries them) before floats

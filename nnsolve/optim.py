@@ -23,7 +23,7 @@ from pydantic import Field
 from .errors import SolveError
 from .expr import Expr, call, dot, num, sym
 from .linalg import solve_square
-from .numbers import Number, Real, number_text, simplify
+from .numbers import Number, Real, number_text, plain, simplify
 from .solution import Step
 from .spec import FieldError, Strict
 
@@ -198,12 +198,52 @@ def newton_steps(opt: Newton, label: str, p: Expr, p_old: list[Number], p_new: l
     ]
 
 
+def update_each(opt, t: int, p, g, state: tuple, knobs: Knobs = RIGHT) -> tuple:
+    """``update`` cell by cell for a tensor parameter (numpy object arrays); ``state`` holds one
+    array per state variable. Returns the new tensor and the new state arrays."""
+    from .layers.tensor import np
+
+    new = np.empty(p.shape, dtype=object)
+    states = tuple(np.empty(p.shape, dtype=object) for _ in state)
+    for at in np.ndindex(p.shape):
+        new[at], cell = update(opt, t, p[at], g[at], tuple(s[at] for s in state), knobs)
+        for array, value in zip(states, cell):
+            array[at] = value
+    return new, states
+
+
+def initial_state_each(opt, p) -> tuple:
+    """The starting state of a tensor parameter: zero arrays (momentum's velocity, Adam's moments)."""
+    from .layers.tensor import np
+
+    zeros = np.zeros(p.shape, dtype=object)
+    return tuple(zeros.copy() for _ in initial_state(opt, ""))
+
+
+def lookahead_each(opt, p, state: tuple):
+    """Nesterov's look-ahead point p + m·v for a tensor parameter (p itself for the others)."""
+    from .layers.tensor import simplified
+
+    return simplified(p + opt.momentum * state[0]) if is_nesterov(opt) else p
+
+
+def _shown(value):
+    """A value as a step holds it: a tensor's nested lists."""
+    return value.tolist() if hasattr(value, "tolist") else value
+
+
 def update_steps(opt, t: int, label: str, name: str, p: Expr, sub: str, p_old: Number, p_new: Number,
                  g: Number, before: tuple, after: tuple) -> list[Step]:
     """The worked steps of one parameter's update: formula, substitution and value of each line.
 
-    ``p`` is the parameter's symbol, ``sub`` the subscript of its state symbols (v₂, s_b).
+    ``p`` is the parameter's symbol, ``sub`` the subscript of its state symbols (v₂, s_b). The
+    values may be numbers or, for a tensor parameter, numpy arrays (every cell at once).
     """
+    m_hat = s_hat = None
+    if isinstance(opt, Adam):
+        m_hat, s_hat = after[0] / (1 - opt.beta1**t), after[1] / (1 - opt.beta2**t)
+    p_old, p_new, g, m_hat, s_hat = (_shown(v) for v in (p_old, p_new, g, m_hat, s_hat))
+    before, after = tuple(_shown(v) for v in before), tuple(_shown(v) for v in after)
     steps: list[Step] = []
     eta, g_sym, g_val = sym("eta"), sym("g"), num(g)
     if isinstance(opt, GradientDescent):
@@ -230,8 +270,6 @@ def update_steps(opt, t: int, label: str, name: str, p: Expr, sub: str, p_old: N
         m, s = sym(f"m_{sub}"), sym(f"s_{sub}")
         b1, b2 = sym("beta_1"), sym("beta_2")
         (m_old, s_old), (m_new, s_new) = before, after
-        m_hat = m_new / (1 - opt.beta1**t)
-        s_hat = s_new / (1 - opt.beta2**t)
         steps += [
             Step(f"{label}: first moment of {name}", lhs=m, formula=b1 * m + (1 - b1) * g_sym,
                  substitution=dot(opt.beta1, m_old) + dot(1 - opt.beta1, g_val), value=m_new),
@@ -239,7 +277,7 @@ def update_steps(opt, t: int, label: str, name: str, p: Expr, sub: str, p_old: N
                  substitution=dot(opt.beta2, s_old) + dot(1 - opt.beta2, g_val ** 2), value=s_new),
             Step(f"{label}: bias-corrected moments of {name}", lhs=sym("m_hat"),
                  formula=m / (1 - b1 ** sym("t")), substitution=num(m_new) / (1 - num(opt.beta1) ** t),
-                 value=m_hat, note=f"ŝ = s / (1 − β₂ᵗ) = {number_text(s_hat)}"),
+                 value=m_hat, note=f"ŝ = s / (1 − β₂ᵗ) = {plain(s_hat)}"),
             Step(f"{label}: update {name}", lhs=p,
                  formula=p - eta * sym("m_hat") / (call("sqrt", sym("s_hat")) + sym("epsilon")),
                  substitution=num(p_old) - dot(opt.learning_rate, num(m_hat))

@@ -207,6 +207,10 @@ class Activation(Layer):
     def title(self) -> str:
         return FUNCTIONS[self.function].title
 
+    @property
+    def kind(self) -> str:
+        return self.function
+
     def count(self, shape: Shape, *, site: Site) -> Count:
         if self.function != "prelu":
             return Count(shape)
@@ -253,7 +257,7 @@ class Activation(Layer):
                 steps.append(self._softmax_cell(trace, site, where))
                 continue
             v = x0[k]
-            steps.append(Step(site.title(self, f"{self.title} of one value" if len(cells) == 1 else self.title),
+            steps.append(Step(site.title(self, "one value" if len(cells) == 1 else f"value {k + 1}"),
                               lhs=index(site.y, *(i + 1 for i in where)),
                               formula=call(FUNCTIONS[self.function].fn, index(site.x, *(i + 1 for i in where))),
                               substitution=substitution(self.function, v, alpha) or call(FUNCTIONS[self.function].fn, num(v)),
@@ -290,7 +294,7 @@ class Activation(Layer):
                 where = tuple(i + 1 for i in np.unravel_index(k, shape))
                 local = _slope_substitution(self.function, x0[k], y0[k], alpha)
                 factor = num(slope(self.function, x0[k], alpha)) if local is None else local
-                steps.append(Step(site.title(self, "δ = upstream gradient × local derivative"),
+                steps.append(Step(site.title(self, "δ of one value" if len(cells) == 1 else f"δ of value {k + 1}"),
                                   lhs=partial("L", index(site.x, *where)),
                                   formula=dot(partial("L", index(site.y, *where)), call(f.fn + "′", index(site.x, *where))),
                                   substitution=dot(num(g0[k]), factor), value=d0[k]))

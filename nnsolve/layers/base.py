@@ -68,7 +68,7 @@ class Site:
     prefix: str = ""
 
     def title(self, layer: "Layer", what: str) -> str:
-        return f"{self.prefix}Layer {self.label} ({layer.type}): {what}"
+        return f"{self.prefix}Layer {self.label} ({layer.kind}): {what}"
 
     def at(self, name: str) -> str:
         return f"{self.field}.{name}"
@@ -93,7 +93,9 @@ class Count:
 
     ``steps`` work out the shape and the parameters; ``mac_steps`` the multiply-accumulates
     (a topic shows them when MACs are asked). ``buffers`` are numbers a layer stores but does
-    not learn (batch norm's running mean and variance).
+    not learn (batch norm's running mean and variance). ``scratch``: the cells of the largest
+    array its values need besides its output, per sample (a padded input), so that a topic
+    can bound the work before any is done.
     """
 
     shape: Shape
@@ -103,6 +105,7 @@ class Count:
     mac_steps: tuple[Step, ...] = ()
     buffers: int = 0
     trainable: bool = True
+    scratch: int = 0
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,11 @@ class Layer(Strict):
     name: str | None = Field(default=None, max_length=100, description="shown in the table instead of the type")
 
     MISTAKES: ClassVar[dict[str, str]] = {}
+
+    @property
+    def kind(self) -> str:
+        """The layer's name in a step's title: its type (an activation names its function)."""
+        return self.type
 
     # --- shapes and counts
     def count(self, shape: Shape, *, site: Site) -> Count:

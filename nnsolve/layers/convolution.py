@@ -409,7 +409,8 @@ def _conv_count(layer, site: Site, win: Window, c_in: int, filters: int, groups:
                     substitution=dot(h_out, w_out, filters, *factors), value=macs)
     fused = layer.fused() if hasattr(layer, "fused") else None
     extra = fused.count((filters, h_out, w_out), site=site) if fused is not None else Count(())
-    return Count((filters, h_out, w_out), params + extra.params, macs, tuple(steps) + extra.steps, (mac_step,))
+    return Count((filters, h_out, w_out), params + extra.params, macs, tuple(steps) + extra.steps, (mac_step,),
+                 scratch=c_in * win.padded[0] * win.padded[1])
 
 
 class ConvTranspose2d(_Convolution):
@@ -484,7 +485,8 @@ class ConvTranspose2d(_Convolution):
                         formula=sym("H") * sym("W") * sym("C_in") * sym("C_out") * K * K,
                         substitution=dot(shape[1], shape[2], c_in, c_out // self.groups, *kernel), value=macs,
                         note="every input value is multiplied by every weight of its kernels")
-        return Count((c_out, *out), params, macs, tuple(steps), (mac_step,))
+        full = self._full_size(shape, win, out)
+        return Count((c_out, *out), params, macs, tuple(steps), (mac_step,), scratch=c_out * full[0] * full[1])
 
     # --- values
     def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, np.ndarray]:
@@ -506,16 +508,16 @@ class ConvTranspose2d(_Convolution):
             params["b"] = b
         return params
 
-    def _full(self, x: np.ndarray, win: Window, out) -> tuple:
+    def _full_size(self, shape: Shape, win: Window, out) -> tuple[int, int]:
+        """Rows and columns of the output before the padding is cut (and with the output padding)."""
         p = pair(self.padding)
-        rows = max((x.shape[2] - 1) * win.stride[0] + win.span[0], p[0] + out[0])
-        cols = max((x.shape[3] - 1) * win.stride[1] + win.span[1], p[1] + out[1])
-        return rows, cols
+        return tuple(max((n - 1) * s + span, pad + o)  # type: ignore[return-value]
+                     for n, s, span, pad, o in zip(shape[1:], win.stride, win.span, p, out))
 
     def forward(self, x: np.ndarray, params: dict[str, np.ndarray], *, ctx: Context) -> Trace:
         win, out = self._sizes(x.shape[1:], Site("", ""))
         w = params["W"]
-        rows, cols = self._full(x, win, out)
+        rows, cols = self._full_size(x.shape[1:], win, out)
         full = T.bilinear(lambda x_, w_: _scatter((x.shape[0], w.shape[1] * self.groups, rows, cols), x_, w_, win,
                                                   self.groups, x.shape[2:], transpose=True), x, w)
         p = pair(self.padding)

@@ -165,7 +165,7 @@ class BatchNorm(_Norm):
                               value=var[0]))
             steps.append(Step(site.title(self, f"mean and variance of every {what}"), lhs=sym("mu"),
                               value=mu.tolist(), note=f"σ² = {_list(var)}"))
-        xhat0 = c["xhat"][0, 0].reshape(-1)[0]
+        xhat0 = c["xhat"][0].reshape(-1)[0]
         steps.append(Step(site.title(self, "one value normalized"), lhs=index(sym("x_hat"), *_first(x)),
                           formula=(sym("x") - sym("mu")) / call("sqrt", sym("sigma") ** 2 + sym("epsilon")),
                           substitution=(num(first[0]) - num(mu[0])) / call("sqrt", num(var[0]) + num(self.epsilon)),
@@ -174,7 +174,7 @@ class BatchNorm(_Norm):
         steps.append(Step(site.title(self, "scaled and shifted"), lhs=index(site.y, *_first(x)),
                           formula=sym("gamma") * sym("x_hat") + sym("beta"),
                           substitution=dot(num(gamma[0]), num(xhat0)) + num(beta[0]),
-                          value=trace.y[0, 0].reshape(-1)[0]))
+                          value=trace.y[0].reshape(-1)[0]))
         steps += value_steps(site.title(self, "output"), trace.y, ctx, lhs=site.y,
                              note=f"γ = {_list(gamma)}, β = {_list(beta)}")
         return steps

@@ -37,7 +37,8 @@ class _Pool(Layer):
     def count(self, shape: Shape, *, site: Site) -> Count:
         needs_image(self, shape, site)
         win = self._window(shape, site)
-        return Count((shape[0], *win.out), steps=tuple(window_steps(win, site.title(self, "output"))))
+        return Count((shape[0], *win.out), steps=tuple(window_steps(win, site.title(self, "output"))),
+                     scratch=shape[0] * win.padded[0] * win.padded[1])
 
     def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, np.ndarray]:
         needs_image(self, shape, site)

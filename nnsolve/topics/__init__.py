@@ -33,6 +33,7 @@ TOPICS = {
     "moving_average": "nnsolve.topics.moving_average",
     "detection": "nnsolve.topics.detection",
     "classification_metrics": "nnsolve.topics.classification_metrics",
+    "network": "nnsolve.topics.network",
     "svm": "nnsolve.topics.svm",
     "experiment": "nnsolve.topics.experiment",
 }

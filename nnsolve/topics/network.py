@@ -1,0 +1,714 @@
+"""Network: the values, loss, gradients and updates of a small network whose weights are given.
+
+The file gives the input (one sample, or a batch), the layers with their parameters written
+out, optionally a loss with its targets, and optionally an optimizer. The solution works the
+forward pass layer by layer, the loss, the backward pass layer by layer (each layer's δ and
+its parameters' gradients by the chain rule), then each update, as a model answer on paper.
+Every layer is the layer library's (nnsolve.layers): its values, gradients and steps are
+defined there once. Values stay exact (ints and fractions) through linear layers, ReLU,
+pooling and given masks; exp, logarithms and square roots make floats.
+
+Notation: layer i's output is aᵢ; a layer with an ``activation:`` has zᵢ = its linear part and
+aᵢ = f(zᵢ). Its parameters are Wᵢ, bᵢ (dense, convolution), γᵢ, βᵢ (normalization), αᵢ (PReLU).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Annotated, Any, Iterator, Literal, Union
+
+from pydantic import Field, StrictInt, model_validator
+
+from .. import limits, optim
+from ..compare import agree
+from ..errors import LimitError, SolveError
+from ..expr import Expr, Raw, dot, num, partial, sym
+from ..layers import (Activation, AvgPool, BatchNorm, Context, Conv2d, ConvTranspose2d, Dense, Dropout, Flatten,
+                      GlobalAvgPool, LayerNorm, MaxPool, Site)
+from ..layers import tensor as T
+from ..layers.base import Shape, shape_text, shown
+from ..layers.loss import CrossEntropy, Loss, MulticlassHinge, SquaredError
+from ..layers.tensor import Matrix, Tensor3, Vector, np
+from ..numbers import Number, Real, number_text, simplify
+from ..solution import Answer, Solution, Step, Table, Variant
+from ..spec import ProblemBase
+
+TOPIC = "network"
+SUMMARY = "forward pass, loss, backpropagation and updates of a small network with its weights given"
+EXAMPLE = "problems/network/mlp-2-2-2.yaml"
+
+SHOWN_ITERATIONS = 3  # iterations worked out step by step; the tables list every iteration
+ANSWERED_ITERATIONS = 10  # parameters after each of the first iterations are answers (W1_iter2, …)
+
+Layer = Annotated[
+    Union[Dense, Conv2d, ConvTranspose2d, MaxPool, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Dropout,
+          Activation, Flatten],
+    Field(discriminator="type"),
+]
+Sample = Union[Vector, Matrix, Tensor3]
+Target = Union[StrictInt, Real, Vector, Matrix, Tensor3]
+
+_HAS_WEIGHTS = (Dense, Conv2d, ConvTranspose2d)
+
+
+class Spec(ProblemBase):
+    """An input (or a batch), layers with their parameters, and optionally a loss and an optimizer."""
+
+    topic: Literal["network"]
+    input: Sample | None = Field(default=None, description="one sample: a vector, a matrix (one channel) or "
+                                                           "channels × rows × columns")
+    batch: Annotated[list[Sample], Field(min_length=1, max_length=limits.MAX_SAMPLES)] | None = Field(
+        default=None, description="several samples, each as 'input' would be")
+    orientation: Literal["out_in", "in_out"] | None = Field(
+        default=None, description="how dense weights are written: out_in (PyTorch, z = W·x + b) or in_out "
+                                  "(Keras, z = x·W + b); required with a dense layer")
+    layers: Annotated[list[Layer], Field(min_length=1, max_length=limits.MAX_NETWORK_LAYERS)]
+    loss: Loss | None = Field(default=None, description="squared_error, binary_cross_entropy, cross_entropy or "
+                                                        "multiclass_hinge, with its options")
+    target: Target | None = Field(default=None, description="the target of the one sample: values, or a class "
+                                                            "index (from 0) or one-hot vector")
+    targets: Annotated[list[Target], Field(min_length=1)] | None = Field(
+        default=None, description="one target per sample of the batch")
+    optimizer: optim.Optimizer | None = None
+    iterations: Annotated[StrictInt, Field(ge=1, le=limits.MAX_ITERATIONS)] = Field(
+        default=1, description="updates with the optimizer")
+    trained: Annotated[list[str], Field(min_length=1)] | None = Field(
+        default=None, description="the parameters updated, e.g. [W1, W2] (default all)")
+    ask: str | None = Field(default=None, max_length=40, description="the answer asked for: output, loss, a2, z1, "
+                                                                     "grad_W1, grad_x, W2 (after the updates), …")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Spec":
+        if (self.input is None) == (self.batch is None):
+            raise ValueError("give either 'input' (one sample) or 'batch' (a list of samples)")
+        if self.batch is not None:
+            T.rectangular(self.batch, "batch")
+        else:
+            T.rectangular(self.input, "input")
+        if self.orientation is None and any(isinstance(l, Dense) for l in self.layers):
+            raise ValueError("orientation: say how the dense weights are written: out_in (PyTorch: one row per "
+                             "unit, z = W·x + b) or in_out (Keras: one column per unit, z = x·W + b)")
+        given = self.target if self.batch is None else self.targets
+        other = self.targets if self.batch is None else self.target
+        if other is not None:
+            raise ValueError("a batch takes 'targets' (one per sample); one 'input' takes 'target'")
+        if self.loss is not None and given is None:
+            raise ValueError(f"loss: needs '{'targets' if self.batch is not None else 'target'}'")
+        if self.loss is None and given is not None:
+            raise ValueError("a target needs a 'loss' to compare it with")
+        if self.optimizer is not None:
+            if self.loss is None:
+                raise ValueError("optimizer: needs a 'loss' to minimise")
+            optim.check(self.optimizer)
+            if getattr(self.optimizer, "velocity", None):
+                raise ValueError("optimizer.velocity: a network's velocities start at 0")
+        elif self.iterations != 1 or self.trained is not None:
+            raise ValueError("iterations and trained need an 'optimizer'")
+        names = parameter_names(self)
+        for name in self.trained or []:
+            if name not in names:
+                raise ValueError(f"trained: unknown parameter {name!r}; the parameters are {', '.join(names) or 'none'}")
+        if self.trained is not None and len(set(self.trained)) != len(self.trained):
+            raise ValueError("trained: list each parameter once")
+        if self.optimizer is not None and not names:
+            raise ValueError("optimizer: this network has no parameters to update")
+        return self
+
+
+# ---------------------------------------------------------------------------------------------
+# The network as stages: a layer, or the activation fused into a dense or convolution layer
+
+@dataclass(frozen=True)
+class _Stage:
+    layer: Any
+    number: int  # the layer's number, counting from 1
+    field: str  # where errors point: layers[i]
+    output: str  # the answer name of its output: z1 or a1
+    names: dict  # parameter key → answer name: {"W": "W1", "b": "b1"}
+
+
+def _stages(spec: Spec) -> list[_Stage]:
+    stages = []
+    for i, layer in enumerate(spec.layers, start=1):
+        fused = layer.fused() if hasattr(layer, "fused") else None
+        linear_names = {k: f"{k}{i}" for k in ("W", "b", "gamma", "beta")}
+        stages.append(_Stage(layer, i, f"layers[{i - 1}]", f"z{i}" if fused else f"a{i}",
+                             {**linear_names, "alpha": f"alpha{i}"}))
+        if fused is not None:
+            stages.append(_Stage(fused, i, f"layers[{i - 1}]", f"a{i}", {"alpha": f"alpha{i}"}))
+    return stages
+
+
+def parameter_names(spec: Spec) -> list[str]:
+    """The learnable parameters, in layer order (from the layer kinds alone: no values needed)."""
+    names = []
+    for i, layer in enumerate(spec.layers, start=1):
+        if isinstance(layer, _HAS_WEIGHTS):
+            names.append(f"W{i}")
+            if layer.has_bias:
+                names.append(f"b{i}")
+        elif isinstance(layer, (BatchNorm, LayerNorm)):
+            names += [f"gamma{i}", f"beta{i}"]
+        if (getattr(layer, "function", None) or getattr(layer, "activation", None)) == "prelu":
+            names.append(f"alpha{i}")
+    return names
+
+
+def _symbol(name: str) -> Expr:
+    """x, a₂, z₁, W₃, γ₂ from an answer name."""
+    if name == "x":
+        return sym("x")
+    base = name.rstrip("0123456789")
+    return sym(f"{base}_{name[len(base):]}")
+
+
+@dataclass
+class _Net:
+    """What the walk works out once: stages, their sites, shapes and parameters."""
+
+    stages: list[_Stage]
+    sites: list[Site]
+    shapes: list[Shape]  # each stage's output shape
+    params: dict[str, np.ndarray]  # every parameter's initial value, by answer name
+    ctx: Context
+    x: np.ndarray
+    targets: np.ndarray | None
+    softmax_with_loss: bool  # the last stage is a softmax that cross-entropy takes together
+
+
+def _sample_array(value, batched: bool) -> np.ndarray:
+    a = T.tensor(value)
+    if not batched:
+        a = a[None]
+    return a[:, None] if a.ndim == 3 else a  # a matrix per sample is an image of one channel
+
+
+def _build(spec: Spec, mistakes: frozenset = frozenset(), prefix: str = "") -> _Net:
+    batched = spec.batch is not None
+    x = _sample_array(spec.batch if batched else spec.input, batched)
+    ctx = Context(spec.orientation or "out_in", mistakes, batched, x.shape[0])
+    stages = _stages(spec)
+    shape, sites, shapes, params = x.shape[1:], [], [], {}
+    previous = "x"
+    work = 0
+    for stage in stages:
+        site = Site(str(stage.number), stage.field, number=stage.number, x=_symbol(previous),
+                    y=_symbol(stage.output), prefix=prefix)
+        count = stage.layer.count(shape, site=site)
+        cells = x.shape[0] * max(shape_size(count.shape), count.scratch)
+        if cells > limits.MAX_NETWORK_CELLS:
+            raise LimitError(f"{stage.layer.kind}: its values need {cells:,} cells at once (batch × "
+                             f"{shape_text(count.shape)}, or its padded input); nnsolve's cap MAX_NETWORK_CELLS is "
+                             f"{limits.MAX_NETWORK_CELLS:,}", field=stage.field)
+        for key, value in stage.layer.parameters(shape, site=site, ctx=ctx).items():
+            params[stage.names[key]] = value
+        work += x.shape[0] * (count.macs + shape_size(count.shape))
+        sites.append(site)
+        shapes.append(count.shape)
+        shape, previous = count.shape, stage.output
+    work = spec.iterations * (3 * work + sum(p.size for p in params.values()))
+    if work > limits.MAX_NETWORK_WORK:
+        raise LimitError(f"the iterations need about {work:,} multiplications (iterations × (3 × the batch's "
+                         f"multiply-accumulates + parameters)); nnsolve's cap MAX_NETWORK_WORK is "
+                         f"{limits.MAX_NETWORK_WORK:,}", field="iterations" if spec.iterations > 1 else "layers")
+    last = stages[-1].layer
+    softmax_with_loss = isinstance(spec.loss, CrossEntropy) and isinstance(last, Activation) \
+        and last.function == "softmax"
+    net = _Net(stages, sites, shapes, params, ctx, x, None, softmax_with_loss)
+    if spec.loss is not None:
+        scores = np.empty((x.shape[0], *shapes[-1]), dtype=object)  # only the shape matters here
+        net.targets = spec.loss.targets(spec.targets if batched else spec.target, scores, ctx)
+    return net
+
+
+def shape_size(s: Shape) -> int:
+    out = 1
+    for n in s:
+        out *= n
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# One pass forward and back, and the iterations
+
+@dataclass
+class _Pass:
+    traces: list
+    loss: Number | None = None
+    data_loss: Number | None = None
+    penalty: Number | None = None
+    loss_input: np.ndarray | None = None  # what the loss took: the output, or the logits before a softmax
+    loss_grad: np.ndarray | None = None  # ∂L/∂(loss input)
+    grad_out: list = field(default_factory=list)  # ∂L/∂(stage output), None where not worked out
+    grad_in: np.ndarray | None = None  # ∂L/∂x
+    layer_grads: list = field(default_factory=list)  # per stage: Grads
+    grads: dict = field(default_factory=dict)  # ∂L/∂parameter, by answer name (the L2 term included)
+
+
+@dataclass
+class _Iteration:
+    t: int
+    before: dict  # parameters before the update
+    point: dict  # where the gradient is taken (Nesterov's look-ahead point)
+    run: _Pass
+    after: dict
+    state_before: dict
+    state_after: dict
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """The knobs a mistake or another reading turns (none for the right working)."""
+
+    mistakes: frozenset = frozenset()
+    knobs: optim.Knobs = optim.RIGHT
+    pre_activation: bool = False  # the mistake: a weight gradient taken with the previous layer's z, not a
+
+
+def _bounded(a: np.ndarray, notes: list[str], where: str) -> np.ndarray:
+    """``a`` as floats once its exact numbers outgrow MAX_EXACT_DIGITS (noted once)."""
+    if T.digits(a) <= limits.MAX_EXACT_DIGITS:
+        return a
+    if not notes:
+        notes.append(where)
+    return T.from_float(T.as_float(a))
+
+
+def _forward_backward(spec: Spec, net: _Net, params: dict, setup: _Setup, notes: list) -> _Pass:
+    ctx = net.ctx
+    x, traces = net.x, []
+    for stage in net.stages:
+        own = {k: params[n] for k, n in stage.names.items() if n in params}
+        trace = stage.layer.forward(x, own, ctx=ctx)
+        trace.y = _bounded(trace.y, notes, f"layer {stage.number}'s output")
+        traces.append(trace)
+        x = trace.y
+    run = _Pass(traces)
+    if spec.loss is None:
+        return run
+    loss = spec.loss
+    last = len(net.stages) - (1 if net.softmax_with_loss else 0)
+    run.loss_input = traces[last - 1].y if last > 0 else net.x
+    run.data_loss = loss.value(run.loss_input, net.targets, ctx)
+    k = loss.l2_factor()
+    weights = [n for n in params if n.startswith("W")]
+    run.penalty = simplify(k * sum(T.exact_sum(params[n] * params[n])[()] for n in weights)) if k else 0
+    run.loss = simplify(run.data_loss + run.penalty)
+    g = _bounded(loss.gradient(run.loss_input, net.targets, ctx), notes, "the loss's gradient")
+    run.loss_grad = g
+    run.grad_out = [None] * len(net.stages)
+    run.layer_grads = [None] * len(net.stages)
+    for i in range(last - 1, -1, -1):
+        stage, trace = net.stages[i], traces[i]
+        run.grad_out[i] = g
+        if setup.pre_activation and i > 0 and isinstance(net.stages[i - 1].layer, Activation) \
+                and isinstance(stage.layer, _HAS_WEIGHTS):
+            trace = replace(trace, x=traces[i - 1].x)  # the activation's input z instead of its output a
+        grads = stage.layer.backward(trace, g, ctx=ctx)
+        run.layer_grads[i] = grads
+        for key, value in grads.params.items():
+            run.grads[stage.names[key]] = value
+        g = _bounded(grads.x, notes, f"the gradient at layer {stage.number}'s input")
+    run.grad_in = g
+    for n in weights:
+        if k:
+            run.grads[n] = T.simplified(run.grads[n] + params[n] * simplify(2 * k))
+    return run
+
+
+def _trained(spec: Spec) -> list[str]:
+    return list(spec.trained) if spec.trained is not None else parameter_names(spec)
+
+
+def _run(spec: Spec, setup: _Setup = _Setup(), prefix_steps: bool = False) -> tuple[_Net, list[_Iteration], list]:
+    """The whole computation: every iteration's pass and update. Returns the network, the
+    iterations (one pass and no update without an optimizer) and a note on exactness."""
+    net = _build(spec, setup.mistakes)
+    notes: list[str] = []
+    params = dict(net.params)
+    opt = spec.optimizer
+    trained = _trained(spec) if opt is not None else []
+    state = {n: optim.initial_state_each(opt, params[n]) for n in trained}
+    history = []
+    for t in range(1, spec.iterations + 1):
+        point = dict(params)
+        for n in trained:
+            point[n] = optim.lookahead_each(opt, params[n], state[n])
+        run = _forward_backward(spec, net, point, setup, notes)
+        before_state = dict(state)
+        after = dict(params)
+        for n in trained:
+            new, state[n] = optim.update_each(opt, t, params[n], run.grads[n], state[n], setup.knobs)
+            after[n] = _bounded(T.simplified(new), notes, f"{n} after iteration {t}")
+            if notes and T.digits(after[n]) == 0:
+                state[n] = tuple(T.from_float(T.as_float(s)) for s in state[n])
+        history.append(_Iteration(t, params, point, run, after, before_state, dict(state)))
+        params = after
+    return net, history, notes
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers
+
+def _written(net: _Net, name: str, value: np.ndarray):
+    """A parameter (or its gradient) as the file writes it: Keras' in × out, a matrix for one filter."""
+    stage = next(s for s in net.stages if name in s.names.values())
+    key = next(k for k, n in stage.names.items() if n == name)
+    if key == "alpha":
+        return value[0]
+    return stage.layer.written(key, value, net.ctx).tolist()
+
+
+def _label(name: str, net: _Net) -> str:
+    stage = next((s for s in net.stages if s.output == name), None)
+    if name == "output":
+        return "Output of the network"
+    if stage is not None:
+        kind = "Pre-activation" if name.startswith("z") else "Output"
+        return f"{kind} {name} of layer {stage.number} ({stage.layer.kind})"
+    return name
+
+
+def _answers(spec: Spec, net: _Net, history: list[_Iteration]) -> dict[str, tuple[Any, str]]:
+    """name → (value, label) for everything a question may ask."""
+    first = history[0].run
+    ctx = net.ctx
+    out: dict[str, tuple[Any, str]] = {}
+    for stage, trace in zip(net.stages, first.traces):
+        out[stage.output] = (_shown(trace.y, ctx), _label(stage.output, net))
+    if first.loss is not None:
+        out["loss"] = (first.loss, "Loss" + (" (with the L2 penalty)" if first.penalty else ""))
+        if first.penalty:
+            out["data_loss"] = (first.data_loss, "Loss before the L2 penalty")
+        out["grad_x"] = (_shown(first.grad_in, ctx), "∂L/∂x, the gradient of the input")
+        for i, stage in enumerate(net.stages):
+            if first.grad_out[i] is not None:
+                out[f"grad_{stage.output}"] = (_shown(first.grad_out[i], ctx), f"∂L/∂{stage.output}")
+        if net.softmax_with_loss and len(net.stages) > 1:
+            logits = net.stages[-2].output
+            out[f"grad_{logits}"] = (_shown(first.loss_grad, ctx), f"∂L/∂{logits} (the logits)")
+        for name, value in first.grads.items():
+            out[f"grad_{name}"] = (_written(net, name, value), f"∂L/∂{name}")
+    if spec.optimizer is not None:
+        n = spec.iterations
+        for name in _trained(spec):
+            out[name] = (_written(net, name, history[-1].after[name]),
+                         f"{name} after {n} update{'s' if n > 1 else ''}")
+            for it in history[:ANSWERED_ITERATIONS] if n > 1 else ():
+                out[f"{name}_iter{it.t}"] = (_written(net, name, it.after[name]), f"{name} after iteration {it.t}")
+        for it in history[:ANSWERED_ITERATIONS] if n > 1 else ():
+            out[f"loss_iter{it.t}"] = (it.run.loss, f"Loss at iteration {it.t} (before its update)")
+    return out
+
+
+def _shown(a: np.ndarray, ctx: Context):
+    return shown(a, ctx)
+
+
+def _asked(spec: Spec) -> str:
+    if spec.ask == "output":  # the last layer's output
+        return f"a{len(spec.layers)}"
+    if spec.ask is not None:
+        return spec.ask
+    if spec.optimizer is not None:
+        return _trained(spec)[0]
+    return "loss" if spec.loss is not None else f"a{len(spec.layers)}"
+
+
+def _values(spec: Spec, setup: _Setup = _Setup()) -> dict | None:
+    """Every answer's value under ``setup`` (None when the setup cannot be computed)."""
+    try:
+        net, history, _ = _run(spec, setup)
+    except (SolveError, ZeroDivisionError, OverflowError, ValueError):
+        return None
+    return {name: value for name, (value, _) in _answers(spec, net, history).items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# The worked solution
+
+def _once(steps: list) -> list:
+    """The steps without repeats (a definition every sigmoid layer states is stated once)."""
+    out: list = []
+    for step in steps:
+        if step.value is None and step in out:
+            continue
+        out.append(step)
+    return out
+
+
+def _forward_steps(net: _Net, run: _Pass, prefix: str) -> list:
+    steps = []
+    for stage, site, trace in zip(net.stages, net.sites, run.traces):
+        steps += stage.layer.forward_steps(trace, site=replace(site, prefix=prefix), ctx=net.ctx)
+    return _once(steps)
+
+
+def _loss_steps(spec: Spec, net: _Net, run: _Pass, prefix: str) -> list:
+    out = _symbol(net.stages[-2].output if net.softmax_with_loss and len(net.stages) > 1 else
+                  net.stages[-1].output)
+    steps = spec.loss.steps(run.loss_input, net.targets, run.data_loss, run.loss_grad, out=out, prefix=prefix)
+    if run.penalty:
+        k = spec.loss.l2_factor()
+        weights = [n for n in run.grads if n.startswith("W")]
+        steps.insert(-1, Step(f"{prefix}L2 penalty", lhs=sym("R"),
+                              formula=dot(num(k), Raw("Σ w² over every weight", r"\sum w^2")),
+                              value=run.penalty, note=f"over {', '.join(weights)}; biases are not penalised"))
+        steps.insert(-1, Step(f"{prefix}Loss with the penalty", lhs=sym("L"), formula=sym("L_data") + sym("R"),
+                              substitution=num(run.data_loss) + num(run.penalty), value=run.loss))
+    return steps
+
+
+def _backward_steps(spec: Spec, net: _Net, run: _Pass, prefix: str) -> list:
+    steps = []
+    last = len(net.stages) - (1 if net.softmax_with_loss else 0)
+    for i in range(last - 1, -1, -1):
+        stage, site = net.stages[i], replace(net.sites[i], prefix=prefix)
+        steps += stage.layer.backward_steps(run.traces[i], run.grad_out[i], run.layer_grads[i], site=site,
+                                            ctx=net.ctx)
+    steps = _once(steps)
+    k = spec.loss.l2_factor()
+    for name in (n for n in run.grads if n.startswith("W") and k):
+        steps.append(Step(f"{prefix}L2 term of {name}'s gradient", lhs=partial("L", _symbol(name)),
+                          formula=partial("L_data", _symbol(name)) + dot(num(simplify(2 * k)), _symbol(name)),
+                          value=_written(net, name, run.grads[name])))
+    return steps
+
+
+def _update_steps(spec: Spec, net: _Net, it: _Iteration, prefix: str) -> list:
+    steps = []
+    for name in _trained(spec):
+        steps += optim.update_steps(spec.optimizer, it.t, f"Iteration {it.t}", name,
+                                    _symbol(name), name, _shown_param(net, name, it.before[name]),
+                                    _shown_param(net, name, it.after[name]), _shown_param(net, name, it.run.grads[name]),
+                                    tuple(_shown_param(net, name, s) for s in it.state_before[name]),
+                                    tuple(_shown_param(net, name, s) for s in it.state_after[name]))
+    return steps
+
+
+def _shown_param(net: _Net, name: str, value: np.ndarray) -> np.ndarray:
+    stage = next(s for s in net.stages if name in s.names.values())
+    key = next(k for k, n in stage.names.items() if n == name)
+    return stage.layer.written(key, value, net.ctx)
+
+
+TABLE_ROWS = 40  # rows of an iteration's table: one per parameter value, as a hand-worked table
+
+
+def _iteration_table(spec: Spec, net: _Net, it: _Iteration, several: bool) -> Table:
+    rows: list[tuple] = []
+    for name in _trained(spec):
+        before, grad, after = (np.asarray(_shown_param(net, name, v), dtype=object)
+                               for v in (it.before[name], it.run.grads[name], it.after[name]))
+        for at in np.ndindex(before.shape):
+            if len(rows) == TABLE_ROWS:
+                rows.append(("…", None, None, None))
+                break
+            cell = f"{name}[{', '.join(str(i + 1) for i in at)}]" if before.shape else name
+            rows.append((cell, before[at], grad[at], after[at]))
+        if len(rows) > TABLE_ROWS:
+            break
+    title = f"Iteration {it.t}" if several else "The update"
+    return Table(f"{title}: the loss before it is {number_text(it.run.loss)}",
+                 ("Parameter", "Before", "∂L/∂p", "After"), tuple(rows))
+
+
+def _summary_table(net: _Net) -> Table:
+    rows = []
+    for stage, shape in zip(net.stages, net.shapes):
+        own = [n for k, n in stage.names.items() if n in net.params]
+        rows.append((f"{stage.number} {stage.layer.kind}", stage.output, shape,
+                     ", ".join(own) if own else "—"))
+    return Table("Layers", ("Layer", "Output", "Shape (per sample)", "Parameters"), tuple(rows))
+
+
+def solve(spec: Spec) -> Solution:
+    net, history, notes = _run(spec)
+    answers = _answers(spec, net, history)
+    ask = _asked(spec)
+    if ask not in answers:
+        names = list(answers)
+        raise SolveError(f"unknown answer {ask!r}; this network answers {', '.join(names[:24])}"
+                         + (", …" if len(names) > 24 else ""), field="ask")
+    several = spec.iterations > 1
+    blocks: list = [_summary_table(net)]
+    blocks.append(Step("Input", lhs=sym("x"), value=_shown(net.x, net.ctx),
+                       note=f"a batch of {net.x.shape[0]} samples, one per row" if net.ctx.batched else None))
+    if spec.loss is not None:
+        blocks.append(Step("Target", lhs=sym("y"), value=_shown(net.targets, net.ctx),
+                           note="one-hot: 1 at the target class" if spec.loss.CLASSES else None))
+    for it in history[:SHOWN_ITERATIONS]:
+        prefix = f"Iteration {it.t}: " if several else ""
+        blocks += _forward_steps(net, it.run, prefix)
+        if spec.loss is not None:
+            blocks += _loss_steps(spec, net, it.run, prefix)
+            blocks += _backward_steps(spec, net, it.run, prefix)
+        if spec.optimizer is not None:
+            blocks += _update_steps(spec, net, it, prefix)
+            blocks.append(_iteration_table(spec, net, it, several))
+    if several:
+        rows = [(it.t, it.run.loss) for it in history]
+        blocks.append(Table("Loss, iteration by iteration (before each update)", ("Iteration", "Loss"),
+                            tuple(rows)))
+
+    solution_answers = {name: Answer(value, label) for name, (value, label) in answers.items()}
+    if optim.is_nesterov(spec.optimizer):
+        last = history[-1]
+        for name in _trained(spec):
+            look = optim.lookahead_each(spec.optimizer, last.after[name], last.state_after[name])
+            solution_answers[f"{name}_lookahead"] = Answer(
+                _written(net, name, look), f"{name} + m·v after {spec.iterations} updates",
+                reading="PyTorch/Keras Nesterov (stores the look-ahead point)")
+    for suffix, reading, changed in _readings(spec):
+        values = _values(changed)
+        if values is not None and ask in values and not agree(values[ask], answers[ask][0], spec.tolerance):
+            solution_answers[f"{ask}_{suffix}"] = Answer(values[ask], answers[ask][1], reading=reading)
+    return Solution(topic=TOPIC, answers=solution_answers, primary=ask, blocks=tuple(blocks),
+                    assumptions=tuple(_assumptions(spec, net, notes)))
+
+
+def _assumptions(spec: Spec, net: _Net, notes: list[str]) -> list[str]:
+    out = []
+    layers = spec.layers
+    if any(isinstance(l, Dense) for l in layers):
+        out.append("Dense weights are written out × in, one row per unit, as PyTorch (z = W·x + b)."
+                   if spec.orientation == "out_in" else
+                   "Dense weights are written in × out, one column per unit, as Keras (z = x·W + b).")
+    if any(isinstance(l, (Conv2d, ConvTranspose2d)) for l in layers):
+        out.append("Convolutions are cross-correlations (the kernel is not flipped), as PyTorch and TensorFlow "
+                   "compute them; weights are filters × channels × rows × columns.")
+    if any(isinstance(l, Flatten) for l in layers):
+        out.append("Flatten takes channel 1 row by row, then channel 2, … (PyTorch's order; Keras flattens "
+                   "rows × columns × channels and would order the vector differently).")
+    if any(isinstance(l, BatchNorm) for l in layers):
+        out.append("Batch norm without running statistics uses the batch's mean and biased variance (÷ m), as "
+                   "PyTorch in training; with running_mean and running_var it uses those (evaluation); ε = "
+                   + ", ".join(sorted({number_text(l.epsilon) for l in layers if isinstance(l, BatchNorm)})) + ".")
+    if any(isinstance(l, (BatchNorm, LayerNorm)) and (l.gamma is None or l.beta is None) for l in layers):
+        out.append("γ = 1 and β = 0 where the file gives none (PyTorch's initial values).")
+    if any(isinstance(l, Dropout) and l.mask is not None for l in layers):
+        out.append("Dropout keeps the values where the mask is 1 and scales them by 1/(1 − p) (inverted dropout, "
+                   "as PyTorch and Keras)" if all(l.inverted for l in layers if isinstance(l, Dropout))
+                   else "Dropout keeps the values where the mask is 1, unscaled (the original paper's form).")
+    if any(isinstance(l, Dropout) and l.mask is None for l in layers):
+        out.append("A dropout layer without a mask passes every value (evaluation mode).")
+    if any(isinstance(l, AvgPool) for l in layers):
+        out.append("Average pooling counts padding zeros in the average (PyTorch's count_include_pad=True).")
+    if any(getattr(l, "function", None) == "softmax" or getattr(l, "activation", None) == "softmax"
+           for l in layers):
+        out.append("Softmax works along the features of a vector (the channels of an image).")
+    if spec.loss is not None:
+        out.append("Loss: " + spec.loss.describe(_loss_shape(net)) + ".")
+        if isinstance(spec.loss, CrossEntropy) or isinstance(spec.loss, MulticlassHinge):
+            out.append("A class index counts from 0, as PyTorch (class 0 is the first output).")
+        if spec.loss.l2:
+            out.append(f"L2 penalty {'½' if spec.loss.l2_half else ''}λ·Σw² with λ = {number_text(spec.loss.l2)} "
+                       f"on the weights, not the biases.")
+    if spec.optimizer is not None:
+        out.append(optim.describe(spec.optimizer) + " Applied to every value of each trained parameter: "
+                   + ", ".join(_trained(spec)) + ".")
+        if spec.iterations > SHOWN_ITERATIONS:
+            out.append(f"Iterations 1–{SHOWN_ITERATIONS} are worked step by step; the tables list all "
+                       f"{spec.iterations}. Values and gradients asked for are those of iteration 1.")
+        elif spec.iterations > 1:
+            out.append("Values and gradients asked for (a2, grad_W1, …) are those of iteration 1.")
+    if notes:
+        out.append(f"Exact fractions are kept until they would need more than {limits.MAX_EXACT_DIGITS} digits "
+                   f"(nnsolve's cap MAX_EXACT_DIGITS): from {notes[0]} on, values are floats.")
+    if any(isinstance(v, float) for a in _some_values(net) for v in a.flat):
+        out.append("exp, logarithms and square roots make floats: those values are carried at full precision "
+                   "and shown to 5 significant figures.")
+    return out
+
+
+def _loss_shape(net: _Net) -> np.ndarray:
+    """An array of the loss input's shape (batch first), for describing the reduction."""
+    shape = net.shapes[-2] if net.softmax_with_loss and len(net.shapes) > 1 else net.shapes[-1]
+    return np.empty((net.x.shape[0], *shape), dtype=object)
+
+
+def _some_values(net: _Net) -> list:
+    return list(net.params.values())
+
+
+def _readings(spec: Spec) -> Iterator[tuple[str, str, Spec]]:
+    """Other readings of the question: (answer suffix, what the reading is, the spec read that way)."""
+    loss = spec.loss
+
+    def with_loss(**change) -> Spec:
+        return spec.model_copy(update={"loss": loss.model_copy(update=change)})
+
+    if isinstance(loss, SquaredError):
+        suffix, reading = ("no_half", "loss without the ½") if loss.half else ("half", "½(ŷ − y)² in the loss")
+        yield suffix, reading, with_loss(half=not loss.half)
+    if loss is not None and loss.l2:
+        suffix, reading = (("l2_no_half", "L2 penalty λ·Σw² (no ½)") if loss.l2_half else
+                           ("l2_half", "L2 penalty ½λ·Σw²"))
+        yield suffix, reading, with_loss(l2_half=not loss.l2_half)
+    if isinstance(loss, MulticlassHinge):
+        suffix, reading = (("not_over_classes", "hinge not divided by the number of classes") if loss.over_classes
+                           else ("over_classes", "hinge divided by the number of classes (PyTorch's "
+                                                 "multi_margin_loss)"))
+        yield suffix, reading, with_loss(over_classes=not loss.over_classes)
+    dropouts = [l for l in spec.layers if isinstance(l, Dropout) and l.mask is not None]
+    if dropouts:
+        inverted = dropouts[0].inverted
+        layers = [l.model_copy(update={"inverted": not inverted}) if isinstance(l, Dropout) else l
+                  for l in spec.layers]
+        suffix, reading = (("unscaled", "dropout without the 1/(1 − p) scaling") if inverted else
+                           ("inverted", "inverted dropout: kept values scaled by 1/(1 − p)"))
+        yield suffix, reading, spec.model_copy(update={"layers": layers})
+
+
+# ---------------------------------------------------------------------------------------------
+# Common mistakes
+
+def variants(spec: Spec) -> Iterator[Variant]:
+    """Mistakes students make on a forward and backward pass: each is the whole computation redone
+    with that mistake, so a wrong value anywhere (a δ, a gradient, an update) can be traced to it."""
+    right = _values(spec)
+    if right is None:
+        return
+    kinds = {type(l) for l in spec.layers} | {Activation for l in spec.layers if getattr(l, "activation", None)}
+    candidates: list[tuple[str, Spec, _Setup]] = []
+    for kind in sorted(kinds, key=lambda k: k.__name__):
+        for key, mistake in kind.MISTAKES.items():
+            candidates.append((mistake, spec, _Setup(mistakes=frozenset({key}))))
+    loss = spec.loss
+    if loss is not None:
+        for key, mistake in loss.MISTAKES.items():
+            candidates.append((mistake, spec, _Setup(mistakes=frozenset({key}))))
+        if isinstance(loss, SquaredError):
+            candidates.append(("left out the ½ the question writes in the loss" if loss.half else
+                               "used ½(ŷ − y)² although the question states the loss without ½",
+                               spec.model_copy(update={"loss": loss.model_copy(update={"half": not loss.half})}),
+                               _Setup()))
+        other = "sum" if loss.reduction != "sum" else "mean"
+        candidates.append((f"{'summed' if other == 'sum' else 'averaged'} the loss where the question "
+                           f"{'averages' if other == 'sum' else 'sums'} it",
+                           spec.model_copy(update={"loss": loss.model_copy(update={"reduction": other})}), _Setup()))
+        candidates.append(("used the previous layer's pre-activation z instead of its activation a in the weight "
+                           "gradient (δ·zᵀ for δ·aᵀ)", spec, _Setup(pre_activation=True)))
+    if any(isinstance(l, Dense) for l in spec.layers) and spec.orientation is not None:
+        flipped = "in_out" if spec.orientation == "out_in" else "out_in"
+        candidates.append(("read the weight matrices the other way round (W for Wᵀ)",
+                           spec.model_copy(update={"orientation": flipped}), _Setup()))
+    if spec.optimizer is not None:
+        if isinstance(spec.optimizer, optim.Momentum):
+            candidates.append(("used v ← m·v + η·g with p ← p + v, so every step goes uphill", spec,
+                               _Setup(knobs=optim.Knobs(uphill=True))))
+            candidates.append(("used v ← m·v + η·g then p ← p − η·v, applying the learning rate twice", spec,
+                               _Setup(knobs=optim.Knobs(double_eta=True))))
+        else:
+            candidates.append(("learning rate sign error: moved along +η·g instead of −η·g", spec,
+                               _Setup(knobs=optim.Knobs(uphill=True))))
+    seen: list[dict] = []
+    for mistake, changed, setup in candidates:
+        answers = _values(changed, setup)
+        if answers is None:
+            continue
+        same = [n for n in answers if n in right and agree(right[n], answers[n], spec.tolerance)]
+        if len(same) == len(answers) or any(answers == s for s in seen):
+            continue  # changes nothing a student could submit
+        seen.append(answers)
+        yield Variant(mistake, answers)
