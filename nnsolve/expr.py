@@ -103,15 +103,29 @@ class Partial(Expr):
 
 @dataclass(frozen=True, eq=True)
 class Index(Expr):
-    """A cell of a tensor: ``base[i, j]``, indices counted from 1 as on paper (a₂[1, 3])."""
+    """A cell of a tensor: ``base[i, j]``, indices counted from 1 as on paper (a₂[1, 3]); an
+    index may be a letter a sum runs over (W₁[1, i])."""
 
     base: Expr
-    indices: tuple[int, ...]
+    indices: tuple[int | str, ...]
 
 
-def index(base: Expr | str, *indices: int) -> Index:
+def index(base: Expr | str, *indices: int | str) -> Index:
     """``base[indices]`` (a name is a symbol): ``index("a_2", 1, 3)`` is a₂[1, 3]."""
     return Index(sym(base) if isinstance(base, str) else base, tuple(indices))
+
+
+@dataclass(frozen=True, eq=True)
+class Sum(Expr):
+    """Σ over an index letter of a body: Σᵢ W[1, i]·x[i]."""
+
+    over: str
+    body: Expr
+
+
+def total(over: str, body: object) -> Sum:
+    """Σ_over body."""
+    return Sum(over, wrap(body))
 
 
 def wrap(x: object) -> Expr:

@@ -48,5 +48,5 @@ MAX_MATH_CHARS = 2_000  # characters of one formula ($…$) in a question or a t
 MAX_GIVEN_CELLS = 10_000  # cells of given data typeset generically; a larger list is named by its size
 MAX_NETWORK_LAYERS = 50  # layers of a network whose values are computed
 MAX_NETWORK_CELLS = 10_000  # cells of any one tensor of a network's values (the batch included, a padded input too)
-MAX_NETWORK_WORK = 300_000  # iterations × (3 × the batch's multiply-accumulates + parameters) of a network
+MAX_NETWORK_WORK = 200_000  # iterations × (3 × the batch's multiply-accumulates and values + parameters + 1,000 per layer)
 MAX_NETWORK_DIGITS = 40  # digits of an exact fraction in a network's values (every cell carries them) before floats

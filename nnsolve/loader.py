@@ -643,10 +643,13 @@ class Loaded:
     data: Any = field(default=None, repr=False, compare=False)  # the parsed YAML the spec was validated from
 
     def locate(self, exc: NnsolveError) -> NnsolveError:
-        """Fill in the file, and the line of the error's field when the file has it."""
+        """Fill in the file, and the line of the error's field when the file has it (else of the
+        nearest enclosing field it writes: ``layers[2].bias`` left to its default is on layers[2]'s line)."""
         exc.located(file=self.file)
-        if exc.line is None and exc.field:
-            exc.line = self.lines.get(exc.field)
+        field = exc.field
+        while exc.line is None and field:
+            exc.line = self.lines.get(field)
+            field = field[:max(field.rfind("."), field.rfind("["), 0)]
         return exc
 
 

@@ -267,7 +267,7 @@ def torch_pass(p: dict) -> dict:
     if "loss" in p:
         loss = net.loss(outs, params)
         loss.backward()
-        result["loss"] = float(loss)
+        result["loss"] = float(loss.detach())
         for name, t in outs.items():
             if t.grad is not None:
                 result[f"grad_{name}"] = t.grad
@@ -490,4 +490,117 @@ def test_generated_dense_networks_match_pytorch(p):
     try:
         check_against_torch(p)
     except NnsolveError as exc:  # only the refusals a file may meet: a saturated sigmoid under BCE
+        assert "strictly between 0 and 1" in str(exc), exc
+
+
+def _conv_size(n, k, s, p, d=1):
+    return (n + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+@st.composite
+def conv_networks(draw):
+    n = draw(st.integers(1, 2))
+    c, h, w = draw(st.integers(1, 2)), draw(st.integers(3, 6)), draw(st.integers(3, 6))
+    image = lambda: [_matrix(draw, h, w) for _ in range(c)]  # noqa: E731
+    samples = [image() for _ in range(n)]
+    batched = n > 1 or draw(st.booleans())
+    one = c == 1 and draw(st.booleans())  # a one-channel sample written as its matrix
+    write = (lambda s: s[0]) if one else (lambda s: s)  # noqa: E731
+    p = {"batch": [write(s) for s in samples]} if batched else {"input": write(samples[0])}
+    p["layers"] = []
+    names = []
+    for _ in range(draw(st.integers(1, 3))):
+        i = len(p["layers"]) + 1
+        kind = draw(st.sampled_from(["conv2d", "conv_transpose2d", "max_pool", "avg_pool", "batch_norm",
+                                     "activation", "dropout"]))
+        if kind == "conv2d":
+            groups = draw(st.sampled_from([1, c])) if c > 1 else 1
+            f = groups * draw(st.integers(1, 2))
+            k = draw(st.integers(1, 3))
+            s, d = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+            pad = draw(st.sampled_from([0, 1, "same"]))
+            span = d * (k - 1) + 1
+            out_h = -(-h // s) if pad == "same" else _conv_size(h, k, s, pad, d)
+            out_w = -(-w // s) if pad == "same" else _conv_size(w, k, s, pad, d)
+            if out_h < 1 or out_w < 1 or (pad != "same" and min(h, w) + 2 * pad < span):
+                continue
+            weights = [[_matrix(draw, k, k) for _ in range(c // groups)] for _ in range(f)]
+            layer = {"type": "conv2d", "weights": weights, "stride": s, "padding": pad, "dilation": d,
+                     "groups": groups, "bias": draw(st.one_of(st.just(False), st.lists(tenths, min_size=f,
+                                                                                       max_size=f)))}
+            c, h, w = f, out_h, out_w
+        elif kind == "conv_transpose2d":
+            f = draw(st.integers(1, 2))
+            k, s = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+            pad = draw(st.integers(0, max(0, k - 1)))
+            op = draw(st.integers(0, s - 1))
+            out_h, out_w = (h - 1) * s - 2 * pad + k + op, (w - 1) * s - 2 * pad + k + op
+            if min(out_h, out_w) < 1 or max(out_h, out_w) > 12:
+                continue
+            layer = {"type": "conv_transpose2d", "weights": [[_matrix(draw, k, k) for _ in range(f)] for _ in range(c)],
+                     "stride": s, "padding": pad, "output_padding": op,
+                     "bias": draw(st.one_of(st.just(False), st.lists(tenths, min_size=f, max_size=f)))}
+            c, h, w = f, out_h, out_w
+        elif kind in ("max_pool", "avg_pool"):
+            k = draw(st.integers(1, 2))
+            s = draw(st.integers(1, 2))
+            pad = draw(st.integers(0, k // 2))
+            if min(h, w) + 2 * pad < k:
+                continue
+            layer = {"type": kind, "window": k, "stride": s, "padding": pad}
+            h, w = _conv_size(h, k, s, pad), _conv_size(w, k, s, pad)
+        elif kind == "batch_norm":
+            if n * h * w < 2:
+                continue
+            layer = {"type": "batch_norm", "gamma": [draw(tenths) for _ in range(c)],
+                     "beta": [draw(tenths) for _ in range(c)]}
+            if draw(st.booleans()):
+                layer.update(running_mean=[draw(tenths) for _ in range(c)],
+                             running_var=[draw(st.integers(1, 20)) / 10 for _ in range(c)])
+        elif kind == "activation":
+            layer = _activation_layer(draw)
+        else:
+            mask = [[[[draw(st.integers(0, 1)) for _ in range(w)] for _ in range(h)] for _ in range(c)]
+                    for _ in range(n)]
+            layer = {"type": "dropout", "rate": 0.5, "mask": mask if batched else mask[0]}
+        p["layers"].append(layer)
+        if kind in ("conv2d", "conv_transpose2d"):
+            names += [f"W{i}"] + ([f"b{i}"] if layer["bias"] is not False else [])
+            if draw(st.integers(0, 2)) == 0:
+                _activation_layer(draw, fused_into=layer)
+        if kind == "batch_norm":
+            names += [f"gamma{i}", f"beta{i}"]
+        if (layer.get("function") or layer.get("activation")) == "prelu":
+            names.append(f"alpha{i}")
+    if not p["layers"]:
+        p["layers"].append({"type": "activation", "function": "relu"})
+    if draw(st.booleans()):
+        p["layers"].append({"type": "flatten"})
+        p["orientation"] = "out_in"
+        units = draw(st.integers(2, 3))
+        i = len(p["layers"]) + 1
+        p["layers"].append({"type": "dense", "weights": _matrix(draw, units, c * h * w), "bias": [0.1] * units})
+        names += [f"W{i}", f"b{i}"]
+        _loss(draw, p, units, n)
+        _optimize(draw, p, names)
+    elif draw(st.booleans()):
+        loss = {"type": "squared_error", "half": draw(st.booleans()),
+                "reduction": draw(st.sampled_from(["mean", "sum", "batch_mean"]))}
+        targets = [[_matrix(draw, h, w) for _ in range(c)] for _ in range(n)]
+        p["loss"] = loss
+        if batched:
+            p["targets"] = targets
+        else:
+            p["target"] = targets[0]
+        _optimize(draw, p, names)
+    return p
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(conv_networks())
+def test_generated_conv_networks_match_pytorch(p):
+    try:
+        check_against_torch(p)
+    except NnsolveError as exc:
         assert "strictly between 0 and 1" in str(exc), exc

@@ -21,7 +21,7 @@ from ..numbers import Number, Real, number_text, sigmoid, simplify
 from ..solution import Step
 from . import tensor as T
 from .tensor import np
-from .base import Context, Count, Grads, Layer, Shape, Site, Trace, value_steps
+from .base import Context, Count, Grads, Layer, Shape, Site, Trace, cell, value_steps
 
 Name = Literal["relu", "leaky_relu", "prelu", "elu", "sigmoid", "tanh", "softmax", "gelu", "linear"]
 
@@ -245,34 +245,33 @@ class Activation(Layer):
     # --- worked steps
     def forward_steps(self, trace: Trace, *, site: Site, ctx: Context) -> list[Step]:
         alpha = self._alpha(trace.params)
-        steps = [definition_step(self.function, alpha, site.prefix)]
         if self.function == "linear":
-            return steps
+            return []
+        steps = [definition_step(self.function, alpha, site.prefix)]
         x0 = trace.x.reshape(trace.x.shape[0], -1)[0]
         cells = range(len(x0)) if trace.x[0].size <= FULL_CELLS else [_example_cell(x0)]
         shape = trace.x.shape[1:]
+        y0 = trace.y.reshape(trace.y.shape[0], -1)[0]
         for k in cells:
-            where = np.unravel_index(k, shape)
+            title = site.title(self, "one value" if len(cells) == 1 else f"value {k + 1}")
             if self.function == "softmax":
-                steps.append(self._softmax_cell(trace, site, where))
+                steps.append(self._softmax_cell(trace, title, site, k))
                 continue
-            v = x0[k]
-            steps.append(Step(site.title(self, "one value" if len(cells) == 1 else f"value {k + 1}"),
-                              lhs=index(site.y, *(i + 1 for i in where)),
-                              formula=call(FUNCTIONS[self.function].fn, index(site.x, *(i + 1 for i in where))),
-                              substitution=substitution(self.function, v, alpha) or call(FUNCTIONS[self.function].fn, num(v)),
-                              value=trace.y.reshape(trace.y.shape[0], -1)[0][k]))
+            where, v = cell(shape, k), x0[k]
+            fn = FUNCTIONS[self.function].fn
+            steps.append(Step(title, lhs=index(site.y, *where), formula=call(fn, index(site.x, *where)),
+                              substitution=substitution(self.function, v, alpha) or call(fn, num(v)), value=y0[k]))
         steps += value_steps(site.title(self, "output"), trace.y, ctx, lhs=site.y)
         return steps
 
-    def _softmax_cell(self, trace: Trace, site: Site, where) -> Step:
-        # along axis 1 of the batched array: the other indices fixed
-        column = trace.x[0][(slice(None), *where[1:])] if len(where) > 1 else trace.x[0]
-        k = where[0]
+    def _softmax_cell(self, trace: Trace, title: str, site: Site, k: int) -> Step:
+        """Cell k of sample 1: its exp over the sum of the exps along the features (or channels)."""
+        shape = trace.x.shape[1:]
+        at = np.unravel_index(k, shape)
+        column = trace.x[0][(slice(None), *at[1:])]
         terms = [call("exp", num(v)) for v in column]
-        return Step(site.title(self, "softmax"), lhs=index(site.y, *(i + 1 for i in where)),
-                    formula=call("exp", index(site.x, *(i + 1 for i in where))) / Raw("Σⱼ exp(xⱼ)", r"\sum_j e^{x_j}"),
-                    substitution=terms[k] / add(*terms), value=trace.y[0][where])
+        return Step(title, lhs=index(site.y, *cell(shape, k)), substitution=terms[at[0]] / add(*terms),
+                    value=trace.y[0][at])
 
     def backward_steps(self, trace: Trace, g: np.ndarray, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
         f = FUNCTIONS[self.function]
@@ -291,14 +290,14 @@ class Activation(Layer):
             cells = range(len(x0)) if trace.x[0].size <= FULL_CELLS else [_example_cell(x0)]
             shape = trace.x.shape[1:]
             for k in cells:
-                where = tuple(i + 1 for i in np.unravel_index(k, shape))
+                where = cell(shape, k)
                 local = _slope_substitution(self.function, x0[k], y0[k], alpha)
                 factor = num(slope(self.function, x0[k], alpha)) if local is None else local
                 steps.append(Step(site.title(self, "δ of one value" if len(cells) == 1 else f"δ of value {k + 1}"),
                                   lhs=partial("L", index(site.x, *where)),
                                   formula=dot(partial("L", index(site.y, *where)), call(f.fn + "′", index(site.x, *where))),
                                   substitution=dot(num(g0[k]), factor), value=d0[k]))
-        steps += value_steps(site.title(self, "gradient of its input"), grads.x, ctx, lhs=delta)
+        steps += value_steps(site.title(self, "δ, the gradient of its input"), grads.x, ctx, lhs=delta)
         if "alpha" in grads.params:
             steps.append(Step(site.title(self, "gradient of α"), lhs=partial("L", site.symbol("alpha")),
                               formula=Raw("Σ ∂L/∂y · x over x ≤ 0", r"\sum_{x \le 0} \frac{\partial L}{\partial y} x"),

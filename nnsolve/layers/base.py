@@ -201,6 +201,17 @@ def size(shape: Shape) -> int:
     return math.prod(shape)
 
 
+def cell(shape: Shape, k: int) -> tuple[int, ...]:
+    """Cell k (counting row by row) of a sample of ``shape``, as indices from 1 as on paper; a
+    one-channel image is written as its matrix, so its channel index is left out."""
+    where = []
+    for n in reversed(shape):
+        where.append(k % n + 1)
+        k //= n
+    where.reverse()
+    return tuple(where[1:]) if len(shape) == 3 and shape[0] == 1 else tuple(where)
+
+
 # ---------------------------------------------------------------------------------------------
 # How values are shown in steps: a vector, a matrix (one row per sample), or one matrix per
 # channel (and per sample of a batch).

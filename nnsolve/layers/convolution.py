@@ -24,7 +24,7 @@ from ..spec import Count as Positive
 from ..spec import NonNegative
 from . import tensor as T
 from .tensor import np
-from .activation import Activated
+from .activation import FULL_CELLS, Activated
 from .base import Context, Count, Grads, Shape, Site, Trace, checked, needs_image, shape_text
 
 Pair = Union[Positive, Annotated[list[Positive], Field(min_length=2, max_length=2)]]
@@ -561,13 +561,17 @@ class ConvTranspose2d(_Convolution):
                                            out[0])]
         w = trace.params["W"]
         x0 = trace.x[0, 0]
-        cell = next(((r, c) for r in range(x0.shape[0]) for c in range(x0.shape[1]) if x0[r, c] != 0), (0, 0))
-        placed = T.simplified(x0[cell] * w[0, 0])
-        steps.append(Step(site.title(self, f"input cell [{cell[0] + 1}, {cell[1] + 1}] times the kernel"),
-                          lhs=dot(index(site.x, *(i + 1 for i in cell)), site.symbol("W")),
-                          substitution=dot(num(x0[cell]), num(w[0, 0].tolist())), value=placed.tolist(),
-                          note=f"added into the output from row {cell[0] * win.stride[0] + 1}, column "
-                               f"{cell[1] * win.stride[1] + 1} of the full output (before the padding is cut)"))
+        every = [(r, c) for r in range(x0.shape[0]) for c in range(x0.shape[1])]
+        cells = every if len(every) <= FULL_CELLS else [next((rc for rc in every if x0[rc] != 0), (0, 0))]
+        for r, c in cells:
+            steps.append(Step(site.title(self, f"input cell [{r + 1}, {c + 1}] times the kernel"),
+                              lhs=dot(index(site.x, *((1,) if trace.x.shape[1] > 1 else ()), r + 1, c + 1),
+                                      site.symbol("W")),
+                              substitution=dot(num(x0[r, c]), num(w[0, 0].tolist())),
+                              value=T.simplified(x0[r, c] * w[0, 0]).tolist(),
+                              note=f"added into the full output from row {r * win.stride[0] + 1}, column "
+                                   f"{c * win.stride[1] + 1}" + (" (before the padding is cut)"
+                                                                 if pair(self.padding) != (0, 0) else "")))
         full = trace.cache["full"]
         p = pair(self.padding)
         if p != (0, 0) or full.shape[2:] != out:

@@ -11,7 +11,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 
 from ..errors import SolveError
-from ..expr import Raw, add, call, dot, index, num, partial, sym
+from ..expr import add, call, dot, index, num, partial, sym, total
 from ..solution import Step
 from ..spec import Count as Positive
 from . import tensor as T
@@ -108,22 +108,26 @@ class Dense(Activated):
         return Grads(T.bilinear(lambda d, w_: d @ w_, g, upstream), grads)
 
     # --- worked steps
+    def _w(self, ctx: Context, j, i) -> tuple:
+        """The indices of weight (unit j, input i) as the file writes the matrix."""
+        return (i, j) if ctx.orientation == "in_out" else (j, i)
+
     def forward_steps(self, trace: Trace, *, site: Site, ctx: Context) -> list[Step]:
         keras = ctx.orientation == "in_out"
         W, x, b = site.symbol("W"), site.x, site.symbol("b")
         w = trace.params["W"]
         bias = trace.params.get("b")
+        sample = (1,) if ctx.batched else ()  # a cell of a batch names its sample first
         steps = []
         x0 = trace.x[0]
-        cells = range(w.shape[0]) if w.shape[0] <= FULL_CELLS else [0]
-        for j in cells:
+        for j in range(w.shape[0]) if w.shape[0] <= FULL_CELLS else [0]:
             terms = [dot(num(w[j, i]), num(x0[i])) for i in range(len(x0))]
+            formula = total("i", dot(index(W, *self._w(ctx, j + 1, "i")), index(x, *sample, "i")))
             if bias is not None:
                 terms.append(num(bias[j]))
-            cell = Raw("Σᵢ W[j, i]·x[i] + b[j]", r"\sum_i W_{j,i} x_i + b_j") if bias is not None else \
-                Raw("Σᵢ W[j, i]·x[i]", r"\sum_i W_{j,i} x_i")
+                formula = formula + index(b, j + 1)
             steps.append(Step(site.title(self, f"unit {j + 1}" + (" (sample 1)" if ctx.batched else "")),
-                              lhs=index(site.y, *((1, j + 1) if ctx.batched else (j + 1,))), formula=cell,
+                              lhs=index(site.y, *sample, j + 1), formula=formula,
                               substitution=add(*terms) if len(terms) <= MAX_TERMS + 1 else None,
                               value=trace.y[0, j],
                               note=None if len(terms) <= MAX_TERMS + 1 else f"a sum of {len(x0):,} products"))
@@ -141,46 +145,47 @@ class Dense(Activated):
         steps.append(Step(site.title(self, "output"), lhs=site.y, formula=formula,
                           substitution=product if small else None,
                           value=(trace.y if ctx.batched else trace.y[0]).tolist(),
-                          note="one row per sample; b is added to every row" if ctx.batched else None))
+                          note="X holds one sample per row; b is added to every row" if ctx.batched else None))
         return steps
 
     def backward_steps(self, trace: Trace, g: np.ndarray, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
         keras = ctx.orientation == "in_out"
-        W = site.symbol("W")
+        W, x = site.symbol("W"), site.x
         delta = partial("L", site.y)
-        dW = self.written("W", grads.params["W"], ctx)
-        outer = dot(call("transpose", site.x), delta) if keras else dot(delta, call("transpose", site.x))
         n = g.shape[0]
+        outer = dot(call("transpose", x), delta) if keras else dot(delta, call("transpose", x))
         steps = [Step(site.title(self, "gradient of the weights"), lhs=partial("L", W),
-                      formula=Raw("Σₙ δₙ·xₙᵀ, one term per sample", r"\sum_n \delta_n x_n^\top") if n > 1 else outer,
-                      value=dW.tolist(),
-                      note="∂L/∂W[j, i] = δ[j]·x[i]: the gradient arriving at unit j times input i"
-                           + (" (written in × out, as the weights)" if keras else ""))]
+                      formula=total("n", outer) if n > 1 else outer,
+                      value=self.written("W", grads.params["W"], ctx).tolist(),
+                      note=("one term per sample; " if n > 1 else "") + "the gradient arriving at unit j times "
+                           "input i" + (" (written in × out, as the weights)" if keras else ""))]
         terms = [dot(num(g[k, 0]), num(trace.x[k, 0])) for k in range(n)]
+        one = dot(partial("L", index(site.y, "n", 1)), index(x, "n", 1)) if n > 1 else \
+            dot(partial("L", index(site.y, 1)), index(x, 1))
         steps.append(Step(site.title(self, "one weight's gradient"), lhs=partial("L", index(W, 1, 1)),
-                          formula=Raw("Σₙ δₙ[1]·xₙ[1]", r"\sum_n \delta_{n,1} x_{n,1}") if n > 1
-                          else dot(index(delta, 1), index(site.x, 1)),
+                          formula=total("n", one) if n > 1 else one,
                           substitution=add(*terms) if n <= MAX_TERMS else None, value=grads.params["W"][0, 0]))
         if "b" in grads.params:
             steps.append(Step(site.title(self, "gradient of the biases"), lhs=partial("L", site.symbol("b")),
-                              formula=Raw("Σ over samples of δ", r"\sum_n \delta_n") if g.shape[0] > 1 else delta,
-                              value=grads.params["b"].tolist()))
+                              formula=total("n", partial("L", index(site.y, "n"))) if n > 1 else delta,
+                              value=grads.params["b"].tolist(),
+                              note="one term per sample" if n > 1 else None))
         transposed = "not_transposed" not in ctx.mistakes
         back = dot(call("transpose", W), delta) if transposed else dot(W, delta)
         if keras:
             back = dot(delta, call("transpose", W)) if transposed else dot(delta, W)
         w = trace.params["W"]
-        cells = range(w.shape[1]) if w.shape[1] <= FULL_CELLS else [0]
+        sample = (1,) if ctx.batched else ()
         g0 = g[0]
-        for i in cells:
+        for i in range(w.shape[1]) if w.shape[1] <= FULL_CELLS else [0]:
             terms = [dot(num(w[j, i]), num(g0[j])) for j in range(w.shape[0])]
             steps.append(Step(site.title(self, f"gradient of input {i + 1}" + (" (sample 1)" if ctx.batched else "")),
-                              lhs=partial("L", index(site.x, i + 1)),
-                              formula=Raw("Σⱼ W[j, i]·δ[j]", r"\sum_j W_{j,i} \delta_j"),
+                              lhs=partial("L", index(x, *sample, i + 1)),
+                              formula=total("j", dot(index(W, *self._w(ctx, "j", i + 1)),
+                                                     partial("L", index(site.y, *sample, "j")))),
                               substitution=add(*terms) if len(terms) <= MAX_TERMS else None,
                               value=grads.x[0, i]))
-        steps.append(Step(site.title(self, "gradient of its input"), lhs=partial("L", site.x), formula=back,
+        steps.append(Step(site.title(self, "gradient of its input"), lhs=partial("L", x), formula=back,
                           value=(grads.x if ctx.batched else grads.x[0]).tolist(),
                           note="the gradient flows back through the same weights" if transposed else None))
         return steps
-

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Annotated, ClassVar, Literal, Union
 
-from pydantic import Field, StrictBool, StrictInt, model_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator
 
 from ..errors import SolveError
 from ..expr import num, partial, sym
@@ -34,13 +34,14 @@ class Dropout(Layer):
         "unscaled": "left out dropout's 1/(1 − p) scaling of the kept values",
     }
 
-    @model_validator(mode="after")
-    def _mask_of_bits(self) -> "Dropout":
-        if self.mask is not None:
-            T.rectangular(self.mask, "mask")
-            if any(v not in (0, 1) for v in np.asarray(self.mask, dtype=object).flat):
-                raise ValueError("mask: every entry must be 0 (dropped) or 1 (kept)")
-        return self
+    @field_validator("mask")
+    @classmethod
+    def _mask_of_bits(cls, mask):
+        if mask is not None:
+            T.rectangular(mask, "the mask")
+            if any(v not in (0, 1) for v in np.asarray(mask, dtype=object).flat):
+                raise ValueError("every entry must be 0 (dropped) or 1 (kept)")
+        return mask
 
     def count(self, shape: Shape, *, site: Site) -> Count:
         return Count(shape)

@@ -106,7 +106,8 @@ class SquaredError(_Loss):
             "batch_mean": f" (each sample's sum, averaged over the {y.shape[0]} samples"
                           + (", with ½)" if self.half else ")")}[self.reduction]
 
-    def steps(self, y: np.ndarray, t: np.ndarray, value, grad: np.ndarray, *, out: Expr, prefix: str) -> list[Step]:
+    def steps(self, y: np.ndarray, t: np.ndarray, value, grad: np.ndarray, *, out: Expr, prefix: str,
+              softmax_shown: bool = False) -> list[Step]:
         c = self.factor(y)
         ys, ts = _flat(y), _flat(t)
         terms = [(num(a) - num(b)) ** 2 for a, b in zip(ys, ts)]
@@ -124,7 +125,7 @@ class SquaredError(_Loss):
 
 
 def _vector_difference(y, t, k, n) -> Expr | None:
-    if n > SHOWN_TERMS:
+    if n > 6:  # a longer difference of vectors is clearer as its result
         return None
     diff = num(_shown(y)) - num(_shown(t))
     return diff if k == 1 else dot(num(k), diff)
@@ -170,7 +171,8 @@ class BinaryCrossEntropy(_Loss):
                 + (f" (the mean over all {y.size} values, as PyTorch's BCELoss)" if self.reduction == "mean"
                    else " (summed)"))
 
-    def steps(self, y: np.ndarray, t: np.ndarray, value, grad: np.ndarray, *, out: Expr, prefix: str) -> list[Step]:
+    def steps(self, y: np.ndarray, t: np.ndarray, value, grad: np.ndarray, *, out: Expr, prefix: str,
+              softmax_shown: bool = False) -> list[Step]:
         c = self.factor(y)
         terms = [-(num(b) * call("ln", num(a)) + (1 - num(b)) * call("ln", 1 - num(a)))
                  for a, b in zip(y.flat, t.flat)]
@@ -244,11 +246,13 @@ class CrossEntropy(_Classes):
                 + (f" (the mean over the {y.shape[0]} samples, as PyTorch)" if self.reduction == "mean" and
                    y.shape[0] > 1 else ""))
 
-    def steps(self, z: np.ndarray, t: np.ndarray, value, grad: np.ndarray, *, out: Expr, prefix: str) -> list[Step]:
+    def steps(self, z: np.ndarray, t: np.ndarray, value, grad: np.ndarray, *, out: Expr, prefix: str,
+              softmax_shown: bool = False) -> list[Step]:
         p = np.exp(_log_softmax(z))
         c = self.factor(z)
-        steps = [Step(f"{prefix}Softmax of the logits", lhs=sym("p"), formula=Raw("exp(zₖ) / Σⱼ exp(zⱼ)",
-                      r"\frac{e^{z_k}}{\sum_j e^{z_j}}"), value=_shown(T.from_float(p)))]
+        steps = [] if softmax_shown else [  # a softmax layer has shown p already
+            Step(f"{prefix}Softmax of the logits", lhs=sym("p"), formula=Raw("exp(zₖ) / Σⱼ exp(zⱼ)",
+                 r"\frac{e^{z_k}}{\sum_j e^{z_j}}"), value=_shown(T.from_float(p)))]
         terms = []
         for n in range(z.shape[0]):
             for k in range(z.shape[1]):
@@ -319,7 +323,8 @@ class MulticlassHinge(_Classes):
         return text + (f", averaged over the {y.shape[0]} samples" if self.reduction == "mean" and y.shape[0] > 1
                        else "")
 
-    def steps(self, s: np.ndarray, t: np.ndarray, value, grad: np.ndarray, *, out: Expr, prefix: str) -> list[Step]:
+    def steps(self, s: np.ndarray, t: np.ndarray, value, grad: np.ndarray, *, out: Expr, prefix: str,
+              softmax_shown: bool = False) -> list[Step]:
         m = self._margins(s, t)
         c = self.factor(s)
         steps = []
@@ -336,7 +341,7 @@ class MulticlassHinge(_Classes):
                           value=value))
         steps.append(Step(f"{prefix}Gradient of the loss at the scores", lhs=partial("L", out), value=_shown(grad),
                           note=f"each wrong class with a positive margin gets {number_text(c)}; the correct class "
-                               f"−{number_text(c)} for each of them (a margin of exactly 0 counts as 0)"))
+                               f"{number_text(-c)} for each of them (a margin of exactly 0 counts as 0)"))
         return steps
 
 

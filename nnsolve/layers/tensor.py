@@ -21,19 +21,27 @@ from ..numbers import Number, Real, simplify
 
 class _Numpy:
     """numpy, imported on first use: counting shapes (cnn_architecture) never needs it, and
-    importing it would double that topic's start-up."""
+    importing it would double that topic's start-up. After the first use its names are this
+    object's own, so ``np.einsum`` costs a plain attribute lookup."""
 
     def __getattr__(self, name: str):
         import numpy
 
+        self.__dict__.update(vars(numpy))
         return getattr(numpy, name)
 
 
 np = _Numpy()
 
 
+_ufuncs: dict = {}
+
+
 def _simplify(a):
-    return np.frompyfunc(simplify, 1, 1)(a)
+    ufunc = _ufuncs.get("simplify")
+    if ufunc is None:
+        ufunc = _ufuncs["simplify"] = np.frompyfunc(simplify, 1, 1)
+    return ufunc(a)
 
 
 def tensor(values) -> np.ndarray:
@@ -137,7 +145,10 @@ def exact_sum(a: np.ndarray, axis=None, keepdims: bool = False) -> np.ndarray:
 
 def elementwise(fn: Callable, *arrays: np.ndarray) -> np.ndarray:
     """``fn`` applied cell by cell (broadcasting), the result an object array."""
-    return _objects(np.frompyfunc(fn, len(arrays), 1)(*arrays))
+    cells = np.broadcast(*arrays)
+    out = np.empty(cells.shape, dtype=object)
+    out.flat = [fn(*values) for values in cells] if len(arrays) > 1 else [fn(v) for v in arrays[0].flat]
+    return out
 
 
 def values(a: np.ndarray):

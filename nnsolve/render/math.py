@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..expr import Call, Expr, Index, Num, Op, Partial, Raw, Sym
+from ..expr import Call, Expr, Index, Num, Op, Partial, Raw, Sum, Sym
 from ..numbers import is_number
 from .numbers import exact_decimal, latex_escape, number_latex, number_text, plain
 from .symbols import math_latex
@@ -71,6 +71,8 @@ def _greek_latex(word: str) -> str:
 def _prec(e: Expr) -> int:
     if isinstance(e, Op):
         return _PREC[e.op]
+    if isinstance(e, Sum):
+        return _PREC["*"]  # Σᵢ wᵢxᵢ + b: the sum binds like a product
     if isinstance(e, Num) and is_number(e.value) and e.value < 0:
         return 1  # a negative number is bracketed inside a product: 0.25 · (−0.2)
     return 9
@@ -100,8 +102,9 @@ def _call(e: Call, latex: bool) -> str:
         inner = args if isinstance(e.args[0], (Sym, Num)) else _paren(args, latex)
         return rf"{inner}^\top" if latex else f"{inner}ᵀ"
     if latex:
-        name = _FN_LATEX.get(e.fn, rf"\operatorname{{{latex_escape(e.fn)}}}")
-        return rf"{name}\left({args}\right)"
+        fn, prime = (e.fn[:-1], "'") if e.fn.endswith("′") else (e.fn, "")  # f′: a derivative
+        name = _FN_LATEX.get(fn, rf"\operatorname{{{latex_escape(fn)}}}")
+        return rf"{name}{prime}\left({args}\right)"
     return f"{_FN_TEXT.get(e.fn, e.fn)}({args})"
 
 
@@ -149,6 +152,13 @@ def _render(e: Expr, latex: bool) -> str:
     if isinstance(e, Index):
         cell = ", ".join(str(i) for i in e.indices)
         return f"{_render(e.base, latex)}[{cell}]"
+    if isinstance(e, Sum):
+        body = _render(e.body, latex)
+        if _prec(e.body) <= _PREC["+"]:
+            body = _paren(body, latex)
+        if latex:
+            return rf"\sum_{{{latex_escape(e.over)}}} {body}"
+        return f"Σ{e.over.translate(_SUBSCRIPT)} {body}"
     if isinstance(e, Partial):
         top, bottom = _render(e.top, latex), _render(e.bottom, latex)
         if latex:
@@ -221,11 +231,43 @@ def expr_latex(e: Expr) -> str:
     return _render(e, latex=True)
 
 
+SHOWN_CELLS = 400  # a vector, matrix or tensor with more numbers is shown by its shape (JSON holds them all)
+
+
+def too_large(value) -> bool:
+    """True for a list whose numbers are too many to show (a 100×100 convolution output)."""
+    if not isinstance(value, list):
+        return False
+    count, level = 0, [value]
+    while level:
+        item = level.pop()
+        if isinstance(item, list):
+            level.extend(item)
+        else:
+            count += 1
+            if count > SHOWN_CELLS:
+                return True
+    return False
+
+
+def _shape(value) -> str:
+    dims = []
+    while isinstance(value, list) and value:
+        dims.append(len(value))
+        value = value[0]
+    return " × ".join(str(d) for d in dims)
+
+
 def value_text(value) -> str:
+    if too_large(value):
+        return f"({_shape(value)} values: too many to show; --format json gives every one)"
     return _num(value, latex=False)
 
 
 def value_latex(value) -> str:
+    if too_large(value):
+        shape = _shape(value).replace("×", r"$\times$")
+        return rf"\text{{({shape} values: too many to show here)}}"
     return _num(value, latex=True)
 
 

@@ -234,7 +234,10 @@ def step_text(step: Step) -> str:
 
 
 def is_matrix(value) -> bool:
-    return isinstance(value, list) and bool(value) and isinstance(value[0], list)
+    """A matrix shown as a grid (one with more than SHOWN_CELLS numbers is named by its shape instead)."""
+    from .math import too_large
+
+    return isinstance(value, list) and bool(value) and isinstance(value[0], list) and not too_large(value)
 
 
 def numbered_steps(blocks) -> list[Block]:

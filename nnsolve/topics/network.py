@@ -38,6 +38,7 @@ SUMMARY = "forward pass, loss, backpropagation and updates of a small network wi
 EXAMPLE = "problems/network/mlp-2-2-2.yaml"
 
 SHOWN_ITERATIONS = 3  # iterations worked out step by step; the tables list every iteration
+STAGE_WORK = 1_000  # what one layer's pass costs besides its arithmetic, in multiplications (measured)
 ANSWERED_ITERATIONS = 10  # parameters after each of the first iterations are answers (W1_iter2, …)
 
 Layer = Annotated[
@@ -62,7 +63,8 @@ class Spec(ProblemBase):
     orientation: Literal["out_in", "in_out"] | None = Field(
         default=None, description="how dense weights are written: out_in (PyTorch, z = W·x + b) or in_out "
                                   "(Keras, z = x·W + b); required with a dense layer")
-    layers: Annotated[list[Layer], Field(min_length=1, max_length=limits.MAX_NETWORK_LAYERS)]
+    layers: Annotated[list[Layer], Field(max_length=limits.MAX_NETWORK_LAYERS)] = Field(
+        description="the layers in order; none when the input is already the scores a loss takes")
     loss: Loss | None = Field(default=None, description="squared_error, binary_cross_entropy, cross_entropy or "
                                                         "multiclass_hinge, with its options")
     target: Target | None = Field(default=None, description="the target of the one sample: values, or a class "
@@ -206,17 +208,18 @@ def _build(spec: Spec, mistakes: frozenset = frozenset(), prefix: str = "") -> _
         sites.append(site)
         shapes.append(count.shape)
         shape, previous = count.shape, stage.output
-    work = spec.iterations * (3 * work + sum(p.size for p in params.values()))
+    work = spec.iterations * (3 * work + sum(p.size for p in params.values()) + STAGE_WORK * len(stages))
     if work > limits.MAX_NETWORK_WORK:
-        raise LimitError(f"the iterations need about {work:,} multiplications (iterations × (3 × the batch's "
-                         f"multiply-accumulates + parameters)); nnsolve's cap MAX_NETWORK_WORK is "
-                         f"{limits.MAX_NETWORK_WORK:,}", field="iterations" if spec.iterations > 1 else "layers")
-    last = stages[-1].layer
+        raise LimitError(f"the iterations need about {work:,} units of work (iterations × (3 × the batch's "
+                         f"multiply-accumulates and values + parameters + {STAGE_WORK:,} per layer)); nnsolve's cap "
+                         f"MAX_NETWORK_WORK is {limits.MAX_NETWORK_WORK:,}",
+                         field="iterations" if spec.iterations > 1 else "layers")
+    last = stages[-1].layer if stages else None
     softmax_with_loss = isinstance(spec.loss, CrossEntropy) and isinstance(last, Activation) \
         and last.function == "softmax"
     net = _Net(stages, sites, shapes, params, ctx, x, None, softmax_with_loss)
     if spec.loss is not None:
-        scores = np.empty((x.shape[0], *shapes[-1]), dtype=object)  # only the shape matters here
+        scores = np.empty((x.shape[0], *shape), dtype=object)  # only the shape matters here
         net.targets = spec.loss.targets(spec.targets if batched else spec.target, scores, ctx)
     return net
 
@@ -373,7 +376,7 @@ def _answers(spec: Spec, net: _Net, history: list[_Iteration]) -> dict[str, tupl
     """name → (value, label) for everything a question may ask."""
     first = history[0].run
     ctx = net.ctx
-    out: dict[str, tuple[Any, str]] = {}
+    out: dict[str, tuple[Any, str]] = {} if net.stages else {"x": (_shown(net.x, ctx), "The input x")}
     for stage, trace in zip(net.stages, first.traces):
         out[stage.output] = (_shown(trace.y, ctx), _label(stage.output, net))
     if first.loss is not None:
@@ -407,7 +410,7 @@ def _shown(a: np.ndarray, ctx: Context):
 
 def _asked(spec: Spec) -> str:
     if spec.ask == "output":  # the last layer's output
-        return f"a{len(spec.layers)}"
+        return f"a{len(spec.layers)}" if spec.layers else "x"
     if spec.ask is not None:
         return spec.ask
     if spec.optimizer is not None:
@@ -445,9 +448,10 @@ def _forward_steps(net: _Net, run: _Pass, prefix: str) -> list:
 
 
 def _loss_steps(spec: Spec, net: _Net, run: _Pass, prefix: str) -> list:
-    out = _symbol(net.stages[-2].output if net.softmax_with_loss and len(net.stages) > 1 else
-                  net.stages[-1].output)
-    steps = spec.loss.steps(run.loss_input, net.targets, run.data_loss, run.loss_grad, out=out, prefix=prefix)
+    last = len(net.stages) - (1 if net.softmax_with_loss else 0)
+    out = _symbol(net.stages[last - 1].output if last > 0 else "x")
+    steps = spec.loss.steps(run.loss_input, net.targets, run.data_loss, run.loss_grad, out=out, prefix=prefix,
+                            softmax_shown=net.softmax_with_loss)
     if run.penalty:
         k = spec.loss.l2_factor()
         weights = [n for n in run.grads if n.startswith("W")]
@@ -531,7 +535,7 @@ def solve(spec: Spec) -> Solution:
         raise SolveError(f"unknown answer {ask!r}; this network answers {', '.join(names[:24])}"
                          + (", …" if len(names) > 24 else ""), field="ask")
     several = spec.iterations > 1
-    blocks: list = [_summary_table(net)]
+    blocks: list = [_summary_table(net)] if net.stages else []
     blocks.append(Step("Input", lhs=sym("x"), value=_shown(net.x, net.ctx),
                        note=f"a batch of {net.x.shape[0]} samples, one per row" if net.ctx.batched else None))
     if spec.loss is not None:
@@ -623,7 +627,8 @@ def _assumptions(spec: Spec, net: _Net, notes: list[str]) -> list[str]:
 
 def _loss_shape(net: _Net) -> np.ndarray:
     """An array of the loss input's shape (batch first), for describing the reduction."""
-    shape = net.shapes[-2] if net.softmax_with_loss and len(net.shapes) > 1 else net.shapes[-1]
+    last = len(net.stages) - (1 if net.softmax_with_loss else 0)
+    shape = net.shapes[last - 1] if last > 0 else net.x.shape[1:]
     return np.empty((net.x.shape[0], *shape), dtype=object)
 
 

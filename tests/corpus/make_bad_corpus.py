@@ -138,6 +138,33 @@ y_pred: [cat, dog, dog, bird]
 ask: f1_macro
 """
 
+NETWORK = """\
+topic: network
+input: [0.05, 0.10]
+orientation: out_in
+layers:
+  - {type: dense, weights: [[0.15, 0.20], [0.25, 0.30]], bias: [0.35, 0.35], activation: sigmoid}
+  - {type: dense, weights: [[0.40, 0.45], [0.50, 0.55]], bias: [0.60, 0.60], activation: sigmoid}
+loss: {type: squared_error, half: true, reduction: sum}
+target: [0.01, 0.99]
+optimizer: {type: gd, learning_rate: 0.5}
+iterations: 1
+ask: W2
+"""
+
+NETWORK_CONV = """\
+topic: network
+input:
+  - [1, 0, 2, 1]
+  - [0, 1, 3, 1]
+  - [2, 1, 0, 0]
+layers:
+  - {type: conv2d, weights: [[1, 0], [0, -1]], bias: 0, padding: 0}
+  - {type: dropout, rate: 0.5, mask: [[1, 0, 1], [0, 1, 1]]}
+  - {type: max_pool, window: 2}
+ask: a3
+"""
+
 CASES: list[tuple[str, str, str, str]] = []  # (file, text, expected prefix, phrase)
 
 
@@ -456,6 +483,53 @@ def expected_tsv() -> str:
         assert "\t" not in prefix + phrase and "\n" not in prefix + phrase
         rows.append(f"{name}\t{prefix}\t{phrase}\n")
     return "file\tstderr after the file name starts with\tand contains\n" + "".join(rows)
+
+
+# --- network: shapes that do not fit name the layer and both shapes; caps name themselves -----
+bad("network-weights-wrong-shape.yaml", NETWORK, "[[0.40, 0.45], [0.50, 0.55]]", "[[0.40, 0.45, 0.1]]",
+    "layers[1].weights", "the weights are 1 × 3, read out × in (PyTorch), but the layer's input has 2 values")
+bad("network-bias-count.yaml", NETWORK, "bias: [0.60, 0.60]", "bias: [0.60, 0.60, 0.1]", "layers[1].bias",
+    "3 bias values for 2 units")
+bad("network-bias-missing.yaml", NETWORK, ", bias: [0.60, 0.60]", "", "layers[1].bias", "give the bias values")
+# Checks across fields are the problem's own: they are reported on its first line, naming the field.
+case("network-orientation-missing.yaml", sub(NETWORK, "orientation: out_in\n", "")[0], ":1: orientation:",
+     "out_in (PyTorch")
+case("network-target-missing.yaml", sub(NETWORK, "target: [0.01, 0.99]\n", "")[0], ":1: loss:", "needs 'target'")
+bad("network-target-wrong-shape.yaml", NETWORK, "target: [0.01, 0.99]", "target: [0.01, 0.99, 1]", "target",
+    "the target is 3 but the network's output is 2")
+bad("network-iterations-huge.yaml", NETWORK, "iterations: 1", "iterations: 100000000", "iterations",
+    "MAX_ITERATIONS")
+bad("network-work-cap.yaml", NETWORK, "iterations: 1", "iterations: 10000", "iterations", "MAX_NETWORK_WORK")
+bad("network-ask-unknown.yaml", NETWORK, "ask: W2", "ask: W7", "ask", "unknown answer 'W7'")
+case("network-trained-unknown.yaml", sub(NETWORK, "iterations: 1", "iterations: 1\ntrained: [W1, W9]")[0],
+     ":1: trained:", "unknown parameter 'W9'")
+bad("network-layer-type-unknown.yaml", NETWORK, "type: dense, weights: [[0.40", "type: denze, weights: [[0.40",
+    "layers[1].type", "unknown type 'denze'")
+case("network-velocity-given.yaml", sub(NETWORK, "{type: gd, learning_rate: 0.5}",
+                                        "{type: momentum, learning_rate: 0.5, velocity: {W1: 1}}")[0],
+     ":1: optimizer.velocity:", "start at 0")
+bad("network-loss-unknown.yaml", NETWORK, "type: squared_error, half: true", "type: squared_eror, half: true",
+    "loss.type", "unknown type 'squared_eror'")
+case("network-class-out-of-range.yaml", sub(NETWORK, "target: [0.01, 0.99]", "target: 5")[0].replace(
+    "type: squared_error, half: true, reduction: sum", "type: cross_entropy"), ":8: target:", "class 5 does not exist")
+case("network-bce-saturated.yaml", "topic: network\ninput: [1]\norientation: out_in\nlayers:\n"
+     "  - {type: dense, weights: [[400]], bias: 0, activation: sigmoid}\nloss: {type: binary_cross_entropy}\n"
+     "target: [1]\n", ":6: loss:", "strictly between 0 and 1")
+bad("network-conv-kernel-too-big.yaml", NETWORK_CONV, "weights: [[1, 0], [0, -1]]",
+    "weights: [[1, 0, 1, 1, 1], [0, -1, 1, 1, 1], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1]]",
+    "layers[0].kernel", "spans 5 pixels but its padded input is only 3")
+bad("network-conv-weights-channels.yaml", NETWORK_CONV, "weights: [[1, 0], [0, -1]]",
+    "weights: [[[[1, 0], [0, -1]], [[1, 0], [0, -1]]]]", "layers[0].weights",
+    "the weights are 1 × 2 × 2 × 2 (filters × channels × rows × columns) but the input is 1 × 3 × 4")
+bad("network-mask-wrong-shape.yaml", NETWORK_CONV, "mask: [[1, 0, 1], [0, 1, 1]]", "mask: [[1, 0], [0, 1]]",
+    "layers[1].mask", "the mask is 2 × 2 but the layer's input is 1 × 2 × 3")
+bad("network-mask-not-bits.yaml", NETWORK_CONV, "mask: [[1, 0, 1], [0, 1, 1]]", "mask: [[1, 0, 2], [0, 1, 1]]",
+    "layers[1].mask", "every entry must be 0 (dropped) or 1 (kept)")
+bad("network-padding-huge.yaml", NETWORK_CONV, "bias: 0, padding: 0", "bias: 0, padding: 99999", "layers[0]",
+    "MAX_NETWORK_CELLS")
+case("network-input-ragged.yaml", sub(NETWORK_CONV, "  - [0, 1, 3, 1]\n", "  - [0, 1, 3]\n")[0], ":1: input:",
+     "same length")
+case("network-input-and-batch.yaml", NETWORK_CONV + "batch: [[1]]\n", ":1: give either 'input'", "")
 
 
 def main() -> None:
