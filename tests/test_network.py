@@ -314,10 +314,11 @@ def _as_answer(p: dict, name: str, t: torch.Tensor) -> torch.Tensor:
     image as its matrix, a Keras (in × out) dense weight transposed."""
     base = name.removeprefix("grad_")
     stem = base.split("_")[0].rstrip("0123456789")
-    if stem == "W" and p.get("orientation") == "in_out":
+    if stem == "W":
         layer = p["layers"][int(base.split("_")[0][1:]) - 1]
         if layer["type"] == "dense":
-            return t.T
+            return t.T if p.get("orientation") == "in_out" else t
+        return t.reshape(np.shape(layer["weights"]))  # a convolution's kernels as the file nests them
     if stem == "alpha":
         return t[0]  # PReLU's one α is a number
     if stem in ("W", "b", "gamma", "beta"):
@@ -604,3 +605,232 @@ def test_generated_conv_networks_match_pytorch(p):
         check_against_torch(p)
     except NnsolveError as exc:
         assert "strictly between 0 and 1" in str(exc), exc
+
+
+def test_dropout_matches_torch_dropout_with_its_own_mask():
+    torch.manual_seed(3)
+    x = torch.tensor([[0.5, -1.0, 2.0, 1.5, -0.5, 3.0]], dtype=DT)
+    kept = F.dropout(torch.ones_like(x), p=0.5, training=True)  # the mask torch draws, scaled by 2
+    torch.manual_seed(3)
+    expected = F.dropout(x, p=0.5, training=True)
+    mask = [int(v != 0) for v in kept[0]]
+    solution = solve(network(input=x[0].tolist(), layers=[{"type": "dropout", "rate": 0.5, "mask": mask}]))
+    assert close(solution.answer, expected[0])
+    unscaled = solution.answers["a1_unscaled"]
+    assert close(unscaled.value, (x * kept / 2)[0]) and unscaled.reading
+
+
+# ---------------------------------------------------------------------------------------------
+# The other examples, by hand
+
+def test_conv_relu_pool_example():
+    solution = solve_file(PROBLEMS / "network/conv-relu-pool.yaml")
+    # top-left window: 1 + 0 − 2 + 0 + 0 − 3 + 2 + 0 − 0 − 1 (bias) = −3 → ReLU 0
+    assert solution.answers["a1"].value == [[-3, -1, 1], [-2, 1, 0], [-1, 1, -1]]
+    assert solution.answers["a2"].value == [[0, 0, 1], [0, 1, 0], [0, 1, 0]]
+    assert solution.answer == [[1, 1], [1, 1]]
+    # L = Σ(1 − t)² = 1 + 0 + 1 + 1; ∂L/∂a3 = 2(a3 − t) = [[2, 0], [−2, 2]]. The four windows' maxima
+    # (first on a tie) are cells (2,2), (1,3), (2,2), (2,2): (2,2) collects 2 − 2 + 2 = 2, (1,3) 0.
+    assert solution.answers["loss"].value == 3
+    assert solution.answers["grad_a2"].value == [[0, 0, 0], [0, 2, 0], [0, 0, 0]]
+    # ReLU passes it (z = 1 > 0); ∂L/∂W[i, j] = 2·x[1 + i, 1 + j]: the 3×3 window below x[2, 2]
+    image = [[1, 0, 2, 1, 0], [0, 1, 3, 1, 1], [2, 1, 0, 0, 2], [1, 3, 1, 2, 0], [0, 1, 2, 1, 1]]
+    assert solution.answers["grad_W1"].value == [[2 * image[1 + i][1 + j] for j in range(3)] for i in range(3)]
+    assert solution.answers["grad_b1"].value == [2]
+    spread = next(v for v in variants(load_text((PROBLEMS / "network/conv-relu-pool.yaml").read_text()).spec)
+                  if "spread the max-pool gradient" in v.mistake)
+    # each window's gradient ÷ 4 to each of its cells, summed where windows overlap
+    q = Fraction(1, 2)
+    assert spread.answers["grad_a2"] == [[q, q, 0], [0, q, q], [-q, 0, q]]
+
+
+def test_batch_norm_example():
+    solution = solve_file(PROBLEMS / "network/batch-norm.yaml")
+    # feature 1: μ = 4, σ² = (9 + 1 + 1 + 9)/4 = 5; feature 2: μ = 4, σ² = 4, √4 = 2 exactly.
+    out = solution.answer
+    assert [row[1] for row in out] == [0, 0, 2, 2]  # γ = 1, β = 1: (2 − 4)/2 + 1 = 0, (6 − 4)/2 + 1 = 2
+    assert out[0][0] == pytest.approx(2 * (1 - 4) / math.sqrt(5), rel=1e-12)
+    unbiased = next(v for v in variants(load_text((PROBLEMS / "network/batch-norm.yaml").read_text()).spec)
+                    if "unbiased variance" in v.mistake)
+    assert unbiased.answers["a1"][0][0] == pytest.approx(2 * (1 - 4) / math.sqrt(20 / 3), rel=1e-12)
+
+
+def test_softmax_cross_entropy_example():
+    solution = solve_file(PROBLEMS / "network/softmax-cross-entropy.yaml")
+    z = [0.5 - 1.0, 0.2 + 0.2 + 0.1, -0.3 + 0.8 + 0.2]
+    assert solution.answers["a1"].value == [Fraction(-1, 2), Fraction(1, 2), Fraction(7, 10)]
+    e = [math.exp(v) for v in z]
+    p = [v / sum(e) for v in e]
+    assert solution.answers["a2"].value == pytest.approx(p, rel=1e-12)
+    assert solution.answer == pytest.approx(-math.log(p[2]), rel=1e-12)
+    assert solution.answers["grad_a1"].value == pytest.approx([p[0], p[1], p[2] - 1], rel=1e-12)
+    wrong = next(v for v in variants(load_text((PROBLEMS / "network/softmax-cross-entropy.yaml").read_text()).spec)
+                 if "one-hot" in v.mistake)
+    assert wrong.answers["grad_a1"] == pytest.approx(p, rel=1e-12)
+
+
+def test_transposed_convolution_example():
+    solution = solve_file(PROBLEMS / "network/transposed-convolution.yaml")
+    k = [[1, 0], [2, -1]]
+    # each input cell x[r][c] adds x[r][c]·k at rows 2r, 2r + 1 and columns 2c, 2c + 1
+    expected = [[[[1, 2], [3, 4]][r // 2][c // 2] * k[r % 2][c % 2] for c in range(4)] for r in range(4)]
+    assert solution.answer == expected
+
+
+def test_multiclass_hinge_example():
+    solution = solve_file(PROBLEMS / "network/multiclass-hinge.yaml")
+    # CS231n: max(0, 5.1 − 3.2 + 1) + max(0, −1.7 − 3.2 + 1) = 2.9; 0; 6.3 + 6.6 = 12.9; mean 5.27
+    assert solution.answer == Fraction(29 + 0 + 129, 30)
+    assert solution.choice.key == "b"
+    assert solution.answers["loss_over_classes"].value == Fraction(29 + 129, 90)  # PyTorch divides by 3
+    counted = next(v for v in variants(load_text((PROBLEMS / "network/multiclass-hinge.yaml").read_text()).spec)
+                   if "correct class" in v.mistake)
+    assert counted.answers["loss"] == solution.answer + 1  # Δ = 1 more per sample
+
+
+# ---------------------------------------------------------------------------------------------
+# Mistakes, on an exact network worked by hand
+
+EXACT = dict(input=[1, 2], orientation="out_in",
+             layers=[{"type": "dense", "weights": [[1, -1], [2, 1]], "bias": [0, -1], "activation": "relu"},
+                     {"type": "dense", "weights": [[1, 2]], "bias": [0]}],
+             loss={"type": "squared_error"}, target=[1], ask="grad_W1")
+# z1 = [−1, 3], a1 = [0, 3], ŷ = 6, L = 25, ∂L/∂ŷ = 10, ∂L/∂W2 = [[0, 30]], ∂L/∂a1 = [10, 20],
+# ReLU′ = [0, 1], δ1 = [0, 20], ∂L/∂W1 = δ1·xᵀ = [[0, 0], [20, 40]].
+
+
+def test_exact_network_by_hand():
+    solution = solve(network(**EXACT))
+    got = {n: solution.answers[n].value for n in ("z1", "a1", "a2", "loss", "grad_W2", "grad_a1", "grad_W1")}
+    assert got == {"z1": [-1, 3], "a1": [0, 3], "a2": [6], "loss": 25, "grad_W2": [[0, 30]], "grad_a1": [10, 20],
+                   "grad_W1": [[0, 0], [20, 40]]}
+    assert solution.answers["grad_W1_half"].value == [[0, 0], [10, 20]]  # the ½ reading halves every gradient
+
+
+@pytest.mark.parametrize("mistake,name,value", [
+    ("left out the activation's derivative", "grad_W1", [[10, 20], [20, 40]]),  # δ1 = [10, 20]
+    ("pre-activation z instead of its activation a", "grad_W2", [[-10, 30]]),  # 10·z1
+    ("used ½(ŷ − y)²", "grad_W2", [[0, 15]]),
+    ("learning rate sign error", None, None),  # no optimizer: not offered
+])
+def test_exact_network_mistakes(mistake, name, value):
+    found = [v for v in variants(network(**EXACT)) if mistake in v.mistake]
+    if name is None:
+        assert not found
+        return
+    assert len(found) == 1 and found[0].answers[name] == value
+
+
+def test_w_for_w_transposed():
+    # Only the square W1 can be used untransposed: ∂L/∂x = W1·δ1 = [−20, 20] instead of W1ᵀ·δ1 = [40, 20].
+    found = [v for v in variants(network(**EXACT)) if "W instead of Wᵀ" in v.mistake]
+    assert solve(network(**EXACT)).answers["grad_x"].value == [40, 20]
+    assert len(found) == 1 and found[0].answers["grad_x"] == [-20, 20]
+    # Reading the weights in × out does not fit W2 (1 × 2 on 2 inputs): no such mistake is offered.
+    assert not [v for v in variants(network(**EXACT)) if "other way round" in v.mistake]
+
+
+def test_grading_names_the_mistake(tmp_path):
+    from nnsolve.grade import grade
+    from nnsolve.loader import load
+
+    text = (PROBLEMS / "network/mlp-2-2-2.yaml").read_text()
+    # W2 under the reading without ½ (the gradient doubled): a student who dropped the ½
+    wrong = solve_file(PROBLEMS / "network/mlp-2-2-2.yaml").answers["W2_no_half"].value
+    path = tmp_path / "answer.yaml"
+    path.write_text(text + f"submitted: {{answer: {json.dumps(wrong)}}}\n")
+    result = grade(load(str(path)))
+    assert not result.correct
+    assert any("left out the ½" in d for d in result.diagnosis), result.diagnosis
+
+
+# ---------------------------------------------------------------------------------------------
+# Exactness and its limit
+
+def test_exact_fractions_become_floats_past_the_digit_cap():
+    from nnsolve import limits
+
+    spec = network(input=["1/3", "2/7"], orientation="out_in",
+                   layers=[{"type": "dense", "weights": [["1/3", "1/7"]], "bias": ["1/11"]}],
+                   loss={"type": "squared_error"}, target=["1/13"], optimizer={"type": "gd", "learning_rate": "1/3"},
+                   iterations=40)
+    solution = solve(spec)
+    assert any("MAX_EXACT_DIGITS" in a for a in solution.assumptions)
+    assert isinstance(solution.answer[0][0], float)
+    early = solution.answers["W1_iter1"].value[0][0]
+    assert isinstance(early, Fraction) and len(str(early)) <= 2 * limits.MAX_EXACT_DIGITS + 1
+    # the floats carry on the exact iterations: the same as torch's float64 run
+    history = torch_train({"input": [1 / 3, 2 / 7], "orientation": "out_in",
+                           "layers": [{"type": "dense", "weights": [[1 / 3, 1 / 7]], "bias": [1 / 11]}],
+                           "loss": {"type": "squared_error"}, "target": [1 / 13],
+                           "optimizer": {"type": "gd", "learning_rate": 1 / 3}, "iterations": 40}, ["W1", "b1"])
+    assert close(solution.answer, history[-1]["W1"])
+
+
+def test_work_beyond_the_cap_is_refused_naming_it():
+    spec = network(batch=[[1] * 100] * 20, orientation="out_in",
+                   layers=[{"type": "dense", "weights": [[1] * 100] * 100, "bias": False}],
+                   loss={"type": "squared_error"}, targets=[[0] * 100] * 20)
+    with pytest.raises(NnsolveError, match="MAX_NETWORK_WORK"):
+        solve(spec)
+
+
+def test_every_scalar_step_of_the_examples_evaluates_to_its_value():
+    for path in sorted((PROBLEMS / "network").glob("*.yaml")):
+        for step in solve_file(path).steps:
+            if step.substitution is not None and isinstance(step.value, (int, Fraction, float)) \
+                    and _scalar(step.substitution):
+                assert float(evaluate(step.substitution)) == pytest.approx(float(step.value), rel=1e-12), \
+                    (path.name, step.title)
+
+
+# ---------------------------------------------------------------------------------------------
+# From the command line: every format, grade and key
+
+NETWORK_FILES = sorted((PROBLEMS / "network").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "latex"])
+def test_every_example_runs_in_every_format(capsys, fmt):
+    from tests.test_hostile import run_in_process
+
+    for path in NETWORK_FILES:
+        code, out, err = run_in_process(capsys, "run", str(path), "--format", fmt)
+        assert code == 0 and not err, (path.name, err)
+        if fmt == "json":
+            data = json.loads(out)
+            assert data["topic"] == "network" and data["answer"] is not None
+        if fmt == "latex":
+            assert "\\begin" in out and "′" not in out  # derivatives are f' in LaTeX
+
+
+def test_grade_and_key_take_network_problems(capsys, tmp_path):
+    from tests.test_hostile import run_in_process
+
+    answered = tmp_path / "answered.yaml"
+    answered.write_text((PROBLEMS / "network/multiclass-hinge.yaml").read_text() + "submitted: {answer: 6.2667}\n")
+    code, out, err = run_in_process(capsys, "grade", str(answered), "--format", "json")
+    assert code == 0, err
+    grade = json.loads(out)["files"][0]["grade"]
+    assert grade["correct"] is False
+    assert any("counted the correct class" in d for d in grade["diagnosis"])
+    code, out, err = run_in_process(capsys, "key", str(PROBLEMS / "network"), "-o", str(tmp_path / "key.md"))
+    assert code == 0, err
+    key = (tmp_path / "key.md").read_text()
+    assert all(path.stem in key for path in NETWORK_FILES)
+
+
+def test_shape_error_from_the_command_line(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    bad = tmp_path / "p.yaml"
+    bad.write_text("topic: network\ninput: [1, 2, 3]\norientation: in_out\nlayers:\n"
+                   "  - {type: dense, weights: [[1, 2], [3, 4]], bias: false}\n")
+    result = subprocess.run([sys.executable, "-m", "nnsolve", "run", str(bad)], capture_output=True, text=True,
+                            cwd=ROOT)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == (f"{bad}:5: layers[0].weights: dense: the weights are 2 × 2, read in × out (Keras), but "
+                             f"the layer's input has 3 values: they must be 3 × 2\n")

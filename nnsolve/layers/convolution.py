@@ -217,6 +217,10 @@ class _Convolution(Activated):
     def has_bias(self) -> bool:
         return self.bias is not False
 
+    def written(self, name: str, value: np.ndarray, ctx: Context) -> np.ndarray:
+        """The weights (or their gradient) nested as the file writes them: a matrix for one kernel."""
+        return value.reshape(T.rectangular(self.weights)) if name == "W" and self.weights is not None else value
+
     def kernel_shape(self) -> tuple[int, int]:
         """(rows, columns) of the kernel, as given or from the weights."""
         return pair(self.kernel) if self.kernel is not None else tuple(T.rectangular(self.weights)[-2:])  # type: ignore

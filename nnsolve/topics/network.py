@@ -277,13 +277,13 @@ def _bounded(a: np.ndarray, notes: list[str], where: str) -> np.ndarray:
     return T.from_float(T.as_float(a))
 
 
-def _forward_backward(spec: Spec, net: _Net, params: dict, setup: _Setup, notes: list) -> _Pass:
+def _forward_backward(spec: Spec, net: _Net, params: dict, setup: _Setup, notes: list, t: int = 1) -> _Pass:
     ctx = net.ctx
     x, traces = net.x, []
     for stage in net.stages:
         own = {k: params[n] for k, n in stage.names.items() if n in params}
         trace = stage.layer.forward(x, own, ctx=ctx)
-        trace.y = _bounded(trace.y, notes, f"layer {stage.number}'s output")
+        trace.y = _bounded(trace.y, notes, f"layer {stage.number}'s output in iteration {t}")
         traces.append(trace)
         x = trace.y
     run = _Pass(traces)
@@ -297,7 +297,7 @@ def _forward_backward(spec: Spec, net: _Net, params: dict, setup: _Setup, notes:
     weights = [n for n in params if n.startswith("W")]
     run.penalty = simplify(k * sum(T.exact_sum(params[n] * params[n])[()] for n in weights)) if k else 0
     run.loss = simplify(run.data_loss + run.penalty)
-    g = _bounded(loss.gradient(run.loss_input, net.targets, ctx), notes, "the loss's gradient")
+    g = _bounded(loss.gradient(run.loss_input, net.targets, ctx), notes, f"the loss's gradient in iteration {t}")
     run.loss_grad = g
     run.grad_out = [None] * len(net.stages)
     run.layer_grads = [None] * len(net.stages)
@@ -311,7 +311,7 @@ def _forward_backward(spec: Spec, net: _Net, params: dict, setup: _Setup, notes:
         run.layer_grads[i] = grads
         for key, value in grads.params.items():
             run.grads[stage.names[key]] = value
-        g = _bounded(grads.x, notes, f"the gradient at layer {stage.number}'s input")
+        g = _bounded(grads.x, notes, f"the gradient at layer {stage.number}'s input in iteration {t}")
     run.grad_in = g
     for n in weights:
         if k:
@@ -337,7 +337,7 @@ def _run(spec: Spec, setup: _Setup = _Setup(), prefix_steps: bool = False) -> tu
         point = dict(params)
         for n in trained:
             point[n] = optim.lookahead_each(opt, params[n], state[n])
-        run = _forward_backward(spec, net, point, setup, notes)
+        run = _forward_backward(spec, net, point, setup, notes, t)
         before_state = dict(state)
         after = dict(params)
         for n in trained:
@@ -618,7 +618,7 @@ def _assumptions(spec: Spec, net: _Net, notes: list[str]) -> list[str]:
             out.append("Values and gradients asked for (a2, grad_W1, …) are those of iteration 1.")
     if notes:
         out.append(f"Exact fractions are kept until they would need more than {limits.MAX_EXACT_DIGITS} digits "
-                   f"(nnsolve's cap MAX_EXACT_DIGITS): from {notes[0]} on, values are floats.")
+                   f"(nnsolve's cap MAX_EXACT_DIGITS), then become floats: the first was {notes[0]}.")
     if any(isinstance(v, float) for a in _some_values(net) for v in a.flat):
         out.append("exp, logarithms and square roots make floats: those values are carried at full precision "
                    "and shown to 5 significant figures.")
