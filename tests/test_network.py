@@ -39,7 +39,9 @@ def flat(value) -> list[float]:
     return [float(v) for v in np.asarray(value, dtype=object).reshape(-1)]
 
 
-def close(got, want, rel=1e-9, abs_=1e-8) -> bool:
+def close(got, want, rel=1e-9, abs_=1e-7) -> bool:
+    """Equal to float64 rounding. The absolute 1e-7 covers a value that is 0 but for rounding after a
+    batch norm of (nearly) constant values, whose 1/√ε multiplies the rounding by ~300 a layer."""
     g, w = flat(got), [float(v) for v in np.asarray(want, dtype=np.float64).reshape(-1)]
     return len(g) == len(w) and all(math.isclose(a, b, rel_tol=rel, abs_tol=abs_) for a, b in zip(g, w))
 
@@ -328,6 +330,12 @@ def _as_answer(p: dict, name: str, t: torch.Tensor) -> torch.Tensor:
     return t if "batch" in p else t[0]
 
 
+def _kept(value, keep):
+    """The cells of ``value`` where ``keep`` is true (all of them when keep is True)."""
+    a = np.asarray(value.numpy() if isinstance(value, torch.Tensor) else value, dtype=object)
+    return a.reshape(-1).tolist() if keep is True else a[np.broadcast_to(keep, a.shape)].tolist()
+
+
 def check_against_torch(p: dict) -> None:
     solution = solve(network(**p))
     expected = torch_pass(p)
@@ -347,15 +355,22 @@ def check_against_torch(p: dict) -> None:
         trained = p.get("trained") or [n for n in Torch(p).params]
         history = torch_train(p, trained)
         nesterov = p["optimizer"]["type"] == "nesterov" and float(p["optimizer"].get("momentum", 0.9)) > 0
+        # RMSprop and Adam divide a gradient by its own size: one that is 0 but for rounding (~1e-17, on
+        # either side) moves its parameter by ~η·1e-9, so such cells are left out of the updates'
+        # comparison (their gradients were compared above).
+        noise = p["optimizer"]["type"] in ("rmsprop", "adam")
         for n in trained:
+            keep = np.abs(_as_answer(p, n, expected[f"grad_{n}"]).numpy()) > 1e-12 if noise else True
             if nesterov:  # PyTorch keeps the look-ahead point p + m·v as the parameter
                 assert close(answers[f"{n}_lookahead"].value, _as_answer(p, n, history[-1][n])), n
                 compared.add(n)  # the textbook p itself is p + m·v − m·v: not what torch stores
                 continue
-            assert close(answers[n].value, _as_answer(p, n, history[-1][n])), (n, answers[n].value, history[-1][n])
+            assert close(_kept(answers[n].value, keep), _kept(_as_answer(p, n, history[-1][n]), keep)), \
+                (n, answers[n].value, history[-1][n])
             for t, step in enumerate(history, start=1):
                 if f"{n}_iter{t}" in answers:
-                    assert close(answers[f"{n}_iter{t}"].value, _as_answer(p, n, step[n])), (n, t)
+                    assert close(_kept(answers[f"{n}_iter{t}"].value, keep), _kept(_as_answer(p, n, step[n]), keep)), \
+                        (n, t)
             compared.add(n)
     unchecked = [n for n, a in answers.items() if a.reading is None and n not in compared
                  and not n.startswith("loss_iter") and "_iter" not in n and n != "data_loss"]
@@ -551,9 +566,11 @@ def conv_networks(draw):
             layer = {"type": kind, "window": k, "stride": s, "padding": pad}
             h, w = _conv_size(h, k, s, pad), _conv_size(w, k, s, pad)
         elif kind == "batch_norm":
-            if n * h * w < 2:
+            # Not right after another batch norm: of (nearly) constant values, a stack of them multiplies
+            # float64's rounding by 1/√ε ≈ 300 a layer, and the oracle stops being one.
+            if n * h * w < 2 or (p["layers"] and p["layers"][-1]["type"] == "batch_norm"):
                 continue
-            layer = {"type": "batch_norm", "gamma": [draw(tenths) for _ in range(c)],
+            layer = {"type": "batch_norm", "gamma": [draw(st.sampled_from([-2, -0.5, 0.5, 1, 2])) for _ in range(c)],
                      "beta": [draw(tenths) for _ in range(c)]}
             if draw(st.booleans()):
                 layer.update(running_mean=[draw(tenths) for _ in range(c)],

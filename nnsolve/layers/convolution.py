@@ -221,6 +221,18 @@ class _Convolution(Activated):
         """The weights (or their gradient) nested as the file writes them: a matrix for one kernel."""
         return value.reshape(T.rectangular(self.weights)) if name == "W" and self.weights is not None else value
 
+    def _written_shape(self, what: str) -> tuple[int, ...] | None:
+        """The weights' shape (None without weights); a ValueError when the sizes are missing or disagree."""
+        if self.weights is None:
+            if getattr(self, "filters", None) is None or self.kernel is None:
+                raise ValueError(f"give 'filters' and 'kernel' (or the {what} themselves as 'weights')")
+            return None
+        shape = T.rectangular(self.weights, "weights")
+        if self.kernel is not None and pair(self.kernel) != shape[-2:]:
+            raise ValueError(f"kernel: {shape_text(pair(self.kernel))}, but the weights' {what} are "
+                             f"{shape_text(shape[-2:])}")
+        return shape
+
     def kernel_shape(self) -> tuple[int, int]:
         """(rows, columns) of the kernel, as given or from the weights."""
         return pair(self.kernel) if self.kernel is not None else tuple(T.rectangular(self.weights)[-2:])  # type: ignore
@@ -250,17 +262,10 @@ class Conv2d(_Convolution):
 
     @model_validator(mode="after")
     def _sizes_given(self) -> "Conv2d":
-        if self.weights is None:
-            if self.filters is None or self.kernel is None:
-                raise ValueError("give 'filters' and 'kernel' (or the filters themselves as 'weights')")
-            return self
-        shape = T.rectangular(self.weights, "weights")
-        filters = 1 if len(shape) == 2 else shape[0]
-        if self.filters is not None and self.filters != filters:
+        shape = self._written_shape("filters")
+        filters = shape and (1 if len(shape) == 2 else shape[0])
+        if shape and self.filters is not None and self.filters != filters:
             raise ValueError(f"filters: {self.filters}, but the weights hold {filters} filter(s)")
-        if self.kernel is not None and pair(self.kernel) != shape[-2:]:
-            raise ValueError(f"kernel: {shape_text(pair(self.kernel))}, but the weights' filters are "
-                             f"{shape_text(shape[-2:])}")
         return self
 
     def _geometry(self, c_in: int) -> tuple[int, int, tuple[int, int]]:
@@ -346,12 +351,7 @@ class Conv2d(_Convolution):
     def backward_steps(self, trace: Trace, g: np.ndarray, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
         win = trace.cache["window"]
         xp = padded(trace.x, win)
-        steps = []
-        if "b" in grads.params:
-            steps.append(Step(site.title(self, "gradient of the biases"), lhs=partial("L", site.symbol("b")),
-                              formula=Raw("Σ ∂L/∂y over every position (and sample) of the filter",
-                                          r"\sum_{n,h,w} \frac{\partial L}{\partial y}"),
-                              value=grads.params["b"].tolist()))
+        steps = _bias_steps(self, site, grads)
         # one weight: ∂L/∂W[f, c, i, j] = Σ ∂L/∂y[f, h, w] · x_pad[c, h·S + i·D, w·S + j·D]
         gw = windows(xp, win)  # (N, C, H_out, W_out, K_h, K_w)
         terms = [(g[n, 0, h, v], gw[n, 0, h, v, 0, 0]) for n in range(g.shape[0])
@@ -434,14 +434,7 @@ class ConvTranspose2d(_Convolution):
 
     @model_validator(mode="after")
     def _sizes_given(self) -> "ConvTranspose2d":
-        if self.weights is None:
-            if self.filters is None or self.kernel is None:
-                raise ValueError("give 'filters' and 'kernel' (or the kernels themselves as 'weights')")
-            return self
-        shape = T.rectangular(self.weights, "weights")
-        if self.kernel is not None and pair(self.kernel) != shape[-2:]:
-            raise ValueError(f"kernel: {shape_text(pair(self.kernel))}, but the weights' kernels are "
-                             f"{shape_text(shape[-2:])}")
+        self._written_shape("kernels")
         for a, (op, s, d) in enumerate(zip(pair(self.output_padding), pair(self.stride), pair(self.dilation))):
             if op >= max(s, d):
                 raise ValueError(f"output_padding {op} must be less than the stride ({s}) or the dilation ({d})")
@@ -591,12 +584,7 @@ class ConvTranspose2d(_Convolution):
         return steps
 
     def backward_steps(self, trace: Trace, g: np.ndarray, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
-        steps = []
-        if "b" in grads.params:
-            steps.append(Step(site.title(self, "gradient of the biases"), lhs=partial("L", site.symbol("b")),
-                              formula=Raw("Σ ∂L/∂y over every output cell of the channel",
-                                          r"\sum_{n,h,w} \frac{\partial L}{\partial y}"),
-                              value=grads.params["b"].tolist()))
+        steps = _bias_steps(self, site, grads)
         steps += _param_steps(site.title(self, "gradient of the weights"), grads.params["W"],
                               partial("L", site.symbol("W")),
                               note="∂L/∂W[c, f, i, j] = Σ x[c, h, w] · ∂L/∂y[f, h·S + i·D − P, w·S + j·D − P]")
@@ -617,6 +605,16 @@ def _transposed_size_step(title: str, size: int, win: Window, layer: ConvTranspo
 
 # ---------------------------------------------------------------------------------------------
 # Worked steps shared by the convolution layers
+
+def _bias_steps(layer, site: Site, grads: Grads) -> list[Step]:
+    """∂L/∂b: each output channel's bias is added to every cell of it, so its gradient sums theirs."""
+    if "b" not in grads.params:
+        return []
+    return [Step(site.title(layer, "gradient of the biases"), lhs=partial("L", site.symbol("b")),
+                 formula=Raw("Σ ∂L/∂y over every cell (and sample) of the channel",
+                             r"\sum_{n,h,w} \frac{\partial L}{\partial y}"),
+                 value=grads.params["b"].tolist())]
+
 
 def _matrices(title: str, image: np.ndarray) -> list[Step]:
     """One step per channel of one (C, H, W) image."""

@@ -56,6 +56,20 @@ class _Pool(Layer):
     def _padded(self, x, win):
         return padded(x, win)
 
+    def _gathered(self, trace: Trace, share) -> Grads:
+        """∂L/∂x: ``share(k)`` is what window cell k (row by row) receives of its window's gradient;
+        each cell adds it at its place in the input, where windows overlap too."""
+        win = trace.cache["window"]
+        (t, _), (l, _) = win.pad
+        ho, wo = trace.y.shape[2:]
+        gp = T.zeros((*trace.x.shape[:2], *win.padded))
+        for i in range(win.kernel[0]):
+            for j in range(win.kernel[1]):
+                rows = slice(i, i + win.stride[0] * (ho - 1) + 1, win.stride[0])
+                cols = slice(j, j + win.stride[1] * (wo - 1) + 1, win.stride[1])
+                gp[:, :, rows, cols] = gp[:, :, rows, cols] + share(i * win.kernel[1] + j)
+        return Grads(T.simplified(gp[:, :, t:t + trace.x.shape[2], l:l + trace.x.shape[3]]))
+
 
 class MaxPool(_Pool):
     """Max pooling: the largest value of each window."""
@@ -82,22 +96,10 @@ class MaxPool(_Pool):
         return trace
 
     def backward(self, trace: Trace, g: np.ndarray, *, ctx: Context) -> Grads:
-        win = trace.cache["window"]
-        n, c, ho, wo = g.shape
-        kh, kw = win.kernel
-        (t, _), (l, _) = win.pad
-        hp, wp = win.padded
-        gp = T.zeros((n, c, hp, wp))
-        spread = "spread_max_gradient" in ctx.mistakes
-        share = T.divided(g, kh * kw) if spread else g
-        for i in range(kh):
-            for j in range(kw):
-                k = i * kw + j
-                hit = share if spread else np.where(trace.cache["argmax"] == k, g, 0)
-                rows = slice(i, i + win.stride[0] * (ho - 1) + 1, win.stride[0])
-                cols = slice(j, j + win.stride[1] * (wo - 1) + 1, win.stride[1])
-                gp[:, :, rows, cols] = gp[:, :, rows, cols] + hit
-        return Grads(T.simplified(gp[:, :, t:t + trace.x.shape[2], l:l + trace.x.shape[3]]))
+        if "spread_max_gradient" in ctx.mistakes:
+            share = T.divided(g, len(self._cells(trace)[0, 0, 0, 0]))
+            return self._gathered(trace, lambda k: share)
+        return self._gathered(trace, lambda k: np.where(trace.cache["argmax"] == k, g, 0))
 
     def forward_steps(self, trace: Trace, *, site: Site, ctx: Context) -> list[Step]:
         win = trace.cache["window"]
@@ -133,18 +135,8 @@ class AvgPool(_Pool):
         return trace
 
     def backward(self, trace: Trace, g: np.ndarray, *, ctx: Context) -> Grads:
-        win = trace.cache["window"]
-        n, c, ho, wo = g.shape
-        kh, kw = win.kernel
-        (t, _), (l, _) = win.pad
-        gp = T.zeros((n, c, *win.padded))
-        share = T.divided(g, kh * kw)
-        for i in range(kh):
-            for j in range(kw):
-                rows = slice(i, i + win.stride[0] * (ho - 1) + 1, win.stride[0])
-                cols = slice(j, j + win.stride[1] * (wo - 1) + 1, win.stride[1])
-                gp[:, :, rows, cols] = gp[:, :, rows, cols] + share
-        return Grads(T.simplified(gp[:, :, t:t + trace.x.shape[2], l:l + trace.x.shape[3]]))
+        share = T.divided(g, len(self._cells(trace)[0, 0, 0, 0]))
+        return self._gathered(trace, lambda k: share)
 
     def forward_steps(self, trace: Trace, *, site: Site, ctx: Context) -> list[Step]:
         win = trace.cache["window"]
