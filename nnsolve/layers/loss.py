@@ -53,15 +53,18 @@ class _Loss(Strict):
 
     def targets(self, given, y: np.ndarray, ctx: Context) -> np.ndarray:
         """The targets, the output's shape (batch axis first); an error naming both shapes."""
-        t = T.tensor(given)
+        where = "targets" if ctx.batched else "target"
+        try:
+            t = T.tensor(given)
+        except ValueError:  # numbers beside lists
+            raise SolveError("every target must have the shape of the network's output", field=where) from None
         if not ctx.batched:
             t = t[None]
         if t.shape != y.shape and t.size == y.size and y.ndim == 4 and y.shape[1] == 1:
             t = t.reshape(y.shape)  # a one-channel image's target written as a matrix
         if t.shape != y.shape:
             raise SolveError(f"the target is {shape_text(t.shape[0 if ctx.batched else 1:])} but the network's "
-                             f"output is {shape_text(y.shape[0 if ctx.batched else 1:])}",
-                             field="targets" if ctx.batched else "target")
+                             f"output is {shape_text(y.shape[0 if ctx.batched else 1:])}", field=where)
         return t
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Annotated, ClassVar, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..errors import SolveError
 from ..expr import Raw, add, call, dot, index, num, partial, sym
@@ -53,6 +53,13 @@ class _Norm(Layer):
     epsilon: Real = Field(default=Fraction(1, 100_000), description="ε added to the variance (default 1e-5, as PyTorch)")
     gamma: Values | None = Field(default=None, description="γ, the scale (default 1; one number for all)")
     beta: Values | None = Field(default=None, description="β, the shift (default 0; one number for all)")
+
+    @field_validator("gamma", "beta")
+    @classmethod
+    def _rectangular(cls, value):
+        if isinstance(value, list):
+            T.rectangular(value, "the values")
+        return value
 
     def _affine(self, want: Shape, site: Site) -> dict[str, np.ndarray]:
         out = {}

@@ -26,7 +26,7 @@ from ..expr import Expr, Raw, dot, num, partial, sym
 from ..layers import (Activation, AvgPool, BatchNorm, Context, Conv2d, ConvTranspose2d, Dense, Dropout, Flatten,
                       GlobalAvgPool, LayerNorm, MaxPool, Site)
 from ..layers import tensor as T
-from ..layers.base import Shape, shape_text, shown
+from ..layers.base import Shape, shape_text, shown, size
 from ..layers.loss import CrossEntropy, Loss, MulticlassHinge, SquaredError
 from ..layers.tensor import Matrix, Tensor3, Vector, np
 from ..numbers import Number, Real, number_text, simplify
@@ -90,6 +90,10 @@ class Spec(ProblemBase):
         if self.orientation is None and any(isinstance(l, Dense) for l in self.layers):
             raise ValueError("orientation: say how the dense weights are written: out_in (PyTorch: one row per "
                              "unit, z = W·x + b) or in_out (Keras: one column per unit, z = x·W + b)")
+        if isinstance(self.target, list):
+            T.rectangular(self.target, "target")
+        if self.targets is not None and all(isinstance(t, list) for t in self.targets):
+            T.rectangular(self.targets, "targets")  # class indices may sit beside one-hot rows
         given = self.target if self.batch is None else self.targets
         other = self.targets if self.batch is None else self.target
         if other is not None:
@@ -185,9 +189,12 @@ def _sample_array(value, batched: bool) -> np.ndarray:
     return a[:, None] if a.ndim == 3 else a  # a matrix per sample is an image of one channel
 
 
-def _build(spec: Spec, mistakes: frozenset = frozenset(), prefix: str = "") -> _Net:
+def _build(spec: Spec, mistakes: frozenset = frozenset()) -> _Net:
     batched = spec.batch is not None
     x = _sample_array(spec.batch if batched else spec.input, batched)
+    if x.size > limits.MAX_NETWORK_CELLS:
+        raise LimitError(f"the input has {x.size:,} values; nnsolve's cap MAX_NETWORK_CELLS is "
+                         f"{limits.MAX_NETWORK_CELLS:,}", field="batch" if batched else "input")
     ctx = Context(spec.orientation or "out_in", mistakes, batched, x.shape[0])
     stages = _stages(spec)
     shape, sites, shapes, params = x.shape[1:], [], [], {}
@@ -195,16 +202,16 @@ def _build(spec: Spec, mistakes: frozenset = frozenset(), prefix: str = "") -> _
     work = 0
     for stage in stages:
         site = Site(str(stage.number), stage.field, number=stage.number, x=_symbol(previous),
-                    y=_symbol(stage.output), prefix=prefix)
+                    y=_symbol(stage.output))
         count = stage.layer.count(shape, site=site)
-        cells = x.shape[0] * max(shape_size(count.shape), count.scratch)
+        cells = x.shape[0] * max(size(count.shape), count.scratch)
         if cells > limits.MAX_NETWORK_CELLS:
             raise LimitError(f"{stage.layer.kind}: its values need {cells:,} cells at once (batch × "
                              f"{shape_text(count.shape)}, or its padded input); nnsolve's cap MAX_NETWORK_CELLS is "
                              f"{limits.MAX_NETWORK_CELLS:,}", field=stage.field)
         for key, value in stage.layer.parameters(shape, site=site, ctx=ctx).items():
             params[stage.names[key]] = value
-        work += x.shape[0] * (count.macs + shape_size(count.shape))
+        work += x.shape[0] * (count.macs + size(count.shape))
         sites.append(site)
         shapes.append(count.shape)
         shape, previous = count.shape, stage.output
@@ -222,13 +229,6 @@ def _build(spec: Spec, mistakes: frozenset = frozenset(), prefix: str = "") -> _
         scores = np.empty((x.shape[0], *shape), dtype=object)  # only the shape matters here
         net.targets = spec.loss.targets(spec.targets if batched else spec.target, scores, ctx)
     return net
-
-
-def shape_size(s: Shape) -> int:
-    out = 1
-    for n in s:
-        out *= n
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -342,8 +342,9 @@ def _run(spec: Spec, setup: _Setup = _Setup(), prefix_steps: bool = False) -> tu
         after = dict(params)
         for n in trained:
             new, state[n] = optim.update_each(opt, t, params[n], run.grads[n], state[n], setup.knobs)
-            after[n] = _bounded(T.simplified(new), notes, f"{n} after iteration {t}")
-            if notes and T.digits(after[n]) == 0:
+            exact = T.simplified(new)
+            after[n] = _bounded(exact, notes, f"{n} after iteration {t}")
+            if after[n] is not exact:  # past the digit cap: its optimizer state goes on in floats too
                 state[n] = tuple(T.from_float(T.as_float(s)) for s in state[n])
         history.append(_Iteration(t, params, point, run, after, before_state, dict(state)))
         params = after
@@ -354,42 +355,34 @@ def _run(spec: Spec, setup: _Setup = _Setup(), prefix_steps: bool = False) -> tu
 # Answers
 
 def _written(net: _Net, name: str, value: np.ndarray):
-    """A parameter (or its gradient) as the file writes it: Keras' in × out, a matrix for one filter."""
-    stage = next(s for s in net.stages if name in s.names.values())
-    key = next(k for k, n in stage.names.items() if n == name)
-    if key == "alpha":
-        return value[0]
-    return stage.layer.written(key, value, net.ctx).tolist()
+    """A parameter (or its gradient) as an answer holds it: as the file writes it, PReLU's α a number."""
+    return value[0] if name.startswith("alpha") else _shown_param(net, name, value).tolist()
 
 
 def _label(name: str, net: _Net) -> str:
-    stage = next((s for s in net.stages if s.output == name), None)
-    if name == "output":
-        return "Output of the network"
-    if stage is not None:
-        kind = "Pre-activation" if name.startswith("z") else "Output"
-        return f"{kind} {name} of layer {stage.number} ({stage.layer.kind})"
-    return name
+    stage = next(s for s in net.stages if s.output == name)
+    kind = "Pre-activation" if name.startswith("z") else "Output"
+    return f"{kind} {name} of layer {stage.number} ({stage.layer.kind})"
 
 
 def _answers(spec: Spec, net: _Net, history: list[_Iteration]) -> dict[str, tuple[Any, str]]:
     """name → (value, label) for everything a question may ask."""
     first = history[0].run
     ctx = net.ctx
-    out: dict[str, tuple[Any, str]] = {} if net.stages else {"x": (_shown(net.x, ctx), "The input x")}
+    out: dict[str, tuple[Any, str]] = {} if net.stages else {"x": (shown(net.x, ctx), "The input x")}
     for stage, trace in zip(net.stages, first.traces):
-        out[stage.output] = (_shown(trace.y, ctx), _label(stage.output, net))
+        out[stage.output] = (shown(trace.y, ctx), _label(stage.output, net))
     if first.loss is not None:
         out["loss"] = (first.loss, "Loss" + (" (with the L2 penalty)" if first.penalty else ""))
         if first.penalty:
             out["data_loss"] = (first.data_loss, "Loss before the L2 penalty")
-        out["grad_x"] = (_shown(first.grad_in, ctx), "∂L/∂x, the gradient of the input")
+        out["grad_x"] = (shown(first.grad_in, ctx), "∂L/∂x, the gradient of the input")
         for i, stage in enumerate(net.stages):
             if first.grad_out[i] is not None:
-                out[f"grad_{stage.output}"] = (_shown(first.grad_out[i], ctx), f"∂L/∂{stage.output}")
+                out[f"grad_{stage.output}"] = (shown(first.grad_out[i], ctx), f"∂L/∂{stage.output}")
         if net.softmax_with_loss and len(net.stages) > 1:
             logits = net.stages[-2].output
-            out[f"grad_{logits}"] = (_shown(first.loss_grad, ctx), f"∂L/∂{logits} (the logits)")
+            out[f"grad_{logits}"] = (shown(first.loss_grad, ctx), f"∂L/∂{logits} (the logits)")
         for name, value in first.grads.items():
             out[f"grad_{name}"] = (_written(net, name, value), f"∂L/∂{name}")
     if spec.optimizer is not None:
@@ -402,10 +395,6 @@ def _answers(spec: Spec, net: _Net, history: list[_Iteration]) -> dict[str, tupl
         for it in history[:ANSWERED_ITERATIONS] if n > 1 else ():
             out[f"loss_iter{it.t}"] = (it.run.loss, f"Loss at iteration {it.t} (before its update)")
     return out
-
-
-def _shown(a: np.ndarray, ctx: Context):
-    return shown(a, ctx)
 
 
 def _asked(spec: Spec) -> str:
@@ -491,6 +480,7 @@ def _update_steps(spec: Spec, net: _Net, it: _Iteration, prefix: str) -> list:
 
 
 def _shown_param(net: _Net, name: str, value: np.ndarray) -> np.ndarray:
+    """A parameter in the layout its file writes it (Keras' in × out, a matrix for one filter)."""
     stage = next(s for s in net.stages if name in s.names.values())
     key = next(k for k, n in stage.names.items() if n == name)
     return stage.layer.written(key, value, net.ctx)
@@ -536,10 +526,10 @@ def solve(spec: Spec) -> Solution:
                          + (", …" if len(names) > 24 else ""), field="ask")
     several = spec.iterations > 1
     blocks: list = [_summary_table(net)] if net.stages else []
-    blocks.append(Step("Input", lhs=sym("x"), value=_shown(net.x, net.ctx),
+    blocks.append(Step("Input", lhs=sym("x"), value=shown(net.x, net.ctx),
                        note=f"a batch of {net.x.shape[0]} samples, one per row" if net.ctx.batched else None))
     if spec.loss is not None:
-        blocks.append(Step("Target", lhs=sym("y"), value=_shown(net.targets, net.ctx),
+        blocks.append(Step("Target", lhs=sym("y"), value=shown(net.targets, net.ctx),
                            note="one-hot: 1 at the target class" if spec.loss.CLASSES else None))
     for it in history[:SHOWN_ITERATIONS]:
         prefix = f"Iteration {it.t}: " if several else ""
@@ -568,10 +558,10 @@ def solve(spec: Spec) -> Solution:
         if values is not None and ask in values and not agree(values[ask], answers[ask][0], spec.tolerance):
             solution_answers[f"{ask}_{suffix}"] = Answer(values[ask], answers[ask][1], reading=reading)
     return Solution(topic=TOPIC, answers=solution_answers, primary=ask, blocks=tuple(blocks),
-                    assumptions=tuple(_assumptions(spec, net, notes)))
+                    assumptions=tuple(_assumptions(spec, net, notes, _has_float(answers))))
 
 
-def _assumptions(spec: Spec, net: _Net, notes: list[str]) -> list[str]:
+def _assumptions(spec: Spec, net: _Net, notes: list[str], floats: bool) -> list[str]:
     out = []
     layers = spec.layers
     if any(isinstance(l, Dense) for l in layers):
@@ -619,10 +609,22 @@ def _assumptions(spec: Spec, net: _Net, notes: list[str]) -> list[str]:
     if notes:
         out.append(f"Exact fractions are kept until they would need more than {limits.MAX_EXACT_DIGITS} digits "
                    f"(nnsolve's cap MAX_EXACT_DIGITS), then become floats: the first was {notes[0]}.")
-    if any(isinstance(v, float) for a in _some_values(net) for v in a.flat):
+    if floats:
         out.append("exp, logarithms and square roots make floats: those values are carried at full precision "
                    "and shown to 5 significant figures.")
     return out
+
+
+def _has_float(answers: dict) -> bool:
+    """True when some answer holds a float (a value through exp, a logarithm or a root)."""
+    pending = [value for value, _ in answers.values()]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, float):
+            return True
+    return False
 
 
 def _loss_shape(net: _Net) -> np.ndarray:
@@ -630,10 +632,6 @@ def _loss_shape(net: _Net) -> np.ndarray:
     last = len(net.stages) - (1 if net.softmax_with_loss else 0)
     shape = net.shapes[last - 1] if last > 0 else net.x.shape[1:]
     return np.empty((net.x.shape[0], *shape), dtype=object)
-
-
-def _some_values(net: _Net) -> list:
-    return list(net.params.values())
 
 
 def _readings(spec: Spec) -> Iterator[tuple[str, str, Spec]]:
