@@ -229,7 +229,8 @@ def test_check_lists_every_error_of_every_file_and_exits_1(capsys, tmp_path):
     # --solve also finds what only solving shows
     code, out, err = run_in_process(capsys, "check", "--solve", str(tmp_path / "d.yaml"))
     assert (code, err) == (1, "1 file checked: 1 invalid\n")
-    assert out == f"{tmp_path / 'd.yaml'}:4: kernel: a 5×5 kernel does not fit the 4×4 input with this padding\n"
+    assert out == (f"{tmp_path / 'd.yaml'}:4: kernel: the kernel spans 5 pixels but its padded input is only 4 "
+                   f"(4 + 0 + 0); nothing to slide it over\n")
 
 
 def test_check_with_nothing_to_check(capsys, tmp_path):

@@ -163,18 +163,23 @@ def slopes_of(function: str, x: np.ndarray, y: np.ndarray, alpha: Number | None,
     return T.elementwise(lambda v, w: f.slope(v, w, a), x, y)
 
 
-class Activated(Layer):
-    """A layer that may apply an activation to its output (Keras' ``activation=``)."""
+def activation_field():
+    """The ``activation:`` field of a dense or convolution layer (declared after its own fields)."""
+    return Field(default=None, description="an activation applied to the layer's output")
 
-    activation: Name | None = Field(default=None, description="an activation applied to the layer's output")
-    alpha: Real | None = Field(default=None, description="α of a leaky_relu, prelu (its initial value) or elu "
-                                                         "activation (PyTorch's default when absent)")
 
-    @model_validator(mode="after")
-    def _alpha_needs_function(self):
+def alpha_field():
+    return Field(default=None, description="α of a leaky_relu, prelu (its initial value) or elu activation "
+                                           "(PyTorch's default when absent)")
+
+
+class Activated:
+    """What a layer with ``activation`` and ``alpha`` fields (Keras' ``activation=``) gains."""
+
+    def _alpha_applies(self) -> None:
+        """ValueError for an α its activation does not take (call from the layer's validator)."""
         if self.alpha is not None and self.activation not in HAS_ALPHA:
             raise ValueError(f"'alpha' applies to leaky_relu, prelu or elu, not to {self.activation}")
-        return self
 
     def fused(self) -> "Activation | None":
         """The activation layer this layer's ``activation:`` stands for (None for none or linear)."""
@@ -186,7 +191,7 @@ class Activated(Layer):
 class Activation(Layer):
     """An activation function applied to every value (softmax: along the features or channels)."""
 
-    type: Literal["activation"]
+    type: Literal["activation"] = Field(description="activation: an activation function as its own layer")
     function: Name = Field(description="relu, leaky_relu, prelu, elu, sigmoid, tanh, softmax, gelu or linear")
     alpha: Real | None = Field(default=None, description="α of leaky_relu, prelu (its initial value, learned) "
                                                          "or elu; PyTorch's default when absent")

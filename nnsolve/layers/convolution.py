@@ -24,8 +24,8 @@ from ..spec import Count as Positive
 from ..spec import NonNegative
 from . import tensor as T
 from .tensor import np
-from .activation import FULL_CELLS, Activated
-from .base import Context, Count, Grads, Shape, Site, Trace, checked, needs_image, shape_text
+from .activation import FULL_CELLS, Activated, Name, activation_field, alpha_field
+from .base import Context, Count, Grads, Layer, Shape, Site, Trace, checked, needs_image, shape_text
 
 Pair = Union[Positive, Annotated[list[Positive], Field(min_length=2, max_length=2)]]
 Padding = Union[NonNegative, Annotated[list[NonNegative], Field(min_length=2, max_length=2)],
@@ -205,13 +205,20 @@ def correlate_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, win: Window,
 # ---------------------------------------------------------------------------------------------
 # The layers
 
-class _Convolution(Activated):
+class _Convolution(Activated, Layer):
     kernel: Pair | None = Field(default=None, description="K, or [rows, columns]; from the weights when they are given")
     stride: Pair = Field(default=1, description="S, or [rows, columns]")
     padding: Padding = Field(default=0, description="P, [rows, columns], 'valid' (0) or 'same' (TensorFlow's)")
     dilation: Pair = Field(default=1, description="D, or [rows, columns]")
     bias: Bias = Field(default=True, description="true/false (count one bias per filter or none), or the bias "
                                                  "values: one number per filter, or one for all")
+    activation: Name | None = activation_field()
+    alpha: Real | None = alpha_field()
+
+    @model_validator(mode="after")
+    def _alpha_given(self) -> "_Convolution":
+        self._alpha_applies()
+        return self
 
     @property
     def has_bias(self) -> bool:
@@ -251,7 +258,7 @@ class _Convolution(Activated):
 class Conv2d(_Convolution):
     """A 2-D convolution with ``filters`` output channels (PyTorch's nn.Conv2d, Keras' Conv2D)."""
 
-    type: Literal["conv2d"]
+    type: Literal["conv2d"] = Field(description="conv2d: a 2-D convolution")
     filters: Positive | None = Field(default=None, description="output channels F; from the weights when given")
     groups: Positive = Field(default=1, description="as PyTorch: each filter sees input channels / groups")
     weights: Union[T.Matrix, T.Tensor3, T.Tensor4] | None = Field(
@@ -372,7 +379,7 @@ class Conv2d(_Convolution):
 class DepthwiseConv2d(_Convolution):
     """A depthwise convolution: each input channel convolved with its own ``multiplier`` kernels."""
 
-    type: Literal["depthwise_conv2d"]
+    type: Literal["depthwise_conv2d"] = Field(description="depthwise_conv2d: one kernel per input channel")
     multiplier: Positive = Field(default=1, description="kernels per input channel")
 
     @model_validator(mode="after")
@@ -421,7 +428,8 @@ class ConvTranspose2d(_Convolution):
     """A transposed convolution (PyTorch's nn.ConvTranspose2d): each input cell adds input × kernel
     into the output, the kernel's place moving S cells for each input cell."""
 
-    type: Literal["conv_transpose2d"]
+    type: Literal["conv_transpose2d"] = Field(
+        description="conv_transpose2d: a transposed convolution (PyTorch ConvTranspose2d)")
     filters: Positive | None = Field(default=None, description="output channels; from the weights when given")
     padding: Union[NonNegative, Annotated[list[NonNegative], Field(min_length=2, max_length=2)]] = Field(
         default=0, description="P: rows and columns cut from each side of the full output (PyTorch's padding)")

@@ -12,24 +12,27 @@ from pydantic import Field, model_validator
 
 from ..errors import SolveError
 from ..expr import add, call, dot, index, num, partial, sym, total
+from ..numbers import Real
 from ..solution import Step
 from ..spec import Count as Positive
 from . import tensor as T
 from .tensor import np
-from .activation import FULL_CELLS, Activated
-from .base import Context, Count, Grads, Shape, Site, Trace, checked, needs_vector, shape_text
+from .activation import FULL_CELLS, Activated, Name, activation_field, alpha_field
+from .base import Context, Count, Grads, Layer, Shape, Site, Trace, checked, needs_vector, shape_text
 from .convolution import MAX_TERMS, Bias
 
 
-class Dense(Activated):
+class Dense(Activated, Layer):
     """A fully connected layer of ``units`` units (PyTorch's nn.Linear, Keras' Dense)."""
 
-    type: Literal["dense"]
+    type: Literal["dense"] = Field(description="dense: a fully connected layer (PyTorch Linear)")
     units: Positive | None = Field(default=None, description="output units; from the weights when they are given")
     bias: Bias = Field(default=True, description="true/false (count one bias per unit or none), or the bias "
                                                  "values: one number per unit, or one for all")
     weights: T.Matrix | None = Field(default=None, description="the weight matrix, out × in or in × out as the "
                                                                "problem's 'orientation' says")
+    activation: Name | None = activation_field()
+    alpha: Real | None = alpha_field()
 
     MISTAKES: ClassVar[dict[str, str]] = {
         "not_transposed": "multiplied the upstream gradient by W instead of Wᵀ going back through a dense layer",
@@ -39,6 +42,7 @@ class Dense(Activated):
     def _units_given(self) -> "Dense":
         if self.weights is None and self.units is None:
             raise ValueError("give 'units' (or the weight matrix as 'weights')")
+        self._alpha_applies()
         if self.weights is not None:
             T.rectangular(self.weights, "weights")
         return self

@@ -84,7 +84,7 @@ def _flat(a: np.ndarray) -> list:
 class SquaredError(_Loss):
     """c·Σ(ŷ − y)², c = ½ (``half``) · 1/n (``reduction``)."""
 
-    type: Literal["squared_error"]
+    type: Literal["squared_error"] = Field(description="squared_error: c·Σ(ŷ − y)²")
     half: StrictBool = Field(default=False, description="½(ŷ − y)², as many courses write it")
     reduction: Literal["mean", "sum", "batch_mean"] = Field(
         default="mean", description="mean over every value (PyTorch's MSELoss), sum, or batch_mean (each sample's "
@@ -142,7 +142,8 @@ def _shown(a: np.ndarray):
 class BinaryCrossEntropy(_Loss):
     """−c·Σ[y·ln ŷ + (1 − y)·ln(1 − ŷ)] on outputs between 0 and 1 (after a sigmoid)."""
 
-    type: Literal["binary_cross_entropy"]
+    type: Literal["binary_cross_entropy"] = Field(
+        description="binary_cross_entropy: on outputs between 0 and 1")
     reduction: Literal["mean", "sum"] = Field(default="mean", description="mean over every value (BCELoss) or sum")
 
     def factor(self, y: np.ndarray) -> Number:
@@ -229,7 +230,7 @@ class _Classes(_Loss):
 class CrossEntropy(_Classes):
     """Softmax cross-entropy on logits: −c·Σₙ Σₖ yₙₖ ln softmax(zₙ)ₖ (F.cross_entropy)."""
 
-    type: Literal["cross_entropy"]
+    type: Literal["cross_entropy"] = Field(description="cross_entropy: softmax cross-entropy on logits")
 
     MISTAKES: ClassVar[dict[str, str]] = {
         "no_onehot": "took softmax's gradient as p, without subtracting the one-hot target (p − y)",
@@ -283,7 +284,7 @@ def _log_softmax(z: np.ndarray) -> np.ndarray:
 class MulticlassHinge(_Classes):
     """Weston–Watkins: Σ over the wrong classes j of max(0, s_j − s_y + Δ), per sample."""
 
-    type: Literal["multiclass_hinge"]
+    type: Literal["multiclass_hinge"] = Field(description="multiclass_hinge: the Weston–Watkins hinge")
     margin: Annotated[Real, Field(gt=0)] = Field(default=1, description="Δ (default 1)")
     over_classes: StrictBool = Field(default=False, description="divide each sample's loss by the number of "
                                                                 "classes, as PyTorch's multi_margin_loss")

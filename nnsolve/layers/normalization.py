@@ -74,7 +74,7 @@ class _Norm(Layer):
 class BatchNorm(_Norm):
     """Batch normalization: γ and β are learnable per channel; the running mean and variance are not."""
 
-    type: Literal["batch_norm"]
+    type: Literal["batch_norm"] = Field(description="batch_norm: batch normalization over the channels")
     running_mean: Annotated[list[Real], Field(min_length=1)] | None = Field(
         default=None, description="evaluation mode: the running mean per channel (with running_var)")
     running_var: Annotated[list[Real], Field(min_length=1)] | None = Field(
@@ -209,7 +209,7 @@ class BatchNorm(_Norm):
 class LayerNorm(_Norm):
     """Layer normalization over all of one sample's values, with γ and β per value (F.layer_norm)."""
 
-    type: Literal["layer_norm"]
+    type: Literal["layer_norm"] = Field(description="layer_norm: normalization over each sample's values")
 
     @model_validator(mode="after")
     def _epsilon(self) -> "LayerNorm":

@@ -74,7 +74,7 @@ class _Pool(Layer):
 class MaxPool(_Pool):
     """Max pooling: the largest value of each window."""
 
-    type: Literal["max_pool"]
+    type: Literal["max_pool"] = Field(description="max_pool: the largest value of each window")
 
     MISTAKES: ClassVar[dict[str, str]] = {
         "spread_max_gradient": "spread the max-pool gradient evenly over the whole window instead of sending "
@@ -125,7 +125,7 @@ class MaxPool(_Pool):
 class AvgPool(_Pool):
     """Average pooling: the mean of each window (padding zeros count, as PyTorch's default)."""
 
-    type: Literal["avg_pool"]
+    type: Literal["avg_pool"] = Field(description="avg_pool: the mean of each window")
 
     def forward(self, x: np.ndarray, params: dict[str, np.ndarray], *, ctx: Context) -> Trace:
         win = self._window(x.shape[1:], Site("", ""))
@@ -159,7 +159,7 @@ class AvgPool(_Pool):
 class GlobalAvgPool(Layer):
     """The mean of each channel: an image becomes a vector of channels."""
 
-    type: Literal["global_avg_pool"]
+    type: Literal["global_avg_pool"] = Field(description="global_avg_pool: the mean of each channel")
 
     def count(self, shape: Shape, *, site: Site) -> Count:
         needs_image(self, shape, site)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from pydantic import Field
 
 from ..expr import dot, partial, sym
 from ..solution import Step
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 class Flatten(Layer):
     """Every value of a sample in one vector."""
 
-    type: Literal["flatten"]
+    type: Literal["flatten"] = Field(description="flatten: every value of a sample in one vector")
 
     def count(self, shape: Shape, *, site: Site) -> Count:
         n = size(shape)

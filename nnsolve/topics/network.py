@@ -31,7 +31,7 @@ from ..layers.loss import CrossEntropy, Loss, MulticlassHinge, SquaredError
 from ..layers.tensor import Matrix, Tensor3, Vector, np
 from ..numbers import Number, Real, number_text, simplify
 from ..solution import Answer, Solution, Step, Table, Variant
-from ..spec import ProblemBase
+from ..spec import FieldError, ProblemBase
 
 TOPIC = "network"
 SUMMARY = "forward pass, loss, backpropagation and updates of a small network with its weights given"
@@ -55,7 +55,7 @@ _HAS_WEIGHTS = (Dense, Conv2d, ConvTranspose2d)
 class Spec(ProblemBase):
     """An input (or a batch), layers with their parameters, and optionally a loss and an optimizer."""
 
-    topic: Literal["network"]
+    topic: Literal["network"] = Field(description="network: the values, gradients and updates of a network")
     input: Sample | None = Field(default=None, description="one sample: a vector, a matrix (one channel) or "
                                                            "channels × rows × columns")
     batch: Annotated[list[Sample], Field(min_length=1, max_length=limits.MAX_SAMPLES)] | None = Field(
@@ -71,7 +71,8 @@ class Spec(ProblemBase):
                                                             "index (from 0) or one-hot vector")
     targets: Annotated[list[Target], Field(min_length=1)] | None = Field(
         default=None, description="one target per sample of the batch")
-    optimizer: optim.Optimizer | None = None
+    optimizer: optim.Optimizer | None = Field(default=None, description="gd, momentum, nesterov, rmsprop or adam, "
+                                                                            "with its hyperparameters")
     iterations: Annotated[StrictInt, Field(ge=1, le=limits.MAX_ITERATIONS)] = Field(
         default=1, description="updates with the optimizer")
     trained: Annotated[list[str], Field(min_length=1)] | None = Field(
@@ -82,14 +83,16 @@ class Spec(ProblemBase):
     @model_validator(mode="after")
     def _consistent(self) -> "Spec":
         if (self.input is None) == (self.batch is None):
-            raise ValueError("give either 'input' (one sample) or 'batch' (a list of samples)")
-        if self.batch is not None:
-            T.rectangular(self.batch, "batch")
-        else:
-            T.rectangular(self.input, "input")
+            raise FieldError("input" if self.batch is None else "batch",
+                             "give either 'input' (one sample) or 'batch' (a list of samples)")
+        field = "batch" if self.batch is not None else "input"
+        try:
+            T.rectangular(self.batch if self.batch is not None else self.input, field)
+        except ValueError as exc:
+            raise FieldError(field, str(exc).removeprefix(f"{field}: ")) from None
         if self.orientation is None and any(isinstance(l, Dense) for l in self.layers):
-            raise ValueError("orientation: say how the dense weights are written: out_in (PyTorch: one row per "
-                             "unit, z = W·x + b) or in_out (Keras: one column per unit, z = x·W + b)")
+            raise FieldError("orientation", "say how the dense weights are written: out_in (PyTorch: one row per "
+                                            "unit, z = W·x + b) or in_out (Keras: one column per unit, z = x·W + b)")
         if isinstance(self.target, list):
             T.rectangular(self.target, "target")
         if self.targets is not None and all(isinstance(t, list) for t in self.targets):
@@ -97,27 +100,29 @@ class Spec(ProblemBase):
         given = self.target if self.batch is None else self.targets
         other = self.targets if self.batch is None else self.target
         if other is not None:
-            raise ValueError("a batch takes 'targets' (one per sample); one 'input' takes 'target'")
+            raise FieldError("target" if self.batch is not None else "targets",
+                             "a batch takes 'targets' (one per sample); one 'input' takes 'target'")
         if self.loss is not None and given is None:
-            raise ValueError(f"loss: needs '{'targets' if self.batch is not None else 'target'}'")
+            raise FieldError("loss", f"needs '{'targets' if self.batch is not None else 'target'}'")
         if self.loss is None and given is not None:
-            raise ValueError("a target needs a 'loss' to compare it with")
+            raise FieldError("target" if self.batch is None else "targets", "needs a 'loss' to compare it with")
         if self.optimizer is not None:
             if self.loss is None:
-                raise ValueError("optimizer: needs a 'loss' to minimise")
+                raise FieldError("optimizer", "needs a 'loss' to minimise")
             optim.check(self.optimizer)
             if getattr(self.optimizer, "velocity", None):
-                raise ValueError("optimizer.velocity: a network's velocities start at 0")
+                raise FieldError("optimizer.velocity", "a network's velocities start at 0")
         elif self.iterations != 1 or self.trained is not None:
-            raise ValueError("iterations and trained need an 'optimizer'")
+            raise FieldError("iterations" if self.trained is None else "trained", "needs an 'optimizer'")
         names = parameter_names(self)
-        for name in self.trained or []:
+        for i, name in enumerate(self.trained or []):
             if name not in names:
-                raise ValueError(f"trained: unknown parameter {name!r}; the parameters are {', '.join(names) or 'none'}")
+                raise FieldError(f"trained[{i}]", f"unknown parameter {name!r}; the parameters are "
+                                                  f"{', '.join(names) or 'none'}")
         if self.trained is not None and len(set(self.trained)) != len(self.trained):
-            raise ValueError("trained: list each parameter once")
+            raise FieldError("trained", "list each parameter once")
         if self.optimizer is not None and not names:
-            raise ValueError("optimizer: this network has no parameters to update")
+            raise FieldError("optimizer", "this network has no parameters to update")
         return self
 
 
@@ -269,8 +274,8 @@ class _Setup:
 
 
 def _bounded(a: np.ndarray, notes: list[str], where: str) -> np.ndarray:
-    """``a`` as floats once its exact numbers outgrow MAX_EXACT_DIGITS (noted once)."""
-    if T.digits(a) <= limits.MAX_EXACT_DIGITS:
+    """``a`` as floats once its exact numbers outgrow MAX_NETWORK_DIGITS (noted once)."""
+    if T.digits(a) <= limits.MAX_NETWORK_DIGITS:
         return a
     if not notes:
         notes.append(where)
@@ -607,8 +612,8 @@ def _assumptions(spec: Spec, net: _Net, notes: list[str], floats: bool) -> list[
         elif spec.iterations > 1:
             out.append("Values and gradients asked for (a2, grad_W1, …) are those of iteration 1.")
     if notes:
-        out.append(f"Exact fractions are kept until they would need more than {limits.MAX_EXACT_DIGITS} digits "
-                   f"(nnsolve's cap MAX_EXACT_DIGITS), then become floats: the first was {notes[0]}.")
+        out.append(f"Exact fractions are kept until they would need more than {limits.MAX_NETWORK_DIGITS} digits "
+                   f"(nnsolve's cap MAX_NETWORK_DIGITS), then become floats: the first was {notes[0]}.")
     if floats:
         out.append("exp, logarithms and square roots make floats: those values are carried at full precision "
                    "and shown to 5 significant figures.")

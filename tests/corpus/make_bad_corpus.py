@@ -491,10 +491,10 @@ bad("network-weights-wrong-shape.yaml", NETWORK, "[[0.40, 0.45], [0.50, 0.55]]",
 bad("network-bias-count.yaml", NETWORK, "bias: [0.60, 0.60]", "bias: [0.60, 0.60, 0.1]", "layers[1].bias",
     "3 bias values for 2 units")
 bad("network-bias-missing.yaml", NETWORK, ", bias: [0.60, 0.60]", "", "layers[1].bias", "give the bias values")
-# Checks across fields are the problem's own: they are reported on its first line, naming the field.
+# A missing field is reported on the problem's first line, naming it.
 case("network-orientation-missing.yaml", sub(NETWORK, "orientation: out_in\n", "")[0], ":1: orientation:",
      "out_in (PyTorch")
-case("network-target-missing.yaml", sub(NETWORK, "target: [0.01, 0.99]\n", "")[0], ":1: loss:", "needs 'target'")
+case("network-target-missing.yaml", sub(NETWORK, "target: [0.01, 0.99]\n", "")[0], ":7: loss:", "needs 'target'")
 bad("network-target-wrong-shape.yaml", NETWORK, "target: [0.01, 0.99]", "target: [0.01, 0.99, 1]", "target",
     "the target is 3 but the network's output is 2")
 bad("network-iterations-huge.yaml", NETWORK, "iterations: 1", "iterations: 100000000", "iterations",
@@ -502,12 +502,12 @@ bad("network-iterations-huge.yaml", NETWORK, "iterations: 1", "iterations: 10000
 bad("network-work-cap.yaml", NETWORK, "iterations: 1", "iterations: 10000", "iterations", "MAX_NETWORK_WORK")
 bad("network-ask-unknown.yaml", NETWORK, "ask: W2", "ask: W7", "ask", "unknown answer 'W7'")
 case("network-trained-unknown.yaml", sub(NETWORK, "iterations: 1", "iterations: 1\ntrained: [W1, W9]")[0],
-     ":1: trained:", "unknown parameter 'W9'")
+     ":11: trained[1]:", "unknown parameter 'W9'")
 bad("network-layer-type-unknown.yaml", NETWORK, "type: dense, weights: [[0.40", "type: denze, weights: [[0.40",
     "layers[1].type", "unknown type 'denze'")
 case("network-velocity-given.yaml", sub(NETWORK, "{type: gd, learning_rate: 0.5}",
                                         "{type: momentum, learning_rate: 0.5, velocity: {W1: 1}}")[0],
-     ":1: optimizer.velocity:", "start at 0")
+     ":9: optimizer.velocity:", "start at 0")
 bad("network-loss-unknown.yaml", NETWORK, "type: squared_error, half: true", "type: squared_eror, half: true",
     "loss.type", "unknown type 'squared_eror'")
 case("network-class-out-of-range.yaml", sub(NETWORK, "target: [0.01, 0.99]", "target: 5")[0].replace(
@@ -527,9 +527,9 @@ bad("network-mask-not-bits.yaml", NETWORK_CONV, "mask: [[1, 0, 1], [0, 1, 1]]", 
     "layers[1].mask", "every entry must be 0 (dropped) or 1 (kept)")
 bad("network-padding-huge.yaml", NETWORK_CONV, "bias: 0, padding: 0", "bias: 0, padding: 99999", "layers[0]",
     "MAX_NETWORK_CELLS")
-case("network-input-ragged.yaml", sub(NETWORK_CONV, "  - [0, 1, 3, 1]\n", "  - [0, 1, 3]\n")[0], ":1: input:",
+case("network-input-ragged.yaml", sub(NETWORK_CONV, "  - [0, 1, 3, 1]\n", "  - [0, 1, 3]\n")[0], ":2: input:",
      "same length")
-case("network-input-and-batch.yaml", NETWORK_CONV + "batch: [[1]]\n", ":1: give either 'input'", "")
+case("network-input-and-batch.yaml", NETWORK_CONV + "batch: [[1]]\n", ":11: batch:", "give either 'input'")
 
 
 def main() -> None:
