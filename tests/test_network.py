@@ -24,7 +24,7 @@ from nnsolve.expr import evaluate
 from nnsolve.loader import load_text
 from nnsolve.solve import solve, variants
 from tests.conftest import PROBLEMS
-from tests.helpers import solve_file
+from tests.helpers import solve_file, torch_optimizer
 
 torch.set_num_threads(1)
 DT = torch.float64
@@ -306,25 +306,12 @@ def torch_pass(p: dict) -> dict:
     return result
 
 
-def _optimizer(params: list, o: dict):
-    lr = float(o["learning_rate"])
-    if o["type"] == "gd":
-        return torch.optim.SGD(params, lr=lr)
-    if o["type"] in ("momentum", "nesterov"):
-        m = float(o.get("momentum", 0.9))
-        return torch.optim.SGD(params, lr=lr, momentum=m, nesterov=o["type"] == "nesterov" and m > 0)
-    if o["type"] == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, alpha=float(o.get("rho", 0.9)), eps=float(o.get("epsilon", 1e-8)))
-    return torch.optim.Adam(params, lr=lr, betas=(float(o.get("beta1", 0.9)), float(o.get("beta2", 0.999))),
-                            eps=float(o.get("epsilon", 1e-8)))
-
-
 def torch_train(p: dict, trained: list[str]) -> list[dict]:
     """The trained parameters after every iteration of torch.optim on the same network."""
     net = Torch(p)
     x = net.input()
     params = {n: v.clone().requires_grad_(True) for n, v in net.params.items()}
-    opt = _optimizer([params[n] for n in trained], p["optimizer"])
+    opt = torch_optimizer([params[n] for n in trained], p["optimizer"])
     history = []
     for _ in range(p.get("iterations", 1)):
         opt.zero_grad()
@@ -530,16 +517,6 @@ def dense_networks(draw):
     return p
 
 
-@pytest.mark.filterwarnings("ignore::UserWarning")
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(dense_networks())
-def test_generated_dense_networks_match_pytorch(p):
-    try:
-        check_against_torch(p)
-    except NnsolveError as exc:  # only the refusals a file may meet: a saturated sigmoid under BCE
-        assert "strictly between 0 and 1" in str(exc), exc
-
-
 def _conv_size(n, k, s, p, d=1):
     return (n + 2 * p - d * (k - 1) - 1) // s + 1
 
@@ -645,14 +622,21 @@ def conv_networks(draw):
     return p
 
 
+GENERATED = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
 @pytest.mark.filterwarnings("ignore::UserWarning")
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(conv_networks())
-def test_generated_conv_networks_match_pytorch(p):
-    try:
-        check_against_torch(p)
-    except NnsolveError as exc:
-        assert "strictly between 0 and 1" in str(exc), exc
+@pytest.mark.parametrize("networks", [dense_networks, conv_networks], ids=["dense", "conv"])
+def test_generated_networks_match_pytorch(networks):
+    @GENERATED
+    @given(networks())
+    def check(p):
+        try:
+            check_against_torch(p)
+        except NnsolveError as exc:  # the one refusal a generated file may meet: a saturated sigmoid under BCE
+            assert "strictly between 0 and 1" in str(exc), exc
+
+    check()
 
 
 def test_dropout_matches_torch_dropout_with_its_own_mask():
@@ -881,5 +865,5 @@ def test_shape_error_from_the_command_line(tmp_path):
     result = subprocess.run([sys.executable, "-m", "nnsolve", "run", str(bad)], capture_output=True, text=True,
                             cwd=ROOT)
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr == (f"{bad}:5: layers[0].weights (Layer 1): dense: the weights are 2 × 2, read in × out (Keras), but "
-                             f"the layer's input has 3 values: they must be 3 × 2\n")
+    assert result.stderr == (f"{bad}:5: layers[0].weights (Layer 1): dense: the weights are 2 × 2, read in × out "
+                             f"(Keras), but the layer's input has 3 values: they must be 3 × 2\n")
