@@ -29,8 +29,8 @@ from ..layers import tensor as T
 from ..layers.base import Shape, shape_text, shown, size
 from ..layers.loss import CrossEntropy, Loss, MulticlassHinge, SquaredError
 from ..layers.tensor import Matrix, Tensor3, Vector, np
-from ..numbers import Number, Real, number_text, simplify
-from ..solution import Answer, Solution, Step, Table, Variant
+from ..numbers import Number, Real, number_text, plain, simplify
+from ..solution import Answer, Given, Solution, Step, Table, Variant
 from ..spec import FieldError, ProblemBase
 
 TOPIC = "network"
@@ -666,6 +666,56 @@ def _readings(spec: Spec) -> Iterator[tuple[str, str, Spec]]:
         suffix, reading = (("unscaled", "dropout without the 1/(1 − p) scaling") if inverted else
                            ("inverted", "inverted dropout: kept values scaled by 1/(1 − p)"))
         yield suffix, reading, spec.model_copy(update={"layers": layers})
+
+
+_VALUES = ("weights", "bias", "gamma", "beta", "running_mean", "running_var", "mask")  # shown as tensors
+
+
+def _matrices(label: str, value) -> list[Given]:
+    """A written tensor as the key typesets it: a number or vector as is, then matrix by matrix."""
+    depth, probe = 0, value
+    while isinstance(probe, list):
+        depth, probe = depth + 1, probe[0]
+    if depth <= 2:
+        return [Given(label, value)]
+    out: list[Given] = []
+    for i, inner in enumerate(value, start=1):
+        out += _matrices(f"{label}[{i}]", inner)
+    return out
+
+
+def given(spec: Spec) -> list:
+    """The input (matrix by matrix), each layer's settings and its written parameters, the loss and
+    its targets, and the optimizer."""
+    out: list = _matrices("Input x" if spec.batch is None else "Batch X (one sample per row)",
+                          spec.input if spec.batch is None else spec.batch)
+    if any(isinstance(l, Dense) for l in spec.layers):
+        out.append(Given("Dense weights written", "out × in (PyTorch: one row per unit)"
+                         if spec.orientation == "out_in" else "in × out (Keras: one column per unit)"))
+    names = {"weights": "W", "bias": "b", "gamma": "γ", "beta": "β", "running_mean": "running mean",
+             "running_var": "running variance", "mask": "mask"}
+    for i, layer in enumerate(spec.layers, start=1):
+        settings = [f"{name} {plain(getattr(layer, name))}" for name in type(layer).model_fields
+                    if name in layer.model_fields_set and name not in (*_VALUES, "type", "name")]
+        out.append(Given(f"Layer {i}", ", ".join([layer.kind, *settings])))
+        for name in _VALUES:
+            value = getattr(layer, name, None)
+            if name in layer.model_fields_set and value is not None and not isinstance(value, bool):
+                out += _matrices(f"Layer {i}: {names[name]}{i if name in ('weights', 'bias') else ''}", value)
+    if spec.loss is not None:
+        options = [f"{name} {plain(getattr(spec.loss, name))}" for name in type(spec.loss).model_fields
+                   if name in spec.loss.model_fields_set and name != "type"]
+        out.append(Given("Loss", ", ".join([spec.loss.type, *options])))
+        out += _matrices("Target y" if spec.batch is None else "Targets (one per sample)",
+                         spec.target if spec.batch is None else spec.targets)
+    if spec.optimizer is not None:
+        o = spec.optimizer
+        hyper = [f"{name} {plain(getattr(o, name))}" for name in type(o).model_fields if name != "type"]
+        out.append(Given("Optimizer", ", ".join([o.type, *hyper])))
+        out.append(Given("Iterations", spec.iterations))
+        if spec.trained is not None:
+            out.append(Given("Trained", ", ".join(spec.trained)))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
