@@ -20,7 +20,7 @@ from ..numbers import Real
 from ..solution import Step
 from . import tensor as T
 from .tensor import np
-from .base import Context, Count, Grads, Layer, Shape, Site, Trace, checked, shape_text, size, value_steps
+from .base import Context, Count, Grads, Layer, Shape, Site, Trace, cell, checked, shape_text, size, value_steps
 
 Values = Union[Real, Annotated[list[Real], Field(min_length=1)], T.Tensor3]
 C = sym("C")
@@ -173,12 +173,12 @@ class BatchNorm(_Norm):
             steps.append(Step(site.title(self, f"mean and variance of every {what}"), lhs=sym("mu"),
                               value=mu.tolist(), note=f"σ² = {_list(var)}"))
         xhat0 = c["xhat"][0].reshape(-1)[0]
-        steps.append(Step(site.title(self, "one value normalized"), lhs=index(sym("x_hat"), *_first(x)),
+        steps.append(Step(site.title(self, "one value normalized"), lhs=index(sym("x_hat"), *_first(x, ctx)),
                           formula=(sym("x") - sym("mu")) / call("sqrt", sym("sigma") ** 2 + sym("epsilon")),
                           substitution=(num(first[0]) - num(mu[0])) / call("sqrt", num(var[0]) + num(self.epsilon)),
                           value=xhat0))
         gamma, beta = trace.params["gamma"], trace.params["beta"]
-        steps.append(Step(site.title(self, "scaled and shifted"), lhs=index(site.y, *_first(x)),
+        steps.append(Step(site.title(self, "scaled and shifted"), lhs=index(site.y, *_first(x, ctx)),
                           formula=sym("gamma") * sym("x_hat") + sym("beta"),
                           substitution=dot(num(gamma[0]), num(xhat0)) + num(beta[0]),
                           value=trace.y[0].reshape(-1)[0]))
@@ -258,7 +258,7 @@ class LayerNorm(_Norm):
             steps.append(Step(site.title(self, "mean and variance of every sample"), lhs=sym("mu"), value=mu.tolist(),
                               note=f"σ² = {_list(var)}"))
         xhat0 = c["xhat"][0].reshape(-1)[0]
-        steps.append(Step(site.title(self, "one value normalized"), lhs=index(sym("x_hat"), *_first(trace.x)),
+        steps.append(Step(site.title(self, "one value normalized"), lhs=index(sym("x_hat"), *_first(trace.x, ctx)),
                           formula=(sym("x") - sym("mu")) / call("sqrt", sym("sigma") ** 2 + sym("epsilon")),
                           substitution=(num(first[0]) - num(mu[0])) / call("sqrt", num(var[0]) + num(self.epsilon)),
                           value=xhat0))
@@ -280,8 +280,9 @@ class LayerNorm(_Norm):
             value_steps(site.title(self, "gradient of its input"), grads.x, ctx, lhs=partial("L", site.x))
 
 
-def _first(x: np.ndarray) -> tuple[int, ...]:
-    return (1, 1, 1) if x.ndim == 4 and x.shape[1] > 1 else (1, 1) if x.ndim == 4 else (1,)
+def _first(x: np.ndarray, ctx: Context) -> tuple[int, ...]:
+    """The indices of sample 1's first value, as the steps show the tensor (the sample first in a batch)."""
+    return ((1,) if ctx.batched else ()) + cell(x.shape[1:], 0)
 
 
 def _list(a: np.ndarray) -> str:

@@ -531,11 +531,6 @@ def solve(spec: Spec) -> Solution:
                          + (", …" if len(names) > 24 else ""), field="ask")
     several = spec.iterations > 1
     blocks: list = [_summary_table(net)] if net.stages else []
-    blocks.append(Step("Input", lhs=sym("x"), value=shown(net.x, net.ctx),
-                       note=f"a batch of {net.x.shape[0]} samples, one per row" if net.ctx.batched else None))
-    if spec.loss is not None:
-        blocks.append(Step("Target", lhs=sym("y"), value=shown(net.targets, net.ctx),
-                           note="one-hot: 1 at the target class" if spec.loss.CLASSES else None))
     for it in history[:SHOWN_ITERATIONS]:
         prefix = f"Iteration {it.t}: " if several else ""
         blocks += _forward_steps(net, it.run, prefix)
@@ -696,7 +691,7 @@ def given(spec: Spec) -> list:
              "running_var": "running variance", "mask": "mask"}
     for i, layer in enumerate(spec.layers, start=1):
         settings = [f"{name} {plain(getattr(layer, name))}" for name in type(layer).model_fields
-                    if name in layer.model_fields_set and name not in (*_VALUES, "type", "name")]
+                    if name in layer.model_fields_set and name not in (*_VALUES, "type", "name", "function")]
         out.append(Given(f"Layer {i}", ", ".join([layer.kind, *settings])))
         for name in _VALUES:
             value = getattr(layer, name, None)
