@@ -7,8 +7,6 @@ kink the derivative is PyTorch's: ReLU′(0) = 0, Leaky ReLU′(0) = PReLU′(0)
 Softmax works along the features (a vector) or the channels (an image), as ``nn.Softmax(dim=1)``.
 """
 
-from __future__ import annotations
-
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -21,7 +19,7 @@ from ..numbers import Number, Real, number_text, sigmoid, simplify
 from ..solution import Step
 from . import tensor as T
 from .tensor import np
-from .base import Context, Count, Grads, Layer, Shape, Site, Trace, cell, value_steps
+from .base import Array, Context, Count, Grads, Layer, Shape, Site, Trace, cell, value_steps
 
 Name = Literal["relu", "leaky_relu", "prelu", "elu", "sigmoid", "tanh", "softmax", "gelu", "linear"]
 
@@ -138,13 +136,13 @@ def _slope_substitution(function: str, x: Number, y: Number, alpha: Number | Non
 # ---------------------------------------------------------------------------------------------
 # On tensors
 
-def _softmax(x: np.ndarray) -> np.ndarray:
+def _softmax(x: Array) -> Array:
     f = T.as_float(x)
     e = np.exp(f - f.max(axis=1, keepdims=True))
     return T.from_float(e / e.sum(axis=1, keepdims=True))
 
 
-def values_of(function: str, x: np.ndarray, alpha: Number | None) -> np.ndarray:
+def values_of(function: str, x: Array, alpha: Number | None) -> Array:
     if function == "softmax":
         return _softmax(x)
     if function == "linear":
@@ -154,7 +152,7 @@ def values_of(function: str, x: np.ndarray, alpha: Number | None) -> np.ndarray:
     return T.elementwise(lambda v: f(v, a), x)
 
 
-def slopes_of(function: str, x: np.ndarray, y: np.ndarray, alpha: Number | None, at_output: bool = False) -> np.ndarray:
+def slopes_of(function: str, x: Array, y: Array, alpha: Number | None, at_output: bool = False) -> Array:
     """f′ cell by cell (not for softmax); ``at_output`` is the mistake of taking f′ at y = f(x)."""
     a = alpha_of(function, alpha)
     f = FUNCTIONS[function]
@@ -222,18 +220,18 @@ class Activation(Layer):
         return Count(shape, params=1, steps=(Step(site.title(self, "parameters"), lhs=sym("params"), value=1,
                                                   note="PReLU learns one α (PyTorch's nn.PReLU())"),))
 
-    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, np.ndarray]:
+    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:
         if self.function != "prelu":
             return {}
         return {"alpha": T.tensor([alpha_of("prelu", self.alpha)])}
 
-    def _alpha(self, params: dict[str, np.ndarray]) -> Number | None:
+    def _alpha(self, params: dict[str, Array]) -> Number | None:
         return params["alpha"][0] if "alpha" in params else alpha_of(self.function, self.alpha)
 
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], *, ctx: Context) -> Trace:
+    def forward(self, x: Array, params: dict[str, Array], *, ctx: Context) -> Trace:
         return Trace(x, params, values_of(self.function, x, self._alpha(params)))
 
-    def backward(self, trace: Trace, g: np.ndarray, *, ctx: Context) -> Grads:
+    def backward(self, trace: Trace, g: Array, *, ctx: Context) -> Grads:
         if "no_derivative" in ctx.mistakes:
             return Grads(g, {"alpha": T.tensor([0])} if "alpha" in trace.params else {})
         if self.function == "softmax":
@@ -278,7 +276,7 @@ class Activation(Layer):
         return Step(title, lhs=index(site.y, *cell(shape, k)), substitution=terms[at[0]] / add(*terms),
                     value=trace.y[0][at])
 
-    def backward_steps(self, trace: Trace, g: np.ndarray, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
+    def backward_steps(self, trace: Trace, g: Array, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
         f = FUNCTIONS[self.function]
         delta = partial("L", site.x)
         steps = []
@@ -313,7 +311,7 @@ class Activation(Layer):
 FULL_CELLS = 4  # a tensor with at most this many cells per sample has every cell worked; else one
 
 
-def _example_cell(flat: np.ndarray) -> int:
+def _example_cell(flat: Array) -> int:
     """The cell a step works out: the first negative one (where an activation shows its kink), else the first."""
     return next((k for k, v in enumerate(flat) if v < 0), 0)
 

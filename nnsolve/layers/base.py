@@ -26,8 +26,6 @@ A layer with several inputs (issue 14's concatenate and add) takes ``count(*shap
 every layer here has one.
 """
 
-from __future__ import annotations
-
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -39,10 +37,13 @@ from ..expr import Expr, sym
 from ..solution import Step
 from ..spec import Strict
 
-if TYPE_CHECKING:
-    import numpy as np
 
 Shape = tuple[int, ...]
+
+if TYPE_CHECKING:
+    from numpy import ndarray as Array
+else:
+    Array = object  # numpy is imported only when values are computed (nnsolve.layers.tensor)
 
 
 def shape_text(shape: Shape) -> str:
@@ -127,9 +128,9 @@ class Context:
 class Trace:
     """One layer's forward pass: its input, parameters and output, and what backward needs."""
 
-    x: np.ndarray
-    params: dict[str, np.ndarray]
-    y: np.ndarray
+    x: Array
+    params: dict[str, Array]
+    y: Array
     cache: dict[str, Any] = field(default_factory=dict)
 
 
@@ -137,8 +138,8 @@ class Trace:
 class Grads:
     """∂L/∂input and ∂L/∂parameter for every parameter of the layer."""
 
-    x: np.ndarray
-    params: dict[str, np.ndarray] = field(default_factory=dict)
+    x: Array
+    params: dict[str, Array] = field(default_factory=dict)
 
 
 class Layer(Strict):
@@ -158,22 +159,22 @@ class Layer(Strict):
         return Count(shape)
 
     # --- values
-    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, np.ndarray]:
+    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:
         return {}
 
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], *, ctx: Context) -> Trace:
+    def forward(self, x: Array, params: dict[str, Array], *, ctx: Context) -> Trace:
         return Trace(x, params, x)
 
     def forward_steps(self, trace: Trace, *, site: Site, ctx: Context) -> list[Step]:
         return []
 
-    def backward(self, trace: Trace, g: np.ndarray, *, ctx: Context) -> Grads:
+    def backward(self, trace: Trace, g: Array, *, ctx: Context) -> Grads:
         return Grads(g)
 
-    def backward_steps(self, trace: Trace, g: np.ndarray, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
+    def backward_steps(self, trace: Trace, g: Array, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
         return []
 
-    def written(self, name: str, value: np.ndarray, ctx: Context) -> np.ndarray:
+    def written(self, name: str, value: Array, ctx: Context) -> Array:
         """A parameter (or its gradient) in the layout the file writes it (a Keras in × out weight)."""
         return value
 
@@ -190,7 +191,7 @@ def needs_vector(layer: Layer, shape: Shape, site: Site) -> None:
                          f"(or global_avg_pool) layer before it", field=site.field)
 
 
-def checked(value: np.ndarray, want: Shape, site: Site, field_name: str, message: str) -> np.ndarray:
+def checked(value: Array, want: Shape, site: Site, field_name: str, message: str) -> Array:
     """``value`` if its shape is ``want``; else ``message`` (which names both shapes) as an error at the field."""
     if value.shape != want:
         raise SolveError(message, field=site.at(field_name))
@@ -219,7 +220,7 @@ def cell(shape: Shape, k: int) -> tuple[int, ...]:
 SHOWN_MATRICES = 8  # matrices of one image tensor shown in a step; the answer holds them all
 
 
-def shown(a: np.ndarray, ctx: Context):
+def shown(a: Array, ctx: Context):
     """The value of a batched array as a solution holds it: the batch axis dropped for one
     sample, and an image's channel axis dropped when it has one channel."""
     if a.ndim == 4 and a.shape[1] == 1:
@@ -227,7 +228,7 @@ def shown(a: np.ndarray, ctx: Context):
     return (a if ctx.batched else a[0]).tolist()
 
 
-def pieces(a: np.ndarray, ctx: Context) -> list[tuple[str, Any]]:
+def pieces(a: Array, ctx: Context) -> list[tuple[str, Any]]:
     """A batched array as the values one or more steps show: (what it is, vector or matrix)."""
     if a.ndim <= 2:
         return [("", (a if ctx.batched else a[0]).tolist())]
@@ -240,7 +241,7 @@ def pieces(a: np.ndarray, ctx: Context) -> list[tuple[str, Any]]:
     return out
 
 
-def value_steps(title: str, a: np.ndarray, ctx: Context, note: str | None = None, lhs: Expr | None = None) -> list[Step]:
+def value_steps(title: str, a: Array, ctx: Context, note: str | None = None, lhs: Expr | None = None) -> list[Step]:
     """Steps showing ``a``: one step for a vector or matrix, one per channel of an image."""
     parts = pieces(a, ctx)
     steps = [Step(f"{title}{what}", lhs=lhs if len(parts) == 1 else None, value=value, note=note if i == 0 else None)

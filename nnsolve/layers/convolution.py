@@ -9,8 +9,6 @@ transposed convolution's output is (H − 1)·S − 2P + D(K − 1) + P_out + 1 
 Values are cross-correlations, as every framework computes them (the kernel is not flipped).
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Annotated, ClassVar, Literal, Union
 
@@ -25,7 +23,7 @@ from ..spec import NonNegative
 from . import tensor as T
 from .tensor import np
 from .activation import FULL_CELLS, Activated, Name, activation_field, alpha_field
-from .base import Context, Count, Grads, Layer, Shape, Site, Trace, checked, needs_image, shape_text
+from .base import Array, Context, Count, Grads, Layer, Shape, Site, Trace, checked, needs_image, shape_text
 
 Pair = Union[Positive, Annotated[list[Positive], Field(min_length=2, max_length=2)]]
 Padding = Union[NonNegative, Annotated[list[NonNegative], Field(min_length=2, max_length=2)],
@@ -125,7 +123,7 @@ def window_steps(win: Window, title: str) -> list[Step]:
 # ---------------------------------------------------------------------------------------------
 # Values: sums of products over windows, exact (see nnsolve.layers.tensor.bilinear)
 
-def padded(x: np.ndarray, win: Window) -> np.ndarray:
+def padded(x: Array, win: Window) -> Array:
     """(N, C, H, W) with the window's zeros around it."""
     (t, b), (l, r) = win.pad
     n, c, h, w = x.shape
@@ -134,14 +132,14 @@ def padded(x: np.ndarray, win: Window) -> np.ndarray:
     return out
 
 
-def windows(xp: np.ndarray, win: Window, positions: tuple[int, int] | None = None) -> np.ndarray:
+def windows(xp: Array, win: Window, positions: tuple[int, int] | None = None) -> Array:
     """(N, C, H_out, W_out, K_h, K_w): the cells each output position multiplies (a view)."""
     v = np.lib.stride_tricks.sliding_window_view(xp, win.span, axis=(2, 3))
     v = v[:, :, ::win.stride[0], ::win.stride[1], ::win.dilation[0], ::win.dilation[1]]
     return v if positions is None else v[:, :, :positions[0], :positions[1]]
 
 
-def correlate(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, win: Window, groups: int = 1) -> np.ndarray:
+def correlate(x: Array, w: Array, b: Array | None, win: Window, groups: int = 1) -> Array:
     """The cross-correlation of (N, C, H, W) with filters (F, C/g, K_h, K_w), plus one bias per filter."""
     cg, fg = w.shape[1], w.shape[0] // groups
 
@@ -153,7 +151,7 @@ def correlate(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, win: Window, g
     return T.simplified(y + b[None, :, None, None]) if b is not None else y
 
 
-def cell_products(xp: np.ndarray, w: np.ndarray, win: Window, groups: int, f: int, r: int = 0, c: int = 0,
+def cell_products(xp: Array, w: Array, win: Window, groups: int, f: int, r: int = 0, c: int = 0,
                   n: int = 0) -> list[tuple]:
     """The (input, weight) pairs multiplied for output cell (r, c) of filter f, sample n, in the
     order a hand calculation takes them: channel by channel, row by row."""
@@ -185,7 +183,7 @@ def _scatter(out_shape, source, w_, win: Window, groups: int, positions: tuple[i
     return out
 
 
-def correlate_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, win: Window, groups: int = 1):
+def correlate_backward(x: Array, w: Array, g: Array, win: Window, groups: int = 1):
     """∂L/∂x, ∂L/∂W and ∂L/∂b of ``correlate`` from ∂L/∂y."""
     cg, fg = w.shape[1], w.shape[0] // groups
     xp = padded(x, win)
@@ -224,7 +222,7 @@ class _Convolution(Activated, Layer):
     def has_bias(self) -> bool:
         return self.bias is not False
 
-    def written(self, name: str, value: np.ndarray, ctx: Context) -> np.ndarray:
+    def written(self, name: str, value: Array, ctx: Context) -> Array:
         """The weights (or their gradient) nested as the file writes them: a matrix for one kernel."""
         return value.reshape(T.rectangular(self.weights)) if name == "W" and self.weights is not None else value
 
@@ -244,7 +242,7 @@ class _Convolution(Activated, Layer):
         """(rows, columns) of the kernel, as given or from the weights."""
         return pair(self.kernel) if self.kernel is not None else tuple(T.rectangular(self.weights)[-2:])  # type: ignore
 
-    def _bias_values(self, filters: int, site: Site) -> np.ndarray | None:
+    def _bias_values(self, filters: int, site: Site) -> Array | None:
         if not self.has_bias:
             return None
         if self.bias is True:
@@ -261,7 +259,7 @@ class Conv2d(_Convolution):
     type: Literal["conv2d"] = Field(description="conv2d: a 2-D convolution")
     filters: Positive | None = Field(default=None, description="output channels F; from the weights when given")
     groups: Positive = Field(default=1, description="as PyTorch: each filter sees input channels / groups")
-    weights: Union[T.Matrix, T.Tensor3, T.Tensor4] | None = Field(
+    weights: T.numbers(2, 3, 4) | None = Field(
         default=None, description="the filters, filters × channels × rows × columns (PyTorch's layout); a matrix "
                                   "is one filter on one channel, a list of matrices one-channel filters")
 
@@ -301,7 +299,7 @@ class Conv2d(_Convolution):
         return _conv_count(self, site, win, c_in, filters, groups, self.has_bias)
 
     # --- values
-    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, np.ndarray]:
+    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:
         needs_image(self, shape, site)
         c_in = shape[0]
         if self.weights is None:
@@ -329,11 +327,11 @@ class Conv2d(_Convolution):
             params["b"] = b
         return params
 
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], *, ctx: Context) -> Trace:
+    def forward(self, x: Array, params: dict[str, Array], *, ctx: Context) -> Trace:
         win = self._window(x.shape[1:], Site("", ""))
         return Trace(x, params, correlate(x, params["W"], params.get("b"), win, self.groups), {"window": win})
 
-    def backward(self, trace: Trace, g: np.ndarray, *, ctx: Context) -> Grads:
+    def backward(self, trace: Trace, g: Array, *, ctx: Context) -> Grads:
         dx, dw, db = correlate_backward(trace.x, trace.params["W"], g, trace.cache["window"], self.groups)
         grads = {"W": dw}
         if "b" in trace.params:
@@ -355,7 +353,7 @@ class Conv2d(_Convolution):
         steps += _output_steps(site.title(self, "output"), trace.y, ctx, site.y)
         return steps
 
-    def backward_steps(self, trace: Trace, g: np.ndarray, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
+    def backward_steps(self, trace: Trace, g: Array, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
         win = trace.cache["window"]
         xp = padded(trace.x, win)
         steps = _bias_steps(self, site, grads)
@@ -436,7 +434,7 @@ class ConvTranspose2d(_Convolution):
     output_padding: Union[NonNegative, Annotated[list[NonNegative], Field(min_length=2, max_length=2)]] = Field(
         default=0, description="extra rows and columns at the bottom and right (less than the stride or the dilation)")
     groups: Positive = Field(default=1, description="as PyTorch")
-    weights: Union[T.Matrix, T.Tensor4] | None = Field(
+    weights: T.numbers(2, 4) | None = Field(
         default=None, description="the kernels, input channels × output channels × rows × columns (PyTorch's "
                                   "layout); a matrix is one input and one output channel")
 
@@ -494,7 +492,7 @@ class ConvTranspose2d(_Convolution):
         return Count((c_out, *out), params, macs, tuple(steps), (mac_step,), scratch=c_out * full[0] * full[1])
 
     # --- values
-    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, np.ndarray]:
+    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:
         self.count(shape, site=site)
         if self.weights is None:
             raise SolveError("give the kernels' values as 'weights' (input channels × output channels × rows × "
@@ -519,7 +517,7 @@ class ConvTranspose2d(_Convolution):
         return tuple(max((n - 1) * s + span, pad + o)  # type: ignore[return-value]
                      for n, s, span, pad, o in zip(shape[1:], win.stride, win.span, p, out))
 
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], *, ctx: Context) -> Trace:
+    def forward(self, x: Array, params: dict[str, Array], *, ctx: Context) -> Trace:
         win, out = self._sizes(x.shape[1:], Site("", ""))
         w = params["W"]
         rows, cols = self._full_size(x.shape[1:], win, out)
@@ -531,7 +529,7 @@ class ConvTranspose2d(_Convolution):
             y = T.simplified(y + params["b"][None, :, None, None])
         return Trace(x, params, y, {"window": win, "full": full})
 
-    def backward(self, trace: Trace, g: np.ndarray, *, ctx: Context) -> Grads:
+    def backward(self, trace: Trace, g: Array, *, ctx: Context) -> Grads:
         win = trace.cache["window"]
         full = trace.cache["full"]
         p = pair(self.padding)
@@ -591,7 +589,7 @@ class ConvTranspose2d(_Convolution):
         steps += _output_steps(site.title(self, "output"), trace.y, ctx, site.y)
         return steps
 
-    def backward_steps(self, trace: Trace, g: np.ndarray, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
+    def backward_steps(self, trace: Trace, g: Array, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
         steps = _bias_steps(self, site, grads)
         steps += _param_steps(site.title(self, "gradient of the weights"), grads.params["W"],
                               partial("L", site.symbol("W")),
@@ -624,20 +622,20 @@ def _bias_steps(layer, site: Site, grads: Grads) -> list[Step]:
                  value=grads.params["b"].tolist())]
 
 
-def _matrices(title: str, image: np.ndarray) -> list[Step]:
+def _matrices(title: str, image: Array) -> list[Step]:
     """One step per channel of one (C, H, W) image."""
     several = image.shape[0] > 1
     return [Step(f"{title}{f', channel {c + 1}' if several else ''}", value=image[c].tolist())
             for c in range(min(image.shape[0], 8))]
 
 
-def _output_steps(title: str, a: np.ndarray, ctx: Context, lhs: Expr, note: str | None = None) -> list[Step]:
+def _output_steps(title: str, a: Array, ctx: Context, lhs: Expr, note: str | None = None) -> list[Step]:
     from .base import value_steps
 
     return value_steps(title, a, ctx, note=note, lhs=lhs)
 
 
-def _param_steps(title: str, p: np.ndarray, lhs: Expr, note: str | None = None) -> list[Step]:
+def _param_steps(title: str, p: Array, lhs: Expr, note: str | None = None) -> list[Step]:
     """A weight tensor (filters × channels × rows × columns) as one matrix per filter and channel."""
     if p.ndim <= 2:
         return [Step(title, lhs=lhs, value=p.tolist(), note=note)]
@@ -661,8 +659,8 @@ def _sum_step(title: str, lhs: Expr, formula: Expr, terms: list[tuple], value, n
                 value=value, note=note)
 
 
-def _cell_step(site: Site, layer, xp: np.ndarray, w: np.ndarray, bias, win: Window, groups: int, f: int,
-               y: np.ndarray) -> Step:
+def _cell_step(site: Site, layer, xp: Array, w: Array, bias, win: Window, groups: int, f: int,
+               y: Array) -> Step:
     """The first output cell of filter f (sample 1): every product of its window, and the bias."""
     terms = cell_products(xp, w, win, groups, f)
     where = (f + 1, 1, 1) if w.shape[0] > 1 else (1, 1)

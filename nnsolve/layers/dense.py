@@ -4,8 +4,6 @@ Its weight is held out × in (PyTorch's ``nn.Linear``: one row per unit); a file
 in × out (Keras' ``Dense`` kernel: z = x·W + b), which ``Context.orientation`` says.
 """
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
@@ -16,9 +14,8 @@ from ..numbers import Real
 from ..solution import Step
 from ..spec import Count as Positive
 from . import tensor as T
-from .tensor import np
 from .activation import FULL_CELLS, Activated, Name, activation_field, alpha_field
-from .base import Context, Count, Grads, Layer, Shape, Site, Trace, checked, needs_vector, shape_text
+from .base import Array, Context, Count, Grads, Layer, Shape, Site, Trace, checked, needs_vector, shape_text
 from .convolution import MAX_TERMS, Bias
 
 
@@ -29,7 +26,7 @@ class Dense(Activated, Layer):
     units: Positive | None = Field(default=None, description="output units; from the weights when they are given")
     bias: Bias = Field(default=True, description="true/false (count one bias per unit or none), or the bias "
                                                  "values: one number per unit, or one for all")
-    weights: T.Matrix | None = Field(default=None, description="the weight matrix, out × in or in × out as the "
+    weights: T.numbers(2) | None = Field(default=None, description="the weight matrix, out × in or in × out as the "
                                                                "problem's 'orientation' says")
     activation: Name | None = activation_field()
     alpha: Real | None = alpha_field()
@@ -70,7 +67,7 @@ class Dense(Activated, Layer):
         return Count((n_out,), params + extra.params, n_in * n_out, steps + extra.steps)
 
     # --- values
-    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, np.ndarray]:
+    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:
         needs_vector(self, shape, site)
         if self.weights is None:
             raise SolveError("give the weight matrix as 'weights'", field=site.at("weights"))
@@ -94,16 +91,16 @@ class Dense(Activated, Layer):
                                   f"dense: {len(values)} bias values for {n_out} units")
         return params
 
-    def written(self, name: str, value: np.ndarray, ctx: Context) -> np.ndarray:
+    def written(self, name: str, value: Array, ctx: Context) -> Array:
         return value.T if name == "W" and ctx.orientation == "in_out" else value
 
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], *, ctx: Context) -> Trace:
+    def forward(self, x: Array, params: dict[str, Array], *, ctx: Context) -> Trace:
         z = T.bilinear(lambda a, w: a @ w.T, x, params["W"])
         if "b" in params:
             z = T.simplified(z + params["b"][None, :])
         return Trace(x, params, z)
 
-    def backward(self, trace: Trace, g: np.ndarray, *, ctx: Context) -> Grads:
+    def backward(self, trace: Trace, g: Array, *, ctx: Context) -> Grads:
         w = trace.params["W"]
         upstream = w.T if "not_transposed" in ctx.mistakes and w.shape[0] == w.shape[1] else w
         grads = {"W": T.bilinear(lambda d, x: d.T @ x, g, trace.x)}
@@ -152,7 +149,7 @@ class Dense(Activated, Layer):
                           note="X holds one sample per row; b is added to every row" if ctx.batched else None))
         return steps
 
-    def backward_steps(self, trace: Trace, g: np.ndarray, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
+    def backward_steps(self, trace: Trace, g: Array, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
         keras = ctx.orientation == "in_out"
         W, x = site.symbol("W"), site.x
         delta = partial("L", site.y)

@@ -3,22 +3,18 @@ Keras), or not scaled (the original paper's form, which scales by 1 − p at tes
 Without a mask the layer is the identity, as in evaluation.
 """
 
-from __future__ import annotations
-
 from fractions import Fraction
-from typing import Annotated, ClassVar, Literal, Union
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, StrictBool, StrictInt, field_validator
+from pydantic import Field, StrictBool, field_validator
 
 from ..errors import SolveError
 from ..expr import num, partial, sym
 from ..numbers import Real, simplify
 from ..solution import Step
 from . import tensor as T
-from .tensor import np
-from .base import Context, Count, Grads, Layer, Shape, Site, Trace, shape_text, value_steps
+from .base import Array, Context, Count, Grads, Layer, Shape, Site, Trace, shape_text, value_steps
 
-Mask = Union[list[StrictInt], list[list[StrictInt]], list[list[list[StrictInt]]], list[list[list[list[StrictInt]]]]]
 
 
 class Dropout(Layer):
@@ -26,7 +22,7 @@ class Dropout(Layer):
 
     type: Literal["dropout"] = Field(description="dropout: zeroes a share of its inputs while training")
     rate: Annotated[Real, Field(ge=0, lt=1)] = Field(default=Fraction(1, 2), description="p, the share dropped")
-    mask: Mask | None = Field(default=None, description="1 keeps a value, 0 drops it: the shape of the layer's "
+    mask: T.numbers(1, 2, 3, 4) | None = Field(default=None, description="1 keeps a value, 0 drops it: the shape of the layer's "
                                                         "input (one per sample for a batch); none: the identity")
     inverted: StrictBool = Field(default=True, description="scale the kept values by 1/(1 − p) (PyTorch, Keras)")
 
@@ -37,9 +33,12 @@ class Dropout(Layer):
     @field_validator("mask")
     @classmethod
     def _mask_of_bits(cls, mask):
-        if mask is not None:
-            T.rectangular(mask, "the mask")
-            if any(v not in (0, 1) for v in np.asarray(mask, dtype=object).flat):
+        pending = [mask] if mask is not None else []
+        while pending:
+            item = pending.pop()
+            if isinstance(item, list):
+                pending.extend(item)
+            elif item not in (0, 1):
                 raise ValueError("every entry must be 0 (dropped) or 1 (kept)")
         return mask
 
@@ -51,7 +50,7 @@ class Dropout(Layer):
             return 1
         return simplify(1 / (1 - Fraction(self.rate)))
 
-    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, np.ndarray]:
+    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:
         if self.mask is None:
             return {}
         mask = T.tensor(self.mask)
@@ -63,16 +62,16 @@ class Dropout(Layer):
                              field=site.at("mask"))
         return {}
 
-    def _mask(self, x: np.ndarray) -> np.ndarray:
+    def _mask(self, x: Array) -> Array:
         return T.tensor(self.mask).reshape(x.shape)
 
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], *, ctx: Context) -> Trace:
+    def forward(self, x: Array, params: dict[str, Array], *, ctx: Context) -> Trace:
         if self.mask is None:
             return Trace(x, params, x)
         keep = T.simplified(self._mask(x) * self._scale(ctx))
         return Trace(x, params, T.simplified(x * keep), {"keep": keep})
 
-    def backward(self, trace: Trace, g: np.ndarray, *, ctx: Context) -> Grads:
+    def backward(self, trace: Trace, g: Array, *, ctx: Context) -> Grads:
         if self.mask is None:
             return Grads(g)
         return Grads(T.simplified(g * trace.cache["keep"]))
@@ -89,7 +88,7 @@ class Dropout(Layer):
         steps += value_steps(site.title(self, "output"), trace.y, ctx, lhs=site.y)
         return steps
 
-    def backward_steps(self, trace: Trace, g: np.ndarray, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
+    def backward_steps(self, trace: Trace, g: Array, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
         if self.mask is None:
             return []
         return value_steps(site.title(self, "gradient of its input"), grads.x, ctx, lhs=partial("L", site.x),

@@ -12,8 +12,6 @@ layer's input, so that the two together give ∂L/∂z = p − y. The hinge is W
 their biases; the network adds it.
 """
 
-from __future__ import annotations
-
 import math
 from fractions import Fraction
 from typing import Annotated, ClassVar, Literal, Union
@@ -26,7 +24,7 @@ from ..numbers import Number, Real, number_text, simplify
 from ..solution import Step
 from ..spec import Strict
 from . import tensor as T
-from .base import Context, shape_text
+from .base import Array, Context, shape_text
 from .tensor import np
 
 SHOWN_TERMS = 12  # terms of a loss written out; a longer sum is stated
@@ -44,14 +42,14 @@ class _Loss(Strict):
         """k in the penalty k·Σw²."""
         return simplify(Fraction(self.l2) / 2) if self.l2_half else self.l2
 
-    def _c(self, y: np.ndarray, per: str) -> Number:
+    def _c(self, y: Array, per: str) -> Number:
         """c in L = c·Σ: 1/(number of values or samples) for a mean, 1 for a sum."""
         if self.reduction == "sum":
             return 1
         n = y.shape[0] if per == "samples" or self.reduction == "batch_mean" else y.size
         return simplify(Fraction(1, n))
 
-    def targets(self, given, y: np.ndarray, ctx: Context) -> np.ndarray:
+    def targets(self, given, y: Array, ctx: Context) -> Array:
         """The targets, the output's shape (batch axis first); an error naming both shapes."""
         where = "targets" if ctx.batched else "target"
         try:
@@ -77,7 +75,7 @@ def _c_latex(c: Number) -> str:
     return "" if c == 1 else rf"\frac{{{c.numerator}}}{{{c.denominator}}}"
 
 
-def _flat(a: np.ndarray) -> list:
+def _flat(a: Array) -> list:
     return a.reshape(-1).tolist()
 
 
@@ -90,18 +88,18 @@ class SquaredError(_Loss):
         default="mean", description="mean over every value (PyTorch's MSELoss), sum, or batch_mean (each sample's "
                                     "values summed, averaged over the samples)")
 
-    def factor(self, y: np.ndarray) -> Number:
+    def factor(self, y: Array) -> Number:
         c = self._c(y, "values")
         return simplify(Fraction(c) / 2) if self.half else c
 
-    def value(self, y: np.ndarray, t: np.ndarray, ctx: Context) -> Number:
+    def value(self, y: Array, t: Array, ctx: Context) -> Number:
         d = T.simplified(y - t)
         return simplify(self.factor(y) * T.exact_sum(d * d)[()])
 
-    def gradient(self, y: np.ndarray, t: np.ndarray, ctx: Context) -> np.ndarray:
+    def gradient(self, y: Array, t: Array, ctx: Context) -> Array:
         return T.simplified((y - t) * simplify(2 * self.factor(y)))
 
-    def describe(self, y: np.ndarray) -> str:
+    def describe(self, y: Array) -> str:
         c = self.factor(y)
         return f"squared error L = {_c_text(c)}Σ(ŷ − y)²" + {
             "mean": f" (the mean over all {y.size} values, as PyTorch's MSELoss" + (", with ½)" if self.half else ")"),
@@ -109,7 +107,7 @@ class SquaredError(_Loss):
             "batch_mean": f" (each sample's sum, averaged over the {y.shape[0]} samples"
                           + (", with ½)" if self.half else ")")}[self.reduction]
 
-    def steps(self, y: np.ndarray, t: np.ndarray, value, grad: np.ndarray, *, out: Expr, prefix: str,
+    def steps(self, y: Array, t: Array, value, grad: Array, *, out: Expr, prefix: str,
               softmax_shown: bool = False) -> list[Step]:
         c = self.factor(y)
         ys, ts = _flat(y), _flat(t)
@@ -134,7 +132,7 @@ def _vector_difference(y, t, k, n) -> Expr | None:
     return diff if k == 1 else dot(num(k), diff)
 
 
-def _shown(a: np.ndarray):
+def _shown(a: Array):
     """A loss's input as the steps show it: one sample as a vector, a batch as a matrix."""
     return (a[0] if a.shape[0] == 1 else a).reshape(-1).tolist() if a.ndim > 2 or a.shape[0] == 1 else a.tolist()
 
@@ -146,36 +144,36 @@ class BinaryCrossEntropy(_Loss):
         description="binary_cross_entropy: on outputs between 0 and 1")
     reduction: Literal["mean", "sum"] = Field(default="mean", description="mean over every value (BCELoss) or sum")
 
-    def factor(self, y: np.ndarray) -> Number:
+    def factor(self, y: Array) -> Number:
         return self._c(y, "values")
 
-    def targets(self, given, y: np.ndarray, ctx: Context) -> np.ndarray:
+    def targets(self, given, y: Array, ctx: Context) -> Array:
         t = super().targets(given, y, ctx)
         if any(not 0 <= v <= 1 for v in t.flat):
             raise SolveError("binary cross-entropy needs every target between 0 and 1",
                              field="targets" if ctx.batched else "target")
         return t
 
-    def _probabilities(self, y: np.ndarray) -> None:
+    def _probabilities(self, y: Array) -> None:
         if any(not 0 < v < 1 for v in y.flat):
             raise SolveError("binary cross-entropy needs every output strictly between 0 and 1 (end the network "
                              "with a sigmoid); an output of 0 or 1 makes the loss infinite", field="loss")
 
-    def value(self, y: np.ndarray, t: np.ndarray, ctx: Context) -> Number:
+    def value(self, y: Array, t: Array, ctx: Context) -> Number:
         self._probabilities(y)
         return self.factor(y) * -sum(b * math.log(a) + (1 - b) * math.log(1 - a) for a, b in zip(y.flat, t.flat))
 
-    def gradient(self, y: np.ndarray, t: np.ndarray, ctx: Context) -> np.ndarray:
+    def gradient(self, y: Array, t: Array, ctx: Context) -> Array:
         self._probabilities(y)
         c = self.factor(y)
         return T.elementwise(lambda a, b: c * (a - b) / (a * (1 - a)), y, t)
 
-    def describe(self, y: np.ndarray) -> str:
+    def describe(self, y: Array) -> str:
         return ("binary cross-entropy L = −" + _c_text(self.factor(y)) + "Σ[y ln ŷ + (1 − y) ln(1 − ŷ)]"
                 + (f" (the mean over all {y.size} values, as PyTorch's BCELoss)" if self.reduction == "mean"
                    else " (summed)"))
 
-    def steps(self, y: np.ndarray, t: np.ndarray, value, grad: np.ndarray, *, out: Expr, prefix: str,
+    def steps(self, y: Array, t: Array, value, grad: Array, *, out: Expr, prefix: str,
               softmax_shown: bool = False) -> list[Step]:
         c = self.factor(y)
         terms = [-(num(b) * call("ln", num(a)) + (1 - num(b)) * call("ln", 1 - num(a)))
@@ -195,10 +193,10 @@ class _Classes(_Loss):
     CLASSES: ClassVar[bool] = True
     reduction: Literal["mean", "sum"] = Field(default="mean", description="mean over the samples (PyTorch) or sum")
 
-    def factor(self, y: np.ndarray) -> Number:
+    def factor(self, y: Array) -> Number:
         return self._c(y, "samples")
 
-    def targets(self, given, y: np.ndarray, ctx: Context) -> np.ndarray:
+    def targets(self, given, y: Array, ctx: Context) -> Array:
         """One-hot (or probability) rows, (N, K); a class index counts from 0, as PyTorch."""
         where = "targets" if ctx.batched else "target"
         if y.ndim != 2:
@@ -236,21 +234,21 @@ class CrossEntropy(_Classes):
         "no_onehot": "took softmax's gradient as p, without subtracting the one-hot target (p − y)",
     }
 
-    def value(self, z: np.ndarray, t: np.ndarray, ctx: Context) -> Number:
+    def value(self, z: Array, t: Array, ctx: Context) -> Number:
         logp = _log_softmax(z)
         return self.factor(z) * -float(np.sum(logp * T.as_float(t)))
 
-    def gradient(self, z: np.ndarray, t: np.ndarray, ctx: Context) -> np.ndarray:
+    def gradient(self, z: Array, t: Array, ctx: Context) -> Array:
         p = T.from_float(np.exp(_log_softmax(z)))
         c = self.factor(z)
         return T.simplified((p if "no_onehot" in ctx.mistakes else p - t) * c)
 
-    def describe(self, y: np.ndarray) -> str:
+    def describe(self, y: Array) -> str:
         return ("softmax cross-entropy L = −" + _c_text(self.factor(y)) + "Σ y·ln softmax(z), on the logits z"
                 + (f" (the mean over the {y.shape[0]} samples, as PyTorch)" if self.reduction == "mean" and
                    y.shape[0] > 1 else ""))
 
-    def steps(self, z: np.ndarray, t: np.ndarray, value, grad: np.ndarray, *, out: Expr, prefix: str,
+    def steps(self, z: Array, t: Array, value, grad: Array, *, out: Expr, prefix: str,
               softmax_shown: bool = False) -> list[Step]:
         p = np.exp(_log_softmax(z))
         c = self.factor(z)
@@ -275,7 +273,7 @@ class CrossEntropy(_Classes):
         return steps
 
 
-def _log_softmax(z: np.ndarray) -> np.ndarray:
+def _log_softmax(z: Array) -> Array:
     f = T.as_float(z)
     shifted = f - f.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -293,33 +291,33 @@ class MulticlassHinge(_Classes):
         "count_correct": "counted the correct class in the hinge sum (adds max(0, Δ) = Δ per sample)",
     }
 
-    def factor(self, y: np.ndarray) -> Number:
+    def factor(self, y: Array) -> Number:
         c = self._c(y, "samples")
         return simplify(Fraction(c) / y.shape[1]) if self.over_classes else c
 
-    def targets(self, given, y: np.ndarray, ctx: Context) -> np.ndarray:
+    def targets(self, given, y: Array, ctx: Context) -> Array:
         t = super().targets(given, y, ctx)
         if any(sorted(row) != [0] * (len(row) - 1) + [1] for row in t.tolist()):
             raise SolveError("the hinge needs one correct class per sample (a class index or a one-hot vector)",
                              field="targets" if ctx.batched else "target")
         return t
 
-    def _margins(self, s: np.ndarray, t: np.ndarray) -> np.ndarray:
+    def _margins(self, s: Array, t: Array) -> Array:
         correct = T.exact_sum(s * t, axis=1, keepdims=True)
         return T.simplified(s - correct + self.margin)
 
-    def value(self, s: np.ndarray, t: np.ndarray, ctx: Context) -> Number:
+    def value(self, s: Array, t: Array, ctx: Context) -> Number:
         m = self._margins(s, t)
         keep = T.elementwise(lambda v, y: max(v, 0) if y == 0 or "count_correct" in ctx.mistakes else 0, m, t)
         return simplify(self.factor(s) * T.exact_sum(keep)[()])
 
-    def gradient(self, s: np.ndarray, t: np.ndarray, ctx: Context) -> np.ndarray:
+    def gradient(self, s: Array, t: Array, ctx: Context) -> Array:
         m = self._margins(s, t)
         active = T.elementwise(lambda v, y: 1 if y == 0 and v > 0 else 0, m, t)
         counts = T.exact_sum(active, axis=1, keepdims=True)
         return T.simplified((active - t * counts) * self.factor(s))
 
-    def describe(self, y: np.ndarray) -> str:
+    def describe(self, y: Array) -> str:
         text = (f"multiclass hinge (Weston–Watkins) Lₙ = Σ_(j ≠ yₙ) max(0, s_j − s_y + Δ) with Δ = "
                 f"{number_text(self.margin)}")
         if self.over_classes:
@@ -327,7 +325,7 @@ class MulticlassHinge(_Classes):
         return text + (f", averaged over the {y.shape[0]} samples" if self.reduction == "mean" and y.shape[0] > 1
                        else "")
 
-    def steps(self, s: np.ndarray, t: np.ndarray, value, grad: np.ndarray, *, out: Expr, prefix: str,
+    def steps(self, s: Array, t: Array, value, grad: Array, *, out: Expr, prefix: str,
               softmax_shown: bool = False) -> list[Step]:
         m = self._margins(s, t)
         c = self.factor(s)

@@ -7,26 +7,23 @@ Layer norm takes μ and σ² over all of one sample's values (F.layer_norm). γ 
 β at 0 unless the file gives them. The root makes x̂ a float unless σ² + ε is a square.
 """
 
-from __future__ import annotations
-
 from fractions import Fraction
-from typing import Annotated, ClassVar, Literal, Union
+from typing import ClassVar, Literal, Union
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from ..errors import SolveError
 from ..expr import Raw, add, call, dot, index, num, partial, sym
 from ..numbers import Real
 from ..solution import Step
 from . import tensor as T
-from .tensor import np
-from .base import Context, Count, Grads, Layer, Shape, Site, Trace, cell, checked, shape_text, size, value_steps
+from .base import Array, Context, Count, Grads, Layer, Shape, Site, Trace, cell, checked, shape_text, size, value_steps
 
-Values = Union[Real, Annotated[list[Real], Field(min_length=1)], T.Tensor3]
+Values = Union[Real, T.numbers(1, 3)]
 C = sym("C")
 
 
-def _normalize(x: np.ndarray, axes: tuple[int, ...], unbiased: bool, eps, mean=None, var=None):
+def _normalize(x: Array, axes: tuple[int, ...], unbiased: bool, eps, mean=None, var=None):
     """x̂ and the statistics: (x̂, x − μ, μ, σ², √(σ² + ε)); μ and σ² from ``axes`` unless given."""
     m = size(tuple(x.shape[a] for a in axes))
     if mean is None:
@@ -54,14 +51,7 @@ class _Norm(Layer):
     gamma: Values | None = Field(default=None, description="γ, the scale (default 1; one number for all)")
     beta: Values | None = Field(default=None, description="β, the shift (default 0; one number for all)")
 
-    @field_validator("gamma", "beta")
-    @classmethod
-    def _rectangular(cls, value):
-        if isinstance(value, list):
-            T.rectangular(value, "the values")
-        return value
-
-    def _affine(self, want: Shape, site: Site) -> dict[str, np.ndarray]:
+    def _affine(self, want: Shape, site: Site) -> dict[str, Array]:
         out = {}
         for name, default in (("gamma", 1), ("beta", 0)):
             given = getattr(self, name)
@@ -75,9 +65,9 @@ class BatchNorm(_Norm):
     """Batch normalization: γ and β are learnable per channel; the running mean and variance are not."""
 
     type: Literal["batch_norm"] = Field(description="batch_norm: batch normalization over the channels")
-    running_mean: Annotated[list[Real], Field(min_length=1)] | None = Field(
+    running_mean: T.numbers(1) | None = Field(
         default=None, description="evaluation mode: the running mean per channel (with running_var)")
-    running_var: Annotated[list[Real], Field(min_length=1)] | None = Field(
+    running_var: T.numbers(1) | None = Field(
         default=None, description="evaluation mode: the running variance per channel")
 
     MISTAKES: ClassVar[dict[str, str]] = {
@@ -102,13 +92,13 @@ class BatchNorm(_Norm):
                          f"({2 * channels} more numbers) are not")
         return Count(shape, 2 * channels, steps=(step,), buffers=2 * channels)
 
-    def _axes(self, x: np.ndarray) -> tuple[int, ...]:
+    def _axes(self, x: Array) -> tuple[int, ...]:
         return (0, 2, 3) if x.ndim == 4 else (0,)
 
-    def _stat_shape(self, x: np.ndarray) -> tuple[int, ...]:
+    def _stat_shape(self, x: Array) -> tuple[int, ...]:
         return (1, x.shape[1], 1, 1) if x.ndim == 4 else (1, x.shape[1])
 
-    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, np.ndarray]:
+    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:
         if len(shape) not in (1, 3):
             raise SolveError(f"batch_norm: needs a vector or an image, but its input is {shape_text(shape)}",
                              field=site.field)
@@ -118,7 +108,7 @@ class BatchNorm(_Norm):
                 raise SolveError(f"batch_norm: {len(given)} values for {shape[0]} channels", field=site.at(name))
         return self._affine((shape[0],), site)
 
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], *, ctx: Context) -> Trace:
+    def forward(self, x: Array, params: dict[str, Array], *, ctx: Context) -> Trace:
         axes, stat = self._axes(x), self._stat_shape(x)
         m = size(tuple(x.shape[a] for a in axes))
         given = self.running_mean is not None
@@ -134,7 +124,7 @@ class BatchNorm(_Norm):
         return Trace(x, params, y, {"xhat": xhat, "centred": centred, "mean": mean, "var": var, "root": root,
                                     "m": m, "k": m - 1 if unbiased else m, "eval": given})
 
-    def backward(self, trace: Trace, g: np.ndarray, *, ctx: Context) -> Grads:
+    def backward(self, trace: Trace, g: Array, *, ctx: Context) -> Grads:
         c = trace.cache
         axes, stat = self._axes(trace.x), self._stat_shape(trace.x)
         grads = {"gamma": T.exact_sum(T.simplified(g * c["xhat"]), axis=axes),
@@ -186,7 +176,7 @@ class BatchNorm(_Norm):
                              note=f"γ = {_list(gamma)}, β = {_list(beta)}")
         return steps
 
-    def backward_steps(self, trace: Trace, g: np.ndarray, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
+    def backward_steps(self, trace: Trace, g: Array, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
         steps = [Step(site.title(self, "gradient of γ"), lhs=partial("L", site.symbol("gamma")),
                       formula=Raw("Σ ∂L/∂y · x̂", r"\sum \frac{\partial L}{\partial y} \hat{x}"),
                       value=grads.params["gamma"].tolist()),
@@ -223,10 +213,10 @@ class LayerNorm(_Norm):
                     substitution=dot(2, n), value=2 * n, note="γ and β for every normalized value")
         return Count(shape, 2 * n, steps=(step,))
 
-    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, np.ndarray]:
+    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:
         return self._affine(shape, site)
 
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], *, ctx: Context) -> Trace:
+    def forward(self, x: Array, params: dict[str, Array], *, ctx: Context) -> Trace:
         axes = tuple(range(1, x.ndim))
         m = size(x.shape[1:])
         if m < 2:
@@ -236,7 +226,7 @@ class LayerNorm(_Norm):
         return Trace(x, params, y, {"xhat": xhat, "centred": centred, "mean": mean, "var": var, "root": root,
                                     "m": m})
 
-    def backward(self, trace: Trace, g: np.ndarray, *, ctx: Context) -> Grads:
+    def backward(self, trace: Trace, g: Array, *, ctx: Context) -> Grads:
         c = trace.cache
         axes = tuple(range(1, trace.x.ndim))
         grads = {"gamma": T.exact_sum(T.simplified(g * c["xhat"]), axis=0), "beta": T.exact_sum(g, axis=0)}
@@ -265,7 +255,7 @@ class LayerNorm(_Norm):
         steps += value_steps(site.title(self, "output (γ·x̂ + β)"), trace.y, ctx, lhs=site.y)
         return steps
 
-    def backward_steps(self, trace: Trace, g: np.ndarray, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
+    def backward_steps(self, trace: Trace, g: Array, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
         return [Step(site.title(self, "gradient of γ"), lhs=partial("L", site.symbol("gamma")),
                      formula=Raw("Σ over samples of ∂L/∂y · x̂", r"\sum_n \frac{\partial L}{\partial y} \hat{x}"),
                      value=grads.params["gamma"].tolist()),
@@ -280,12 +270,12 @@ class LayerNorm(_Norm):
             value_steps(site.title(self, "gradient of its input"), grads.x, ctx, lhs=partial("L", site.x))
 
 
-def _first(x: np.ndarray, ctx: Context) -> tuple[int, ...]:
+def _first(x: Array, ctx: Context) -> tuple[int, ...]:
     """The indices of sample 1's first value, as the steps show the tensor (the sample first in a batch)."""
     return ((1,) if ctx.batched else ()) + cell(x.shape[1:], 0)
 
 
-def _list(a: np.ndarray) -> str:
+def _list(a: Array) -> str:
     from ..numbers import plain
 
     return plain(a.reshape(-1).tolist())

@@ -6,8 +6,6 @@ of each window (row by row); F.avg_pool2d pads with zeros that count in the aver
 its size.
 """
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -17,7 +15,7 @@ from ..expr import Raw, add, call, index, num, partial
 from ..solution import Step
 from . import tensor as T
 from .tensor import np
-from .base import Context, Count, Grads, Layer, Shape, Site, Trace, needs_image, value_steps
+from .base import Array, Context, Count, Grads, Layer, Shape, Site, Trace, needs_image, value_steps
 from .convolution import Padding, Pair, Window, padded, pair, window, window_steps, windows
 
 
@@ -40,7 +38,7 @@ class _Pool(Layer):
         return Count((shape[0], *win.out), steps=tuple(window_steps(win, site.title(self, "output"))),
                      scratch=shape[0] * win.padded[0] * win.padded[1])
 
-    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, np.ndarray]:
+    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:
         needs_image(self, shape, site)
         if self.padding == "same":
             raise SolveError(f"{self.type}: for values give the padding as a number (PyTorch's); 'same' pooling "
@@ -48,7 +46,7 @@ class _Pool(Layer):
         self._window(shape, site)
         return {}
 
-    def _cells(self, trace: Trace) -> np.ndarray:
+    def _cells(self, trace: Trace) -> Array:
         """(N, C, H_out, W_out, K_h·K_w): every window's cells, row by row."""
         v = windows(self._padded(trace.x, trace.cache["window"]), trace.cache["window"])
         return v.reshape(*v.shape[:4], -1)
@@ -87,7 +85,7 @@ class MaxPool(_Pool):
         out[:, :, t:t + x.shape[2], l:l + x.shape[3]] = x
         return out
 
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], *, ctx: Context) -> Trace:
+    def forward(self, x: Array, params: dict[str, Array], *, ctx: Context) -> Trace:
         win = self._window(x.shape[1:], Site("", ""))
         trace = Trace(x, params, x, {"window": win})
         cells = self._cells(trace)
@@ -95,7 +93,7 @@ class MaxPool(_Pool):
         trace.y = np.take_along_axis(cells, trace.cache["argmax"][..., None], axis=-1)[..., 0]
         return trace
 
-    def backward(self, trace: Trace, g: np.ndarray, *, ctx: Context) -> Grads:
+    def backward(self, trace: Trace, g: Array, *, ctx: Context) -> Grads:
         if "spread_max_gradient" in ctx.mistakes:
             share = T.divided(g, len(self._cells(trace)[0, 0, 0, 0]))
             return self._gathered(trace, lambda k: share)
@@ -113,7 +111,7 @@ class MaxPool(_Pool):
         steps += value_steps(site.title(self, "output"), trace.y, ctx, lhs=site.y)
         return steps
 
-    def backward_steps(self, trace: Trace, g: np.ndarray, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
+    def backward_steps(self, trace: Trace, g: Array, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
         note = ("each window's gradient goes to the cell that held its maximum (the first, on a tie); "
                 "the other cells get 0")
         if "spread_max_gradient" in ctx.mistakes:
@@ -127,14 +125,14 @@ class AvgPool(_Pool):
 
     type: Literal["avg_pool"] = Field(description="avg_pool: the mean of each window")
 
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], *, ctx: Context) -> Trace:
+    def forward(self, x: Array, params: dict[str, Array], *, ctx: Context) -> Trace:
         win = self._window(x.shape[1:], Site("", ""))
         trace = Trace(x, params, x, {"window": win})
         n = win.kernel[0] * win.kernel[1]
         trace.y = T.divided(T.exact_sum(self._cells(trace), axis=-1), n)
         return trace
 
-    def backward(self, trace: Trace, g: np.ndarray, *, ctx: Context) -> Grads:
+    def backward(self, trace: Trace, g: Array, *, ctx: Context) -> Grads:
         share = T.divided(g, len(self._cells(trace)[0, 0, 0, 0]))
         return self._gathered(trace, lambda k: share)
 
@@ -149,7 +147,7 @@ class AvgPool(_Pool):
         steps += value_steps(site.title(self, "output"), trace.y, ctx, lhs=site.y)
         return steps
 
-    def backward_steps(self, trace: Trace, g: np.ndarray, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
+    def backward_steps(self, trace: Trace, g: Array, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
         k = trace.cache["window"].kernel
         return value_steps(site.title(self, "gradient of its input"), grads.x, ctx, lhs=partial("L", site.x),
                            note=f"each window's gradient shared equally by its {k[0] * k[1]} cells "
@@ -165,15 +163,15 @@ class GlobalAvgPool(Layer):
         needs_image(self, shape, site)
         return Count((shape[0],), steps=(Step(site.title(self, "one average per channel"), value=shape[0]),))
 
-    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, np.ndarray]:
+    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:
         needs_image(self, shape, site)
         return {}
 
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], *, ctx: Context) -> Trace:
+    def forward(self, x: Array, params: dict[str, Array], *, ctx: Context) -> Trace:
         n = x.shape[2] * x.shape[3]
         return Trace(x, params, T.divided(T.exact_sum(x, axis=(2, 3)), n))
 
-    def backward(self, trace: Trace, g: np.ndarray, *, ctx: Context) -> Grads:
+    def backward(self, trace: Trace, g: Array, *, ctx: Context) -> Grads:
         h, w = trace.x.shape[2:]
         return Grads(np.broadcast_to(T.divided(g, h * w)[:, :, None, None], trace.x.shape).copy())
 
@@ -183,7 +181,7 @@ class GlobalAvgPool(Layer):
                      formula=Raw("Σ channel / (H·W)", r"\frac{1}{HW} \sum \text{channel}"),
                      value=(trace.y if ctx.batched else trace.y[0]).tolist(), note=f"H·W = {h * w} cells each")]
 
-    def backward_steps(self, trace: Trace, g: np.ndarray, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
+    def backward_steps(self, trace: Trace, g: Array, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
         h, w = trace.x.shape[2:]
         return value_steps(site.title(self, "gradient of its input"), grads.x, ctx, lhs=partial("L", site.x),
                            note=f"each channel's gradient shared by its {h * w} cells (÷ {h * w})")

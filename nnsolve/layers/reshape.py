@@ -1,17 +1,13 @@
 """Flatten: an image becomes a vector, channel by channel (PyTorch's order: C, then rows, then columns)."""
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from ..expr import dot, partial, sym
 from ..solution import Step
-from .base import Context, Count, Grads, Layer, Shape, Site, Trace, size, value_steps
+from .base import Array, Context, Count, Grads, Layer, Shape, Site, Trace, size, value_steps
 
-if TYPE_CHECKING:
-    import numpy as np
 
 
 class Flatten(Layer):
@@ -28,15 +24,15 @@ class Flatten(Layer):
         return Count((n,), steps=(Step(site.title(self, "flattened size"), lhs=sym("n"), formula=formula,
                                        substitution=dot(*shown), value=n),))
 
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], *, ctx: Context) -> Trace:
+    def forward(self, x: Array, params: dict[str, Array], *, ctx: Context) -> Trace:
         return Trace(x, params, x.reshape(x.shape[0], -1))
 
-    def backward(self, trace: Trace, g: np.ndarray, *, ctx: Context) -> Grads:
+    def backward(self, trace: Trace, g: Array, *, ctx: Context) -> Grads:
         return Grads(g.reshape(trace.x.shape))
 
     def forward_steps(self, trace: Trace, *, site: Site, ctx: Context) -> list[Step]:
         note = "channel 1 row by row, then channel 2, … (PyTorch's order)" if trace.x.ndim == 4 else None
         return value_steps(site.title(self, "flattened"), trace.y, ctx, note=note, lhs=site.y)
 
-    def backward_steps(self, trace: Trace, g: np.ndarray, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
+    def backward_steps(self, trace: Trace, g: Array, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
         return value_steps(site.title(self, "gradient reshaped back"), grads.x, ctx, lhs=partial("L", site.x))

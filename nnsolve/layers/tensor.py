@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Annotated, Callable
+from typing import Annotated, Callable, Union
 
-from pydantic import Field
+from pydantic import Field, PlainValidator
 
-from ..numbers import Number, Real, simplify
+from ..numbers import Number, Real, simplify, to_exact
 
 
 class _Numpy:
@@ -188,6 +188,39 @@ Vector = Annotated[list[Real], Field(min_length=1)]
 Matrix = Annotated[list[Vector], Field(min_length=1)]
 Tensor3 = Annotated[list[Matrix], Field(min_length=1)]
 Tensor4 = Annotated[list[Tensor3], Field(min_length=1)]
+
+
+_NESTED = {1: list[Real], 2: list[list[Real]], 3: list[list[list[Real]]], 4: list[list[list[list[Real]]]]}
+_DEPTH_WORDS = {1: "a list of numbers", 2: "a matrix (a list of rows)", 3: "a list of matrices",
+                4: "a list of lists of matrices"}
+
+
+def numbers(*depths: int):
+    """A field of numbers nested ``depths`` lists deep (2: a matrix), each read exactly.
+
+    One function validates it, so that a layer kind with several tensor fields costs little to
+    build (cnn_architecture's start-up builds every layer kind); an error names the cell, e.g.
+    ``[1][0]: must be a number such as 3, -0.25 or 7/15``.
+    """
+    def validate(value):
+        depth, probe = 0, value
+        while isinstance(probe, list) and probe:
+            depth, probe = depth + 1, probe[0]
+        if depth not in depths:
+            raise ValueError("must be " + " or ".join(_DEPTH_WORDS[d] for d in depths))
+        rectangular(value, "the values")
+        return _exact(value, "")
+
+    return Annotated[list, PlainValidator(validate, json_schema_input_type=Union[tuple(_NESTED[d] for d in depths)])]
+
+
+def _exact(value, at: str):
+    if isinstance(value, list):
+        return [_exact(v, f"{at}[{i}]") for i, v in enumerate(value)]
+    try:
+        return to_exact(value)
+    except ValueError as exc:
+        raise ValueError(f"{at}: {exc}") from None
 
 
 def rectangular(value, what: str = "the tensor") -> tuple[int, ...]:
