@@ -73,7 +73,8 @@ FUNCTIONS: dict[str, Function] = {
     "tanh": Function("tanh", "tanh", lambda x, a: math.tanh(x), lambda x, y, a: 1 - y * y,
                      call("tanh", _x), 1 - _y ** 2),
     "gelu": Function("GELU", "GELU", lambda x, a: _gelu(x), lambda x, y, a: _gelu_slope(x),
-                     Raw("x·Φ(x) = ½x(1 + erf(x/√2))", r"x \, \Phi(x) = \tfrac{1}{2} x \left(1 + \operatorname{erf}(x / \sqrt{2})\right)"),
+                     Raw("x·Φ(x) = ½x(1 + erf(x/√2))",
+                         r"x \, \Phi(x) = \tfrac{1}{2} x \left(1 + \operatorname{erf}(x / \sqrt{2})\right)"),
                      Raw("Φ(x) + x·φ(x)", r"\Phi(x) + x \, \varphi(x)")),
     "linear": Function("linear", "linear", lambda x, a: x, lambda x, y, a: 1, _x, num(1)),
     "softmax": Function("softmax", "softmax", lambda x, a: x, lambda x, y, a: 1,
@@ -303,7 +304,8 @@ class Activation(Layer):
         steps += value_steps(site.title(self, "δ, the gradient of its input"), grads.x, ctx, lhs=delta)
         if "alpha" in grads.params:
             steps.append(Step(site.title(self, "gradient of α"), lhs=partial("L", site.symbol("alpha")),
-                              formula=Raw("Σ ∂L/∂y · x over x ≤ 0", r"\sum_{x \le 0} \frac{\partial L}{\partial y} x"),
+                              formula=Raw("Σ ∂L/∂y · x over x ≤ 0",
+                                          r"\sum_{x \le 0} \frac{\partial L}{\partial y} x"),
                               value=grads.params["alpha"][0]))
         return steps
 

@@ -593,7 +593,8 @@ class ConvTranspose2d(_Convolution):
         steps = _bias_steps(self, site, grads)
         steps += _param_steps(site.title(self, "gradient of the weights"), grads.params["W"],
                               partial("L", site.symbol("W")),
-                              note="∂L/∂W[c, f, i, j] = Σ x[c, h, w] · ∂L/∂y[f, h·S + i·D − P, w·S + j·D − P]")
+                              note="∂L/∂W[c, f, i, j] = Σ x[c, h, w] · ∂L/∂y[f, h·S + i·D − P, "
+                                   "w·S + j·D − P]")
         steps += _output_steps(site.title(self, "gradient of its input"), grads.x, ctx, partial("L", site.x),
                                note="a convolution of ∂L/∂y with the kernel: each input cell collects ∂L/∂y · w "
                                     "over the output cells its kernel reached")

@@ -22,7 +22,8 @@ class Dropout(Layer):
 
     type: Literal["dropout"] = Field(description="dropout: zeroes a share of its inputs while training")
     rate: Annotated[Real, Field(ge=0, lt=1)] = Field(default=Fraction(1, 2), description="p, the share dropped")
-    mask: T.numbers(1, 2, 3, 4) | None = Field(default=None, description="1 keeps a value, 0 drops it: the shape of the layer's "
+    mask: T.numbers(1, 2, 3, 4) | None = Field(default=None, description="1 keeps a value, 0 drops it: the "
+                                                                       "shape of the layer's "
                                                         "input (one per sample for a batch); none: the identity")
     inverted: StrictBool = Field(default=True, description="scale the kept values by 1/(1 − p) (PyTorch, Keras)")
 

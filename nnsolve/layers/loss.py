@@ -336,7 +336,8 @@ class MulticlassHinge(_Classes):
                      for j in range(s.shape[1]) if j != y]
             tag = f" (sample {n + 1})" if s.shape[0] > 1 else ""
             steps.append(Step(f"{prefix}Hinge terms{tag}, correct class {y}", lhs=index("L", n + 1),
-                              formula=Raw("Σ_(j ≠ y) max(0, s_j − s_y + Δ)", r"\sum_{j \ne y} \max(0, s_j - s_y + \Delta)"),
+                              formula=Raw("Σ_(j ≠ y) max(0, s_j − s_y + Δ)",
+                                          r"\sum_{j \ne y} \max(0, s_j - s_y + \Delta)"),
                               substitution=add(*terms) if len(terms) <= SHOWN_TERMS else None,
                               value=simplify(sum(max(m[n, j], 0) for j in range(s.shape[1]) if j != y))))
         steps.append(Step(f"{prefix}Loss", lhs=sym("L"), formula=Raw(f"{_c_text(c)}Σₙ Lₙ", rf"{_c_latex(c)}\sum_n L_n"),

@@ -181,9 +181,11 @@ class BatchNorm(_Norm):
                       formula=Raw("Σ ∂L/∂y · x̂", r"\sum \frac{\partial L}{\partial y} \hat{x}"),
                       value=grads.params["gamma"].tolist()),
                  Step(site.title(self, "gradient of β"), lhs=partial("L", site.symbol("beta")),
-                      formula=Raw("Σ ∂L/∂y", r"\sum \frac{\partial L}{\partial y}"), value=grads.params["beta"].tolist())]
+                      formula=Raw("Σ ∂L/∂y", r"\sum \frac{\partial L}{\partial y}"),
+                      value=grads.params["beta"].tolist())]
         if trace.cache["eval"]:
-            formula = Raw("γ/√(σ² + ε) · ∂L/∂y", r"\frac{\gamma}{\sqrt{\sigma^2 + \epsilon}} \frac{\partial L}{\partial y}")
+            formula = Raw("γ/√(σ² + ε) · ∂L/∂y",
+                          r"\frac{\gamma}{\sqrt{\sigma^2 + \epsilon}} \frac{\partial L}{\partial y}")
             note = "the statistics are constants in evaluation mode"
         else:
             formula = Raw("γ/(m√(σ² + ε)) · (m·∂L/∂y − Σ∂L/∂y − x̂·Σ(∂L/∂y·x̂))",
