@@ -204,10 +204,12 @@ def correlate_backward(x: Array, w: Array, g: Array, win: Window, groups: int = 
 # The layers
 
 class _Convolution(Activated, Layer):
-    kernel: Pair | None = Field(default=None, description="K, or [rows, columns]; from the weights when they are given")
-    stride: Pair = Field(default=1, description="S, or [rows, columns]")
-    padding: Padding = Field(default=0, description="P, [rows, columns], 'valid' (0) or 'same' (TensorFlow's)")
-    dilation: Pair = Field(default=1, description="D, or [rows, columns]")
+    kernel: Pair | None = Field(default=None, description="the kernel's size: K for K×K, or [height, width]; from "
+                                                          "the weights when they are given")
+    stride: Pair = Field(default=1, description="the step between windows: a number, or [height, width]")
+    padding: Padding = Field(default=0, description="zeros added on each side: a number, [height, width], "
+                                                    "same (keeps ⌈size/stride⌉, as Keras) or valid (none)")
+    dilation: Pair = Field(default=1, description="the spacing between kernel taps: a number, or [height, width]")
     bias: Bias = Field(default=True, description="true/false (count one bias per filter or none), or the bias "
                                                  "values: one number per filter, or one for all")
     activation: Name | None = activation_field()
@@ -257,8 +259,10 @@ class Conv2d(_Convolution):
     """A 2-D convolution with ``filters`` output channels (PyTorch's nn.Conv2d, Keras' Conv2D)."""
 
     type: Literal["conv2d"] = Field(description="conv2d: a 2-D convolution")
-    filters: Positive | None = Field(default=None, description="output channels F; from the weights when given")
-    groups: Positive = Field(default=1, description="as PyTorch: each filter sees input channels / groups")
+    filters: Positive | None = Field(default=None, description="output channels (Keras filters, PyTorch "
+                                                               "out_channels); from the weights when given")
+    groups: Positive = Field(default=1, description="input and output channels split into this many groups, as "
+                                                    "PyTorch")
     weights: T.numbers(2, 3, 4) | None = Field(
         default=None, description="the filters, filters × channels × rows × columns (PyTorch's layout); a matrix "
                                   "is one filter on one channel, a list of matrices one-channel filters")
@@ -378,7 +382,7 @@ class DepthwiseConv2d(_Convolution):
     """A depthwise convolution: each input channel convolved with its own ``multiplier`` kernels."""
 
     type: Literal["depthwise_conv2d"] = Field(description="depthwise_conv2d: one kernel per input channel")
-    multiplier: Positive = Field(default=1, description="kernels per input channel")
+    multiplier: Positive = Field(default=1, description="kernels per input channel (Keras depth_multiplier)")
 
     @model_validator(mode="after")
     def _kernel_given(self) -> "DepthwiseConv2d":

@@ -23,7 +23,8 @@ class Dense(Activated, Layer):
     """A fully connected layer of ``units`` units (PyTorch's nn.Linear, Keras' Dense)."""
 
     type: Literal["dense"] = Field(description="dense: a fully connected layer (PyTorch Linear)")
-    units: Positive | None = Field(default=None, description="output units; from the weights when they are given")
+    units: Positive | None = Field(default=None, description="output units (PyTorch out_features); from the weights "
+                                                             "when they are given")
     bias: Bias = Field(default=True, description="true/false (count one bias per unit or none), or the bias "
                                                  "values: one number per unit, or one for all")
     weights: T.numbers(2) | None = Field(default=None, description="the weight matrix, out × in or in × out as the "

@@ -21,7 +21,7 @@ class Dropout(Layer):
     """Dropout: each value is kept (mask 1) or zeroed (mask 0); kept ones scaled by 1/(1 − p)."""
 
     type: Literal["dropout"] = Field(description="dropout: zeroes a share of its inputs while training")
-    rate: Annotated[Real, Field(ge=0, lt=1)] = Field(default=Fraction(1, 2), description="p, the share dropped")
+    rate: Annotated[Real, Field(ge=0, lt=1)] = Field(default=Fraction(1, 2), description="p, the share of inputs dropped")
     mask: T.numbers(1, 2, 3, 4) | None = Field(default=None, description="1 keeps a value, 0 drops it: the "
                                                                        "shape of the layer's "
                                                         "input (one per sample for a batch); none: the identity")

@@ -20,9 +20,10 @@ from .convolution import Padding, Pair, Window, padded, pair, window, window_ste
 
 
 class _Pool(Layer):
-    window: Pair = Field(description="the window K, or [rows, columns]")
-    stride: Pair | None = Field(default=None, description="S (default: the window)")
-    padding: Padding = Field(default=0, description="P, [rows, columns], 'valid' or 'same'")
+    window: Pair = Field(description="the pooling window: K for K×K, or [height, width] (Keras pool_size)")
+    stride: Pair | None = Field(default=None, description="the step between windows; default the window")
+    padding: Padding = Field(default=0, description="zeros added on each side: a number, [height, width], "
+                                                    "same or valid")
 
     def _window(self, shape: Shape, site: Site) -> Window:
         size = pair(self.window)
