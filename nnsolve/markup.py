@@ -102,7 +102,8 @@ class _Reader:
     def _group(self, top: bool, environment: str | None) -> None:
         """Tokens up to the closing brace (or the end, at the top): scripts, sizes and \\left…\\right checked."""
         lefts = 0
-        scripts: set[str] = set()
+        scripts: set[str] = set()  # the scripts the current atom has: "^", "_" and "'" (a prime)
+        after_prime = False  # the previous token was a prime: TeX merges x'^2 into one superscript
         while True:
             token = self._peek()
             if token is None:
@@ -118,6 +119,7 @@ class _Reader:
                     raise MarkupError(r"\end without \begin")
                 break
             self.i += 1
+            primed, after_prime = after_prime, token == "'"
             if token.isspace():
                 self.out.append(" ")  # spaces do not end an atom in maths: x^2 ^3 is a double script
                 continue
@@ -138,15 +140,16 @@ class _Reader:
                 self.out.append(mapped)
                 continue
             if script is not None:
-                if script in scripts:
+                if script in scripts or (script == "^" and "'" in scripts and not primed):
                     raise MarkupError(f"a double {'superscript' if script == '^' else 'subscript'}: use braces")
                 scripts.add(script)
                 self.out.append(script)
                 self._argument()
                 continue
-            if token == "'":
-                if "^" in scripts:
+            if token == "'":  # a prime is a superscript: primes in a row merge, one after a script does not
+                if "^" in scripts or ("'" in scripts and not primed):
                     raise MarkupError("a prime after a superscript: use braces")
+                scripts.add("'")
                 self.out.append(token)
                 continue
             scripts = set()

@@ -11,7 +11,7 @@ import tempfile
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nnsolve.markup import MarkupError, check_tex, tex_text
@@ -63,6 +63,7 @@ _TOKENS = st.sampled_from(["x", "y", "2", "+", "-", "=", "(", ")", "{", "}", "^"
 
 @settings(max_examples=8, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(_TOKENS, max_size=14).map("".join), min_size=40, max_size=40))
+@example(["x'^2", "x''", "x_a'", "'_{x}'", "x'_a^2", "x^2'", "a'b'", "f'(x)"])  # primes are superscripts
 def test_whatever_the_allow_list_accepts_compiles(tmp_path_factory, formulas):
     accepted = []
     for tex in formulas:
