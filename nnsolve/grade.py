@@ -504,7 +504,7 @@ def grade_paths(paths: list[str], jobs: int = 1, then: Callable[[FileResult], An
         try:
             for path in paths:
                 result = grade_path(path, shuffle)
-                yield result if then is None else then(result)
+                yield result if then is None else _then_within_file(then, result)
         finally:
             _batch_memo = outer
         return
@@ -520,7 +520,20 @@ def grade_paths(paths: list[str], jobs: int = 1, then: Callable[[FileResult], An
 
 
 def _grade_then(then: Callable[[FileResult], Any], shuffle: int | None, path: str):
-    return then(grade_path(path, shuffle))
+    return _then_within_file(then, grade_path(path, shuffle))
+
+
+def _then_within_file(then: Callable[[FileResult], Any], result: FileResult):
+    """``then(result)`` inside the file's error boundary: a row that cannot be made (a number
+    too long to show, say) becomes that file's one-line error, and the batch goes on."""
+    try:
+        return then(result)
+    except Exception as exc:
+        if isinstance(exc, NnsolveError):
+            error = str(exc.located(file=result.file))
+        else:
+            error = f"{result.file}: internal error (a bug in nnsolve): {type(exc).__name__}: {exc}"
+        return then(FileResult(result.file, topic=result.topic, error=error))
 
 
 class _Callable(types.ModuleType):
