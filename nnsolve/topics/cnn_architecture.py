@@ -18,7 +18,7 @@ from pydantic import Field, StrictInt, field_validator, model_validator
 from .. import limits
 from ..errors import SolveError
 from ..expr import add, sym
-from ..layers import (Activation, AvgPool, BatchNorm, Conv2d, DepthwiseConv2d, Dense, Dropout, Flatten, GlobalAvgPool,
+from ..layers import (Activation, AvgPool, BatchNorm, Conv2d, ConvTranspose2d, DepthwiseConv2d, Dense, Dropout, Flatten, GlobalAvgPool,
                       MaxPool, Site)
 from ..layers.base import Shape, shape_text
 from ..solution import Answer, Solution, Step, Table, Variant
@@ -40,7 +40,7 @@ class Residual(Strict):
 
 
 Layer = Annotated[
-    Union[Conv2d, DepthwiseConv2d, MaxPool, AvgPool, GlobalAvgPool, Flatten, Dense, BatchNorm, Dropout, Activation,
+    Union[Conv2d, ConvTranspose2d, DepthwiseConv2d, MaxPool, AvgPool, GlobalAvgPool, Flatten, Dense, BatchNorm, Dropout, Activation,
           Residual],
     Field(discriminator="type"),
 ]
