@@ -488,3 +488,29 @@ def test_a_mistake_that_changes_nothing_is_not_a_variant():
     spec = spec_of([6, 6, 1], [{"type": "conv2d", "filters": 2, "kernel": 1, "bias": False},
                                {"type": "max_pool", "window": 1}])
     assert variants(spec) == []
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(h=st.integers(1, 6), w=st.integers(1, 6), groups=st.sampled_from([1, 2]), c=st.integers(1, 3),
+       f=st.integers(1, 3), k=st.integers(1, 4), s=st.integers(1, 3), p=st.integers(0, 2), op=st.integers(0, 2),
+       bias=st.booleans())
+def test_conv_transpose2d_against_torch(h, w, groups, c, f, k, s, p, op, bias):
+    """conv_transpose2d's output shape and parameters from nn.ConvTranspose2d itself; its MACs are
+    every input value times every kernel weight it meets (C_in · K² · C_out / groups per input pixel)."""
+    c, f = c * groups, f * groups
+    if op >= s:
+        op = s - 1  # torch: output padding must be smaller than the stride
+    layer = {"type": "conv_transpose2d", "filters": f, "kernel": k, "stride": s, "padding": p,
+             "output_padding": op, "groups": groups, "bias": bias}
+    module = nn.ConvTranspose2d(c, f, k, s, p, op, groups=groups, bias=bias)
+    with torch.no_grad():
+        out = module(torch.zeros(1, c, h, w)).shape if (h - 1) * s - 2 * p + k + op > 0 and (w - 1) * s - 2 * p + k + op > 0 else None
+    text = yaml.safe_dump({"topic": "cnn_architecture", "input": [h, w, c], "layers": [layer], "ask": "total_params"})
+    if out is None:
+        with pytest.raises(SolveError):
+            solve(load_text(text).spec)
+        return
+    solution = solve(load_text(text).spec)
+    assert solution.answers["total_params"].value == sum(t.numel() for t in module.parameters())
+    assert solution.answers["output_size"].value == out[1] * out[2] * out[3]
+    assert solution.answers["total_macs"].value == h * w * c * k * k * f // groups
