@@ -6,10 +6,11 @@ Used both to pick a multiple-choice option and to grade a submitted answer.
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from .numbers import Value, is_number
+from .numbers import Value, is_number, simplify, to_exact
 from .spec import Tolerance
 
 
@@ -52,6 +53,29 @@ def _exact(x) -> Fraction:
     return x if type(x) is Fraction else Fraction(x)
 
 
+_GROUPED = re.compile(r"^[-+]?\d{1,3}([, \u202f\u00a0]\d{3})+(\.\d+)?$")
+
+
+def read_number(text: str):
+    """A number as people write it ("20,106", "20 106", "2.0106e4", "7/15", "45%"), or None.
+
+    Never evaluated: thousands separators (a comma or space before each group of exactly three
+    digits) are removed, a trailing % divides by 100, and the rest is read by ``to_exact``.
+    "1,5" is not a number here (a decimal comma is not read: it would make "1,234" ambiguous).
+    """
+    t = text.strip().replace("\u2212", "-")
+    percent = t.endswith("%")
+    if percent:
+        t = t[:-1].rstrip()
+    if _GROUPED.match(t):
+        t = re.sub(r"[, \u202f\u00a0]", "", t)
+    try:
+        value = to_exact(t)
+    except ValueError:
+        return None
+    return simplify(Fraction(value) / 100) if percent else value
+
+
 def agree(computed: Value, given: Value, tol: Tolerance) -> bool:
     """Compare numbers, labels, vectors, matrices and shapes element by element."""
     if type(computed) is int and type(given) is int:  # the commonest case, without the checks below
@@ -63,8 +87,12 @@ def agree(computed: Value, given: Value, tol: Tolerance) -> bool:
     if isinstance(computed, str) and isinstance(given, str):
         return computed.strip().lower() == given.strip().lower()
     if isinstance(computed, str) and is_number(given) or is_number(computed) and isinstance(given, str):
-        # a class label "-1" against the number -1, or a shape written as text
-        return str(computed).strip() == str(given).strip()
+        # a class label "-1" against the number -1, or a number a student wrote as text ("20,106")
+        if str(computed).strip() == str(given).strip():
+            return True
+        number, text = (computed, given) if is_number(computed) else (given, computed)
+        read = read_number(text)
+        return read is not None and numbers_agree(number, read, tol)
     return False
 
 

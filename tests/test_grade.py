@@ -506,3 +506,16 @@ def test_table_notes_say_a_shared_mistake_once():
         "c = 5 is wrong (right: 6); it matches this mistake: forgot the bias",
         "the final answer is right but a is wrong",
     ]
+
+
+def test_a_number_written_as_people_write_it_agrees():
+    from fractions import Fraction as F
+
+    from nnsolve.compare import agree, read_number
+    from nnsolve.spec import Tolerance
+    assert read_number("20,106") == 20106 and read_number("20 106") == 20106
+    assert read_number("2.0106e4") == 20106 and read_number("7/15") == F(7, 15)
+    assert read_number("45%") == F(9, 20)
+    assert read_number("1,5") is None and read_number("about -0.15") is None and read_number("idk") is None
+    assert agree(20106, "20,106", Tolerance())  # was "20,106 is wrong (right: 20,106)"
+    assert not agree(20106, "20,107", Tolerance())
