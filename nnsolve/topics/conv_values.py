@@ -191,7 +191,7 @@ def _cell_sum(layout: _Layout, f: int, kernels) -> Step:
     terms: list[Expr] = [dot(num(a), num(b)) for a, b in pairs]
     if layout.bias[f] != 0:
         terms.append(num(layout.bias[f]))
-    value = simplify(sum((a * b for a, b in pairs), Fraction(0)) + layout.bias[f])
+    value = simplify(sum(a * b for a, b in pairs) + layout.bias[f])
     which = f" of kernel {f + 1}" if layout.f > 1 else ""
     label = f"y{f + 1}[1,1]" if layout.f > 1 else "y[1,1]"
     latex = rf"y^{{({f + 1})}}_{{1,1}}" if layout.f > 1 else r"y_{1,1}"
