@@ -9,6 +9,8 @@ objects as a table (one row each), an object as its fields.
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel
 
 from .solution import Given, Table
@@ -25,6 +27,18 @@ def given(spec) -> tuple:
 
     own = getattr(topic_module(spec.topic), "given", None)
     return tuple(own(spec)) if own is not None else generic(spec)
+
+
+_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)+\|?[ \t]*$", re.MULTILINE)
+
+
+def question_has_table(spec) -> bool:
+    """Whether the question text sets out a Markdown table (a header rule such as ``|---|---|``).
+
+    A question that tabulates its data itself (the seed s11 lists the SVM's points) already shows
+    them once: a topic then leaves its own table of the same rows out and gives only the rest.
+    """
+    return bool(spec.question) and _TABLE_RULE.search(spec.question) is not None
 
 
 def generic(spec: BaseModel) -> tuple:

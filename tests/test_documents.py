@@ -201,3 +201,22 @@ def test_html_key_and_paper_render_in_chromium(tmp_path):
     shot = browse(paper, f"--screenshot={tmp_path / 'exam.png'}", "--window-size=1000,1400")
     assert (tmp_path / "exam.png").read_bytes().startswith(b"\x89PNG"), shot.stderr[-2000:]
     assert "http" not in paper.read_text().replace("http://www.w3.org/1998/Math/MathML", "")  # nothing fetched
+
+
+def test_s11_points_appear_once_and_a_question_without_a_table_still_gets_them(tmp_path):
+    import yaml
+
+    s11 = SEED / "s11-svm-decision.yaml"
+    out = tmp_path / "s11.md"
+    assert nnsolve("paper", str(s11), "-o", str(out)).returncode == 0
+    md = out.read_text()
+    data = yaml.safe_load(s11.read_text())
+    assert md.count("Support Vector") == len(data["points"])  # one row each, in the question's table only
+    assert "Training points" not in md and "Bias b" in md
+    del data["question"]  # no table in the text: the points are typeset from the spec
+    bare = tmp_path / "bare.yaml"
+    bare.write_text(yaml.safe_dump(data, allow_unicode=True))
+    md = (tmp_path / "bare.md")
+    assert nnsolve("paper", str(bare), "-o", str(md)).returncode == 0
+    text = md.read_text()
+    assert "Training points" in text and "Test samples" in text

@@ -650,7 +650,29 @@ def solve(spec: Spec) -> Solution:
 
 def given(spec: Spec) -> list:
     """The training points as a table (features, label, support vector, α as the file states them),
-    the test samples, and the kernel, bias and C."""
+    the test samples, and the kernel, bias and C.
+
+    When the question text has a Markdown table it already tabulates the points and test samples
+    (the seed s11 does), so the two tables are left out and the kernel, bias and C are given alone.
+    """
+    from ..given import question_has_table
+
+    out: list = [] if question_has_table(spec) else _point_tables(spec)
+    kernel = spec.kernel
+    words = {"linear": "linear, K(a, z) = ⟨a, z⟩", "polynomial": "polynomial, K(a, z) = (γ⟨a, z⟩ + c)ᵈ",
+             "rbf": "RBF, K(a, z) = exp(−γ‖a − z‖²)"}
+    out.append(Given("Kernel", words[kernel.type]))
+    for name in ("degree", "gamma", "coef0"):
+        if hasattr(kernel, name):
+            out.append(Given({"degree": "Degree d", "gamma": "γ", "coef0": "c"}[name], getattr(kernel, name)))
+    if spec.bias is not None:
+        out.append(Given("Bias b", spec.bias))
+    if spec.C is not None:
+        out.append(Given("C", spec.C))
+    return out
+
+
+def _point_tables(spec: Spec) -> list:
     d = len(spec.points[0].x)
     columns = ["#", *(f"x{_sub(k + 1)}" for k in range(d)), "y"]
     extra = [name for name in ("support", "alpha") if any(getattr(p, name) is not None for p in spec.points)]
@@ -666,17 +688,6 @@ def given(spec: Spec) -> list:
     if spec.test_samples:
         out.append(Table("Test samples", ("#", *(f"x{_sub(k + 1)}" for k in range(d))),
                          tuple((n, *t) for n, t in enumerate(spec.test_samples, start=1))))
-    kernel = spec.kernel
-    words = {"linear": "linear, K(a, z) = ⟨a, z⟩", "polynomial": "polynomial, K(a, z) = (γ⟨a, z⟩ + c)ᵈ",
-             "rbf": "RBF, K(a, z) = exp(−γ‖a − z‖²)"}
-    out.append(Given("Kernel", words[kernel.type]))
-    for name in ("degree", "gamma", "coef0"):
-        if hasattr(kernel, name):
-            out.append(Given({"degree": "Degree d", "gamma": "γ", "coef0": "c"}[name], getattr(kernel, name)))
-    if spec.bias is not None:
-        out.append(Given("Bias b", spec.bias))
-    if spec.C is not None:
-        out.append(Given("C", spec.C))
     return out
 
 
