@@ -281,3 +281,25 @@ def test_interrupted_report_write_leaves_the_earlier_file(capsys, tmp_path, monk
     assert code == 130 and "Traceback" not in err
     assert report.read_text() == "earlier report\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def _row_or_fail(result):
+    """A report row that cannot be made for s03 (as a number too long to show would fail)."""
+    if result.error is None and "s03" in str(result.file):
+        raise ValueError("Exceeds the limit (4300 digits) for integer string conversion")
+    return (str(result.file), result.error)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_row_that_cannot_be_made_is_that_files_one_line_error(jobs):
+    from nnsolve.grade import grade_paths
+    from tests.conftest import PROBLEMS
+
+    paths = sorted(str(p) for p in (PROBLEMS / "seed").glob("s0[1-4]*.yaml"))
+    assert any("s03" in p for p in paths) and len(paths) >= 3
+    rows = list(grade_paths(paths, jobs=jobs, then=_row_or_fail))
+    assert [file for file, _ in rows] == paths
+    errors = {file: error for file, error in rows if error}
+    bad = next(p for p in paths if "s03" in p)
+    assert list(errors) == [bad]
+    assert errors[bad].startswith(bad) and "ValueError" in errors[bad] and "\n" not in errors[bad]
