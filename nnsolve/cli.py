@@ -90,8 +90,11 @@ def run(
     if plot is not None:
         problem = load(str(files[0]))
         if not getattr(topic_module(problem.spec.topic), "FIGURES", False):
+            from .topics import TOPICS
+
+            drawn = ", ".join(t for t in TOPICS if getattr(topic_module(t), "FIGURES", False))
             raise NnsolveError(f"--plot: a {problem.spec.topic} problem has no figure to draw "
-                               f"(experiment problems do)", file=problem.file)
+                               f"({drawn} problems do)", file=problem.file)
     options: dict = {}
     if fmt is Format.text:
         options = {"color": sys.stdout.isatty(), "width": terminal_width(100)}

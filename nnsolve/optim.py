@@ -286,6 +286,10 @@ def update_steps(opt, t: int, label: str, name: str, p: Expr, sub: str, p_old: N
     return steps
 
 
+TITLES = {"gd": "Gradient descent", "momentum": "Momentum", "nesterov": "Nesterov momentum", "rmsprop": "RMSprop",
+          "adam": "Adam", "newton": "Newton's method"}  # an optimizer's name as a heading says it
+
+
 def describe(opt, trained: tuple[str, ...] = ()) -> str:
     """The sentence that states the optimizer's convention and hyperparameters (an assumption)."""
     show = number_text

@@ -175,7 +175,8 @@ def test_run_several_files(capsys):
     (["-f", "json", "--standalone"], "nnsolve: --standalone applies to --format latex, not json\n"),
     (["-f", "latex", "--standalone", "X"], "nnsolve: --standalone takes one problem file (for several, an answer "
                                           "key: nnsolve key FILE... -o key.tex)\n"),
-    (["--plot", "out.png"], "{s03}: --plot: a cnn_architecture problem has no figure to draw (experiment problems do)\n"),
+    (["--plot", "out.png"], "{s03}: --plot: a cnn_architecture problem has no figure to draw "
+                             "(conv_values, optimizer_steps, function, svm, experiment problems do)\n"),
 ])
 def test_options_that_cannot_apply_are_refused_before_solving(capsys, monkeypatch, tmp_path, args, message):
     import nnsolve.solve
@@ -190,6 +191,20 @@ def test_options_that_cannot_apply_are_refused_before_solving(capsys, monkeypatc
     code, out, err = run_in_process(capsys, "run", s03, *[s03 if a == "X" else a for a in args])
     assert (code, out, err) == (2, "", message.format(s03=s03))
     assert not (tmp_path / "out.png").exists()
+
+
+def test_plot_draws_an_svm_and_says_when_a_problem_of_a_drawing_topic_has_none(tmp_path):
+    out = tmp_path / "s11.png"
+    result = nnsolve("run", str(PROBLEMS / "seed/s11-svm-decision.yaml"), "--plot", str(out))
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes().startswith(b"\x89PNG")
+    three = tmp_path / "three.yaml"
+    three.write_text("topic: svm\npoints:\n  - {x: [0, 0, 0], y: -1}\n  - {x: [2, 0, 1], y: 1}\n"
+                     "test_samples: [[1, 1, 1]]\n")
+    result = nnsolve("run", str(three), "--plot", str(tmp_path / "three.png"))
+    assert (result.returncode, result.stderr.splitlines()[-1]) == (
+        2, f"{three}: this problem's solution has no figure to plot")
+    assert not (tmp_path / "three.png").exists()
 
 
 @pytest.mark.parametrize("name,command", _commands())

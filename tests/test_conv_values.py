@@ -268,3 +268,50 @@ def test_invalid_problems_are_refused(fields, message):
 def test_unsolvable_problems_name_the_field(fields, message):
     with pytest.raises(NnsolveError, match=message):
         solve(problem(**fields))
+
+
+# ---------------------------------------------------------------------------------------------
+# The figure: the padded input, the kernels and the outputs as grids, against torch
+
+@settings(max_examples=40)
+@given(conv_cases())
+def test_figure_grids_are_torchs_padded_input_kernels_and_output(case):
+    spec = problem(input=_yaml_tensor(case["x"]), kernels=_yaml_tensor(case["kernels"]),
+                   bias=_yaml_tensor(case["bias"]), stride=case["stride"], padding=case["padding"],
+                   dilation=case["dilation"], groups=case["groups"])
+    solution = solve(spec)
+    c_in, n_kernels = len(case["x"]), len(case["kernels"])
+    panels = c_in + n_kernels * len(case["kernels"][0]) + n_kernels
+    if panels > 8:
+        assert solution.figures == ()
+        return
+    (figure,) = solution.figures
+    grids = [p.cells for p in figure.panels]
+    x = torch.tensor([[[float(v) for v in row] for row in ch] for ch in case["x"]], dtype=torch.float64)
+    padded = F.pad(x, [case["padding"]] * 4).tolist()
+    inputs, kernels, outputs = grids[:c_in], grids[c_in:panels - n_kernels], grids[panels - n_kernels:]
+    assert_close([list(map(list, g.values)) for g in inputs], padded)
+    assert [list(map(list, g.values)) for g in kernels] == [m for k in case["kernels"] for m in k]
+    expected = torch_conv(case["x"], case["kernels"], case["bias"], stride=case["stride"],
+                          padding=case["padding"], dilation=case["dilation"], groups=case["groups"])
+    assert_close([list(map(list, g.values)) for g in outputs], expected)
+    # The outlined window, tap by tap with the first kernel, plus its bias, is the first output cell.
+    d, (kh, kw) = case["dilation"], (len(case["kernels"][0][0]), len(case["kernels"][0][0][0]))
+    assert {g.box for g in inputs} == {(0, 0, d * (kh - 1) + 1, d * (kw - 1) + 1)}
+    assert {g.box for g in outputs} == {(0, 0, 1, 1)}
+    window = sum(padded[c][i * d][j * d] * float(case["kernels"][0][c][i][j])
+                 for c in range(c_in // case["groups"]) for i in range(kh) for j in range(kw))
+    assert window + float(case["bias"][0]) == pytest.approx(expected[0][0][0])
+    padding = case["padding"]
+    assert {g.inner for g in inputs} == {(padding, padding, len(case["x"][0]), len(case["x"][0][0])) if padding
+                                         else None}
+
+
+def test_seed_figure_shows_the_activated_output_and_a_convolution_the_flipped_kernel():
+    (figure,) = solve_file(PROBLEMS / "seed/s10-conv-values.yaml").figures
+    assert [p.title for p in figure.panels] == ["Padded input (dashed: the input)", "Kernel", "Output",
+                                                "After Leaky ReLU"]
+    assert figure.panels[3].cells.values[1][0] == Fraction(-27, 1000)
+    (flipped,) = solve(problem(input=SEED_INPUT, kernel=SEED_KERNEL, operation="convolution")).figures
+    assert flipped.panels[1].title == "Kernel flipped by 180°"
+    assert [list(r) for r in flipped.panels[1].cells.values] == [row[::-1] for row in SEED_KERNEL[::-1]]

@@ -141,6 +141,71 @@ def test_seed_key_pdf_typesets_every_character(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------
+# Figures in the key: drawn into the PDF and the HTML, or left out with a note
+
+FIGURED = [SEED / "s08-momentum.yaml", SEED / "s10-conv-values.yaml", SEED / "s11-svm-decision.yaml"]
+WITHOUT_MATPLOTLIB = ("import sys; sys.modules['matplotlib'] = None; sys.argv[0] = 'nnsolve'\n"
+                      "from nnsolve.cli import main\nmain()")
+
+
+def _coloured_pixels(pdf, tmp_path) -> int:
+    """Pixels of the key's pages that are clearly coloured (text and rules are black and grey)."""
+    from PIL import Image
+
+    pdftoppm = shutil.which("pdftoppm") or pytest.skip("pdftoppm is not installed (apt-get install poppler-utils)")
+    subprocess.run([pdftoppm, "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True, timeout=120)
+    count = 0
+    for page in sorted(tmp_path.glob("page*.png")):
+        data = Image.open(page).convert("RGB").tobytes()
+        count += sum(1 for i in range(0, len(data), 3) if max(data[i:i + 3]) - min(data[i:i + 3]) > 40)
+        page.unlink()
+    return count
+
+
+def test_key_with_figures_compiles_and_its_pages_show_them(tmp_path):
+    result = nnsolve("key", *map(str, FIGURED), "-o", "key.tex", "--pdf", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    tex = (tmp_path / "key.tex").read_text()
+    assert [line.rsplit("{", 1)[1] for line in tex.splitlines() if "\\includegraphics" in line] == [
+        "key-fig-1.pdf}", "key-fig-2.pdf}", "key-fig-3.pdf}"]
+    assert all((tmp_path / f"key-fig-{n}.pdf").read_bytes().startswith(b"%PDF") for n in (1, 2, 3))
+    drawn = _coloured_pixels(tmp_path / "key.pdf", tmp_path)
+    assert drawn > 5000  # the shaded grids, the SVM's regions, the curves
+
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    result = subprocess.run([sys.executable, "-c", WITHOUT_MATPLOTLIB, "key", *map(str, FIGURED), "-o", "key.pdf"],
+                            capture_output=True, text=True, cwd=bare)
+    assert result.returncode == 0, result.stderr
+    assert _coloured_pixels(bare / "key.pdf", bare) == 0  # the figures were all the colour there was
+    assert sorted(p.name for p in bare.iterdir()) == ["key.pdf"]
+
+
+def test_without_matplotlib_figures_are_left_out_with_a_note(tmp_path):
+    for name in ("key.tex", "key.html"):
+        result = subprocess.run([sys.executable, "-c", WITHOUT_MATPLOTLIB, "key", str(FIGURED[2]), "-o", name],
+                                capture_output=True, text=True, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    tex = (tmp_path / "key.tex").read_text()
+    assert ("Figure left out (The SVM's decision function f(x) = w$\\cdot$x + b): matplotlib is not installed "
+            "(pip install `nnsolve[experiments]').") in tex
+    assert "\\includegraphics" not in tex
+    html = (tmp_path / "key.html").read_text()
+    assert "Figure left out (The SVM&#39;s decision function" in html and "<img" not in html
+
+
+def test_html_key_embeds_each_figure_as_svg():
+    from nnsolve.render.html import page_html
+    from nnsolve.render.page import Header, key_page
+    from nnsolve.key import build_key
+
+    key = build_key(list(map(str, FIGURED)))
+    html = page_html(key_page(key.entries, Header("Key")))
+    assert html.count('<img src="data:image/svg+xml;base64,') == 3
+    assert "<figcaption>The SVM&#39;s decision function" in html
+
+
+# ---------------------------------------------------------------------------------------------
 # Cheap to render: a 100×100 matrix and a 1,000-row table in every format
 
 def test_large_values_render_quickly():

@@ -404,3 +404,20 @@ def test_divergence_names_the_iteration():
     with pytest.raises(NnsolveError, match=r"optimizer: iteration \d+: .* overflows .*the iterates diverge"):
         solve_located('topic: function\nobjective: "exp(x**2)"\nstart: {x: 2}\n'
                        'optimizer: {type: gd, learning_rate: 10}\niterations: 50\n')
+
+
+def test_cubic_figure_plots_x_and_f_per_iteration():
+    # By hand: x ← x − 0.1·(3x² − 6x) from x = 3, and f = x³ − 3x² + 2 at each point.
+    xs = [Fraction(3)]
+    for _ in range(3):
+        xs.append(xs[-1] - Fraction(1, 10) * (3 * xs[-1] ** 2 - 6 * xs[-1]))
+    (figure,) = solve_file(PROBLEMS / "function/cubic-gd.yaml").figures
+    variables, f = figure.panels
+    (x,) = variables.series
+    assert x.label == "x" and x.x == (0, 1, 2, 3) and list(x.y) == [float(v) for v in xs]
+    assert f.series[0].x == (0, 1, 2, 3)
+    assert list(f.series[0].y) == pytest.approx([float(v ** 3 - 3 * v ** 2 + 2) for v in xs], rel=1e-12)
+
+
+def test_one_iteration_has_no_figure():
+    assert solve_yaml('topic: function\nobjective: "x**2"\nstart: {x: 1}\noptimizer: {type: gd, learning_rate: 0.1}\n').figures == ()

@@ -169,9 +169,9 @@ def problems(draw):
     }
 
 
-def _torch_run(p: dict) -> tuple[dict[str, list[float]], float]:
-    """The same training with torch autograd and torch.optim: parameters after every iteration, and the
-    smallest nonzero |gradient| of a trained parameter on the way."""
+def _torch_run(p: dict) -> tuple[dict[str, list[float]], float, list[float]]:
+    """The same training with torch autograd and torch.optim: parameters after every iteration, the
+    smallest nonzero |gradient| of a trained parameter on the way, and the loss in every iteration."""
     n_in = len(p["weights"])
     w = torch.tensor([float(v) for v in p["weights"]], requires_grad=True)
     b = torch.tensor(float(p["bias"]), requires_grad=True)
@@ -196,6 +196,7 @@ def _torch_run(p: dict) -> tuple[dict[str, list[float]], float]:
     act = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}[p["activation"]]
     history: dict[str, list[float]] = {n: [] for n in trained}
     smallest = float("inf")
+    losses = []
     for _ in range(p["iterations"]):
         opt.zero_grad()
         y_hat = act(x @ w + b)
@@ -204,6 +205,7 @@ def _torch_run(p: dict) -> tuple[dict[str, list[float]], float]:
         else:
             per = -(y * torch.log(y_hat) + (1 - y) * torch.log(1 - y_hat))
         loss = per.mean() if p["loss"]["reduction"] == "mean" else per.sum()
+        losses.append(float(loss.detach()))
         loss.backward()
         w.grad *= mask  # untrained weights get no gradient (so no optimizer state either)
         grads = [abs(float(g)) for g in w.grad[trained_w]] + ([abs(float(b.grad))] if "b" in trained else [])
@@ -211,7 +213,7 @@ def _torch_run(p: dict) -> tuple[dict[str, list[float]], float]:
         opt.step()
         for n in trained:
             history[n].append(float(b.detach()) if n == "b" else float(w.detach()[int(n[1:]) - 1]))
-    return history, smallest
+    return history, smallest, losses
 
 
 def _yaml(p: dict) -> str:
@@ -223,7 +225,7 @@ def _yaml(p: dict) -> str:
 @settings(max_examples=200)
 @given(problems())
 def test_matches_torch_optim(p):
-    expected, smallest = _torch_run(p)
+    expected, smallest, _ = _torch_run(p)
     if p["optimizer"]["type"] in ("rmsprop", "adam") and smallest < 1e-9:
         # g/√s normalizes a gradient's size away: float noise where the exact gradient is 0 (a ReLU output
         # equal to its target, 0.5·1.8 − 0.6 = 0.30000000000000004) becomes a full step in torch.
@@ -250,3 +252,26 @@ def test_variants_run_and_differ_from_the_answer(p):
     for v in variants(problem.spec):
         assert v.mistake
         assert v.answers[problem.spec.ask or problem.spec.trained[0]] != answer
+
+
+@settings(max_examples=40)
+@given(problems())
+def test_figure_plots_torchs_parameters_and_loss_per_iteration(p):
+    expected, smallest, losses = _torch_run(p)
+    solution = solve_yaml(_yaml(p))
+    if p["iterations"] < 2:
+        assert solution.figures == ()
+        return
+    (figure,) = solution.figures
+    parameters, loss = figure.panels
+    assert [s.label for s in parameters.series] == [n.translate(str.maketrans("123", "₁₂₃"))
+                                                    for n in p["trained"]]
+    (curve,) = loss.series
+    assert curve.x == tuple(range(1, p["iterations"] + 1))
+    if p["optimizer"]["type"] == "nesterov" or (p["optimizer"]["type"] in ("rmsprop", "adam") and smallest < 1e-9):
+        return  # torch keeps the look-ahead point; g/√s turns float noise into steps (as above)
+    assert list(curve.y) == pytest.approx(losses, rel=1e-9, abs=1e-12)
+    start = {**{f"w{j}": w for j, w in enumerate(p["weights"], start=1)}, "b": p["bias"]}
+    for name, series in zip(p["trained"], parameters.series):
+        assert series.x == tuple(range(p["iterations"] + 1))
+        assert list(series.y) == pytest.approx([start[name]] + expected[name], rel=1e-9, abs=1e-12)

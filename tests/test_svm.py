@@ -314,3 +314,68 @@ def test_coordinates_beyond_a_float_stay_exact():
     assert s.answers["w"].value == [F(2, 10**300), 0] and s.answers["bias"].value == -1
     assert s.answers["decision_value"].value == 1
     assert s.answers["margin"].value == pytest.approx(1e300)
+
+
+# ---------------------------------------------------------------------------------------------
+# The figure: points, boundary, margins and support vectors, against scikit-learn
+
+def _figure_parts(s):
+    (figure,) = s.figures
+    (panel,) = figure.panels
+    rings = [p for p in panel.points if p.ring]
+    crosses = [p for p in panel.points if p.marker == "x"]
+    dots = [p for p in panel.points if not p.ring and p.marker == "o"]
+    return panel, dots, rings, crosses
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(separable())
+def test_figure_draws_sklearns_boundary_and_margins_at_their_ends(case):
+    points, tests = case
+    assume(len(points[0]["x"]) == 2)
+    model, x, y = _sklearn(points)
+    s = solve_yaml(_spec_text(points, tests, "ask: decision_value\n"))
+    panel, (dots,), (rings,), (crosses,) = _figure_parts(s)
+    assert list(zip(dots.x, dots.y)) == [tuple(map(float, p["x"])) for p in points]
+    assert list(dots.classes) == [p["y"] for p in points]
+    assert list(zip(crosses.x, crosses.y)) == [tuple(map(float, t)) for t in tests]
+    # The ringed points are the solver's support vectors, and each lies on scikit-learn's margin.
+    ringed = list(zip(rings.x, rings.y))
+    assert ringed == [tuple(map(float, v)) for v in s.answers["support_vectors"].value]
+    for point in ringed:
+        label = next(p["y"] for p in points if tuple(map(float, p["x"])) == point)
+        assert label * model.decision_function(np.array([point]))[0] == pytest.approx(1, abs=1e-5)
+    # Each line's two ends: f = 0 on the solid one, f = +1 and f = −1 on the dashed ones.
+    scale = max(1.0, float(np.abs(model.coef_[0]).max())) * max(1.0, float(np.abs(x).max()))
+    levels = []
+    for line in panel.series:
+        ends = np.array(list(zip(line.x, line.y)))
+        assert len(ends) == 2 and not np.allclose(ends[0], ends[1])
+        values = model.decision_function(ends)
+        assert values[0] == pytest.approx(values[1], abs=1e-5 * scale)
+        levels.append((line.dashed, round(float(values[0]))))
+        assert values[0] == pytest.approx(levels[-1][1], abs=1e-5 * scale)
+    assert sorted(levels) == [(False, 0), (True, -1), (True, 1)]
+
+
+def test_figure_of_a_kernel_machine_samples_sklearns_decision_function():
+    x = np.array([[0, 0], [1, 1], [0, 1], [1, 0], [2, 2], [-1, 2]], dtype=float)
+    y = np.array([-1, -1, 1, 1, -1, 1])
+    model = SVC(C=10.0, kernel="rbf", gamma=0.5).fit(x, y)
+    alpha = {int(i): F(abs(float(c))) for i, c in zip(model.support_, model.dual_coef_[0])}
+    points = [dict({"x": x[i].astype(int).tolist(), "y": int(y[i])}, **({"alpha": alpha[i]} if i in alpha else {}))
+              for i in range(len(y))]
+    s = solve_yaml(_spec_text(points, [[0.5, 0.5]], "kernel: {type: rbf, gamma: 0.5}\n"
+                                                     f"bias: {F(float(model.intercept_[0]))}\n"))
+    panel, _, (rings,), _ = _figure_parts(s)
+    (grid,) = panel.grids
+    assert grid.levels == (0.0, -1.0, 1.0) and grid.fill and panel.series == ()
+    for i, j in [(0, 0), (40, 17), (80, 80), (5, 63)]:
+        expected = model.decision_function(np.array([[grid.x[j], grid.y[i]]]))[0]
+        assert grid.z[i][j] == pytest.approx(expected, abs=1e-9)
+    assert sorted(zip(rings.x, rings.y)) == sorted(map(tuple, x[model.support_].tolist()))
+
+
+def test_three_features_have_no_figure():
+    points = [{"x": [0, 0, 0], "y": -1}, {"x": [2, 0, 1], "y": 1}]
+    assert solve_yaml(_spec_text(points, [[1, 1, 1]])).figures == ()

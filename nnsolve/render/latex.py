@@ -466,7 +466,8 @@ class _Translator:
     def _figure(self, figure) -> str:
         name = self.figures(figure) if self.figures is not None else None
         if name is None:
-            return f"{{\\small\\emph{{Figure left out: {text_latex(figure.title, inline=True)}.}}}}"
+            note = f"Figure left out ({figure.title}): matplotlib is not installed (pip install 'nnsolve[experiments]')."
+            return f"{{\\small\\emph{{{text_latex(note, inline=True)}}}}}"
         return ("\\begin{center}\n"
                 f"\\includegraphics[width=0.9\\linewidth,height=0.4\\textheight,keepaspectratio]{{{name}}}\n"
                 "\\end{center}")

@@ -31,6 +31,7 @@ from ..spec import Count, FieldError, ProblemBase
 TOPIC = "conv_values"
 SUMMARY = "Output values of a convolution (padding, stride, dilation, bias), then an activation"
 EXAMPLE = "problems/seed/s10-conv-values.yaml"
+FIGURES = True  # the input, kernel and output as shaded grids (run --plot)
 
 Activation = Literal["none", "relu", "leaky_relu", "prelu", "elu", "sigmoid", "tanh"]
 
@@ -282,7 +283,46 @@ def solve(spec: Spec) -> Solution:
         warnings.append("Flipping the kernel changes the result: the other reading is given as "
                         f"'conv_output_{'unflipped' if flip else 'flipped'}'.")
     return Solution(topic=TOPIC, answers=answers, primary=primary, blocks=tuple(steps),
-                    assumptions=tuple(assumptions), warnings=tuple(warnings))
+                    assumptions=tuple(assumptions), warnings=tuple(warnings),
+                    figures=figure(spec, layout, kernels.tolist(), out, activated))
+
+
+FIGURE_PANELS = 8  # more input channels, kernels and outputs than this: no figure (each would be tiny)
+FIGURE_SIDE = 40  # nor for a matrix with more rows or columns than this
+
+
+def figure(spec: Spec, layout: _Layout, kernels: list, out: list, activated: list | None) -> tuple:
+    """The padded input, the kernel as slid and the output as shaded grids, the first output
+    cell and the window it sums outlined (as the worked step does)."""
+    from ..plot import Cells, Figure, Panel
+
+    (top, _), (left, _) = layout.win.pad
+    span_h, span_w = layout.win.span
+    several, flip = layout.f > 1, spec.operation == "convolution"
+    panels = []
+    for ch, matrix in enumerate(layout.padded[0].tolist()):
+        which = f", channel {ch + 1}" if layout.c_in > 1 else ""
+        inner = (top, left, layout.h, layout.w) if layout.win.padded != (layout.h, layout.w) else None
+        panels.append(Panel(("Padded input (dashed: the input)" if inner else "Input") + which, cells=Cells(
+            _rows(matrix), box=(0, 0, span_h, span_w), inner=inner)))
+    for f, kernel in enumerate(kernels):
+        for ch, matrix in enumerate(kernel):
+            which = (f" {f + 1}" if several else "") + (f", channel {ch + 1}" if len(kernel) > 1 else "")
+            panels.append(Panel(f"Kernel{which}" + (" flipped by 180°" if flip else ""), cells=Cells(_rows(matrix))))
+    for title, maps in (("Output", out), *([(f"After {_name(spec)}", activated)] if activated else [])):
+        for f, matrix in enumerate(maps):
+            panels.append(Panel(title + (f" (kernel {f + 1})" if several else ""),
+                                cells=Cells(_rows(matrix), box=(0, 0, 1, 1))))
+    sides = [len(p.cells.values) for p in panels] + [len(p.cells.values[0]) for p in panels]
+    if len(panels) > FIGURE_PANELS or max(sides) > FIGURE_SIDE:
+        return ()
+    what = "convolution" if flip else "cross-correlation"
+    columns = len(panels) if len(panels) <= 3 else min(4, -(-len(panels) // 2))
+    return (Figure(f"The {what}: the outlined window gives the first output cell", tuple(panels), columns),)
+
+
+def _rows(matrix) -> tuple:
+    return tuple(tuple(row) for row in matrix)
 
 
 def given(spec: Spec) -> list:

@@ -31,6 +31,7 @@ from ..symbolic import Calculus, at, derive, point_text, second, tex
 TOPIC = "function"
 SUMMARY = "a function f(x, y, …): its gradient and Hessian, gd/momentum/Adam/Newton iterations, stationary points"
 EXAMPLE = "problems/function/cubic-gd.yaml"
+FIGURES = True  # two iterations or more: the variables and f per iteration (run --plot)
 
 SHOWN_ITERATIONS = 10  # iterations worked out step by step; the table lists every iteration
 
@@ -353,7 +354,20 @@ def solve(spec: Spec) -> Solution:
         raise SolveError(f"{primary!r} is not an answer of this problem; it has {', '.join(list(answers)[:12])}"
                          + (", …" if len(answers) > 12 else ""), field="ask")
     return Solution(topic=TOPIC, answers=answers, primary=primary, blocks=tuple(blocks),
-                    assumptions=tuple(assumptions), warnings=tuple(warnings))
+                    assumptions=tuple(assumptions), warnings=tuple(warnings),
+                    figures=_figures(spec, calc, {k: a.value for k, a in answers.items()}, len(history)))
+
+
+def _figures(spec: Spec, calc: Calculus, values: dict[str, Number], iterations: int) -> tuple:
+    """Two iterations or more: each variable and f, from the start point on."""
+    from ..plot import iterations_figure
+
+    if iterations < 2:
+        return ()
+    points = {n: [spec.start[n]] + [values[f"{n}_iter{t}"] for t in range(1, iterations + 1)] for n in calc.names}
+    return (iterations_figure(f"{optim.TITLES[spec.optimizer.type]} on f: the variables and f", points, "f",
+                              [values[f"f_iter{t}"] for t in range(iterations + 1)], "f after each iteration "
+                              "(0: the start)", what="Variables"),)
 
 
 def _at_start_steps(calc: Calculus, start: dict[str, Number]) -> list[Step]:

@@ -27,6 +27,7 @@ from ..spec import FieldError, ProblemBase, Strict
 TOPIC = "optimizer_steps"
 SUMMARY = "gradient descent, momentum, Nesterov, RMSprop or Adam on one neuron, iteration by iteration"
 EXAMPLE = "problems/seed/s08-momentum.yaml"
+FIGURES = True  # two iterations or more: the parameters and the loss per iteration (run --plot)
 
 SHOWN_ITERATIONS = 10  # iterations worked out step by step; the table lists every iteration
 VARIANT_ITERATIONS = 3  # "did not update p in iteration t" variants are tried for the first few t
@@ -463,7 +464,20 @@ def solve(spec: Spec) -> Solution:
     for text in readings:
         assumptions.append("Another reading: " + text + ".")
     return Solution(topic=TOPIC, answers=answers, primary=ask, blocks=tuple(blocks),
-                    assumptions=tuple(assumptions))
+                    assumptions=tuple(assumptions), figures=_figures(spec, setup, history))
+
+
+def _figures(spec: Spec, setup: _Setup, history: list[_Iteration]) -> tuple:
+    """Two iterations or more: each trained parameter and the loss, iteration by iteration."""
+    from ..plot import iterations_figure
+
+    if len(history) < 2:
+        return ()
+    start = history[0].params
+    parameters = {_param_text(name): [start[name]] + [it.after[name] for it in history] for name in setup.trained}
+    return (iterations_figure(f"{optim.TITLES[spec.optimizer.type]}: the trained parameters and the loss", parameters,
+                              "L", [it.loss for it in history], "The loss L in each iteration (before its update)",
+                              loss_start=1),)
 
 
 def given(spec: Spec) -> list:

@@ -36,6 +36,7 @@ from ..spec import ProblemBase, Strict
 TOPIC = "svm"
 SUMMARY = "SVM multipliers, weights, bias, margin and the class of test samples (hard margin exactly)"
 EXAMPLE = "problems/seed/s11-svm-decision.yaml"
+FIGURES = True  # two features: the points, the boundary and the margins (run --plot)
 
 Vector = Annotated[list[Real], Field(min_length=1, max_length=limits.MAX_SVM_FEATURES)]
 
@@ -644,8 +645,85 @@ def solve(spec: Spec) -> Solution:
     assumptions.append("classes are +1 where f(x) ≥ 0 and −1 where f(x) < 0")
     if exact:
         assumptions.append("α, w and b are exact rationals; only the margin width (a square root) is a float")
+    w = answers["w"].value if "w" in answers else None
     return Solution(topic=TOPIC, answers=answers, primary=spec.ask, blocks=(*steps, table),
-                    assumptions=tuple(assumptions), warnings=tuple(warnings))
+                    assumptions=tuple(assumptions), warnings=tuple(warnings), figures=figure(spec, model, w))
+
+
+# ---------------------------------------------------------------------------------------------
+# The figure
+
+def figure(spec: Spec, model: _Model, w: list[Number] | None) -> tuple:
+    """Two features: the points by class, the support vectors ringed, the test samples crossed,
+    the regions f(x) ≥ 0 and f(x) < 0 shaded, the boundary f(x) = 0 and the margins f(x) = ±1."""
+    from ..plot import Figure, Grid, Panel, Points, Series, coordinate, line_across
+
+    if len(model.features[0]) != 2:
+        return ()
+    fit, labels = model.fit, model.labels
+    training = [tuple(coordinate(v) for v in x) for x in model.features]
+    tests = [tuple(coordinate(v) for v in x) for x in spec.test_samples]
+    if not all(math.isfinite(v) for p in training + tests for v in p):
+        return ()
+    box = _box(training + tests)
+    if not all(math.isfinite(v) for v in box):
+        return ()
+
+    def scatter(indices, pts, **how):
+        return Points(tuple(pts[i][0] for i in indices), tuple(pts[i][1] for i in indices), **how)
+
+    points = [scatter(range(len(training)), training, classes=tuple(labels)),
+              scatter(fit.support, training, label="support vectors", ring=True)]
+    if tests:
+        points.append(scatter(range(len(tests)), tests, label="test samples", marker="x"))
+    series: list[Series] = []
+    if w is not None:
+        grid = Grid((box[0], box[1]), (box[2], box[3]), tuple(
+            tuple(coordinate(w[0]) * x + coordinate(w[1]) * y + coordinate(fit.bias) for x in box[:2])
+            for y in box[2:]), levels=(), fill=True)  # f is linear: its sign at the corners shades exactly
+        for level, label in ((0, "boundary f(x) = 0"), (1, "margins f(x) = ±1"), (-1, "")):
+            ends = line_across(tuple(coordinate(v) for v in w), coordinate(level - fit.bias), box)
+            if ends is not None:
+                series.append(Series(label, (ends[0][0], ends[1][0]), (ends[0][1], ends[1][1]), dashed=level != 0,
+                                     dots=False, colour="black"))
+    else:
+        grid = _decision_grid(model, box)
+    formula = "w·x + b" if model.kernel.type == "linear" else "Σᵢ αᵢyᵢK(xᵢ, x) + b"
+    panel = Panel("solid: the boundary f(x) = 0; dashed: the margins f(x) = ±1", "x₁", "x₂", series=tuple(series),
+                  points=tuple(points), grids=(grid,), equal=True)
+    return (Figure(f"The SVM's decision function f(x) = {formula}", (panel,)),)
+
+
+def _box(points: list[tuple[float, float]]) -> tuple[float, float, float, float]:
+    """The drawn area: every point, with a fifth of the spread (at least 1) around it."""
+    out = []
+    for axis in (0, 1):
+        lo, hi = min(p[axis] for p in points), max(p[axis] for p in points)
+        room = max(0.2 * (hi - lo), 1.0)
+        out += [lo - room, hi + room]
+    return tuple(out)  # type: ignore[return-value]
+
+
+def _decision_grid(model: _Model, box, steps: int = 81):
+    """f(x) on a grid over the box (floats, numpy): its sign shaded, the levels 0 and ±1 drawn."""
+    import numpy as np
+
+    from ..plot import Grid, coordinate
+
+    fit, kernel = model.fit, model.kernel
+    used = [i for i, a in enumerate(fit.alpha) if a]
+    xs, ys = np.linspace(box[0], box[1], steps), np.linspace(box[2], box[3], steps)
+    mesh = np.column_stack([a.ravel() for a in np.meshgrid(xs, ys)])
+    x = np.array([[coordinate(v) for v in model.features[i]] for i in used]).reshape(len(used), 2)
+    coef = np.array([coordinate(fit.alpha[i]) * model.labels[i] for i in used])
+    with np.errstate(all="ignore"):
+        if kernel.type == "polynomial":
+            k = (coordinate(kernel.gamma) * mesh @ x.T + coordinate(kernel.coef0)) ** kernel.degree
+        else:
+            k = np.exp(-coordinate(kernel.gamma) * ((mesh[:, None, :] - x[None]) ** 2).sum(-1))
+        z = (k @ coef + coordinate(fit.bias)).reshape(steps, steps)
+    return Grid(tuple(map(float, xs)), tuple(map(float, ys)), tuple(map(tuple, z.tolist())), levels=(0.0, -1.0, 1.0),
+                fill=True)
 
 
 def given(spec: Spec) -> list:
