@@ -20,7 +20,6 @@ from .spec import ProblemBase
 _SHARED = set(ProblemBase.model_fields) | {"topic", "ask"}  # ask: what the question asks, not gives
 
 
-
 def given(spec) -> tuple:
     """The given data of a problem: its topic's ``given(spec)``, or the generic reading of its fields."""
     from .topics import topic_module
@@ -131,3 +130,31 @@ def _cell(value):
     if isinstance(value, list) and value and isinstance(value[0], (list, BaseModel, dict)):
         return f"{_cells(value):,} values"
     return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Pieces the topics' own given() share
+
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_HYPERPARAMETERS = {"learning_rate": "Learning rate η", "momentum": "Momentum m", "rho": "ρ", "epsilon": "ε",
+                    "beta1": "β₁", "beta2": "β₂"}
+
+
+def subscripted(name: str) -> str:
+    """A name as the question writes it: w5 → w₅, x1 → x₁ (digits after letters as a subscript)."""
+    m = re.match(r"^([A-Za-z]+)_?(\d+)$", name)
+    return m.group(1) + m.group(2).translate(_SUBSCRIPT) if m else name
+
+
+def optimizer(opt) -> list:
+    """An optimizer as given data: its name, each hyperparameter (a default too: the update needs
+    it) and any initial velocity."""
+    from .optim import TITLES
+
+    out = [Given("Optimizer", TITLES[opt.type])]
+    for name in type(opt).model_fields:
+        if name not in ("type", "velocity") and getattr(opt, name) is not None:
+            out.append(Given(_HYPERPARAMETERS.get(name, _words(name).capitalize()), getattr(opt, name)))
+    for name, v in (getattr(opt, "velocity", None) or {}).items():
+        out.append(Given(f"Initial velocity of {subscripted(name)}", v))
+    return out

@@ -277,14 +277,26 @@ def ref(nodes: list[Node], i: int, vals: list[Number] | None = None) -> Expr:
 
 
 def apply(nodes: list[Node], i: int, vals: list[Number] | None = None) -> Expr:
-    args = [ref(nodes, a, vals) for a in nodes[i].args]
-    op = nodes[i].op
+    """Node i applied to its arguments' symbols (or, with ``vals``, their numbers)."""
+    return _combine(nodes[i].op, [ref(nodes, a, vals) for a in nodes[i].args], dotted=vals is not None)
+
+
+def formula(nodes: list[Node], i: int | None = None) -> Expr:
+    """The whole expression (node i, default the output) as one formula over the inputs, as written:
+    what a question gives. Its size is the text's, which MAX_EXPRESSION_CHARS bounds."""
+    i = len(nodes) - 1 if i is None else i
+    if nodes[i].op in ("input", "const"):
+        return ref(nodes, i)
+    return _combine(nodes[i].op, [formula(nodes, a) for a in nodes[i].args])
+
+
+def _combine(op: str, args: list[Expr], dotted: bool = False) -> Expr:
     if op == "+":
         return args[0] + args[1]
     if op == "-":
         return args[0] - args[1]
     if op == "*":
-        return dot(args[0], args[1]) if vals is not None else args[0] * args[1]
+        return dot(args[0], args[1]) if dotted else args[0] * args[1]
     if op == "/":
         return args[0] / args[1]
     if op == "^":

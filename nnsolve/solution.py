@@ -42,10 +42,11 @@ Block = Step | Table
 @dataclass(frozen=True)
 class Given:
     """A datum the question gives, shown with it on the paper and in the key: ``label`` in words
-    (with its symbol, e.g. "Kernel W"), ``value`` a number, a vector, a matrix or a label."""
+    (with its symbol, e.g. "Kernel W"), ``value`` a number, a vector, a matrix, a label or a
+    formula (an ``Expr``: the expression a backprop or function question states)."""
 
     label: str
-    value: Value
+    value: Value | Expr
 
 
 @dataclass(frozen=True)

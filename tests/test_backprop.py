@@ -342,3 +342,28 @@ def test_update_refusals_name_the_field(extra, message):
     with pytest.raises(NnsolveError) as info:
         solve_located(f'topic: backprop\nexpression: "w*x"\nvalues: {{w: 1, x: 2}}\n{extra}\n')
     assert str(info.value).startswith(message), str(info.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the paper shows: the expression as a formula, each value by its symbol
+
+def test_graph_given_data_typeset_the_expression_and_the_values():
+    given = solve_file(PROBLEMS / "backprop/w5-update.yaml").given
+    assert [g.label for g in given] == ["Expression f", "target", "w₅", "h₁", "w₆", "h₂", "b₂", "Parameters updated",
+                                        "Optimizer", "Learning rate η", "Iterations"]
+    # by hand, from the file's 0.5 * (target - sigmoid(w5*h1 + w6*h2 + b2))**2
+    assert expr_text(given[0].value) == "0.5·(target − σ(w₅·h₁ + w₆·h₂ + b₂))²"
+    assert (given[2].value, given[-4].value, given[-3].value) == (Fraction(2, 5), "w₅", "Gradient descent")
+
+
+@pytest.mark.parametrize("expression,shown", [
+    ("-(a + b)*c", "−(a + b)·c"),
+    ("exp(-x/2)*sin(y) - (x - y)**2/4", "exp(−x / 2)·sin(y) − (x − y)² / 4"),
+    ("max(0, 1 - y*(w*x + b))", "max(0, 1 − y · (w·x + b))"),
+])
+def test_given_expression_reads_as_written(expression, shown):
+    from nnsolve.expression import input_names, parse_expression
+
+    values = ", ".join(f"{n}: 1" for n in input_names(parse_expression(expression)))
+    solution = solve_yaml(f'topic: backprop\nexpression: "{expression}"\nvalues: {{{values}}}\n')
+    assert expr_text(solution.given[0].value) == shown

@@ -115,3 +115,11 @@ def test_refusals_name_the_field(text, message):
     with pytest.raises(NnsolveError) as info:
         solve_located(f"topic: classification_metrics\n{text}\n")
     assert str(info.value).startswith(message), str(info.value)
+
+def test_given_data_set_the_labels_side_by_side_or_name_the_matrix_rows():
+    classes, labels = solve_file(PROBLEMS / "metrics/three-classes.yaml").given
+    assert (classes.label, classes.value) == ("Classes", "cat, dog, bird")
+    assert labels.columns == ("Sample", *map(str, range(1, 11)))
+    assert labels.rows[0][:3] == ("true", "cat", "cat") and labels.rows[1][:3] == ("predicted", "cat", "dog")
+    (matrix,) = solve_yaml("topic: classification_metrics\nconfusion_matrix: [[5, 1], [2, 7]]\n").given
+    assert matrix.columns == ("true \\ predicted", "0", "1") and matrix.rows == (("0", 5, 1), ("1", 2, 7))

@@ -161,3 +161,12 @@ def test_refusals_name_the_field(text, message):
     with pytest.raises(NnsolveError) as info:
         solve_located(f"topic: detection\n{text}\n")
     assert str(info.value).startswith(message), str(info.value)
+
+def test_given_data_tabulate_the_boxes_with_their_names_and_scores():
+    (boxes, threshold) = solve_file(PROBLEMS / "detection/nms.yaml").given
+    assert boxes.columns == ("Box", "x₁", "y₁", "x₂", "y₂", "score")
+    assert boxes.rows[0] == ("A", 10, 10, 50, 50, Fraction(9, 10)) and len(boxes.rows) == 4
+    assert (threshold.label, threshold.value) == ("IoU threshold", Fraction(1, 2))
+    grid = solve_file(PROBLEMS / "detection/yolo.yaml").given
+    assert [(g.label, g.value) for g in grid[:3]] == [("Grid S × S", (7, 7)), ("Boxes per cell B", 2),
+                                                      ("Classes C", 20)]

@@ -268,6 +268,30 @@ def test_html_key_and_paper_render_in_chromium(tmp_path):
     assert "http" not in paper.read_text().replace("http://www.w3.org/1998/Math/MathML", "")  # nothing fetched
 
 
+@pytest.mark.parametrize("tex,stretched", [
+    (r"f\left(x\right)", 0),  # a browser draws a stretched fence wider: f ( x )
+    (r"\left(y - \hat{y}\right)^{2}", 0),
+    (r"\left(\frac{1}{2}\right)", 2),
+    (r"g\left(h\left(\frac{1}{x}\right)\right) + k\left(x\right)", 4),  # around a fraction, however deep
+])
+def test_html_fences_stretch_only_around_what_is_taller_than_a_line(tex, stretched):
+    from nnsolve.render.html import tex_mathml
+
+    mathml = tex_mathml(tex)
+    assert mathml.count('stretchy="true"') == stretched
+    assert mathml.count("<mo") - mathml.count('stretchy="true"') >= 2 * (tex.count(r"\left") - stretched // 2)
+
+
+def test_html_aligned_rows_start_at_the_left_of_their_column(tmp_path):
+    from nnsolve.render.html import tex_mathml
+
+    mathml = tex_mathml(r"\begin{aligned}z &= a + b \\ &= 2\end{aligned}")
+    assert mathml.count('<mtd columnalign="left" class="l">') == 2
+    from nnsolve.render.html import STYLE
+
+    assert "mtd.l{text-align:left}" in STYLE and "width:fit-content" in STYLE  # not centred on the page
+
+
 def test_s11_points_appear_once_and_a_question_without_a_table_still_gets_them(tmp_path):
     import yaml
 

@@ -421,3 +421,9 @@ def test_cubic_figure_plots_x_and_f_per_iteration():
 
 def test_one_iteration_has_no_figure():
     assert solve_yaml('topic: function\nobjective: "x**2"\nstart: {x: 1}\noptimizer: {type: gd, learning_rate: 0.1}\n').figures == ()
+
+
+def test_given_data_typeset_the_objective_start_and_optimizer():
+    given = solve_file(PROBLEMS / "function/cubic-gd.yaml").given
+    assert [g.label for g in given] == ["Objective f(x)", "Start x", "Optimizer", "Learning rate η", "Iterations"]
+    assert expr_text(given[0].value) == "x³ − 3·x² + 2" and given[1].value == 3 and given[-1].value == 3

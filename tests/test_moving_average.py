@@ -103,3 +103,10 @@ def test_refusals_name_the_field(extra, message):
 def test_a_nonzero_start_warns_about_the_correction():
     solution = solve_yaml("topic: moving_average\nsequence: [1, 2]\nbeta: 0.5\ninitial: 3\nbias_correction: true\n")
     assert any("assumes v₀ = 0" in w for w in solution.warnings)
+
+
+def test_given_data_name_the_values_beta_and_the_start():
+    given = solve_file(PROBLEMS / "moving_average/temperatures.yaml").given
+    assert [(g.label, g.value) for g in given] == [
+        ("Values θ₁…θ₃", [40, 49, 45]), ("β", Fraction(9, 10)), ("Initial average v₀", 0),
+        ("Bias correction", "v̂ₜ = vₜ / (1 − βᵗ)")]

@@ -53,21 +53,55 @@ def _converted(tex: str) -> str:
 
     body = convert(tex)
     body = body[body.index(">") + 1:body.rindex("</math>")]
-    return body.replace(_COMMA, '<mo lspace="0" rspace="0">,</mo>')
+    return _fitted_fences(body.replace(_COMMA, '<mo lspace="0" rspace="0">,</mo>'))
+
+
+_STRETCHED = re.compile(r'<mo stretchy="true" fence="true" form="(prefix|postfix)">')
+_TALL = re.compile(r"<(mfrac|mtable|msqrt|mroot|munderover|munder)[ >]")
+
+
+def _fitted_fences(body: str) -> str:
+    """``\\left( … \\right)`` around nothing taller than a line as plain brackets: a browser
+    stretches a fence to a larger glyph even around f(x), which then reads f ( x )."""
+    if 'stretchy="true"' not in body:
+        return body
+    out, stack, last = [], [], 0  # stack: (index in out of an opening fence, tall content seen)
+    for m in _STRETCHED.finditer(body):
+        out.append(body[last:m.start()])
+        if stack and _TALL.search(out[-1]):
+            stack[-1][1] = True
+        if m.group(1) == "prefix":
+            out.append(m.group(0))
+            stack.append([len(out) - 1, False])
+        elif stack:
+            opening, tall = stack.pop()
+            if tall:
+                out.append(m.group(0))
+                if stack:
+                    stack[-1][1] = True
+            else:
+                out[opening] = '<mo stretchy="false" form="prefix">'
+                out.append('<mo stretchy="false" form="postfix">')
+        else:
+            out.append(m.group(0))
+        last = m.end()
+    out.append(body[last:])
+    return "".join(out)
 
 
 def tex_mathml(tex: str) -> str:
     """TeX (nnsolve's own, or a file's after nnsolve.markup checked it) as MathML content.
 
     An ``aligned`` body (rows joined by ``\\\\``, each ``left & right``) becomes a two-column
-    table, as latex2mathml does not align."""
+    table, as latex2mathml does not align; its right column starts at the left by the class
+    ``l`` (Chromium ignores ``columnalign`` and centres a cell)."""
     if tex.startswith(r"\begin{aligned}"):
         rows = tex[len(r"\begin{aligned}"):-len(r"\end{aligned}")].split(r" \\ ")
         cells = []
         for row in rows:
             left, _, right = row.partition("&")
             cells.append(f'<mtr><mtd columnalign="right">{_mathml_or_text(left)}</mtd>'
-                         f'<mtd columnalign="left">{_mathml_or_text(right)}</mtd></mtr>')
+                         f'<mtd columnalign="left" class="l">{_mathml_or_text(right)}</mtd></mtr>')
         return f'<mtable columnspacing="0.2em" rowspacing="0.4em">{"".join(cells)}</mtable>'
     return _mathml_or_text(tex)
 
@@ -88,7 +122,8 @@ def value_mathml(value) -> str:
     if isinstance(value, tuple):
         return '<mo>×</mo>'.join(_number_mathml(v) for v in value)
     if isinstance(value, list):
-        return "<mrow><mo>(</mo>" + "<mo>,</mo>".join(_number_mathml(v) for v in value) + "<mo>)</mo></mrow>"
+        return ('<mrow><mo stretchy="false">(</mo>' + "<mo>,</mo>".join(_number_mathml(v) for v in value)
+                + '<mo stretchy="false">)</mo></mrow>')
     return _number_mathml(value)
 
 
@@ -284,13 +319,16 @@ body{font-family:Georgia,'DejaVu Serif',serif;max-width:52em;margin:2em auto;pad
 h1{text-align:center;margin-bottom:.2em}.facts{text-align:center;color:#444;margin-top:0}
 h2{border-bottom:1px solid #ccc;padding-bottom:.15em;margin-top:1.6em}h3{margin-bottom:.3em}
 .question{font-style:italic}.marks{float:right;font-size:.8em;font-weight:normal;color:#444}
-table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #bbb;padding:.2em .5em}
+table{border-collapse:collapse;margin:.6em 0;display:block;width:max-content;max-width:100%;overflow-x:auto}
+td,th{border:1px solid #bbb;padding:.2em .5em}
 td.num{text-align:right}caption{text-align:left;font-weight:bold;padding:.2em 0}
 .options{list-style:none;padding-left:1em}.label{font-weight:bold}.tick{color:#070;font-weight:bold}
 .step p{margin:.5em 0 .1em}.note{color:#444;font-size:.92em}.answer{margin-top:1em}
 .warning li{color:#840}.small{font-size:.8em;color:#555}figure{text-align:center;margin:1em 0}
 figure img{max-width:100%}.space{border:1px dashed #ccc;margin:.5em 0}
-math[display=block]{margin:.4em 0 .4em 1.5em}
+math[display=block]{margin:.4em 0 .4em 1.5em;width:fit-content;max-width:calc(100% - 1.5em);overflow-x:auto;
+overflow-y:hidden}
+mtd.l{text-align:left}
 hr.page{break-after:page;border:0}
 @media print{hr.page{margin:0}body{margin:0 auto}}
 """

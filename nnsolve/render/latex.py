@@ -362,12 +362,9 @@ def run_latex(line: pg.Run) -> str:
     for part in line.parts:
         if isinstance(part, str):
             out.append(pg.edges(part, lambda t: text_latex(t, inline=True)))
-        elif isinstance(part, pg.Bold):
-            out.append(rf"\textbf{{{text_latex(part.text, inline=True)}}}")
-        elif isinstance(part, pg.Emphasis):
-            out.append(rf"\emph{{{text_latex(part.text, inline=True)}}}")
-        elif isinstance(part, pg.Code):
-            out.append(rf"\texttt{{{text_latex(part.text, inline=True)}}}")
+        elif isinstance(part, (pg.Bold, pg.Emphasis, pg.Code)):
+            command = {pg.Bold: "textbf", pg.Emphasis: "emph", pg.Code: "texttt"}[type(part)]
+            out.append(pg.edges(part.text, lambda t: rf"\{command}{{{text_latex(t, inline=True)}}}"))
         elif isinstance(part, pg.TeX):
             out.append(rf"$\displaystyle {part.source}$" if part.display else f"${part.source}$")
         else:

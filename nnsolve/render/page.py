@@ -306,8 +306,9 @@ def given_blocks(given) -> list[Block]:
                 line = []
             out.append(TableBlock(item) if isinstance(item, Table) else Display(run(f"{item.label}:"), item.value))
             continue
-        line += (["; "] if line else []) + [f"{item.label} ", Maths(item.value, relation="=")
-                                             if not isinstance(item.value, str) else f"= {item.value}"]
+        value = (f"= {item.value}" if isinstance(item.value, str) else Maths(expr=item.value, relation="=")
+                 if isinstance(item.value, Expr) else Maths(item.value, relation="="))
+        line += (["; "] if line else []) + [f"{item.label} ", value]
     if line:
         out.append(Paragraph(run(*line), "given"))
     return out
@@ -335,10 +336,11 @@ def also_computed(solution: Solution) -> list[Block]:
     if short:
         out.append(Items(tuple(run(f"{a.label}: ", _value_part(a.value), f" ({a.reading})" if a.reading else "")
                                for a in short), title="Also computed"))
-    for a in others:
-        if is_matrix(a.value):
-            label = f"{a.label}" + (f" ({a.reading})" if a.reading else "") + ":"
-            out.append(Display(run(label) if short else run(Bold("Also computed: "), label), a.value))
+    matrices = [a for a in others if is_matrix(a.value)]
+    if matrices and not short:
+        out.append(Paragraph(run(Bold("Also computed"))))
+    for a in matrices:
+        out.append(Display(run(f"{a.label}" + (f" ({a.reading})" if a.reading else "") + ":"), a.value))
     return out
 
 

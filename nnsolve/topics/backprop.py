@@ -482,3 +482,26 @@ def _graph_variants(spec: Spec) -> Iterator[Variant]:
     uphill.update({k: -v for k, v in correct.items() if k.startswith("grad_")})
     yield Variant("sign error: every gradient with the wrong sign" + (", so the update goes uphill" if updating else ""),
                   uphill)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the question gives
+
+def given(spec: Spec) -> list:
+    """Graph form: the expression as a formula, the value of every input, the upstream gradient,
+    and what is updated how. Node form: its fields as the file states them."""
+    from ..given import generic, optimizer, subscripted
+    from ..graph import formula
+    from ..solution import Given
+
+    if spec.expression is None:
+        return list(generic(spec))
+    out: list = [Given("Expression f", formula(parse_expression(spec.expression)))]
+    out += [Given(subscripted(name), value) for name, value in spec.values.items()]
+    if spec.upstream != 1:
+        out.append(Given("Gradient arriving at f", spec.upstream))
+    if spec.parameters is not None:
+        out.append(Given("Parameters updated", ", ".join(map(subscripted, spec.parameters))))
+        out += optimizer(spec.optimizer)
+        out.append(Given("Iterations", _iterations(spec)))
+    return out

@@ -302,3 +302,37 @@ def variants(spec: Spec) -> Iterator[Variant]:
             continue
         seen.append(answers)
         yield Variant(mistake, answers)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the question gives
+
+LABELS_ACROSS = 12  # up to this many samples, their labels run across the page (two rows)
+
+
+def given(spec: Spec) -> list:
+    """The classes, then the labels (true and predicted, sample by sample) or the confusion matrix
+    with its rows and columns named, and the positive class."""
+    from ..solution import Given
+
+    out: list = []
+    if spec.classes is not None:
+        out.append(Given("Classes", ", ".join(map(str, spec.classes))))
+    if spec.confusion_matrix is not None:
+        classes = spec.classes or list(range(len(spec.confusion_matrix)))
+        out.append(Table("Confusion matrix (rows: the true class; columns: the predicted one)",
+                         ("true \\ predicted", *map(str, classes)),
+                         tuple((str(c), *row) for c, row in zip(classes, spec.confusion_matrix))))
+    else:
+        true, predicted = spec.y_true or [], spec.y_pred or []
+        n = max(len(true), len(predicted))
+        if n <= LABELS_ACROSS:
+            out.append(Table("Labels", ("Sample", *(str(i) for i in range(1, n + 1))),
+                             (("true", *true), ("predicted", *predicted))))
+        else:
+            out.append(Table("Labels", ("Sample", "true", "predicted"), tuple(
+                (i + 1, true[i] if i < len(true) else None, predicted[i] if i < len(predicted) else None)
+                for i in range(n))))
+    if spec.positive is not None:
+        out.append(Given("Positive class", str(spec.positive)))
+    return out

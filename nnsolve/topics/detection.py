@@ -373,3 +373,32 @@ def _grid_variants(spec: Spec) -> Iterator[Variant]:
             yield Variant(mistake, {"output_shape": (g.cells, g.cells, depth), "depth": depth, "output_size": total})
     depth, total = right
     yield Variant("left out the S × S grid: gave the numbers of one cell", {"output_size": depth})
+
+
+# ---------------------------------------------------------------------------------------------
+# What the question gives
+
+def given(spec: Spec) -> list:
+    """The boxes as a table (a row each: name, coordinates, score), the IoU threshold of a
+    suppression, or a grid detector's S, B and C."""
+    from ..solution import Given
+
+    out: list = []
+    if spec.boxes is not None:
+        corners = spec.format == "corners"
+        coordinates = ("x₁", "y₁", "x₂", "y₂") if corners else ("centre x", "centre y", "width", "height")
+        scores = spec.scores if spec.scores is not None else []
+        names = spec.names or []
+        rows = tuple((names[i] if i < len(names) else str(i + 1), *box, *([scores[i]] if i < len(scores) else []))
+                     for i, box in enumerate(spec.boxes))
+        out.append(Table("Boxes (corners)" if corners else "Boxes (centre and size)",
+                         ("Box", *coordinates, *(("score",) if spec.scores is not None else ())), rows))
+        if spec.scores is not None:
+            out.append(Given("IoU threshold", spec.iou_threshold))
+    if spec.grid is not None:
+        g = spec.grid
+        out += [Given("Grid S × S", (g.cells, g.cells)), Given("Boxes per cell B", g.boxes),
+                Given("Classes C", g.classes)]
+        if "class_scores" in g.model_fields_set:
+            out.append(Given("Class scores", "per box" if g.class_scores == "per_box" else "per cell (YOLOv1)"))
+    return out

@@ -437,3 +437,24 @@ def _iteration_variants(spec: Spec, calc: Calculus, names: list[str]) -> Iterato
         if bent not in seen:
             seen.append(bent)
             yield Variant(mistake, bent)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the question gives
+
+def given(spec: Spec) -> list:
+    """The objective as a formula, the start point and the optimizer (what is asked is not given)."""
+    from ..given import optimizer
+    from ..graph import formula
+    from ..solution import Given
+
+    names = variables(spec)
+    out: list = [Given(f"Objective f({', '.join(names)})", formula(parse_expression(spec.objective)))]
+    if spec.start is not None:
+        point = [spec.start[n] for n in names if n in spec.start]
+        out.append(Given(f"Start {names[0]}", point[0]) if len(point) == 1 else
+                   Given(f"Start ({', '.join(names)})", point))
+    if spec.optimizer is not None:
+        out += optimizer(spec.optimizer)
+        out.append(Given("Iterations", _iterations(spec)))
+    return out

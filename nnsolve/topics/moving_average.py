@@ -188,3 +188,19 @@ def variants(spec: Spec) -> Iterator[Variant]:
 
 def _same(a: dict, b: dict, spec: Spec) -> bool:
     return all(agree(a[k], b[k], spec.tolerance) for k in ("v", "v_hat"))
+
+
+# ---------------------------------------------------------------------------------------------
+# What the question gives
+
+def given(spec: Spec) -> list:
+    """The values θ₁ … θₙ, β and v₀ (and whether the averages are bias-corrected)."""
+    from ..solution import Given
+
+    n = len(spec.sequence)
+    last = "θ" + str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+    out: list = [Given(f"Values θ₁…{last}", list(spec.sequence)) if n > 1 else
+                 Given("Value θ₁", spec.sequence[0]), Given("β", spec.beta), Given("Initial average v₀", spec.initial)]
+    if spec.bias_correction:
+        out.append(Given("Bias correction", "v̂ₜ = vₜ / (1 − βᵗ)"))
+    return out

@@ -482,6 +482,8 @@ def _figures(spec: Spec, setup: _Setup, history: list[_Iteration]) -> tuple:
 
 def given(spec: Spec) -> list:
     """The neuron's start values, its samples, the loss and the optimizer's settings."""
+    from ..given import optimizer, subscripted
+
     out: list = [Given(f"Initial weights w{_subscripts(1)}…w{_subscripts(len(spec.weights))}"
                        if len(spec.weights) > 1 else "Initial weight w₁", spec.weights),
                  Given("Initial bias b", spec.bias), Given("Activation f", spec.activation)]
@@ -489,15 +491,9 @@ def given(spec: Spec) -> list:
     out.append(Table("Training samples", ("#", *inputs, "y"),
                      tuple((n, *s.x, s.y) for n, s in enumerate(spec.samples, start=1))))
     out.append(Given("Loss", _loss_text(spec, spec.loss.half)))
-    opt = spec.optimizer
-    out.append(Given("Optimizer", opt.type))
-    for name in type(opt).model_fields:
-        if name != "type" and getattr(opt, name) is not None and name != "velocity":
-            out.append(Given(name.replace("_", " ").capitalize(), getattr(opt, name)))
-    for name, v in (getattr(opt, "velocity", None) or {}).items():
-        out.append(Given(f"Initial velocity of {name}", v))
+    out += optimizer(spec.optimizer)
     if spec.trained is not None:
-        out.append(Given("Trained parameters", ", ".join(spec.trained)))
+        out.append(Given("Trained parameters", ", ".join(map(subscripted, spec.trained))))
     out.append(Given("Iterations", spec.iterations))
     return out
 
