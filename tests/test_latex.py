@@ -245,6 +245,20 @@ def test_key_of_every_problem_compiles_without_overfull_lines(tmp_path):
     assert "[U+" not in tex
 
 
+def test_paper_of_every_problem_typesets_every_character(tmp_path):
+    from nnsolve.documents import paper_entries
+    from nnsolve.grade import collect_paths
+    from nnsolve.render.latex import page_latex
+    from nnsolve.render.page import Header, paper_page
+
+    entries, left_out = paper_entries(collect_paths([str(PROBLEMS)]))
+    assert left_out == [] and len(entries) == len(list(PROBLEMS.rglob("*.yaml")))
+    tex = page_latex(paper_page(entries, Header("Every problem"), space=2))
+    assert "[U+" not in tex
+    log = compile_latex(tex, tmp_path)
+    assert missing_characters(log) == [] and overfull(log) == []
+
+
 def test_adam_steps_typeset_every_character(tmp_path):
     solution = solve_yaml("""
         topic: optimizer_steps
