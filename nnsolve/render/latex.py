@@ -347,7 +347,11 @@ def table_latex(table: Table) -> str:
                    "\\bottomrule\n\\end{tabular}")
         if width > TABLE_BUDGET * 1.25:
             tabular = f"\\resizebox{{\\linewidth}}{{!}}{{%\n{tabular}}}"
-    return f"{title}\n\\begin{{center}}{size}\n{tabular}\n\\end{{center}}"
+    table = f"\\begin{{center}}{size}\n{tabular}\n\\end{{center}}"
+    if not title:
+        return table
+    # a minipage cannot break: the title never ends a page whose next one starts with its table
+    return f"\\par\\noindent\\begin{{minipage}}{{\\linewidth}}\n{title}\n{table}\n\\end{{minipage}}\\par"
 
 
 # ---------------------------------------------------------------------------------------------
