@@ -282,6 +282,15 @@ def test_html_fences_stretch_only_around_what_is_taller_than_a_line(tex, stretch
     assert mathml.count("<mo") - mathml.count('stretchy="true"') >= 2 * (tex.count(r"\left") - stretched // 2)
 
 
+@pytest.mark.parametrize("tex,signs", [
+    (r"= -1.969", 1), (r"0 \cdot \left(-1\right) - 2", 1), (r"\left(a\right) - b", 0), ("a - b", 0), ("-x", 0),
+])
+def test_html_minus_after_an_operator_or_an_opening_bracket_is_a_sign(tex, signs):
+    from nnsolve.render.html import tex_mathml
+
+    assert tex_mathml(tex).count('<mo form="prefix">&#x02212;</mo>') == signs  # no space before its number
+
+
 def test_html_aligned_rows_start_at_the_left_of_their_column(tmp_path):
     from nnsolve.render.html import tex_mathml
 

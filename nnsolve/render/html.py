@@ -53,7 +53,22 @@ def _converted(tex: str) -> str:
 
     body = convert(tex)
     body = body[body.index(">") + 1:body.rindex("</math>")]
-    return _fitted_fences(body.replace(_COMMA, '<mo lspace="0" rspace="0">,</mo>'))
+    return _signs(_fitted_fences(body.replace(_COMMA, '<mo lspace="0" rspace="0">,</mo>')))
+
+
+_SIGN = re.compile(r'(<mo(?: [^>]*)?>([^<]*)</mo>)<mo>&#x02212;</mo>')
+_CLOSING = {"&#x00029;", "&#x0005D;", "&#x0007D;", ")", "]", "}", "&#x0007C;", "|"}
+
+
+def _signs(body: str) -> str:
+    """A minus right after an operator or an opening bracket (= −1.969, (−1)) is a sign, not a
+    subtraction: as a prefix it gets no space between it and its number."""
+    def sign(m: re.Match) -> str:
+        if m.group(2) in _CLOSING and 'form="prefix"' not in m.group(1):
+            return m.group(0)
+        return m.group(1) + '<mo form="prefix">&#x02212;</mo>'
+
+    return _SIGN.sub(sign, body) if "&#x02212;" in body else body
 
 
 _STRETCHED = re.compile(r'<mo stretchy="true" fence="true" form="(prefix|postfix)">')
@@ -157,7 +172,7 @@ class _Maths:
             return self.tex(maths_latex(pg.Maths(value, relation=relation, boxed=boxed)), display)
         body = value_mathml(value)
         if boxed:
-            body = f'<menclose notation="box">{body}</menclose>'
+            body = f'<mrow class="boxed">{body}</mrow>'  # a border: Chromium draws no <menclose>
         if relation:
             body = f"<mo>{relation}</mo>{body}"
         return _MATH.format(' display="block"' if display else "", f"<mrow>{body}</mrow>")
@@ -328,7 +343,7 @@ td.num{text-align:right}caption{text-align:left;font-weight:bold;padding:.2em 0}
 figure img{max-width:100%}.space{border:1px dashed #ccc;margin:.5em 0}
 math[display=block]{margin:.4em 0 .4em 1.5em;width:fit-content;max-width:calc(100% - 1.5em);overflow-x:auto;
 overflow-y:hidden}
-mtd.l{text-align:left}
+mtd.l{text-align:left}mrow.boxed{border:1px solid #111;padding:.15em .35em}.option{margin-left:1.2em}
 hr.page{break-after:page;border:0}
 @media print{hr.page{margin:0}body{margin:0 auto}}
 """
