@@ -411,7 +411,16 @@ def test_cubic_figure_plots_x_and_f_per_iteration():
     xs = [Fraction(3)]
     for _ in range(3):
         xs.append(xs[-1] - Fraction(1, 10) * (3 * xs[-1] ** 2 - 6 * xs[-1]))
-    (figure,) = solve_file(PROBLEMS / "function/cubic-gd.yaml").figures
+    curve, figure = solve_file(PROBLEMS / "function/cubic-gd.yaml").figures
+    (panel,) = curve.panels
+    (iterates,) = panel.points
+    assert list(iterates.x) == [float(v) for v in xs]
+    assert list(iterates.y) == pytest.approx([float(v ** 3 - 3 * v ** 2 + 2) for v in xs], rel=1e-12)
+    (line,) = panel.series
+    assert min(line.x) < 2.0 < 3.0 < max(line.x)  # the curve spans the iterates
+    for x, y in zip(line.x, line.y):  # f, cut off beyond 3 times the iterates' range of f (−2 … 2) from it
+        f = x ** 3 - 3 * x ** 2 + 2
+        assert math.isnan(y) if f > 2 + 3 * 4 else y == pytest.approx(f, rel=1e-9, abs=1e-9)
     variables, f = figure.panels
     (x,) = variables.series
     assert x.label == "x" and x.x == (0, 1, 2, 3) and list(x.y) == [float(v) for v in xs]

@@ -14,6 +14,7 @@ Stationary points (∇f = 0) are solved by ``nnsolve.stationary``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Annotated, Iterator, Literal
 
@@ -365,9 +366,45 @@ def _figures(spec: Spec, calc: Calculus, values: dict[str, Number], iterations: 
     if iterations < 2:
         return ()
     points = {n: [spec.start[n]] + [values[f"{n}_iter{t}"] for t in range(1, iterations + 1)] for n in calc.names}
-    return (iterations_figure(f"{optim.TITLES[spec.optimizer.type]} on f: the variables and f", points, "f",
-                              [values[f"f_iter{t}"] for t in range(iterations + 1)], "f after each iteration "
-                              "(0: the start)", what="Variables"),)
+    f = [values[f"f_iter{t}"] for t in range(iterations + 1)]
+    title = optim.TITLES[spec.optimizer.type]
+    out = (iterations_figure(f"{title} on f: the variables and f", points, "f", f,
+                             "f after each iteration (0: the start)", what="Variables"),)
+    if len(calc.names) == 1:
+        out = (_curve(spec, calc.names[0], points[calc.names[0]], f, title),) + out
+    return out
+
+
+CURVE_POINTS = 161  # samples of f drawn under the iterates
+
+
+def _curve(spec: Spec, name: str, xs: list, fs: list, title: str):
+    """One variable: f drawn over the iterates' range, each iterate a point on it (floats, for drawing only)."""
+    from ..graph import forward
+    from ..plot import Figure, Panel, Points, Series, coordinate
+
+    nodes = parse_expression(spec.objective)
+    x, y = [coordinate(v) for v in xs], [coordinate(v) for v in fs]
+    lo, hi = min(x), max(x)
+    room = max(0.25 * (hi - lo), 1.0)
+    f_lo, f_hi = min(y), max(y)
+    f_room = 3 * max(f_hi - f_lo, 1.0)
+    grid, curve = [lo - room + (hi - lo + 2 * room) * k / (CURVE_POINTS - 1) for k in range(CURVE_POINTS)], []
+    for g in grid:
+        try:
+            value = complex(forward(nodes, {name: g})[-1])
+        except Exception:  # outside f's domain (log of a negative number, a division by 0): not drawn  # noqa: BLE001
+            value = complex(math.nan)
+        inside = value.imag == 0 and f_lo - f_room <= value.real <= f_hi + f_room
+        curve.append(value.real if inside else math.nan)
+    panel = Panel(f"f and the iterates {name}₀ (the start) … {name}{_subscript(len(xs) - 1)}", name, "f",
+                  series=(Series(f"f({name})", tuple(grid), tuple(curve), dots=False, colour="grey"),),
+                  points=(Points(tuple(x), tuple(y), label="iterates"),))
+    return Figure(f"{title} on f({name})", (panel,))
+
+
+def _subscript(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 def _at_start_steps(calc: Calculus, start: dict[str, Number]) -> list[Step]:
