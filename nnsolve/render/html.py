@@ -163,7 +163,10 @@ class _Maths:
     def tex(self, tex: str, display: bool = False) -> str:
         if self.kind == "tex":
             return (r"\[" + escape(tex) + r"\]") if display else (r"\(" + escape(tex) + r"\)")
-        return _MATH.format(' display="block"' if display else "", tex_mathml(tex))
+        body = tex_mathml(tex)
+        for relation in ("&#x0003D;", "&#x02248;"):  # "= 3" after a label's word: the word's space is enough
+            body = re.sub(rf"^((?:<mrow>)*)<mo>{relation}</mo>", rf'\1<mo lspace="0">{relation}</mo>', body)
+        return _MATH.format(' display="block"' if display else "", body)
 
     def value(self, value, relation: str | None = None, boxed: bool = False, display: bool = False) -> str:
         if self.kind == "tex":
@@ -174,7 +177,7 @@ class _Maths:
         if boxed:
             body = f'<mrow class="boxed">{body}</mrow>'  # a border: Chromium draws no <menclose>
         if relation:
-            body = f"<mo>{relation}</mo>{body}"
+            body = f'<mo lspace="0">{relation}</mo>{body}'
         return _MATH.format(' display="block"' if display else "", f"<mrow>{body}</mrow>")
 
     def part(self, part: pg.Maths) -> str:
@@ -336,7 +339,7 @@ h2{border-bottom:1px solid #ccc;padding-bottom:.15em;margin-top:1.6em}h3{margin-
 .question{font-style:italic}.marks{float:right;font-size:.8em;font-weight:normal;color:#444}
 table{border-collapse:collapse;margin:.6em 0;display:block;width:max-content;max-width:100%;overflow-x:auto}
 td,th{border:1px solid #bbb;padding:.2em .5em}
-td.num{text-align:right}caption{text-align:left;font-weight:bold;padding:.2em 0}
+td.num{text-align:right}caption{text-align:left;font-weight:bold;padding:.2em 0;white-space:nowrap}
 .options{list-style:none;padding-left:1em}.label{font-weight:bold}.tick{color:#070;font-weight:bold}
 .step p{margin:.5em 0 .1em}.note{color:#444;font-size:.92em}.answer{margin-top:1em}
 .warning li{color:#840}.small{font-size:.8em;color:#555}figure{text-align:center;margin:1em 0}

@@ -484,8 +484,9 @@ def given(spec: Spec) -> list:
     """The neuron's start values, its samples, the loss and the optimizer's settings."""
     from ..given import optimizer, subscripted
 
-    out: list = [Given(f"Initial weights w{_subscripts(1)}…w{_subscripts(len(spec.weights))}"
-                       if len(spec.weights) > 1 else "Initial weight w₁", spec.weights),
+    n = len(spec.weights)
+    names = "w₁" if n == 1 else "w₁, w₂" if n == 2 else f"w₁…w{_subscripts(n)}"
+    out: list = [Given(f"Initial weight{'s' if n > 1 else ''} {names}", spec.weights),
                  Given("Initial bias b", spec.bias), Given("Activation f", spec.activation)]
     inputs = [f"x{_subscripts(j + 1)}" for j in range(len(spec.weights))]
     out.append(Table("Training samples", ("#", *inputs, "y"),
