@@ -296,6 +296,9 @@ def figure(spec: Spec, layout: _Layout, kernels: list, out: list, activated: lis
     cell and the window it sums outlined (as the worked step does)."""
     from ..plot import Cells, Figure, Panel
 
+    count = layout.c_in + layout.f * layout.c_per_group + layout.f * (2 if activated else 1)
+    if count > FIGURE_PANELS or max(*layout.win.padded, layout.kh, layout.kw) > FIGURE_SIDE:
+        return ()  # the output is never larger than the padded input
     (top, _), (left, _) = layout.win.pad
     span_h, span_w = layout.win.span
     several, flip = layout.f > 1, spec.operation == "convolution"
@@ -313,9 +316,6 @@ def figure(spec: Spec, layout: _Layout, kernels: list, out: list, activated: lis
         for f, matrix in enumerate(maps):
             panels.append(Panel(title + (f" (kernel {f + 1})" if several else ""),
                                 cells=Cells(_rows(matrix), box=(0, 0, 1, 1))))
-    sides = [len(p.cells.values) for p in panels] + [len(p.cells.values[0]) for p in panels]
-    if len(panels) > FIGURE_PANELS or max(sides) > FIGURE_SIDE:
-        return ()
     what = "convolution" if flip else "cross-correlation"
     columns = len(panels) if len(panels) <= 3 else min(4, -(-len(panels) // 2))
     return (Figure(f"The {what}: the outlined window gives the first output cell", tuple(panels), columns),)
