@@ -510,7 +510,7 @@ def _fit_steps(spec: Spec, model: _Model) -> tuple[list[Step], list[str]]:
                           substitution=_signed_sum([(labels[t], alpha_syms[t]) for t in support]), value=0))
         for j in support:
             steps.append(Step(f"{_point(features[j])} lies on the margin: y f(x) = 1, so f(x) = y",
-                              lhs=call("f", num(features[j])),
+                              lhs=call("f", *map(num, features[j])),
                               formula=DECISION_LINEAR if kernel.type == "linear" else DECISION,
                               substitution=_signed_sum([(labels[t] * gram[t][j], alpha_syms[t]) for t in support]) + sym("b"),
                               value=labels[j]))
@@ -617,7 +617,7 @@ def solve(spec: Spec) -> Solution:
         k = kernel_function(kernel)
         substitution = _signed_sum([(fit.alpha[i] * labels[i], num(k(features[i], sample))) for i in fit.support]
                                    + [(fit.bias, None)])
-        steps.append(Step(f"Decision value of the test sample {_point(sample)}", lhs=call("f", num(list(sample))),
+        steps.append(Step(f"Decision value of the test sample {_point(sample)}", lhs=call("f", *map(num, sample)),
                           formula=DECISION_LINEAR if kernel.type == "linear" else DECISION,
                           substitution=substitution, value=value,
                           note=f"{inner_name} for each support vector: "
