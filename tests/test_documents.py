@@ -291,6 +291,12 @@ def test_html_minus_after_an_operator_or_an_opening_bracket_is_a_sign(tex, signs
     assert tex_mathml(tex).count('<mo form="prefix">&#x02212;</mo>') == signs  # no space before its number
 
 
+def test_html_operator_names_are_names_not_spaced_operators():
+    from nnsolve.render.html import tex_mathml
+
+    assert tex_mathml(r"\operatorname{f}\left(x\right)").startswith('<mrow><mi mathvariant="normal">f</mi>')
+
+
 def test_html_aligned_rows_start_at_the_left_of_their_column(tmp_path):
     from nnsolve.render.html import tex_mathml
 

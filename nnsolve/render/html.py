@@ -53,7 +53,11 @@ def _converted(tex: str) -> str:
 
     body = convert(tex)
     body = body[body.index(">") + 1:body.rindex("</math>")]
-    return _signs(_fitted_fences(body.replace(_COMMA, '<mo lspace="0" rspace="0">,</mo>')))
+    body = _NAMED.sub(r'<mi mathvariant="normal">\1</mi>', body.replace(_COMMA, '<mo lspace="0" rspace="0">,</mo>'))
+    return _signs(_fitted_fences(body))
+
+
+_NAMED = re.compile(r"<mo>([A-Za-z][A-Za-z0-9]*)</mo>")  # \operatorname{f}: a name, not spaced as an operator
 
 
 _SIGN = re.compile(r'(<mo(?: [^>]*)?>([^<]*)</mo>)<mo>&#x02212;</mo>')
