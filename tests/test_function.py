@@ -219,7 +219,7 @@ def test_derivatives_match_central_differences(tree, point):
         return
 
     def f(v: dict) -> float:
-        return float(in_torch(tree, {n: torch.tensor(v[n]) for n in names}))
+        return float(in_torch(tree, {n: torch.tensor(v[n], dtype=torch.float64) for n in names}))
 
     if not math.isfinite(f(point)) or abs(f(point)) > 1e6:
         return
