@@ -79,6 +79,7 @@ def run(
     """
     from .loader import load
     from .render import render, terminal_width
+    from .render.safe import visible
     from .solve import solve_file
     from .topics import topic_module
 
@@ -112,7 +113,7 @@ def run(
         if fmt is Format.json:
             objects.append(text)  # printed together: one object, or a list of them
             continue
-        header = f"==> {file} <==\n" if several and fmt is Format.text else ""
+        header = f"==> {visible(str(file), one_line=True)} <==\n" if several and fmt is Format.text else ""
         sys.stdout.write(("\n" if shown else "") + header + text)
         shown += 1
     if objects:
@@ -184,7 +185,7 @@ def new(
     Example:  nnsolve new cnn_architecture -o my-cnn.yaml
     """
     from .authoring import template
-    from .render.report import write_atomically
+    from .files import write_atomically
 
     text = template(_known_topic(topic))
     if output is None:
@@ -274,11 +275,14 @@ def grade(
     from functools import partial
 
     from .render import terminal_width
-    from .render.report import TABLE_WIDTH, AtomicFile, ReportWriter, progress, report_row
+    from .files import AtomicFile, output_path
+    from .render.report import TABLE_WIDTH, ReportWriter, progress, report_row
 
     files = collect_paths(str(p) for p in paths)
     if not files:
         raise NnsolveError(f"no problem files (*.yaml, *.yml) in {', '.join(str(p) for p in paths)}")
+    if output is not None:
+        output_path(output, files, "report")
 
     def cannot_write(exc: OSError) -> NnsolveError:
         return NnsolveError(f"cannot write the report to {output}: {exc.strerror or exc}")
@@ -339,6 +343,15 @@ def _document_kind(output: Path, what: str) -> None:
         raise NnsolveError(f"{output}: {what} is written as .pdf, .tex (LaTeX), .md (Markdown) or .html")
 
 
+def _document_outputs(output: Path, pdf: bool, files: list[str], what: str) -> None:
+    """Refuse, before any work, an -o (or the PDF beside it) that nnsolve must not replace."""
+    from .files import output_path
+
+    output_path(output, files, what)
+    if pdf or output.suffix.lower() == ".pdf":
+        output_path(output.with_suffix(".pdf"), files, f"{what}'s PDF")
+
+
 def _write(page, output: Path, pdf: bool, what: str) -> str:
     from .documents import write_document
 
@@ -386,6 +399,7 @@ def key(
         raise NnsolveError("--pdf needs a LaTeX key: -o key.tex (or write -o key.pdf)")
     exam, head = _document_header(paths, title, course, paper=False)
     files = collect_paths(str(p) for p in paths)
+    _document_outputs(output, pdf, files, "key")
     with progress(len(files), enabled=sys.stderr.isatty(), label="solving") as advance:
         answer_key = build_key(files, then=advance, shuffle=seed if shuffle else None)
     if not answer_key.entries and not answer_key.left_out:
@@ -428,6 +442,7 @@ def paper(
     _document_kind(output, "a paper")
     exam, head = _document_header(paths, title, course, paper=True)
     files = collect_paths(str(p) for p in paths)
+    _document_outputs(output, False, files, "paper")
     entries, left_out = paper_entries(files, seed if shuffle else None)
     if not entries and not left_out:
         raise NnsolveError(f"no problem files (*.yaml, *.yml) in {', '.join(str(p) for p in paths)}")
@@ -460,11 +475,13 @@ def vary(
     Example:  nnsolve vary problems/vary/s03-cnn-params.yaml --count 30 --seed 1 -o s03-variants
     """
     from .loader import load
-    from .render.report import write_atomically
+    from .files import output_path, write_atomically
     from .vary import make_variants
 
     problem = load(str(file))
     made = make_variants(problem, count, seed)
+    for variant in made:
+        output_path(output / variant.name, [str(file)], "variant")
     try:
         output.mkdir(parents=True, exist_ok=True)
         for variant in made:
@@ -493,8 +510,10 @@ def export(
     """
     from .export import render
     from .export.quiz import build_quiz
-    from .render.report import write_atomically
+    from .files import output_path, write_atomically
+    from .grade import collect_paths
 
+    output_path(output, collect_paths(str(p) for p in paths), "quiz")
     quiz = build_quiz([str(p) for p in paths])
     for line in quiz.left_out:
         sys.stderr.write(f"{line}\n")

@@ -127,7 +127,7 @@ class FigureFiles:
         except ImportError:
             return None
         path = self.stem.with_name(f"{self.stem.name}-fig-{len(self.written) + 1}.pdf")
-        from .render.report import write_atomically
+        from .files import write_atomically
 
         write_atomically(str(path), data)
         self.written.append(path)
@@ -136,7 +136,7 @@ class FigureFiles:
 
 def write_document(page, output: Path, pdf: bool = False) -> list[str]:
     """Write a page to ``output`` (its suffix names the format; .pdf compiles LaTeX); returns the files."""
-    from .render.report import write_atomically
+    from .files import write_atomically
 
     kind = KINDS[output.suffix.lower()]
     if kind == "markdown":

@@ -53,7 +53,11 @@ class NnsolveError(Exception):
         return self
 
     def line_text(self) -> str:
-        """``FILE:LINE: field: message``, leaving out what is not known."""
+        """``FILE:LINE: field: message``, leaving out what is not known; on one line, with every
+        character that would act on a terminal (ESC, C1 controls, bidi overrides, a newline in a
+        file's name) shown as ``[U+XXXX]`` (nnsolve.render.safe)."""
+        from .render.safe import visible
+
         where = []
         if self.file is not None:
             where.append(self.file)
@@ -61,7 +65,7 @@ class NnsolveError(Exception):
             where.append(str(self.line))
         prefix = ":".join(where)
         body = f"{field_text(self.field)}: {self.message}" if self.field else self.message
-        return f"{prefix}: {body}" if prefix else body
+        return visible(f"{prefix}: {body}" if prefix else body, one_line=True)
 
     def lines(self, cap: int = limits.MAX_ERRORS_SHOWN) -> list[str]:
         """Every error of the file, one line each: at most ``cap``, then a line counting the rest."""
@@ -69,7 +73,10 @@ class NnsolveError(Exception):
         out = [error.line_text() for error in errors[:cap]]
         if len(errors) > cap:
             rest = len(errors) - cap
-            out.append(f"{self.file + ': ' if self.file else ''}… and {rest} more error{'s' if rest > 1 else ''}")
+            from .render.safe import visible
+
+            where = visible(self.file, one_line=True) + ": " if self.file else ""
+            out.append(f"{where}… and {rest} more error{'s' if rest > 1 else ''}")
         return out
 
     def report(self) -> str:

@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .compare import agree, cells, disagreeing_cells, distance
 from .errors import NnsolveError, SpecError
+from .files import Refused
 from .loader import Loaded, load
 from .numbers import Number, Value, simplify
 from .numbers import plain
@@ -465,18 +466,48 @@ def collect_paths(paths: Iterable[str]) -> list[str]:
     """Files named, and *.yaml / *.yml under folders named (recursively, but not ``exam.yaml``),
     sorted, without repeats.
 
-    A name that is neither a file nor a folder is kept, so that it is reported as missing.
+    A name that is neither a file nor a folder is kept, so that it is reported as missing. In a
+    folder, a sub-folder that cannot be read is kept as a ``Refused`` path (nnsolve.files), and so
+    is a symbolic link that leads outside the folder named: each is then reported as its file's
+    error, never skipped. A link whose target is inside the folder is read as a file; a link to
+    a folder is not followed (its files, if inside, are found under their own names).
     """
     found: set[str] = set()
     for path in paths:
         if os.path.isdir(path):
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                found.update(os.path.normpath(os.path.join(root, f))
-                             for f in files if f.lower().endswith((".yaml", ".yml")) and f != EXAM_FILE)
+            found.update(_problem_files(path))
         else:
             found.add(os.path.normpath(path))
     return sorted(found)
+
+
+def _problem_files(folder: str) -> Iterator[str]:
+    root = os.path.realpath(folder)
+    unreadable: list[OSError] = []
+    for directory, subfolders, names in os.walk(folder, onerror=unreadable.append):
+        subfolders.sort()
+        for name in subfolders:
+            path = os.path.normpath(os.path.join(directory, name))
+            if os.path.islink(path) and not _inside(path, root):
+                yield Refused(path, f"is a symbolic link to a folder outside {folder}; not followed "
+                                    f"(name the folder itself to read it)")
+        for name in names:
+            if not name.lower().endswith((".yaml", ".yml")) or name == EXAM_FILE:
+                continue
+            path = os.path.normpath(os.path.join(directory, name))
+            if os.path.islink(path) and not _inside(path, root):
+                yield Refused(path, f"is a symbolic link to a file outside {folder}; not followed "
+                                    f"(name the file itself to read it)")
+            else:
+                yield path
+    for exc in unreadable:
+        yield Refused(os.path.normpath(exc.filename or folder),
+                      f"cannot read this folder ({exc.strerror or exc}); its problem files were not read")
+
+
+def _inside(link: str, root: str) -> bool:
+    """Whether ``link`` leads to a place inside the folder ``root`` (a real path)."""
+    return os.path.commonpath([os.path.realpath(link), root]) == root
 
 
 # The memo of the batch being graded (see MEMO_SIZE): set by grade_paths for its run, and for

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import limits, vocabulary
 from .errors import NnsolveError, ProblemFileError, SpecError
+from .files import Refused
 from .numbers import to_exact
 from .spec import FieldError
 
@@ -214,6 +215,8 @@ def _field(path: Path_) -> str:
 
 def read_text(path: str) -> str:
     """Read a problem file as UTF-8 text; the size cap is checked before anything is parsed."""
+    if isinstance(path, Refused):  # a folder nnsolve.grade.collect_paths could not read, a link leading out
+        raise ProblemFileError(path.reason, file=path)
     if os.path.isdir(path):
         raise ProblemFileError("is a directory, not a problem file", file=path)
     if os.path.exists(path) and not os.path.isfile(path):  # a FIFO would block, a device never end

@@ -420,7 +420,7 @@ def test_output_file_failure_leaves_nothing(batch):
 
 
 def test_failed_write_keeps_the_old_report(tmp_path, monkeypatch):
-    from nnsolve.render import report
+    from nnsolve import files
 
     target = tmp_path / "report.txt"
     target.write_text("old report\n")
@@ -428,9 +428,9 @@ def test_failed_write_keeps_the_old_report(tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(report.os, "replace", broken_replace)
+    monkeypatch.setattr(files.os, "replace", broken_replace)
     with pytest.raises(OSError):
-        report.write_atomically(str(target), "new report\n")
+        files.write_atomically(str(target), "new report\n")
     assert target.read_text() == "old report\n"
     assert os.listdir(tmp_path) == ["report.txt"]
 

@@ -17,6 +17,7 @@ from functools import lru_cache
 from ..expr import Expr
 from ..numbers import number_text, plain
 from . import page as pg
+from .safe import UNSAFE
 
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}  # &apos; is not HTML 4
 NO_MATH = "tex2jax_ignore mathjax_ignore"  # the classes MathJax 2 and 3 do not typeset
@@ -30,7 +31,7 @@ def safe_text(text: str) -> str:
 
 
 def _hidden(c: str) -> bool:
-    return unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") or c in "\ufffe\uffff"
+    return unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") or c in "\ufffe\uffff" or bool(UNSAFE.match(c))
 
 
 def escape(text: str) -> str:

@@ -12,6 +12,7 @@ from ..expr import Expr
 from ..numbers import exact_text, json_number
 from ..solution import Solution, Step, Table
 from .math import expr_latex, expr_text
+from .safe import json_safe
 
 SCHEMA_VERSION = 1
 
@@ -89,4 +90,4 @@ def solution_dict(solution: Solution) -> dict:
 
 
 def render_json(solution: Solution) -> str:
-    return json.dumps(solution_dict(solution), indent=2, ensure_ascii=False)
+    return json_safe(json.dumps(solution_dict(solution), indent=2, ensure_ascii=False))

@@ -36,6 +36,25 @@ def md_escape(text: str, inline: bool = False) -> str:
                                                    else "\\" + m.group(2)), text)
 
 
+def file_tex(tex: str) -> str:
+    """A file's maths (checked by nnsolve.markup) for Markdown: ``<`` and ``>`` as the commands
+    ``\\lt`` and ``\\gt``, so that a viewer without maths does not read them as HTML."""
+    return tex.replace("<", r"\lt ").replace(">", r"\gt ")
+
+
+def md_code(text: str, cell: bool = False) -> str:
+    """``text`` (a file's name) as a code span that shows exactly it: fenced by more backticks
+    than it holds in a row, on one line (a newline shown as ``[U+000A]``), and with ``cell``
+    its ``|`` escaped, as a table's cell needs even inside code."""
+    from .safe import visible
+
+    text = visible(text, one_line=True)
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or text[:1] == text[-1:] == " " else ""
+    body = text.replace("|", "\\|") if cell else text
+    return f"{fence}{pad}{body}{pad}{fence}"
+
+
 def maths_latex(part: pg.Maths, scale: bool = False) -> str:
     """A Maths part as LaTeX maths (shared by the LaTeX and HTML translators)."""
     if part.expr is not None:
@@ -64,7 +83,7 @@ def _part(part: pg.Part) -> str:
     if isinstance(part, pg.Code):
         return "`` " + part.text.replace("`", "'") + " ``"
     if isinstance(part, pg.TeX):
-        return f"$${part.source}$$" if part.display else f"${part.source}$"
+        return f"$${file_tex(part.source)}$$" if part.display else f"${file_tex(part.source)}$"
     return f"${maths_latex(part)}$"
 
 
@@ -129,7 +148,7 @@ def block_markdown(block) -> str | None:
         return f"**{md_escape(block.title, inline=True)}**\n\n{body}" if block.title else body
     if isinstance(block, pg.Display):
         label = run_markdown(block.label) + "\n\n" if block.label is not None else ""
-        tex = block.tex if block.tex is not None else value_latex(block.value)
+        tex = file_tex(block.tex) if block.tex is not None else value_latex(block.value)
         return f"{label}$$\n{tex}\n$$"
     if isinstance(block, pg.StepBlock):
         step = block.step

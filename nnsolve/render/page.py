@@ -9,6 +9,9 @@ computed, assumptions and warnings. The translators (``text``, ``markdown``, ``l
 Inline content is a ``Run`` of parts: plain text (``str``, escaped by each translator),
 ``Bold`` text, ``Maths`` (a value or an expression, optionally boxed after a relation) and
 ``TeX`` (maths a problem file writes, checked against the allow-list of nnsolve.markup).
+
+Every page a builder returns has gone through ``safe.neutralised``: no string in it holds a
+character that acts on a terminal (ESC, C1 controls, bidi overrides), whatever a file wrote.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Union
 from ..expr import Expr
 from ..numbers import DIGITS, plain, shown_exactly
 from ..solution import Solution, Step, Table
+from .safe import neutralised
 
 # ---------------------------------------------------------------------------------------------
 # Inline parts
@@ -375,7 +379,7 @@ def problem_blocks(solution: Solution, *, number: int | None = None, marks=None,
 
 def solution_page(solution: Solution, figures: bool = True) -> Page:
     """The page of ``nnsolve run``: one problem worked in full."""
-    return Page(tuple(problem_blocks(solution, figures=figures)), footer=FOOTER, figures=figures)
+    return neutralised(Page(tuple(problem_blocks(solution, figures=figures)), footer=FOOTER, figures=figures))
 
 
 @dataclass(frozen=True)
@@ -418,7 +422,7 @@ def key_page(entries, header: Header, left_out=(), answers_only: bool = False, p
         for n, entry in enumerate(entries, start=1):
             blocks.append(PageBreak() if page_breaks else Rule())
             blocks += problem_blocks(entry.solution, number=n, marks=entry.marks, level=2, figures=figures)
-    return Page(tuple(blocks), header=header, footer=FOOTER, figures=figures)
+    return neutralised(Page(tuple(blocks), header=header, footer=FOOTER, figures=figures))
 
 
 def paper_page(entries, header: Header, space: int = 0, page_breaks: bool = False) -> Page:
@@ -429,7 +433,7 @@ def paper_page(entries, header: Header, space: int = 0, page_breaks: bool = Fals
             blocks.append(PageBreak() if page_breaks else Rule())
         blocks += problem_blocks(entry.solution, number=n, marks=entry.marks, level=2, answers=False,
                                  space=space)
-    return Page(tuple(blocks), header=header, footer=None, figures=False)
+    return neutralised(Page(tuple(blocks), header=header, footer=None, figures=False))
 
 
 def relation(value) -> str:

@@ -1,16 +1,16 @@
 """The grade report of ``nnsolve grade``: a table (rich), JSON, CSV or Markdown, and its totals.
 
-Rich, csv, json and tempfile are imported only by the functions that use them; the CLI names
+Rich, csv and json are imported only by the functions that use them; the CLI names
 ``ReportFormat`` from nnsolve.render and imports this module only to grade.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 from fractions import Fraction
 
 from . import ReportFormat  # noqa: F401 (defined beside Format; named here as before)
+from .safe import visible
 
 
 PROGRESS_FROM = 20  # files: a run this long shows a progress bar (on a terminal's stderr only)
@@ -91,8 +91,10 @@ def report_row(fmt: ReportFormat, r) -> tuple:
     if fmt is ReportFormat.json:
         import json
 
+        from .safe import json_safe
+
         # json.dumps of the whole document would indent each file's object by four spaces.
-        payload = json.dumps(_file_dict(r), indent=2, ensure_ascii=False).replace("\n", "\n    ")
+        payload = json_safe(json.dumps(_file_dict(r), indent=2, ensure_ascii=False).replace("\n", "\n    "))
     elif fmt is ReportFormat.csv:
         payload = _csv_rows(r)
     elif fmt is ReportFormat.markdown:
@@ -263,8 +265,9 @@ def _table_row(r) -> tuple:
     verdict = lines[0] if len(lines) == 1 and lines[0] in ("correct", "ungraded: nothing submitted") else (
         "invalid file" if r.error else "correct, see note" if r.grade and r.grade.correct else
         "partly right, see note" if r.grade and r.grade.marks else "wrong, see note" if r.grade else "see note")
-    return (r.file, r.topic or "", _answer_text(r), _submitted_text(r), _marks_cell(r), style, verdict,
-            tuple(lines) if verdict.endswith("see note") else ())
+    return (visible(r.file, one_line=True), r.topic or "", visible(_answer_text(r), one_line=True),
+            visible(_submitted_text(r), one_line=True), _marks_cell(r), style, verdict,
+            tuple(visible(line, one_line=True) for line in lines) if verdict.endswith("see note") else ())
 
 
 def _table(rows: list[tuple], summary: dict, *, color: bool, width: int | None) -> str:
@@ -346,6 +349,11 @@ def _csv_value(value) -> str:
 
 
 def _csv_rows(r) -> list[tuple]:
+    """A file's CSV rows, every cell through ``visible`` (a gradebook's cells are read on screens too)."""
+    return [tuple(visible(cell) for cell in row) for row in _csv_cells(r)]
+
+
+def _csv_cells(r) -> list[tuple]:
     if r.grade is None:
         return [(r.file, r.topic or "", "", "", "", _csv_value(r.answer), "", "", "",
                  "" if r.error else "ungraded: nothing submitted", r.error or "")]
@@ -359,13 +367,19 @@ def _csv_rows(r) -> list[tuple]:
 
 
 def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
+    """A cell's text as Markdown that shows exactly it: no HTML, emphasis, link or line break."""
+    from .markdown import md_escape
+
+    return md_escape(visible(text, one_line=True), inline=True)
 
 
 def _markdown_row(r) -> str:
-    cells = (f"`{r.file}`", r.topic or "", _answer_text(r), _submitted_text(r), _marks_cell(r),
-             "<br>".join(_md(n) for n in _notes(r)))
-    return "| " + " | ".join(c if i in (0, 5) else _md(c) for i, c in enumerate(cells)) + " |"
+    from .markdown import md_code
+
+    cells = (md_code(r.file, cell=True), r.topic or "",  # a topic is one of nnsolve's names
+             _md(_answer_text(r)), _md(_submitted_text(r)),
+             _md(_marks_cell(r)), "<br>".join(_md(n) for n in _notes(r)))
+    return "| " + " | ".join(cells) + " |"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -399,68 +413,3 @@ def progress(total: int, enabled: bool, label: str = "grading"):
         timer.cancel()
         timer.join()
         bar.stop()
-
-
-def write_atomically(path: str, text: str | bytes) -> None:
-    """Write ``text`` (or bytes) to ``path`` all at once: a temporary file beside it, then a rename.
-
-    A reader never sees half a report, and a failure leaves any earlier file untouched.
-    """
-    target = AtomicFile(path)
-    try:
-        if isinstance(text, bytes):
-            target.file.buffer.write(text)
-        else:
-            target.file.write(text)
-    except BaseException:
-        target.discard()
-        raise
-    target.commit()
-
-
-class AtomicFile:
-    """A text file written beside ``path`` (``.file``) that replaces it only on ``commit()``.
-
-    Until then ``path`` is untouched; ``discard()``, or a failed commit, leaves no temporary.
-    """
-
-    def __init__(self, path: str) -> None:
-        import tempfile
-
-        self.path = path
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, self.temporary = tempfile.mkstemp(prefix=".nnsolve-", suffix=".tmp", dir=directory)
-        try:
-            os.chmod(self.temporary, _mode(path))
-            self.file = os.fdopen(fd, "w", encoding="utf-8", newline="")
-        except BaseException:
-            os.close(fd)
-            with contextlib.suppress(OSError):
-                os.unlink(self.temporary)
-            raise
-
-    def commit(self) -> None:
-        try:
-            self.file.flush()
-            os.fsync(self.file.fileno())
-            self.file.close()
-            os.replace(self.temporary, self.path)
-        except BaseException:
-            self.discard()
-            raise
-
-    def discard(self) -> None:
-        with contextlib.suppress(OSError):
-            self.file.close()
-        with contextlib.suppress(OSError):
-            os.unlink(self.temporary)
-
-
-def _mode(path: str) -> int:
-    """The permissions the report gets: the replaced file's, or what the umask allows."""
-    try:
-        return os.stat(path).st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask

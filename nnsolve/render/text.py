@@ -59,7 +59,7 @@ def _cell(c) -> Text:
 
 def _table(block: pg.TableBlock) -> RichTable:
     table = block.table
-    rich = RichTable(title=table.title or None, title_justify="left", show_lines=False)
+    rich = RichTable(title=Text(table.title) if table.title else None, title_justify="left", show_lines=False)
     for i, col in enumerate(table.columns):
         text = all(row[i] is None or isinstance(row[i], (str, pg.Run)) for row in table.rows if i < len(row))
         rich.add_column(_cell(col), justify="left" if i == 0 or text else "right")

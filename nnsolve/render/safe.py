@@ -1,0 +1,57 @@
+"""Text from files made harmless for a terminal: characters that act instead of showing, shown.
+
+A problem file's text, its field names, a submitted answer and a file's name are untrusted.
+On a terminal some characters do things: ESC starts sequences that clear the screen, set the
+window title, write the clipboard (OSC 52) or hide a link (OSC 8); a C1 control (U+0080–U+009F)
+can do the same on its own; a carriage return or a backspace overwrites what was printed;
+bidi overrides and isolates reorder text so that it reads other than it is. ``visible`` shows
+each of them as its code point, ``[U+001B]`` (the convention nnsolve's HTML and LMS export
+already use), and leaves every other character as it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+# C0 controls but tab and newline, DEL, C1 controls; the bidi marks, embeddings, overrides and isolates.
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = re.compile("[\t\n]")
+
+
+def _code_point(match: re.Match) -> str:
+    return f"[U+{ord(match.group()):04X}]"
+
+
+def visible(text: str, one_line: bool = False) -> str:
+    """``text`` with every character that acts on a terminal shown as ``[U+XXXX]``.
+
+    Tabs and newlines are kept, unless ``one_line``: a file name or an error line must not
+    start a line of its own that would read as nnsolve's."""
+    text = UNSAFE.sub(_code_point, text)
+    return _LINE_BREAKS.sub(_code_point, text) if one_line else text
+
+
+def json_safe(document: str) -> str:
+    r"""JSON text with the characters of ``UNSAFE`` that ``json.dumps(ensure_ascii=False)`` leaves
+    raw (DEL, C1, bidi) written as ``\uXXXX`` escapes: the same strings, nothing that acts."""
+    return UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
+
+
+def neutralised(data):
+    """``data`` (a page of nnsolve.render.page, or any part of one) with ``visible`` applied to
+    every string in it: through tuples, lists, dicts and (frozen) dataclasses; numbers and other
+    values are kept. Every translator of the page then shows only harmless text."""
+    if isinstance(data, str):
+        return visible(data) if UNSAFE.search(data) else data
+    if isinstance(data, list):
+        return [neutralised(item) for item in data]
+    if isinstance(data, tuple):
+        items = [neutralised(item) for item in data]
+        return type(data)(*items) if hasattr(data, "_fields") else type(data)(items)
+    if isinstance(data, dict):
+        return {neutralised(key): neutralised(value) for key, value in data.items()}
+    if dataclasses.is_dataclass(data) and not isinstance(data, type):
+        changes = {f.name: neutralised(getattr(data, f.name)) for f in dataclasses.fields(data) if f.init}
+        return dataclasses.replace(data, **changes)
+    return data
