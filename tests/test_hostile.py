@@ -248,6 +248,250 @@ def test_no_network_and_no_writes_while_solving(capsys, monkeypatch, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+# --- text from files never acts on a terminal (issue 15, point 5) --------------------------------
+
+# What must never reach a terminal raw, stated by hand (not imported from nnsolve.render.safe):
+# C0 controls but tab and newline, DEL, C1 controls, the bidi marks, overrides and isolates.
+ACTING = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+ESCAPES = ("\x1b[2J \x1b]52;c;ZXZpbA==\x07 \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ \x1b]0;title\x07 "
+           "\x9b31m \x7f \u202eevil\u2066 \u200f\u061c")
+INJECTION = "<img src=x onerror=alert(1)> [bold]b[/bold] `tick`"
+RAW_TAG = re.compile(r"(?<!\\)<img")  # in Markdown, \< shows a < and starts no tag
+ODD_NAME = "na\x1b[31mme\u202e`|\n\n# x.yaml"  # ESC, a bidi override, a backtick, a pipe, a blank line
+
+
+def _q(text: str) -> str:
+    import json
+
+    return json.dumps(text)  # a JSON string is a YAML double-quoted scalar with the same escapes
+
+
+def _answered(text: str) -> str:
+    return f"""\
+topic: cnn_architecture
+title: {_q("T " + text)}
+question: {_q("Q " + text)}
+input: [8, 8, 1]
+layers: [{{type: flatten}}, {{type: dense, units: 2}}]
+ask: total_params
+choices: {{a: 130, b: {_q("B " + text)}, c: [1, {_q(text)}]}}
+submitted: {{choice: a, answer: {_q(text)}}}
+"""
+
+
+@pytest.fixture
+def hostile_folder(tmp_path) -> Path:
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    text = ESCAPES + " " + INJECTION
+    (folder / "answered.yaml").write_text(_answered(text), encoding="utf-8")
+    (folder / ODD_NAME).write_text(_answered(text), encoding="utf-8")
+    (folder / (ODD_NAME + ".bad.yaml")).write_text(
+        f"topic: cnn_architecture\n{_q('field' + ESCAPES)}: 1\ninput: [8, 8, 1]\n"
+        "layers: [{type: flatten}]\n", encoding="utf-8")
+    return folder
+
+
+def _cli(*args: str, cwd: Path) -> tuple[int, str, str]:
+    result = subprocess.run([sys.executable, "-m", "nnsolve", *args], capture_output=True, cwd=cwd, timeout=60)
+    return result.returncode, result.stdout.decode("utf-8"), result.stderr.decode("utf-8")
+
+
+def _assert_harmless(where: str, text: str) -> None:
+    found = sorted({f"U+{ord(c):04X}" for c in ACTING.findall(text)})
+    assert not found, f"{where}: raw {', '.join(found)}"
+
+
+@pytest.mark.parametrize("command", [
+    ("run", "hostile/answered.yaml", "hostile/" + ODD_NAME),
+    ("run", "hostile/answered.yaml", "hostile/" + ODD_NAME + ".bad.yaml", "-f", "json"),
+    ("run", "hostile/answered.yaml", "-f", "markdown"),
+    ("run", "hostile/answered.yaml", "-f", "latex"),
+    ("run", "hostile/answered.yaml", "-f", "html"),
+    ("grade", "hostile"), ("grade", "hostile", "-f", "json"), ("grade", "hostile", "-f", "csv"),
+    ("grade", "hostile", "-f", "markdown"), ("check", "hostile"), ("key", "hostile", "-o", "key.md"),
+], ids=lambda c: " ".join(c[:1] + c[2:] if c[0] != "run" else (c[0], *c[-2:])))
+def test_no_text_from_a_file_acts_on_the_terminal(hostile_folder, command):
+    code, out, err = _cli(*command, cwd=hostile_folder.parent)
+    assert "Traceback" not in err
+    _assert_harmless("stdout", out)
+    _assert_harmless("stderr", err)
+    assert "[U+001B]" in out + err or command[-1].endswith("json") or "json" in command
+    if command[0] == "run" and len(command) == 3:
+        assert "[bold]b[/bold]" in out  # rich markup in a file prints as it is written
+    if "json" in command:
+        import json
+
+        def strings(data):
+            if isinstance(data, str):
+                yield data
+            elif isinstance(data, (list, dict)):
+                for item in (data.values() if isinstance(data, dict) else data):
+                    yield from strings(item)
+
+        # the file's strings as they are, written with \u escapes
+        assert any(ESCAPES in text for text in strings(json.loads(out)))
+
+
+def test_text_output_in_colour_shows_only_its_own_escape_sequences(hostile_folder):
+    from nnsolve.render.text import render_text
+    from tests.helpers import solve_file
+
+    out = render_text(solve_file(hostile_folder / "answered.yaml"), color=True, width=80)
+    assert "\x1b[1m" in out  # rich's own styles are there
+    _assert_harmless("coloured text", re.sub(r"\x1b\[[0-9;]*m", "", out))
+
+
+def test_markdown_escapes_html_and_code_spans_in_every_slot(hostile_folder):
+    code, out, err = _cli("grade", "hostile", "-f", "markdown", cwd=hostile_folder.parent)
+    assert code == 1, err
+    assert not RAW_TAG.search(out) and "\\<img src=x onerror=alert(1)\\>" in out
+    rows = [line for line in out.splitlines() if line.startswith("| ")]
+    assert len(rows) == 1 + 3 and len(out.splitlines()) == 2 + 3 + 2  # the blank line in a name made no line
+    odd = next(row for row in rows if "na[U+001B]" in row)
+    assert odd.startswith("| ``hostile/na[U+001B][31mme[U+202E]`\\|[U+000A][U+000A]# x.yaml`` |")
+    for document in ("key.md", "paper.md"):
+        code, _, err = _cli("key" if document == "key.md" else "paper", "hostile", "-o", document,
+                            cwd=hostile_folder.parent)
+        assert code == 1 and "Traceback" not in err
+        text = (hostile_folder.parent / document).read_text(encoding="utf-8")
+        _assert_harmless(document, text)
+        assert not RAW_TAG.search(text)
+        assert "\n# x.yaml" not in text  # the file name's blank line did not start a heading
+
+
+def test_html_escapes_every_slot(hostile_folder):
+    code, out, err = _cli("run", "hostile/answered.yaml", "-f", "html", cwd=hostile_folder.parent)
+    assert code == 0, err
+    assert "<img" not in out and "&lt;img src=x onerror=alert(1)&gt;" in out
+    code, _, err = _cli("key", "hostile", "-o", "key.html", cwd=hostile_folder.parent)
+    text = (hostile_folder.parent / "key.html").read_text(encoding="utf-8")
+    assert code == 1 and "<img" not in text
+    _assert_harmless("key.html", text)
+
+
+def test_latex_key_compiles_with_hostile_characters_in_every_slot(tmp_path):
+    import shutil
+
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    odd = "☃ \x7f \v \x1b[2J \u202e \\end{document} $x$ & % # { } ~ ^ _ <b>"
+    (tmp_path / "odd.yaml").write_text(_answered(odd), encoding="utf-8")
+    code, out, err = _cli("key", "odd.yaml", "-o", "key.tex", "--pdf", "--title", "Key ☃", cwd=tmp_path)
+    assert code == 0, err
+    assert (tmp_path / "key.pdf").stat().st_size > 1000
+    _assert_harmless("key.tex", (tmp_path / "key.tex").read_text(encoding="utf-8"))
+
+
+# --- output paths and the files a folder holds (issue 15, point 6) -------------------------------
+
+S03 = PROBLEMS / "seed" / "s03-cnn-params.yaml"
+
+
+@pytest.mark.parametrize("command, suffix", [(("grade", str(S03)), ""), (("key", str(S03)), ".md"),
+                                             (("paper", str(S03)), ".html"),
+                                             (("export", str(S03), "--to", "gift"), ".txt")])
+def test_output_onto_a_device_fifo_or_folder_is_refused(tmp_path, command, suffix):
+    import stat
+
+    fifo, folder = tmp_path / f"fifo{suffix}", tmp_path / f"folder{suffix}"
+    os.mkfifo(fifo)
+    folder.mkdir()
+    targets = [(fifo, stat.S_ISFIFO), (folder, stat.S_ISDIR)]
+    if not suffix or suffix == ".txt":  # a key or a paper names its format by the suffix: /dev/null has none
+        targets.append((Path("/dev/null"), stat.S_ISCHR))  # refused before it is touched (tests run as root)
+    what = {"grade": "report", "export": "quiz"}.get(command[0], command[0])
+    for target, kind in targets:
+        code, out, err = _cli(*command, "-o", str(target), cwd=tmp_path)
+        why = ("a folder; name a file in it" if kind is stat.S_ISDIR
+               else "not a regular file (a device, a FIFO or a socket); name a file")
+        assert (code, err) == (2, f"nnsolve: cannot write the {what} to {target}: it is {why}\n")
+        assert kind(os.stat(target).st_mode), f"{target} was replaced"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([fifo.name, folder.name])
+    assert list(folder.iterdir()) == []
+
+
+def test_output_onto_an_input_file_is_refused_and_the_file_kept(tmp_path):
+    folder = tmp_path / "exam"
+    folder.mkdir()
+    problem = folder / "p.md"  # a problem file may have any name when it is named
+    problem.write_bytes(S03.read_bytes())
+    (folder / "q.yaml").write_bytes(S03.read_bytes())
+    (tmp_path / "link.yaml").symlink_to(folder / "q.yaml")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    for args in (("grade", "exam", "-o", "exam/q.yaml"), ("grade", "link.yaml", "-o", "./exam/q.yaml"),
+                 ("key", "exam/p.md", "-o", "exam/p.md"), ("paper", "exam", "exam/p.md", "-o", "exam/p.md"),
+                 ("export", "exam", "--to", "gift", "-o", "exam/q.yaml")):
+        code, out, err = _cli(*args, cwd=tmp_path)
+        assert code == 2, (args, err)
+        assert err.count("\n") == 1 and "is one of the problem files being read" in err, err
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_key_pdf_beside_a_folder_is_a_clear_error(tmp_path):
+    (tmp_path / "key.pdf").mkdir()
+    code, out, err = _cli("key", str(S03), "-o", "key.tex", "--pdf", cwd=tmp_path)
+    assert (code, err) == (2, "nnsolve: cannot write the key's PDF to key.pdf: it is a folder; name a file in it\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["key.pdf"]  # no key.tex either: nothing was done
+
+
+def test_a_folder_that_cannot_be_read_is_a_row_of_the_batch(capsys, tmp_path, monkeypatch):
+    folder = tmp_path / "class"
+    (folder / "locked").mkdir(parents=True)
+    (folder / "a.yaml").write_bytes(S03.read_bytes())
+    (folder / "locked" / "b.yaml").write_bytes(S03.read_bytes())
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # as chmod 000 would, for a user other than root (tests here run as root)
+        if os.path.basename(os.fspath(path)) == "locked":
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    for command in (("grade", str(folder), "-f", "csv"), ("check", str(folder))):
+        code, out, err = run_in_process(capsys, *command)
+        assert code == 1, err
+        assert (f"{folder}/locked: cannot read this folder (Permission denied); its problem files were not read"
+                in out)
+    code, out, err = run_in_process(capsys, "key", str(folder), "-o", str(tmp_path / "key.md"))
+    assert code == 1 and f"{folder}/locked: cannot read this folder" in err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a folder whatever its mode")
+def test_a_folder_with_mode_000_is_reported(tmp_path):
+    folder = tmp_path / "class"
+    (folder / "locked").mkdir(parents=True)
+    (folder / "a.yaml").write_bytes(S03.read_bytes())
+    (folder / "locked").chmod(0)
+    try:
+        code, out, err = _cli("grade", "class", "-f", "csv", cwd=tmp_path)
+    finally:
+        (folder / "locked").chmod(0o755)
+    assert code == 1 and "class/locked: cannot read this folder" in out
+
+
+def test_symbolic_links_that_leave_the_folder_are_reported_not_followed(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.yaml").write_text(_answered("SECRET-TITLE"), encoding="utf-8")
+    folder = tmp_path / "class"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.yaml").write_bytes(S03.read_bytes())
+    (folder / "leaves.yaml").symlink_to(outside / "secret.yaml")
+    (folder / "stays.yaml").symlink_to(folder / "a.yaml")
+    (folder / "outdir").symlink_to(outside)
+    (folder / "indir").symlink_to(folder / "sub")
+    code, out, err = _cli("grade", "class", "-f", "csv", cwd=tmp_path)
+    assert code == 1, err
+    files = [line.split(",")[0] for line in out.splitlines()[1:]]
+    assert sorted(set(files)) == ["class/a.yaml", "class/leaves.yaml", "class/outdir", "class/stays.yaml"]
+    assert "class/leaves.yaml: is a symbolic link to a file outside class; not followed" in out
+    assert "class/outdir: is a symbolic link to a folder outside class; not followed" in out
+    assert "SECRET" not in out + err  # the file outside was not read
+    code, out, err = _cli("grade", "class/leaves.yaml", "-f", "csv", cwd=tmp_path)  # named: read
+    assert code == 0 and "SECRET" not in err and "class/leaves.yaml,cnn_architecture" in out
+
+
 # --- nothing lost: a batch with broken files, and an interrupted write ---------------------------
 
 def test_grade_batch_with_hostile_files_keeps_every_other_result(capsys, tmp_path):
