@@ -476,6 +476,7 @@ def vary(
     """
     from .loader import load
     from .files import output_path, write_atomically
+    from .render.safe import visible
     from .vary import make_variants
 
     problem = load(str(file))
@@ -486,7 +487,7 @@ def vary(
         output.mkdir(parents=True, exist_ok=True)
         for variant in made:
             write_atomically(str(output / variant.name), variant.text)
-            typer.echo(str(output / variant.name))
+            typer.echo(visible(str(output / variant.name), one_line=True))  # named after the input file
     except OSError as exc:
         raise NnsolveError(f"cannot write the variants to {output}: {exc.strerror or exc}") from None
 
