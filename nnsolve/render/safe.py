@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from fractions import Fraction
 
 # C0 controls but tab and newline, DEL, C1 controls; the bidi marks, embeddings, overrides and isolates.
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -38,10 +39,15 @@ def json_safe(document: str) -> str:
     return UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
 
 
+_NUMBERS = frozenset({int, float, bool, Fraction, type(None)})
+
+
 def neutralised(data):
     """``data`` (a page of nnsolve.render.page, or any part of one) with ``visible`` applied to
     every string in it: through tuples, lists, dicts and (frozen) dataclasses; numbers and other
     values are kept. Every translator of the page then shows only harmless text."""
+    if type(data) in _NUMBERS:  # most of a page's leaves: the cells of its matrices
+        return data
     if isinstance(data, str):
         return visible(data) if UNSAFE.search(data) else data
     if isinstance(data, list):
