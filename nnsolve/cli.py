@@ -89,6 +89,9 @@ def run(
         raise NnsolveError(f"{'--standalone' if standalone else '--plot'} takes one problem file "
                            f"(for several, an answer key: nnsolve key FILE... -o key.tex)")
     if plot is not None:
+        from .files import output_path
+
+        output_path(plot, [str(files[0])], "figure")
         problem = load(str(files[0]))
         if not getattr(topic_module(problem.spec.topic), "FIGURES", False):
             from .topics import TOPICS
@@ -127,6 +130,8 @@ def run(
             write_png(solution.figures, str(plot))
         except NnsolveError as exc:
             raise problem.locate(exc) from None
+        except OSError as exc:
+            raise NnsolveError(f"cannot write the figure to {plot}: {exc.strerror or exc}") from None
 
 
 def _json_list(documents: list[str]) -> str:

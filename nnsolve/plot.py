@@ -144,13 +144,19 @@ def write_png(figures: tuple[Figure, ...], path: str) -> list[str]:
     except ImportError:
         raise SolveError("--plot needs matplotlib: pip install 'nnsolve[experiments]'") from None
     matplotlib.use("Agg")
+    import io
+
     from matplotlib.figure import Figure as MplFigure
+
+    from .files import write_atomically
 
     written = []
     stem, dot, ext = path.rpartition(".")
     for n, figure in enumerate(figures, start=1):
         target = path if n == 1 else (f"{stem}-{n}.{ext}" if dot else f"{path}-{n}")
-        _draw(figure, MplFigure).savefig(target, format="png", dpi=110)
+        png = io.BytesIO()
+        _draw(figure, MplFigure).savefig(png, format="png", dpi=110)
+        write_atomically(target, png.getvalue())  # a folder or a device is refused (nnsolve.files)
         written.append(target)
     return written
 
@@ -162,7 +168,11 @@ def drawn(figure: Figure, fmt: str = "svg") -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
+    import io
+
     from matplotlib.figure import Figure as MplFigure
+
+    from .files import write_atomically
 
     buffer = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"CreationDate": None} if fmt == "pdf" else {}

@@ -421,7 +421,7 @@ def test_output_onto_an_input_file_is_refused_and_the_file_kept(tmp_path):
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     for args in (("grade", "exam", "-o", "exam/q.yaml"), ("grade", "link.yaml", "-o", "./exam/q.yaml"),
                  ("key", "exam/p.md", "-o", "exam/p.md"), ("paper", "exam", "exam/p.md", "-o", "exam/p.md"),
-                 ("export", "exam", "--to", "gift", "-o", "exam/q.yaml")):
+                 ("export", "exam", "--to", "gift", "-o", "exam/q.yaml"), ("run", "link.yaml", "--plot", "exam/q.yaml")):
         code, out, err = _cli(*args, cwd=tmp_path)
         assert code == 2, (args, err)
         assert err.count("\n") == 1 and "is one of the problem files being read" in err, err
