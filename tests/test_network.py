@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from nnsolve.errors import NnsolveError
@@ -351,8 +351,22 @@ def _kept(value, keep):
     return a.reshape(-1).tolist() if keep is True else a[np.broadcast_to(keep, a.shape)].tolist()
 
 
+KINKED = ("relu", "leaky_relu", "prelu", "elu")  # the activations _snap rounds the input of
+
+
+def _near_a_kink(p: dict, answers) -> bool:
+    """Whether a kinked activation's input is a true nonzero within 1e-9 of 0 (gelu(−7.2) ≈ −2e-12, say):
+    which side of the kink float64 lands on is then rounding, and _snap would take it for an exact 0."""
+    for i, layer in enumerate(p["layers"], start=1):
+        if (layer.get("activation") or layer.get("function")) in KINKED and f"z{i}" in answers:
+            if any(0 < abs(v) < 1e-9 for v in flat(answers[f"z{i}"].value)):
+                return True
+    return False
+
+
 def check_against_torch(p: dict) -> None:
     solution = solve(network(**p))
+    assume(not _near_a_kink(p, solution.answers))
     expected = torch_pass(p)
     answers = solution.answers
     compared = set()
