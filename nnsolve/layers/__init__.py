@@ -11,10 +11,11 @@ from .base import Context, Count, Grads, Layer, Shape, Site, Trace
 from .convolution import Conv2d, ConvTranspose2d, DepthwiseConv2d
 from .dense import Dense
 from .dropout import Dropout
+from .merge import Add, Concatenate
 from .normalization import BatchNorm, LayerNorm
 from .pooling import AvgPool, GlobalAvgPool, MaxPool
 from .reshape import Flatten
 
-__all__ = ["Activation", "AvgPool", "BatchNorm", "Context", "Conv2d", "ConvTranspose2d", "Count", "Dense",
+__all__ = ["Activation", "Add", "AvgPool", "BatchNorm", "Concatenate", "Context", "Conv2d", "ConvTranspose2d", "Count", "Dense",
            "DepthwiseConv2d", "Dropout", "Flatten", "GlobalAvgPool", "Grads", "Layer", "LayerNorm", "MaxPool",
            "Shape", "Site", "Trace"]

@@ -22,15 +22,17 @@ transcendental function, always with the batch axis first: ``(N, C, H, W)`` or `
 Parameters are arrays in PyTorch's layout (a dense weight is out × in, a convolution's
 filters × channels × rows × columns), whatever layout the file wrote.
 
-A layer with several inputs (issue 14's concatenate and add) takes ``count(*shapes, site=…)``;
-every layer here has one.
+A layer with several inputs (``concatenate`` and ``add`` in ``merge``) takes
+``count(*shapes, site=…)``; every other layer has one. ``inputs`` (the names of the layers or
+inputs a layer takes) and ``trainable`` are read by the topic that walks a graph
+(``cnn_architecture``); a chain topic refuses ``inputs``.
 """
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from ..errors import SolveError
 from ..expr import Expr, sym
@@ -76,9 +78,16 @@ class Site:
 
     def shape(self, shape: Shape) -> str:
         """A shape as this topic writes it (H × W × C in ``cnn_architecture``)."""
-        if self.channels_last and len(shape) == 3:
-            shape = (shape[1], shape[2], shape[0])
+        if self.channels_last and len(shape) in (3, 4):
+            shape = (*shape[1:], shape[0])
         return shape_text(shape)
+
+    def internal_axis(self, written: int, rank: int) -> int:
+        """The axis (from 0) of the shape as the library holds it, for an axis of the shape as written."""
+        return (written + 1) % rank if self.channels_last and rank in (3, 4) else written
+
+    def written_axis(self, internal: int, rank: int) -> int:
+        return (internal - 1) % rank if self.channels_last and rank in (3, 4) else internal
 
     def image_words(self) -> str:
         return "height × width × channels" if self.channels_last else "channels × height × width"
@@ -145,7 +154,13 @@ class Grads:
 class Layer(Strict):
     """Base of every layer kind. The defaults are a layer that passes its input through."""
 
-    name: str | None = Field(default=None, max_length=100, description="shown in the table instead of the type")
+    name: str | None = Field(default=None, max_length=100, description="shown in the table instead of the type; "
+                                                                       "other layers' 'inputs' refer to it")
+    inputs: Annotated[list[Annotated[str, Field(max_length=100)]], Field(min_length=1, max_length=64)] | None = \
+        Field(default=None, description="the names of the layers (or inputs) this layer takes; default the "
+                                        "previous layer's output")
+    trainable: StrictBool = Field(default=True, description="false: its parameters are frozen (counted as "
+                                                            "non-trainable, as Keras' summary)")
 
     MISTAKES: ClassVar[dict[str, str]] = {}
 

@@ -10,16 +10,17 @@ cannot apply is an error naming the layer.
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import math
-from typing import Annotated, Any, Iterator, Literal, Union
+from typing import Annotated, Any, ClassVar, Iterator, Literal, Union
 
 from pydantic import Field, StrictInt, field_validator, model_validator
 
 from .. import limits
 from ..errors import SolveError
-from ..expr import add, sym
-from ..layers import (Activation, AvgPool, BatchNorm, Conv2d, ConvTranspose2d, DepthwiseConv2d, Dense, Dropout, Flatten, GlobalAvgPool,
-                      MaxPool, Site)
+from ..expr import add, num, sym
+from ..layers import (Activation, Add, AvgPool, BatchNorm, Concatenate, Conv2d, ConvTranspose2d, DepthwiseConv2d,
+                      Dense, Dropout, Flatten, GlobalAvgPool, MaxPool, Site)
 from ..layers.base import Shape, shape_text
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import Count, FieldError, ProblemBase, Strict
@@ -28,53 +29,97 @@ TOPIC = "cnn_architecture"
 SUMMARY = "CNN output shapes, learnable parameters and multiply-accumulates, layer by layer"
 EXAMPLE = "problems/seed/s03-cnn-params.yaml"
 
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Names = Annotated[list[Name], Field(min_length=1, max_length=64)]
+
+
 class Residual(Strict):
     """A residual block: output = main path (``layers``) + ``shortcut`` (identity when absent)."""
 
     type: Literal["residual"] = Field(description="residual: a block whose output is its main path plus a shortcut")
     name: str | None = Field(default=None, max_length=100, description="shown in the table instead of the type")
+    inputs: Names | None = Field(default=None, description="the name of the layer (or input) it takes; default "
+                                                           "the previous layer's output")
+    trainable: bool = Field(default=True, description="false: every layer inside is frozen")
     layers: Annotated[list[Layer], Field(min_length=1, max_length=limits.MAX_LAYERS)] = Field(
         description="the main path, in order")
     shortcut: Annotated[list[Layer], Field(min_length=1, max_length=limits.MAX_LAYERS)] | None = Field(
         default=None, description="the shortcut's layers (e.g. a 1×1 conv2d and batch_norm); the identity when absent")
 
 
+class Apply(Strict):
+    """A named layer applied again (weight sharing): its MACs count every time, its parameters once."""
+
+    type: Literal["apply"] = Field(description="apply: a named layer applied again to another input, sharing "
+                                               "its weights")
+    layer: Name = Field(description="the name of the layer whose weights it shares")
+    name: str | None = Field(default=None, max_length=100, description="shown in the table")
+    inputs: Names | None = Field(default=None, description="the name of the layer (or input) it takes; default "
+                                                           "the previous layer's output")
+
+    kind: ClassVar[str] = "apply"
+
+
 Layer = Annotated[
-    Union[Conv2d, ConvTranspose2d, DepthwiseConv2d, MaxPool, AvgPool, GlobalAvgPool, Flatten, Dense, BatchNorm, Dropout, Activation,
-          Residual],
+    Union[Conv2d, ConvTranspose2d, DepthwiseConv2d, MaxPool, AvgPool, GlobalAvgPool, Flatten, Dense, BatchNorm,
+          Dropout, Activation,
+          Concatenate, Add,
+          Residual, Apply],
     Field(discriminator="type"),
 ]
 Residual.model_rebuild()
 
-Ask = Literal["total_params", "trainable_params", "flatten_size", "output_size", "output_shape",
-              "total_macs", "shape_after"]
+Ask = Literal["total_params", "trainable_params", "non_trainable_params", "flatten_size", "output_size",
+              "output_shape", "total_macs", "shape_after"]
+Shape3 = Annotated[list[Count], Field(min_length=1, max_length=4)]
 
 
 class Spec(ProblemBase):
     """A CNN given as an input shape and a list of layers, and what the question asks for."""
 
     topic: Literal["cnn_architecture"] = Field(description="cnn_architecture: shapes, parameters and MACs of a CNN")
-    input: Annotated[list[Count], Field(min_length=1, max_length=3)] = Field(
-        description="[height, width, channels] as exams state it, or [features] for a dense-only network")
+    input: Shape3 | None = Field(
+        default=None, description="[height, width, channels] as exams state it, or [features] for a dense-only "
+                                  "network")
+    inputs: Annotated[dict[Name, Shape3], Field(min_length=1, max_length=64)] | None = Field(
+        default=None, description="several inputs, name: shape; layers take them by name in their 'inputs'")
     layers: Annotated[list[Layer], Field(min_length=1, max_length=limits.MAX_LAYERS)] = Field(
         description="the network's layers in order, each a mapping with a type (conv2d, max_pool, dense, ...)")
+    outputs: Names | None = Field(default=None, description="the names of the layers that are the network's "
+                                                            "outputs; default the last layer")
     ask: Ask = Field(default="total_params", description="the answer the question asks for")
     layer: Annotated[StrictInt, Field(ge=1)] | None = Field(
         default=None, description="with ask: shape_after, the layer (counting from 1)")
 
     @field_validator("input")
     @classmethod
-    def _input_rank(cls, value: list[int]) -> list[int]:
-        if len(value) == 2:
+    def _input_rank(cls, value: list[int] | None) -> list[int] | None:
+        if value is not None and len(value) not in (1, 3):
             raise ValueError("must be [height, width, channels] or [features]")
+        return value
+
+    @field_validator("inputs")
+    @classmethod
+    def _inputs_rank(cls, value: dict | None) -> dict | None:
+        for name, shape in (value or {}).items():
+            if len(shape) not in (1, 3):
+                raise ValueError(f"{name}: must be [height, width, channels] or [features]")
         return value
 
     @model_validator(mode="after")
     def _layer_given(self) -> "Spec":
+        if (self.input is None) == (self.inputs is None):
+            raise FieldError("input" if self.inputs is None else "inputs",
+                             "give either 'input' (one shape) or 'inputs' (name: shape for each input)")
         if self.ask == "shape_after" and (self.layer is None or self.layer > len(self.layers)):
             raise FieldError("ask" if self.layer is None else "layer",
                              f"shape_after needs 'layer', a layer number from 1 to {len(self.layers)}")
         return self
+
+    @property
+    def given(self) -> dict[str, list[int]]:
+        """Every input by name (a single ``input`` is called input)."""
+        return dict(self.inputs) if self.inputs is not None else {"input": self.input}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -82,11 +127,11 @@ class Spec(ProblemBase):
 # shapes are shown, and read from the file, as the exam writes them: H × W × C.
 
 def _internal(shape) -> Shape:
-    return (shape[2], shape[0], shape[1]) if len(shape) == 3 else tuple(shape)
+    return (shape[-1], *shape[:-1]) if len(shape) in (3, 4) else tuple(shape)
 
 
 def _exam(shape: Shape) -> Shape:
-    return (shape[1], shape[2], shape[0]) if len(shape) == 3 else shape
+    return (*shape[1:], shape[0]) if len(shape) in (3, 4) else shape
 
 
 @dataclasses.dataclass
@@ -98,7 +143,9 @@ class _Row:
     params: int
     macs: int
     layer: Any = None  # lets the variants recount it
-    given: Shape = ()  # its input shape (C × H × W)
+    given: Shape = ()  # its (first) input shape (C × H × W)
+    frozen: int = 0  # of its params, those not trained (trainable: false)
+    buffers: int = 0  # numbers it stores but does not learn (batch norm's running mean and variance)
 
 
 @dataclasses.dataclass
@@ -109,16 +156,20 @@ class _Walk:
     rows: list[_Row] = dataclasses.field(default_factory=list)
     flatten_size: int | None = None
     used_same: bool = False
+    shared: bool = False
+    frozen: bool = False  # inside a frozen residual block
 
 
 def _residual(block: Residual, shape, label, field, walk, steps) -> tuple[Shape, int]:
     """A residual block: inner layers go to the table; one summary step for the whole block."""
     first = len(walk.rows)
-    main, _ = _walk(block.layers, shape, f"{label}.", f"{field}.layers", walk, [])
+    frozen, walk.frozen = walk.frozen, walk.frozen or not block.trainable
+    main = _graph(block.layers, {"input": shape}, f"{label}.", f"{field}.layers", walk, [])[-1][0]
     n_main = len(walk.rows)
     short = shape
     if block.shortcut:
-        short, _ = _walk(block.shortcut, shape, f"{label}.s", f"{field}.shortcut", walk, [])
+        short = _graph(block.shortcut, {"input": shape}, f"{label}.s", f"{field}.shortcut", walk, [])[-1][0]
+    walk.frozen = frozen
     if main != short:
         kind = "shortcut" if block.shortcut else "identity shortcut (no 'shortcut' given)"
         raise SolveError(f"residual: the main path gives {shape_text(_exam(main))} but the {kind} gives "
@@ -135,32 +186,168 @@ def _residual(block: Residual, shape, label, field, walk, steps) -> tuple[Shape,
     return main, params
 
 
-def _walk(layers, shape, prefix, path, walk: _Walk, steps) -> tuple[Shape, list]:
-    """Apply ``layers`` to ``shape``; returns the final shape and (shape, params) after each layer."""
-    after = []
-    for i, layer in enumerate(layers, start=1):
-        label, field = f"{prefix}{i}", f"{path}[{i - 1}]"
+def _graph(layers, given: dict[str, Shape], prefix, path, walk: _Walk, steps) -> list[tuple[Shape, int]]:
+    """Count ``layers``, a directed acyclic graph: each takes the layers (or inputs) its ``inputs`` name,
+    else the previous layer's output (the first: the sole input). Every layer is counted after its
+    inputs; returns (output shape, parameters) of each layer, in the file's order."""
+    sources = _sources(layers, given, path)
+    shapes: list[Shape | None] = [None] * len(layers)
+    after: list[tuple[Shape, int]] = [((), 0)] * len(layers)
+    for i in _order(layers, sources, path):
+        layer = layers[i]
+        label, field = f"{prefix}{i + 1}", f"{path}[{i}]"
+        takes = sources[i][:-1] if isinstance(layer, Apply) else sources[i]  # an apply's last is the shared layer
+        ins = tuple(shapes[j] if isinstance(j, int) else given[j] for j in takes)
+        if len(ins) > 1 and not isinstance(layer, (Concatenate, Add)):
+            raise SolveError(f"{layer.type}: takes one input, but its inputs are "
+                             f"{', '.join(shape_text(_exam(s)) for s in ins)}; join them with a concatenate or "
+                             f"add layer first", field=f"{field}.inputs")
         if isinstance(layer, Residual):
-            shape, params = _residual(layer, shape, label, field, walk, steps)
+            shape, params = _residual(layer, ins[0], label, field, walk, steps)
         else:
-            count = layer.count(shape, site=Site(label, field, channels_last=True))
-            steps.extend(count.steps)
-            if walk.show_macs:
-                steps.extend(count.mac_steps)
-            walk.used_same |= getattr(layer, "padding", None) == "same"
-            if isinstance(layer, Flatten) and walk.flatten_size is None:
-                walk.flatten_size = count.shape[0]
-            walk.rows.append(_Row(f"{label} {layer.name or layer.type}", _exam(count.shape), count.params,
-                                  count.macs, layer, shape))
-            shape, params = count.shape, count.params
-        after.append((_exam(shape), params))
-    return shape, after
+            site = Site(label, field, channels_last=True)
+            if isinstance(layer, Apply):
+                shape, params = _shared(layer, layers[sources[i][-1]], ins[0], site, walk, steps)
+            else:
+                count = layer.count(*ins, site=site)
+                steps.extend(count.steps)
+                if walk.show_macs:
+                    steps.extend(count.mac_steps)
+                walk.used_same |= getattr(layer, "padding", None) == "same"
+                if isinstance(layer, Flatten) and walk.flatten_size is None:
+                    walk.flatten_size = count.shape[0]
+                frozen = walk.frozen or not layer.trainable
+                walk.rows.append(_Row(f"{label} {layer.name or layer.type}", _exam(count.shape), count.params,
+                                      count.macs, layer, ins[0], count.params if frozen else 0, count.buffers))
+                shape, params = count.shape, count.params
+        shapes[i] = shape
+        after[i] = (shape, params)
+    return after
+
+
+def _shared(apply: Apply, target, shape: Shape, site: Site, walk: _Walk, steps) -> tuple[Shape, int]:
+    """``target`` applied again to ``shape``: its MACs again, no new parameters (the weights must fit)."""
+    if isinstance(target, (Residual, Apply, Concatenate, Add)):
+        raise SolveError(f"apply: '{apply.layer}' is a {target.type} layer; apply shares the weights of one "
+                         f"layer", field=site.at("layer"))
+    first = next(r for r in walk.rows if r.layer is target)
+    count = target.count(shape, site=site)
+    if count.params != first.params:
+        raise SolveError(f"apply: '{apply.layer}' was built for an input of {shape_text(_exam(first.given))}; "
+                         f"its weights do not fit this input of {shape_text(_exam(shape))}", field=site.field)
+    steps.append(Step(site.title(apply, f"'{apply.layer}' applied again"), lhs=sym("params"), value=0,
+                      note=f"its {count.params:,} parameters are shared (counted once, at layer "
+                           f"{first.label.split()[0]}); its {count.macs:,} MACs count again"))
+    if walk.show_macs:
+        steps.extend(count.mac_steps)
+    walk.shared = True
+    walk.rows.append(_Row(f"{site.label} {apply.name or apply.layer} (shared)", _exam(count.shape), 0,
+                          count.macs, apply, shape))
+    return count.shape, 0
+
+
+def _sources(layers, given: dict[str, Shape], path: str) -> list[list[int | str]]:
+    """What each layer takes: the indices of layers, or the names of given inputs; an apply also
+    depends on the layer it shares (its index last)."""
+    names: dict[str, int | str] = {name: name for name in given}
+    twice: set[str] = set()
+    for i, layer in enumerate(layers):
+        if layer.name is not None:
+            if layer.name in names:
+                twice.add(layer.name)
+            names[layer.name] = i
+
+    def find(name: str, field: str, layer) -> int | str:
+        if name in twice:
+            raise SolveError(f"{layer.type}: '{name}' names more than one layer (or input); give them different "
+                             f"names", field=field)
+        if name not in names:
+            known = ", ".join(list(names)[:12]) + (", …" if len(names) > 12 else "")
+            raise SolveError(f"{layer.type}: '{name}' names no layer or input here (the names are: "
+                             f"{known or 'none'})", field=field)
+        return names[name]
+
+    out = []
+    for i, layer in enumerate(layers):
+        if layer.inputs is not None:
+            ins = [find(n, f"{path}[{i}].inputs[{k}]", layer) for k, n in enumerate(layer.inputs)]
+            if i in ins:
+                raise SolveError(f"{layer.type}: takes its own output as its input", field=f"{path}[{i}].inputs")
+        elif i > 0:
+            ins = [i - 1]
+        elif len(given) == 1:
+            ins = list(given)
+        else:
+            raise SolveError(f"{layer.type}: the network has {len(given)} inputs ({', '.join(given)}); "
+                             f"say which this layer takes in 'inputs'", field=f"{path}[{i}]")
+        if isinstance(layer, Apply):
+            target = find(layer.layer, f"{path}[{i}].layer", layer)
+            if not isinstance(target, int):
+                raise SolveError(f"apply: '{layer.layer}' is an input, not a layer", field=f"{path}[{i}].layer")
+            ins.append(target)
+        out.append(ins)
+    return out
+
+
+def _order(layers, sources, path: str) -> list[int]:
+    """The layers in an order where each follows everything it takes (the file's order where it
+    can); a cycle is an error naming its layers."""
+    waiting = [sum(isinstance(j, int) for j in set(s)) for s in sources]
+    users: list[list[int]] = [[] for _ in layers]
+    for i, s in enumerate(sources):
+        for j in set(s):
+            if isinstance(j, int):
+                users[j].append(i)
+    ready = [i for i, n in enumerate(waiting) if n == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        i = heapq.heappop(ready)
+        order.append(i)
+        for u in users[i]:
+            waiting[u] -= 1
+            if waiting[u] == 0:
+                heapq.heappush(ready, u)
+    if len(order) < len(layers):
+        cycle = _cycle(sources, {i for i, n in enumerate(waiting) if n > 0})[:-1]
+        named = min((k for k, i in enumerate(cycle) if layers[i].inputs is not None), key=cycle.__getitem__)
+        cycle = cycle[named:] + cycle[:named] + [cycle[named]]
+        shown = " → ".join(f"{i + 1} ({layers[i].name or layers[i].type})" for i in cycle)
+        raise SolveError(f"{layers[cycle[0]].type}: its inputs form a cycle: {shown}; a network's layers must not "
+                         f"take their own output", field=f"{path}[{cycle[0]}].inputs")
+    return order
+
+
+def _cycle(sources, stuck: set[int]) -> list[int]:
+    """A cycle among the layers that never became ready, as the data flows (input first)."""
+    at, seen = min(stuck), []
+    while at not in seen:
+        seen.append(at)
+        at = next(j for j in sources[at] if isinstance(j, int) and j in stuck)
+    cycle = seen[seen.index(at):]
+    cycle.reverse()
+    return [*cycle, cycle[0]]
 
 
 def _analyse(spec: Spec, steps: list[Step]) -> tuple[_Walk, list]:
     walk = _Walk(show_macs=spec.ask == "total_macs")
-    _, after = _walk(spec.layers, _internal(spec.input), "", "layers", walk, steps)
-    return walk, after
+    given = {name: _internal(shape) for name, shape in spec.given.items()}
+    after = _graph(spec.layers, given, "", "layers", walk, steps)
+    return walk, [(_exam(shape), params) for shape, params in after]
+
+
+def _outputs(spec: Spec, after) -> list[tuple[str, Shape]]:
+    """(name, shape as the exam writes it) of each output: those ``outputs`` names, else the last layer."""
+    if spec.outputs is None:
+        return [(spec.layers[-1].name or f"layer {len(spec.layers)}", after[-1][0])]
+    index = {layer.name: i for i, layer in enumerate(spec.layers) if layer.name is not None}
+    out = []
+    for k, name in enumerate(spec.outputs):
+        if name not in index:
+            raise SolveError(f"'{name}' names no layer (the named layers are: {', '.join(list(index)[:12]) or 'none'})",
+                             field=f"outputs[{k}]")
+        out.append((name, after[index[name]][0]))
+    return out
 
 
 def solve(spec: Spec) -> Solution:
@@ -168,27 +355,48 @@ def solve(spec: Spec) -> Solution:
     walk, after = _analyse(spec, steps)
     rows = walk.rows
     total = sum(r.params for r in rows)
+    frozen = sum(r.frozen for r in rows)
+    buffers = sum(r.buffers for r in rows)
     total_macs = sum(r.macs for r in rows)
-    output_shape = rows[-1].shape
+    outputs = _outputs(spec, after)
+    output_shape = outputs[0][1]
 
-    table = Table("Layer by layer", ("Layer", "Output shape", "Parameters", "MACs"),
-                  tuple((r.label, r.shape, r.params, r.macs) for r in rows) + (("Total", None, total, total_macs),))
+    if frozen:
+        table = Table("Layer by layer", ("Layer", "Output shape", "Parameters", "Frozen", "MACs"),
+                      tuple((r.label, r.shape, r.params, r.frozen, r.macs) for r in rows)
+                      + (("Total", None, total, frozen, total_macs),))
+    else:
+        table = Table("Layer by layer", ("Layer", "Output shape", "Parameters", "MACs"),
+                      tuple((r.label, r.shape, r.params, r.macs) for r in rows) + (("Total", None, total, total_macs),))
     terms = [params for _, params in after if params]
     steps.append(Step("Total learnable parameters", lhs=sym("total"),
-                      substitution=add(*terms) if len(terms) > 1 else None, value=total))
+                      substitution=add(*terms) if 1 < len(terms) <= 200 else None, value=total))
+    if frozen:
+        steps.append(Step("Trainable parameters", lhs=sym("trainable"), formula=sym("total") - sym("frozen"),
+                          substitution=num(total) - num(frozen), value=total - frozen,
+                          note=f"{frozen:,} parameters are in layers with trainable: false"))
     if spec.ask == "total_macs":
         terms = [r.macs for r in rows if r.macs]
         steps.append(Step("Total multiply-accumulates", lhs=sym("MACs"),
                           substitution=add(*terms) if 1 < len(terms) <= 30 else None, value=total_macs))
+    if frozen or buffers or spec.ask == "non_trainable_params":
+        steps.append(Step("Non-trainable parameters (Keras' summary)", lhs=sym("non_trainable"),
+                          formula=sym("frozen") + sym("buffers"), value=frozen + buffers,
+                          note=f"{frozen:,} frozen + {buffers:,} running statistics of batch normalization "
+                               f"(Keras' moving mean and variance)"))
 
     answers: dict[str, Answer] = {
         "total_params": Answer(total, "Total learnable parameters"),
-        "trainable_params": Answer(total, "Trainable parameters"),
+        "trainable_params": Answer(total - frozen, "Trainable parameters"),
+        "non_trainable_params": Answer(frozen + buffers, "Non-trainable parameters (as Keras counts them)"),
     }
     if walk.flatten_size is not None:
         answers["flatten_size"] = Answer(walk.flatten_size, "Flattened size")
     answers["output_size"] = Answer(math.prod(output_shape), "Output size")
-    answers["output_shape"] = Answer(output_shape, "Output shape")
+    answers["output_shape"] = Answer(output_shape, "Output shape" if len(outputs) == 1 else
+                                     f"Output shape of {outputs[0][0]}")
+    for k, (name, shape) in enumerate(outputs[1:], start=2):
+        answers[f"output_shape_{k}"] = Answer(shape, f"Output shape of {name}")
     answers["total_macs"] = Answer(total_macs, "Multiply-accumulates per image")
     primary = spec.ask
     if spec.ask == "shape_after":
@@ -210,6 +418,12 @@ def solve(spec: Spec) -> Solution:
     if any(isinstance(r.layer, BatchNorm) for r in rows):
         assumptions.append("Batch normalization counts γ and β as learnable; Keras's 'Total params' also "
                            "counts the running mean and variance.")
+    if walk.shared:
+        assumptions.append("A layer applied again by name shares its weights: its parameters count once, its "
+                           "MACs every time it is applied.")
+    if frozen:
+        assumptions.append("Total parameters include frozen ones (trainable: false), as PyTorch's numel and "
+                           "Keras' 'Total params' do; 'trainable' leaves them out.")
     return Solution(topic=TOPIC, answers=answers, primary=primary, blocks=(*steps, table),
                     assumptions=tuple(assumptions))
 
@@ -287,4 +501,4 @@ def variants(spec: Spec) -> Iterator[Variant]:
     for mistake, recount in recounts:
         wrong = total + sum(params - rows[i].params for i, params in recount.items())
         if wrong != total:
-            yield Variant(mistake, {"total_params": wrong, "trainable_params": wrong})
+            yield Variant(mistake, {"total_params": wrong, "trainable_params": wrong - sum(r.frozen for r in rows)})

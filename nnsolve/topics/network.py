@@ -90,6 +90,10 @@ class Spec(ProblemBase):
             T.rectangular(self.batch if self.batch is not None else self.input, field)
         except ValueError as exc:
             raise FieldError(field, str(exc).removeprefix(f"{field}: ")) from None
+        for i, layer in enumerate(self.layers):
+            if layer.inputs is not None:  # a chain: branches are cnn_architecture's
+                raise FieldError(f"layers[{i}].inputs", "the network topic is a chain of layers, each taking the "
+                                                        "previous one's output; leave 'inputs' out")
         if self.orientation is None and any(isinstance(l, Dense) for l in self.layers):
             raise FieldError("orientation", "say how the dense weights are written: out_in (PyTorch: one row per "
                                             "unit, z = W·x + b) or in_out (Keras: one column per unit, z = x·W + b)")
