@@ -146,8 +146,6 @@ ERRORS = [
     ([5, 5, 1], [{"type": "conv2d", "filters": 1, "kernel": 7}], "layers[0].kernel", "spans 7 pixels"),
     ([4, 4, 1], [{"type": "conv2d", "filters": 1, "kernel": 3, "dilation": 2}], "layers[0].kernel", "spans 5"),
     ([3, 3, 1], [{"type": "max_pool", "window": 2}, {"type": "max_pool", "window": 2}], "layers[1].window", "spans 2"),
-    ([8, 8, 3], [{"type": "conv2d", "filters": 4, "kernel": 3}, {"type": "dense", "units": 2}],
-     "layers[1]", "add a flatten"),
     ([8, 8, 3], [{"type": "conv2d", "filters": 4, "kernel": 3, "groups": 2}], "layers[0].groups", "must divide"),
     ([8, 8, 4], [{"type": "conv2d", "filters": 6, "kernel": 3, "groups": 4}], "layers[0].groups", "must divide"),
     ([8, 8, 2], [{"type": "max_pool", "window": 2, "padding": 2}], "layers[0].padding", "more than half"),

@@ -9,13 +9,15 @@ adding a kind means one class in its family's module, its test and its README li
 from .activation import Activation
 from .base import Context, Count, Grads, Layer, Shape, Site, Trace
 from .convolution import Conv2d, ConvTranspose2d, DepthwiseConv2d
+from .convolution_nd import Conv1d, Conv3d
 from .dense import Dense
 from .dropout import Dropout
 from .merge import Add, Concatenate
-from .normalization import BatchNorm, LayerNorm
-from .pooling import AvgPool, GlobalAvgPool, MaxPool
-from .reshape import Flatten
+from .normalization import BatchNorm, GroupNorm, LayerNorm
+from .pooling import AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, GlobalAvgPool, GlobalMaxPool, MaxPool
+from .reshape import Flatten, Permute, Reshape, Upsample, ZeroPadding2d
 
-__all__ = ["Activation", "Add", "AvgPool", "BatchNorm", "Concatenate", "Context", "Conv2d", "ConvTranspose2d", "Count", "Dense",
-           "DepthwiseConv2d", "Dropout", "Flatten", "GlobalAvgPool", "Grads", "Layer", "LayerNorm", "MaxPool",
-           "Shape", "Site", "Trace"]
+__all__ = ["Activation", "AdaptiveAvgPool", "AdaptiveMaxPool", "Add", "AvgPool", "BatchNorm", "Concatenate",
+           "Context", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d", "Count", "Dense", "DepthwiseConv2d", "Dropout",
+           "Flatten", "GlobalAvgPool", "GlobalMaxPool", "Grads", "GroupNorm", "Layer", "LayerNorm", "MaxPool",
+           "Permute", "Reshape", "Shape", "Site", "Trace", "Upsample", "ZeroPadding2d"]

@@ -21,7 +21,8 @@ from . import tensor as T
 from .tensor import np
 from .base import Array, Context, Count, Grads, Layer, Shape, Site, Trace, cell, value_steps
 
-Name = Literal["relu", "leaky_relu", "prelu", "elu", "sigmoid", "tanh", "softmax", "gelu", "linear"]
+Name = Literal["relu", "leaky_relu", "prelu", "elu", "sigmoid", "tanh", "softmax", "gelu", "linear", "relu6",
+               "hardswish"]
 
 _PIECEWISE = Raw("x if x > 0, else αx", r"x \text{ if } x > 0 \text{, else } \alpha x")
 
@@ -77,6 +78,17 @@ FUNCTIONS: dict[str, Function] = {
                          r"x \, \Phi(x) = \tfrac{1}{2} x \left(1 + \operatorname{erf}(x / \sqrt{2})\right)"),
                      Raw("Φ(x) + x·φ(x)", r"\Phi(x) + x \, \varphi(x)")),
     "linear": Function("linear", "linear", lambda x, a: x, lambda x, y, a: 1, _x, num(1)),
+    # ReLU6 and hard swish are piecewise (exact); their slopes at the joins are PyTorch's
+    # (hardtanh's: 0 at 0 and 6; hardswish_backward: 0 at −3, x/3 + 1/2 on −3 < x < 3, 1 at 3).
+    "relu6": Function("ReLU6", "ReLU6", lambda x, a: min(max(x, 0), 6), lambda x, y, a: 1 if 0 < x < 6 else 0,
+                      call("min", call("max", 0, _x), 6),
+                      Raw("1 if 0 < x < 6, else 0", r"1 \text{ if } 0 < x < 6 \text{, else } 0")),
+    "hardswish": Function("hard swish", "hardswish", lambda x, a: simplify(x * min(max(x + 3, 0), 6) / Fraction(6)),
+                          lambda x, y, a: 0 if x <= -3 else simplify(x / Fraction(3) + Fraction(1, 2)) if x < 3 else 1,
+                          _x * call("ReLU6", _x + 3) / 6,
+                          Raw("0 if x ≤ −3, x/3 + 1/2 if x < 3, else 1",
+                              r"0 \text{ if } x \le -3 \text{, } \tfrac{x}{3} + \tfrac{1}{2} \text{ if } x < 3 "
+                              r"\text{, else } 1")),
     "softmax": Function("softmax", "softmax", lambda x, a: x, lambda x, y, a: 1,
                         Raw("exp(xₖ) / Σⱼ exp(xⱼ)", r"\frac{e^{x_k}}{\sum_j e^{x_j}}"), None),
 }
@@ -117,6 +129,10 @@ def substitution(function: str, x: Number, alpha: Number | None) -> Expr | None:
         return dot(num(a), num(x))
     if function == "relu":
         return call("max", 0, num(x))
+    if function == "relu6":
+        return call("min", call("max", 0, num(x)), 6)
+    if function == "hardswish":
+        return num(x) * call("ReLU6", num(x) + 3) / 6
     if function == "elu" and x < 0:
         return dot(num(a), call("exp", num(x)) - 1)
     if function == "sigmoid":
@@ -191,7 +207,8 @@ class Activation(Layer):
     """An activation function applied to every value (softmax: along the features or channels)."""
 
     type: Literal["activation"] = Field(description="activation: an activation function as its own layer")
-    function: Name = Field(description="relu, leaky_relu, prelu, elu, sigmoid, tanh, softmax, gelu or linear")
+    function: Name = Field(description="relu, leaky_relu, prelu, elu, sigmoid, tanh, softmax, gelu, linear, relu6 "
+                                       "or hardswish")
     alpha: Real | None = Field(default=None, description="α of leaky_relu, prelu (its initial value, learned) "
                                                          "or elu; PyTorch's default when absent")
 

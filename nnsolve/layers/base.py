@@ -82,6 +82,12 @@ class Site:
             shape = (*shape[1:], shape[0])
         return shape_text(shape)
 
+    def written_shape(self, shape: Shape) -> Shape:
+        return (*shape[1:], shape[0]) if self.channels_last and len(shape) in (3, 4) else shape
+
+    def internal_shape(self, written: Shape) -> Shape:
+        return (written[-1], *written[:-1]) if self.channels_last and len(written) in (3, 4) else written
+
     def internal_axis(self, written: int, rank: int) -> int:
         """The axis (from 0) of the shape as the library holds it, for an axis of the shape as written."""
         return (written + 1) % rank if self.channels_last and rank in (3, 4) else written
@@ -196,8 +202,10 @@ class Layer(Strict):
 
 def needs_image(layer: Layer, shape: Shape, site: Site) -> None:
     if len(shape) != 3:
+        hint = "; two sizes are a sequence (steps × features): give an image its channels too" \
+            if len(shape) == 2 and site.channels_last else ""
         raise SolveError(f"{layer.type}: needs a {site.image_words()} input, "
-                         f"but its input is {site.shape(shape)}", field=site.field)
+                         f"but its input is {site.shape(shape)}{hint}", field=site.field)
 
 
 def needs_vector(layer: Layer, shape: Shape, site: Site) -> None:

@@ -59,6 +59,7 @@ class Window:
     dilation: tuple[int, int]
     pad: tuple[tuple[int, int], tuple[int, int]]  # (before, after) for rows, then columns
     same: bool = False
+    ceil: bool = False  # pooling's ceil_mode: a last, partial window counts if it starts inside the input
 
     @property
     def span(self) -> tuple[int, int]:
@@ -70,21 +71,34 @@ class Window:
 
     @property
     def out(self) -> tuple[int, int]:
-        return tuple((n - span) // s + 1 for n, span, s in zip(self.padded, self.span, self.stride))  # type: ignore
+        if not self.ceil:
+            return tuple((n - span) // s + 1 for n, span, s in zip(self.padded, self.span, self.stride))  # type: ignore
+        out = []
+        for n, (before, _), padded, span, s in zip(self.size, self.pad, self.padded, self.span, self.stride):
+            o = -(-(padded - span) // s) + 1
+            out.append(o - 1 if (o - 1) * s >= n + before else o)  # PyTorch: the last window starts inside
+        return tuple(out)  # type: ignore[return-value]
+
+    @property
+    def reach(self) -> tuple[int, int]:
+        """The cells the windows cover: the padded input, and in ceil mode a partial last window's overhang."""
+        return tuple(max(p, (o - 1) * s + span) for p, o, s, span in  # type: ignore[return-value]
+                     zip(self.padded, self.out, self.stride, self.span))
 
     def axis(self, a: int) -> tuple:
         return self.size[a], self.kernel[a], self.stride[a], self.pad[a], self.dilation[a]
 
 
 def window(padding, size, kernel, stride, dilation=(1, 1), *, what: str = "kernel", kind: str | None = None,
-           at: str | None = None) -> Window:
+           at: str | None = None, ceil: bool = False) -> Window:
     """The window of a sliding layer on an input of ``size`` (rows, columns); an error at the
     field ``at`` (default ``what``) when the ``what`` (kernel, window) does not fit its padded input."""
     pads = tuple(axis_padding(padding, a, size[a], kernel[a], stride[a], dilation[a]) for a in (0, 1))
-    win = Window(tuple(size), tuple(kernel), tuple(stride), tuple(dilation), pads, padding == "same")  # type: ignore
+    win = Window(tuple(size), tuple(kernel), tuple(stride), tuple(dilation), pads, padding == "same",  # type: ignore
+                 ceil)
     for a in (0, 1):
         n, span, (before, after) = size[a], win.span[a], pads[a]
-        if n + before + after < span:
+        if n + before + after < span and not (ceil and win.out[a] >= 1):  # ceil mode: a partial window
             prefix = f"{kind}: " if kind else ""
             raise SolveError(f"{prefix}the {what} spans {span} pixels but its padded input is only "
                              f"{n + before + after} ({n} + {before} + {after}); nothing to slide it over",
@@ -95,12 +109,21 @@ def window(padding, size, kernel, stride, dilation=(1, 1), *, what: str = "kerne
 H, K, S, P, D, F = sym("H"), sym("K"), sym("S"), sym("P"), sym("D"), sym("F")
 
 
-def _size_step(title: str, axis_name: str, size, k, s, pad, d, same: bool, value: int) -> Step:
+def _size_step(title: str, axis_name: str, size, k, s, pad, d, same: bool, value: int, ceil: bool = False) -> Step:
     X = sym(axis_name)
     if same:
         return Step(title, lhs=sym(f"{axis_name}_out"), formula=call("ceil", X / S),
                     substitution=call("ceil", num(size) / num(s)), value=value,
                     note=f"padding 'same': {pad[0] + pad[1]} in all on this axis ({pad[0]} before, {pad[1]} after)")
+    if ceil:
+        inner = num(size) + dot(2, pad[0]) - (dot(d, num(k) - 1) + 1 if d != 1 else num(k))
+        rounded = -(-(size + 2 * pad[0] - d * (k - 1) - 1) // s) + 1
+        return Step(title, lhs=sym(f"{axis_name}_out"),
+                    formula=call("ceil", (X + 2 * P - (D * (K - 1) + 1 if d != 1 else K)) / S) + 1,
+                    substitution=call("ceil", inner / num(s)) + 1, value=value,
+                    note="ceil_mode (PyTorch): a partial last window counts if it starts inside the input or its "
+                         "left padding" + (f"; the last of {rounded} would start in the right padding, so it is "
+                                           f"dropped" if rounded != value else ""))
     if d != 1:
         formula = call("floor", (X + 2 * P - D * (K - 1) - 1) / S) + 1
         inner = num(size) + dot(2, pad[0]) - dot(d, num(k) - 1) - 1
@@ -115,9 +138,9 @@ def window_steps(win: Window, title: str) -> list[Step]:
     """The output height and width, one step when both axes agree (``title`` + " height and width")."""
     out = win.out
     if win.axis(0) == win.axis(1):
-        return [_size_step(f"{title} height and width", "H", *win.axis(0), win.same, out[0])]
-    return [_size_step(f"{title} height", "H", *win.axis(0), win.same, out[0]),
-            _size_step(f"{title} width", "W", *win.axis(1), win.same, out[1])]
+        return [_size_step(f"{title} height and width", "H", *win.axis(0), win.same, out[0], win.ceil)]
+    return [_size_step(f"{title} height", "H", *win.axis(0), win.same, out[0], win.ceil),
+            _size_step(f"{title} width", "W", *win.axis(1), win.same, out[1], win.ceil)]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from ..solution import Step
 from ..spec import Count as Positive
 from . import tensor as T
 from .activation import FULL_CELLS, Activated, Name, activation_field, alpha_field
-from .base import Array, Context, Count, Grads, Layer, Shape, Site, Trace, checked, needs_vector, shape_text
+from .base import Array, Context, Count, Grads, Layer, Shape, Site, Trace, checked, needs_vector, shape_text, size
 from .convolution import MAX_TERMS, Bias
 
 
@@ -50,7 +50,20 @@ class Dense(Activated, Layer):
         return self.bias is not False
 
     def count(self, shape: Shape, *, site: Site) -> Count:
-        needs_vector(self, shape, site)
+        if len(shape) == 1:
+            return self._count_vector(shape, site)
+        # On a tensor it acts on the last axis as written (the features or channels), at every other
+        # position with the same weights: PyTorch's Linear and Keras' Dense on more than a vector.
+        axis = site.internal_axis(len(shape) - 1, len(shape))
+        one = self._count_vector((shape[axis],), site)
+        positions = size(shape) // shape[axis]
+        out = shape[:axis] + one.shape + shape[axis + 1:]
+        note = Step(site.title(self, "applied to the last axis"), lhs=sym("positions"), value=positions,
+                    note=f"{site.shape(shape)}: the same weights at each of {positions:,} positions; "
+                         f"MACs = positions · n_in · n_out")
+        return Count(out, one.params, positions * one.macs, one.steps + (note,))
+
+    def _count_vector(self, shape: Shape, site: Site) -> Count:
         n_in = shape[0]
         n_out = self.units if self.units is not None else None
         if n_out is None:  # the weights decide, in either orientation: the other side must be the input

@@ -1,4 +1,4 @@
-"""Normalization: batch norm (per channel, over the batch) and layer norm (per sample).
+"""Normalization: batch norm (per channel, over the batch), layer norm (per sample), group norm (counts).
 
 y = γ·x̂ + β with x̂ = (x − μ)/√(σ² + ε). Batch norm in training takes μ and the biased
 variance σ² (÷ m, not m − 1) over the batch (and every position of an image), as PyTorch's
@@ -8,9 +8,9 @@ Layer norm takes μ and σ² over all of one sample's values (F.layer_norm). γ 
 """
 
 from fractions import Fraction
-from typing import ClassVar, Literal, Union
+from typing import Annotated, ClassVar, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, StrictInt, model_validator
 
 from ..errors import SolveError
 from ..expr import Raw, add, call, dot, index, num, partial, sym
@@ -69,6 +69,8 @@ class BatchNorm(_Norm):
         default=None, description="evaluation mode: the running mean per channel (with running_var)")
     running_var: T.numbers(1) | None = Field(
         default=None, description="evaluation mode: the running variance per channel")
+    affine: StrictBool = Field(default=True, description="false: no γ and β (PyTorch affine=False; Keras "
+                                                         "center=False, scale=False)")
 
     MISTAKES: ClassVar[dict[str, str]] = {
         "unbiased_variance": "used the unbiased variance (÷ m − 1) where batch norm takes the biased one (÷ m)",
@@ -82,10 +84,17 @@ class BatchNorm(_Norm):
             raise ValueError("running_var: a variance cannot be negative")
         if self.epsilon < 0:
             raise ValueError("epsilon must not be negative")
+        if not self.affine and (self.gamma is not None or self.beta is not None):
+            raise ValueError("affine: false has no γ and β; leave gamma and beta out")
         return self
 
     def count(self, shape: Shape, *, site: Site) -> Count:
         channels = shape[0]
+        if not self.affine:
+            step = Step(site.title(self, "parameters"), lhs=sym("params"), value=0,
+                        note=f"affine: false, so no γ and β; the running mean and variance ({2 * channels} "
+                             f"numbers) are not learnable")
+            return Count(shape, 0, steps=(step,), buffers=2 * channels)
         step = Step(site.title(self, "parameters"), lhs=sym("params"), formula=2 * C,
                     substitution=dot(2, channels), value=2 * channels,
                     note=f"γ and β per channel are learnable; the running mean and variance "
@@ -106,7 +115,8 @@ class BatchNorm(_Norm):
             given = getattr(self, name)
             if given is not None and len(given) != shape[0]:
                 raise SolveError(f"batch_norm: {len(given)} values for {shape[0]} channels", field=site.at(name))
-        return self._affine((shape[0],), site)
+        affine = self._affine((shape[0],), site)
+        return affine if self.affine else {}
 
     def forward(self, x: Array, params: dict[str, Array], *, ctx: Context) -> Trace:
         axes, stat = self._axes(x), self._stat_shape(x)
@@ -119,17 +129,23 @@ class BatchNorm(_Norm):
         var = T.tensor(self.running_var).reshape(stat) if given else None
         unbiased = "unbiased_variance" in ctx.mistakes and not given
         xhat, centred, mean, var, root = _normalize(x, axes, unbiased, self.epsilon, mean, var)
-        gamma, beta = params["gamma"].reshape(stat), params["beta"].reshape(stat)
-        y = T.simplified(gamma * xhat + beta)
+        gamma, beta = self._gamma_beta(params, x.shape[1])
+        y = T.simplified(gamma.reshape(stat) * xhat + beta.reshape(stat))
         return Trace(x, params, y, {"xhat": xhat, "centred": centred, "mean": mean, "var": var, "root": root,
                                     "m": m, "k": m - 1 if unbiased else m, "eval": given})
+
+    def _gamma_beta(self, params: dict[str, Array], channels: int) -> tuple[Array, Array]:
+        """γ and β: the learnable ones, or 1 and 0 fixed when affine is false."""
+        if self.affine:
+            return params["gamma"], params["beta"]
+        return T.full((channels,), 1), T.full((channels,), 0)
 
     def backward(self, trace: Trace, g: Array, *, ctx: Context) -> Grads:
         c = trace.cache
         axes, stat = self._axes(trace.x), self._stat_shape(trace.x)
         grads = {"gamma": T.exact_sum(T.simplified(g * c["xhat"]), axis=axes),
-                 "beta": T.exact_sum(g, axis=axes)}
-        dxhat = T.simplified(g * trace.params["gamma"].reshape(stat))
+                 "beta": T.exact_sum(g, axis=axes)} if self.affine else {}
+        dxhat = T.simplified(g * self._gamma_beta(trace.params, trace.x.shape[1])[0].reshape(stat))
         if c["eval"]:
             return Grads(T.simplified(dxhat * T.elementwise(T.reciprocal, c["root"])), grads)
         return Grads(_normalize_backward(dxhat, c["centred"], c["root"], axes, c["m"], c["k"]), grads)
@@ -167,8 +183,8 @@ class BatchNorm(_Norm):
                           formula=(sym("x") - sym("mu")) / call("sqrt", sym("sigma") ** 2 + sym("epsilon")),
                           substitution=(num(first[0]) - num(mu[0])) / call("sqrt", num(var[0]) + num(self.epsilon)),
                           value=xhat0))
-        gamma, beta = trace.params["gamma"], trace.params["beta"]
-        steps.append(Step(site.title(self, "scaled and shifted"), lhs=index(site.y, *_first(x, ctx)),
+        gamma, beta = self._gamma_beta(trace.params, x.shape[1])
+        steps.append(Step(site.title(self, "scaled and shifted" if self.affine else "γ = 1, β = 0 (affine: false)"), lhs=index(site.y, *_first(x, ctx)),
                           formula=sym("gamma") * sym("x_hat") + sym("beta"),
                           substitution=dot(num(gamma[0]), num(xhat0)) + num(beta[0]),
                           value=trace.y[0].reshape(-1)[0]))
@@ -182,7 +198,7 @@ class BatchNorm(_Norm):
                       value=grads.params["gamma"].tolist()),
                  Step(site.title(self, "gradient of β"), lhs=partial("L", site.symbol("beta")),
                       formula=Raw("Σ ∂L/∂y", r"\sum \frac{\partial L}{\partial y}"),
-                      value=grads.params["beta"].tolist())]
+                      value=grads.params["beta"].tolist())] if self.affine else []
         if trace.cache["eval"]:
             formula = Raw("γ/√(σ² + ε) · ∂L/∂y",
                           r"\frac{\gamma}{\sqrt{\sigma^2 + \epsilon}} \frac{\partial L}{\partial y}")
@@ -193,8 +209,9 @@ class BatchNorm(_Norm):
                           r"\sum \frac{\partial L}{\partial y} - \hat{x} \sum \frac{\partial L}{\partial y} \hat{x}\right)")
             note = "μ and σ² depend on every value of the batch, so each input's gradient has three parts"
         steps += value_steps(site.title(self, "gradient of its input"), grads.x, ctx, lhs=partial("L", site.x))
-        steps[2:2] = [Step(site.title(self, "gradient through the normalization"), lhs=partial("L", site.x),
-                           formula=formula, note=note)]
+        at = 2 if self.affine else 0  # after the γ and β steps
+        steps[at:at] = [Step(site.title(self, "gradient through the normalization"), lhs=partial("L", site.x),
+                             formula=formula, note=note)]
         return steps
 
 
@@ -281,3 +298,25 @@ def _list(a: Array) -> str:
     from ..numbers import plain
 
     return plain(a.reshape(-1).tolist())
+
+
+class GroupNorm(_Norm):
+    """Group normalization (PyTorch's nn.GroupNorm): the channels in ``groups`` groups, each sample's
+    group normalized over its channels and positions; γ and β per channel."""
+
+    type: Literal["group_norm"] = Field(description="group_norm: normalization over groups of channels")
+    groups: Annotated[StrictInt, Field(ge=1, le=100_000)] = Field(description="the number of groups of channels")
+    affine: StrictBool = Field(default=True, description="false: no γ and β")
+
+    def count(self, shape: Shape, *, site: Site) -> Count:
+        channels = shape[0] if len(shape) != 2 else shape[1]
+        if channels % self.groups:
+            raise SolveError(f"group_norm: {self.groups} groups do not divide the {channels} channels",
+                             field=site.at("groups"))
+        if not self.affine:
+            return Count(shape, 0, steps=(Step(site.title(self, "parameters"), lhs=sym("params"), value=0,
+                                               note="affine: false, so no γ and β"),))
+        step = Step(site.title(self, "parameters"), lhs=sym("params"), formula=2 * C, substitution=dot(2, channels),
+                    value=2 * channels, note=f"γ and β per channel; the statistics come from each sample's "
+                                             f"{channels // self.groups} channels per group, and are not stored")
+        return Count(shape, 2 * channels, steps=(step,))

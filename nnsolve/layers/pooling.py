@@ -1,4 +1,4 @@
-"""Pooling: max and average over sliding windows, and global average pooling.
+"""Pooling: max and average over sliding windows, global and adaptive pooling.
 
 Values follow PyTorch: F.max_pool2d pads with −∞ and routes the gradient to the first maximum
 of each window (row by row); F.avg_pool2d pads with zeros that count in the average
@@ -8,7 +8,7 @@ its size.
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool, model_validator
 
 from ..errors import SolveError
 from ..expr import Raw, add, call, index, num, partial
@@ -24,6 +24,14 @@ class _Pool(Layer):
     stride: Pair | None = Field(default=None, description="the step between windows; default the window")
     padding: Padding = Field(default=0, description="zeros added on each side: a number, [height, width], "
                                                     "same or valid")
+    ceil_mode: StrictBool = Field(default=False, description="PyTorch's ceil_mode: round the output size up (a "
+                                                             "partial last window counts if it starts inside)")
+
+    @model_validator(mode="after")
+    def _ceil_with_a_number(self) -> "_Pool":
+        if self.ceil_mode and self.padding == "same":
+            raise ValueError("ceil_mode is PyTorch's and 'same' TensorFlow's: give the padding as a number")
+        return self
 
     def _window(self, shape: Shape, site: Site) -> Window:
         size = pair(self.window)
@@ -31,7 +39,8 @@ class _Pool(Layer):
         if self.padding not in ("same", "valid") and any(2 * p > k for p, k in zip(pair(self.padding), size)):
             raise SolveError(f"{self.type}: padding {self.padding} is more than half the window {self.window}",
                              field=site.at("padding"))
-        return window(self.padding, shape[1:], size, stride, what="window", kind=self.type, at=site.at("window"))
+        return window(self.padding, shape[1:], size, stride, what="window", kind=self.type, at=site.at("window"),
+                      ceil=self.ceil_mode)
 
     def count(self, shape: Shape, *, site: Site) -> Count:
         needs_image(self, shape, site)
@@ -61,7 +70,7 @@ class _Pool(Layer):
         win = trace.cache["window"]
         (t, _), (l, _) = win.pad
         ho, wo = trace.y.shape[2:]
-        gp = T.zeros((*trace.x.shape[:2], *win.padded))
+        gp = T.zeros((*trace.x.shape[:2], *win.reach))
         for i in range(win.kernel[0]):
             for j in range(win.kernel[1]):
                 rows = slice(i, i + win.stride[0] * (ho - 1) + 1, win.stride[0])
@@ -81,8 +90,8 @@ class MaxPool(_Pool):
     }
 
     def _padded(self, x, win):
-        (t, b), (l, r) = win.pad
-        out = T.full((x.shape[0], x.shape[1], x.shape[2] + t + b, x.shape[3] + l + r), float("-inf"))
+        (t, _), (l, _) = win.pad
+        out = T.full((x.shape[0], x.shape[1], *win.reach), float("-inf"))  # a partial window's overhang too
         out[:, :, t:t + x.shape[2], l:l + x.shape[3]] = x
         return out
 
@@ -125,6 +134,15 @@ class AvgPool(_Pool):
     """Average pooling: the mean of each window (padding zeros count, as PyTorch's default)."""
 
     type: Literal["avg_pool"] = Field(description="avg_pool: the mean of each window")
+
+    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:
+        params = super().parameters(shape, site=site, ctx=ctx)
+        win = self._window(shape, site)
+        if win.reach != win.padded:
+            raise SolveError("avg_pool: with ceil_mode a partial last window averages fewer cells; its values "
+                             "are not worked out here (its shape is: use cnn_architecture)",
+                             field=site.at("ceil_mode"))
+        return params
 
     def forward(self, x: Array, params: dict[str, Array], *, ctx: Context) -> Trace:
         win = self._window(x.shape[1:], Site("", ""))
@@ -186,3 +204,62 @@ class GlobalAvgPool(Layer):
         h, w = trace.x.shape[2:]
         return value_steps(site.title(self, "gradient of its input"), grads.x, ctx, lhs=partial("L", site.x),
                            note=f"each channel's gradient shared by its {h * w} cells (÷ {h * w})")
+
+
+class GlobalMaxPool(Layer):
+    """The largest value of each channel: an image becomes a vector of channels."""
+
+    type: Literal["global_max_pool"] = Field(description="global_max_pool: the largest value of each channel")
+
+    def count(self, shape: Shape, *, site: Site) -> Count:
+        needs_image(self, shape, site)
+        return Count((shape[0],), steps=(Step(site.title(self, "one maximum per channel"), value=shape[0]),))
+
+    def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:
+        needs_image(self, shape, site)
+        return {}
+
+    def forward(self, x: Array, params: dict[str, Array], *, ctx: Context) -> Trace:
+        flat = x.reshape(*x.shape[:2], -1)
+        first = np.argmax(flat, axis=-1)  # the first maximum, row by row, as the gradient goes
+        return Trace(x, params, np.take_along_axis(flat, first[..., None], axis=-1)[..., 0], {"argmax": first})
+
+    def backward(self, trace: Trace, g: Array, *, ctx: Context) -> Grads:
+        cells = trace.x.shape[2] * trace.x.shape[3]
+        where = np.arange(cells)[None, None, :] == trace.cache["argmax"][..., None]
+        return Grads(T.simplified(np.where(where, g[..., None], 0)).reshape(trace.x.shape))
+
+    def forward_steps(self, trace: Trace, *, site: Site, ctx: Context) -> list[Step]:
+        return [Step(site.title(self, "maximum of each channel"), lhs=site.y,
+                     formula=call("max", Raw("channel", r"\text{channel}")),
+                     value=(trace.y if ctx.batched else trace.y[0]).tolist())]
+
+    def backward_steps(self, trace: Trace, g: Array, grads: Grads, *, site: Site, ctx: Context) -> list[Step]:
+        return value_steps(site.title(self, "gradient of its input"), grads.x, ctx, lhs=partial("L", site.x),
+                           note="each channel's gradient goes to the cell that held its maximum (the first, on a "
+                                "tie); the other cells get 0")
+
+
+class _Adaptive(Layer):
+    size: Pair = Field(description="the output's height and width: a number, or [height, width]")
+
+    def count(self, shape: Shape, *, site: Site) -> Count:
+        needs_image(self, shape, site)
+        out = pair(self.size)
+        widths = [sorted({-(-((i + 1) * n) // o) - (i * n) // o for i in range(o)}) for n, o in zip(shape[1:], out)]
+        words = " and ".join(f"{'/'.join(map(str, w))} {axis}" for w, axis in zip(widths, ("rows", "columns")))
+        step = Step(site.title(self, "output height and width"), value=list(out),
+                    note=f"window i spans ⌊i·H/H_out⌋ to ⌈(i + 1)·H/H_out⌉ (PyTorch): windows of {words}")
+        return Count((shape[0], *out), steps=(step,))
+
+
+class AdaptiveAvgPool(_Adaptive):
+    """Average pooling to a given output size (PyTorch's nn.AdaptiveAvgPool2d): the windows follow from it."""
+
+    type: Literal["adaptive_avg_pool"] = Field(description="adaptive_avg_pool: average pooling to a given size")
+
+
+class AdaptiveMaxPool(_Adaptive):
+    """Max pooling to a given output size (PyTorch's nn.AdaptiveMaxPool2d)."""
+
+    type: Literal["adaptive_max_pool"] = Field(description="adaptive_max_pool: max pooling to a given size")

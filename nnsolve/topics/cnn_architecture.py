@@ -19,8 +19,9 @@ from pydantic import Field, StrictInt, field_validator, model_validator
 from .. import limits
 from ..errors import SolveError
 from ..expr import add, num, sym
-from ..layers import (Activation, Add, AvgPool, BatchNorm, Concatenate, Conv2d, ConvTranspose2d, DepthwiseConv2d,
-                      Dense, Dropout, Flatten, GlobalAvgPool, MaxPool, Site)
+from ..layers import (Activation, AdaptiveAvgPool, AdaptiveMaxPool, Add, AvgPool, BatchNorm, Concatenate, Conv1d,
+                      Conv2d, Conv3d, ConvTranspose2d, DepthwiseConv2d, Dense, Dropout, Flatten, GlobalAvgPool,
+                      GlobalMaxPool, GroupNorm, MaxPool, Permute, Reshape, Site, Upsample, ZeroPadding2d)
 from ..layers.base import Shape, shape_text
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import Count, FieldError, ProblemBase, Strict
@@ -64,6 +65,8 @@ Layer = Annotated[
     Union[Conv2d, ConvTranspose2d, DepthwiseConv2d, MaxPool, AvgPool, GlobalAvgPool, Flatten, Dense, BatchNorm,
           Dropout, Activation,
           Concatenate, Add,
+          Conv1d, Conv3d, Upsample, ZeroPadding2d, GlobalMaxPool, AdaptiveAvgPool, AdaptiveMaxPool, GroupNorm,
+          Reshape, Permute,
           Residual, Apply],
     Field(discriminator="type"),
 ]
@@ -72,6 +75,8 @@ Residual.model_rebuild()
 Ask = Literal["total_params", "trainable_params", "non_trainable_params", "flatten_size", "output_size",
               "output_shape", "total_macs", "shape_after"]
 Shape3 = Annotated[list[Count], Field(min_length=1, max_length=4)]
+INPUT_RANKS = ("[height, width, channels], [features], [steps, features] (a sequence) or "
+               "[depth, height, width, channels] (a volume)")
 
 
 class Spec(ProblemBase):
@@ -94,16 +99,8 @@ class Spec(ProblemBase):
     @field_validator("input")
     @classmethod
     def _input_rank(cls, value: list[int] | None) -> list[int] | None:
-        if value is not None and len(value) not in (1, 3):
-            raise ValueError("must be [height, width, channels] or [features]")
-        return value
-
-    @field_validator("inputs")
-    @classmethod
-    def _inputs_rank(cls, value: dict | None) -> dict | None:
-        for name, shape in (value or {}).items():
-            if len(shape) not in (1, 3):
-                raise ValueError(f"{name}: must be [height, width, channels] or [features]")
+        if value is not None and len(value) > 4:
+            raise ValueError(INPUT_RANKS)
         return value
 
     @model_validator(mode="after")
@@ -158,6 +155,7 @@ class _Walk:
     used_same: bool = False
     shared: bool = False
     frozen: bool = False  # inside a frozen residual block
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
 
 def _residual(block: Residual, shape, label, field, walk, steps) -> tuple[Shape, int]:
@@ -216,6 +214,11 @@ def _graph(layers, given: dict[str, Shape], prefix, path, walk: _Walk, steps) ->
                 walk.used_same |= getattr(layer, "padding", None) == "same"
                 if isinstance(layer, Flatten) and walk.flatten_size is None:
                     walk.flatten_size = count.shape[0]
+                if isinstance(layer, Dense) and len(ins[0]) == 3:
+                    walk.warnings.append(f"Layer {label} (dense) acts on the channels of its "
+                                         f"{shape_text(_exam(ins[0]))} input, at every position (as Keras and "
+                                         f"PyTorch apply a dense layer to the last axis); if a flatten was meant "
+                                         f"before it, add one.")
                 frozen = walk.frozen or not layer.trainable
                 walk.rows.append(_Row(f"{label} {layer.name or layer.type}", _exam(count.shape), count.params,
                                       count.macs, layer, ins[0], count.params if frozen else 0, count.buffers))
@@ -425,7 +428,7 @@ def solve(spec: Spec) -> Solution:
         assumptions.append("Total parameters include frozen ones (trainable: false), as PyTorch's numel and "
                            "Keras' 'Total params' do; 'trainable' leaves them out.")
     return Solution(topic=TOPIC, answers=answers, primary=primary, blocks=(*steps, table),
-                    assumptions=tuple(assumptions))
+                    assumptions=tuple(assumptions), warnings=tuple(walk.warnings))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -305,7 +305,10 @@ bad("cnn-kernel-three-values.yaml", CNN, "kernel: 7", "kernel: [3, 3, 3]", "laye
 bad("cnn-filters-huge.yaml", CNN, "filters: 16", "filters: 1000000000", "layers[0].filters", "nnsolve's cap")
 bad("cnn-input-zero.yaml", CNN, "input: [64, 64, 3]", "input: [0, 64, 3]", "input[0]", "positive")
 bad("cnn-input-huge.yaml", CNN, "input: [64, 64, 3]", "input: [1000000000, 1000000000, 3]", "input[0]", "cap")
-bad("cnn-input-two.yaml", CNN, "input: [64, 64, 3]", "input: [64, 64]", "input", "")
+# Two numbers are a sequence (steps × features), which a conv2d cannot take: the error is the layer's.
+case("cnn-input-two.yaml", sub(CNN, "input: [64, 64, 3]", "input: [64, 64]")[0],
+     f":{sub(CNN, '  - {type: conv2d', '  - {type: conv2d')[1]}: layers[0]:", "needs a height × width × channels")
+bad("cnn-input-five.yaml", CNN, "input: [64, 64, 3]", "input: [64, 64, 3, 1, 1]", "input", "")
 bad("cnn-input-nan.yaml", CNN, "input: [64, 64, 3]", "input: [.nan, 64, 3]", "input[0]", "finite")
 bad("cnn-unknown-layer-type.yaml", CNN, "type: flatten", "type: flaten", "layers[2].type", "unknown type 'flaten'")
 bad("cnn-unknown-layer-field.yaml", CNN, "units: 16", "units: 16, unit: 3", "layers[3].unit", "did you mean 'units'")
