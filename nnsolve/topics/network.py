@@ -24,7 +24,8 @@ from ..compare import agree
 from ..errors import LimitError, SolveError
 from ..expr import Expr, Raw, dot, num, partial, sym
 from ..layers import (Activation, AvgPool, BatchNorm, Context, Conv2d, ConvTranspose2d, Dense, Dropout, Flatten,
-                      GlobalAvgPool, LayerNorm, MaxPool, Site)
+                      GlobalAvgPool, GlobalMaxPool, LayerNorm, MaxPool, Permute, Reshape, Site, Upsample,
+                      ZeroPadding2d)
 from ..layers import tensor as T
 from ..layers.base import Shape, shape_text, shown, size
 from ..layers.loss import CrossEntropy, Loss, MulticlassHinge, SquaredError
@@ -43,7 +44,8 @@ ANSWERED_ITERATIONS = 10  # parameters after each of the first iterations are an
 
 Layer = Annotated[
     Union[Dense, Conv2d, ConvTranspose2d, MaxPool, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Dropout,
-          Activation, Flatten],
+          Activation, Flatten,
+          GlobalMaxPool, ZeroPadding2d, Upsample, Reshape, Permute],
     Field(discriminator="type"),
 ]
 Sample = Union[Vector, Matrix, Tensor3]
