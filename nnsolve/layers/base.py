@@ -111,7 +111,10 @@ class Count:
     (a topic shows them when MACs are asked). ``buffers`` are numbers a layer stores but does
     not learn (batch norm's running mean and variance). ``scratch``: the cells of the largest
     array its values need besides its output, per sample (a padded input), so that a topic
-    can bound the work before any is done.
+    can bound the work before any is done. ``window``: how it sees its input, for the receptive
+    field: (span, stride) per sliding axis, "whole" (each output sees all of it: flatten, global
+    pooling), "unknown" (no rule here), or None (each output sees one position). ``padding``:
+    (before, after) per axis when 'same' chose it.
     """
 
     shape: Shape
@@ -122,6 +125,8 @@ class Count:
     buffers: int = 0
     trainable: bool = True
     scratch: int = 0
+    window: tuple[tuple[int, int], ...] | str | None = None
+    padding: tuple[tuple[int, int], ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -446,7 +446,8 @@ def _conv_count(layer, site: Site, win: Window, c_in: int, filters: int, groups:
     fused = layer.fused() if hasattr(layer, "fused") else None
     extra = fused.count((filters, h_out, w_out), site=site) if fused is not None else Count(())
     return Count((filters, h_out, w_out), params + extra.params, macs, tuple(steps) + extra.steps, (mac_step,),
-                 scratch=c_in * win.padded[0] * win.padded[1])
+                 scratch=c_in * win.padded[0] * win.padded[1], window=tuple(zip(win.span, win.stride)),
+                 padding=win.pad if win.same else None)
 
 
 class ConvTranspose2d(_Convolution):
@@ -516,7 +517,8 @@ class ConvTranspose2d(_Convolution):
                         substitution=dot(shape[1], shape[2], c_in, c_out // self.groups, *kernel), value=macs,
                         note="every input value is multiplied by every weight of its kernels")
         full = self._full_size(shape, win, out)
-        return Count((c_out, *out), params, macs, tuple(steps), (mac_step,), scratch=c_out * full[0] * full[1])
+        return Count((c_out, *out), params, macs, tuple(steps), (mac_step,), scratch=c_out * full[0] * full[1],
+                     window="unknown")
 
     # --- values
     def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:

@@ -68,7 +68,7 @@ class _ConvolutionNd(Activated, Layer):
         if c_in % self.groups or self.filters % self.groups:
             raise SolveError(f"{self.type}: groups = {self.groups} must divide both the input channels ({c_in}) "
                              f"and the filters ({self.filters})", field=site.at("groups"))
-        out, steps = [], []
+        out, steps, spans, pads = [], [], [], []
         for a, (n, k, s, d) in enumerate(zip(sizes, kernel, stride, dilation)):
             if self.padding in ("same", "valid"):
                 pad = axis_padding(self.padding, 0, n, k, s, d)
@@ -76,6 +76,8 @@ class _ConvolutionNd(Activated, Layer):
                 p = self._each("padding")[a]
                 pad = (p, p)
             span = d * (k - 1) + 1
+            spans.append((span, s))
+            pads.append(pad)
             if n + pad[0] + pad[1] < span:
                 raise SolveError(f"{self.type}: the kernel spans {span} along the {self.AXES[a]} but its padded "
                                  f"input is only {n + pad[0] + pad[1]}; nothing to slide it over",
@@ -103,7 +105,8 @@ class _ConvolutionNd(Activated, Layer):
         shape_out = self._shape(tuple(out), self.filters)
         fused = self.fused()
         extra = fused.count(shape_out, site=site) if fused is not None else Count(())
-        return Count(shape_out, params + extra.params, macs, tuple(steps) + extra.steps, (mac_step,))
+        return Count(shape_out, params + extra.params, macs, tuple(steps) + extra.steps, (mac_step,),
+                     window=tuple(spans), padding=tuple(pads) if self.padding == "same" else None)
 
 
 class Conv1d(_ConvolutionNd):

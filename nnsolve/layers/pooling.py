@@ -46,7 +46,8 @@ class _Pool(Layer):
         needs_image(self, shape, site)
         win = self._window(shape, site)
         return Count((shape[0], *win.out), steps=tuple(window_steps(win, site.title(self, "output"))),
-                     scratch=shape[0] * win.padded[0] * win.padded[1])
+                     scratch=shape[0] * win.padded[0] * win.padded[1], window=tuple(zip(win.span, win.stride)),
+                     padding=win.pad if win.same else None)
 
     def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:
         needs_image(self, shape, site)
@@ -180,7 +181,8 @@ class GlobalAvgPool(Layer):
 
     def count(self, shape: Shape, *, site: Site) -> Count:
         needs_image(self, shape, site)
-        return Count((shape[0],), steps=(Step(site.title(self, "one average per channel"), value=shape[0]),))
+        return Count((shape[0],), steps=(Step(site.title(self, "one average per channel"), value=shape[0]),),
+                     window="whole")
 
     def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:
         needs_image(self, shape, site)
@@ -213,7 +215,8 @@ class GlobalMaxPool(Layer):
 
     def count(self, shape: Shape, *, site: Site) -> Count:
         needs_image(self, shape, site)
-        return Count((shape[0],), steps=(Step(site.title(self, "one maximum per channel"), value=shape[0]),))
+        return Count((shape[0],), steps=(Step(site.title(self, "one maximum per channel"), value=shape[0]),),
+                     window="whole")
 
     def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:
         needs_image(self, shape, site)
@@ -250,7 +253,7 @@ class _Adaptive(Layer):
         words = " and ".join(f"{'/'.join(map(str, w))} {axis}" for w, axis in zip(widths, ("rows", "columns")))
         step = Step(site.title(self, "output height and width"), value=list(out),
                     note=f"window i spans ⌊i·H/H_out⌋ to ⌈(i + 1)·H/H_out⌉ (PyTorch): windows of {words}")
-        return Count((shape[0], *out), steps=(step,))
+        return Count((shape[0], *out), steps=(step,), window="unknown")
 
 
 class AdaptiveAvgPool(_Adaptive):

@@ -31,11 +31,11 @@ class Flatten(Layer):
     def count(self, shape: Shape, *, site: Site) -> Count:
         n = size(shape)
         if len(shape) != 3:
-            return Count((n,))
+            return Count((n,), window="whole")
         shown = (shape[1], shape[2], shape[0]) if site.channels_last else shape
         formula = sym("H") * sym("W") * sym("C") if site.channels_last else sym("C") * sym("H") * sym("W")
         return Count((n,), steps=(Step(site.title(self, "flattened size"), lhs=sym("n"), formula=formula,
-                                       substitution=dot(*shown), value=n),))
+                                       substitution=dot(*shown), value=n),), window="whole")
 
     def forward(self, x: Array, params: dict[str, Array], *, ctx: Context) -> Trace:
         return Trace(x, params, x.reshape(x.shape[0], -1))
@@ -75,7 +75,8 @@ class Reshape(Layer):
     def count(self, shape: Shape, *, site: Site) -> Count:
         out = self._target(shape, site)
         return Count(out, steps=(Step(site.title(self, "new shape"), value=list(site.written_shape(out)),
-                                      note=f"{size(shape):,} values, in the same order"),))
+                                      note=f"{size(shape):,} values, in the same order"),),
+                     window="whole" if len(out) == 1 else "unknown")
 
     def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:
         self._target(shape, site)
@@ -119,7 +120,7 @@ class Permute(Layer):
     def count(self, shape: Shape, *, site: Site) -> Count:
         out = tuple(shape[a] for a in self._order(shape, site))
         return Count(out, steps=(Step(site.title(self, "axes reordered"), value=list(site.written_shape(out)),
-                                      note=f"{site.shape(shape)} → {site.shape(out)}"),))
+                                      note=f"{site.shape(shape)} → {site.shape(out)}"),), window="unknown")
 
     def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:
         self._order(shape, site)
@@ -219,7 +220,7 @@ class Upsample(Layer):
                         note=None if sh == sw and shape[1] == shape[2] else f"width {shape[2]} · {sw} = {out[1]}")
         else:
             step = Step(site.title(self, "output height and width"), value=list(out), note="as given")
-        return Count((shape[0], *out), steps=(step,))
+        return Count((shape[0], *out), steps=(step,), window="unknown")
 
     def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:
         needs_image(self, shape, site)

@@ -22,9 +22,10 @@ from ..expr import add, num, sym
 from ..layers import (Activation, AdaptiveAvgPool, AdaptiveMaxPool, Add, AvgPool, BatchNorm, Concatenate, Conv1d,
                       Conv2d, Conv3d, ConvTranspose2d, DepthwiseConv2d, Dense, Dropout, Flatten, GlobalAvgPool,
                       GlobalMaxPool, GroupNorm, MaxPool, Permute, Reshape, Site, Upsample, ZeroPadding2d)
-from ..layers.base import Shape, shape_text
+from ..layers.base import Shape, shape_text, size
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import Count, FieldError, ProblemBase, Strict
+from . import _stack as stack
 
 TOPIC = "cnn_architecture"
 SUMMARY = "CNN output shapes, learnable parameters and multiply-accumulates, layer by layer"
@@ -73,7 +74,8 @@ Layer = Annotated[
 Residual.model_rebuild()
 
 Ask = Literal["total_params", "trainable_params", "non_trainable_params", "flatten_size", "output_size",
-              "output_shape", "total_macs", "shape_after"]
+              "output_shape", "total_macs", "shape_after", "receptive_field", "effective_stride", "activations",
+              "activation_bytes", "peak_activation_bytes", "param_bytes", "batch_macs"]
 Shape3 = Annotated[list[Count], Field(min_length=1, max_length=4)]
 INPUT_RANKS = ("[height, width, channels], [features], [steps, features] (a sequence) or "
                "[depth, height, width, channels] (a volume)")
@@ -94,7 +96,12 @@ class Spec(ProblemBase):
                                                             "outputs; default the last layer")
     ask: Ask = Field(default="total_params", description="the answer the question asks for")
     layer: Annotated[StrictInt, Field(ge=1)] | None = Field(
-        default=None, description="with ask: shape_after, the layer (counting from 1)")
+        default=None, description="with ask: shape_after (or receptive_field, effective_stride), the layer "
+                                  "(counting from 1)")
+    batch: Annotated[StrictInt, Field(ge=1, le=limits.MAX_DIMENSION)] = Field(
+        default=1, description="images per batch, for batch_macs and the bytes of the feature maps")
+    dtype: Literal["float32", "float16", "bfloat16", "float64", "int8"] = Field(
+        default="float32", description="the type of every value, for the bytes of feature maps and parameters")
 
     @field_validator("input")
     @classmethod
@@ -108,7 +115,9 @@ class Spec(ProblemBase):
         if (self.input is None) == (self.inputs is None):
             raise FieldError("input" if self.inputs is None else "inputs",
                              "give either 'input' (one shape) or 'inputs' (name: shape for each input)")
-        if self.ask == "shape_after" and (self.layer is None or self.layer > len(self.layers)):
+        if self.layer is not None and self.layer > len(self.layers):
+            raise FieldError("layer", f"a layer number from 1 to {len(self.layers)}")
+        if self.ask == "shape_after" and self.layer is None:
             raise FieldError("ask" if self.layer is None else "layer",
                              f"shape_after needs 'layer', a layer number from 1 to {len(self.layers)}")
         return self
@@ -143,6 +152,16 @@ class _Row:
     given: Shape = ()  # its (first) input shape (C × H × W)
     frozen: int = 0  # of its params, those not trained (trainable: false)
     buffers: int = 0  # numbers it stores but does not learn (batch norm's running mean and variance)
+    field: stack.Field = None  # its receptive field and effective stride
+
+
+@dataclasses.dataclass(frozen=True)
+class _Map:
+    """A feature map of the walk: its shape (C × H × W), its node in the forward pass, its receptive field."""
+
+    shape: Shape
+    node: int
+    field: stack.Field
 
 
 @dataclasses.dataclass
@@ -151,102 +170,116 @@ class _Walk:
 
     show_macs: bool
     rows: list[_Row] = dataclasses.field(default_factory=list)
+    nodes: list[stack.Node] = dataclasses.field(default_factory=list)  # every feature map, inputs first
     flatten_size: int | None = None
     used_same: bool = False
     shared: bool = False
     frozen: bool = False  # inside a frozen residual block
     warnings: list[str] = dataclasses.field(default_factory=list)
+    same_padding: dict[str, tuple] = dataclasses.field(default_factory=dict)  # layer label: the pads 'same' chose
+
+    def made(self, row: _Row, shape: Shape, ins: tuple[_Map, ...], field: stack.Field) -> _Map:
+        """A layer's row and its output map."""
+        row.field = field
+        self.rows.append(row)
+        self.nodes.append(stack.Node(size(shape), tuple(m.node for m in ins)))
+        return _Map(shape, len(self.nodes) - 1, field)
 
 
-def _residual(block: Residual, shape, label, field, walk, steps) -> tuple[Shape, int]:
+def _residual(block: Residual, given: _Map, label, field, walk, steps) -> tuple[_Map, int]:
     """A residual block: inner layers go to the table; one summary step for the whole block."""
     first = len(walk.rows)
     frozen, walk.frozen = walk.frozen, walk.frozen or not block.trainable
-    main = _graph(block.layers, {"input": shape}, f"{label}.", f"{field}.layers", walk, [])[-1][0]
+    main = _graph(block.layers, {"input": given}, f"{label}.", f"{field}.layers", walk, [])[-1][0]
     n_main = len(walk.rows)
-    short = shape
+    short = given
     if block.shortcut:
-        short = _graph(block.shortcut, {"input": shape}, f"{label}.s", f"{field}.shortcut", walk, [])[-1][0]
+        short = _graph(block.shortcut, {"input": given}, f"{label}.s", f"{field}.shortcut", walk, [])[-1][0]
     walk.frozen = frozen
-    if main != short:
+    if main.shape != short.shape:
         kind = "shortcut" if block.shortcut else "identity shortcut (no 'shortcut' given)"
-        raise SolveError(f"residual: the main path gives {shape_text(_exam(main))} but the {kind} gives "
-                         f"{shape_text(_exam(short))}; they must agree to be added", field=field)
+        raise SolveError(f"residual: the main path gives {shape_text(_exam(main.shape))} but the {kind} gives "
+                         f"{shape_text(_exam(short.shape))}; they must agree to be added", field=field)
     inner = [r.params for r in walk.rows[first:] if r.params]
     params = sum(inner)
-    walk.rows.append(_Row(f"{label} {block.name or 'residual'} (add)", _exam(main), 0, 0))
+    out = walk.made(_Row(f"{label} {block.name or 'residual'} (add)", _exam(main.shape), 0, 0), main.shape,
+                    (main, short), stack.seen([main.field, short.field], None))
     main_params = sum(r.params for r in walk.rows[first:n_main])
     how = f"projection shortcut ({params - main_params:,})" if block.shortcut else "identity shortcut"
     steps.append(Step(f"Layer {label} (residual block): parameters", lhs=sym("params"),
                       substitution=add(*inner) if len(inner) > 1 else None, value=params,
                       note=f"main path ({len(block.layers)} layers, {main_params:,}) + {how} → "
-                           f"{shape_text(_exam(main))}; rows {label}.x of the table"))
-    return main, params
+                           f"{shape_text(_exam(main.shape))}; rows {label}.x of the table"))
+    return out, params
 
 
-def _graph(layers, given: dict[str, Shape], prefix, path, walk: _Walk, steps) -> list[tuple[Shape, int]]:
+def _graph(layers, given: dict[str, _Map], prefix, path, walk: _Walk, steps) -> list[tuple[_Map, int]]:
     """Count ``layers``, a directed acyclic graph: each takes the layers (or inputs) its ``inputs`` name,
     else the previous layer's output (the first: the sole input). Every layer is counted after its
-    inputs; returns (output shape, parameters) of each layer, in the file's order."""
+    inputs; returns (output map, parameters) of each layer, in the file's order."""
     sources = _sources(layers, given, path)
-    shapes: list[Shape | None] = [None] * len(layers)
-    after: list[tuple[Shape, int]] = [((), 0)] * len(layers)
+    maps: list[_Map | None] = [None] * len(layers)
+    after: list[tuple[_Map, int]] = [(None, 0)] * len(layers)  # type: ignore[list-item]
     for i in _order(layers, sources, path):
         layer = layers[i]
         label, field = f"{prefix}{i + 1}", f"{path}[{i}]"
         takes = sources[i][:-1] if isinstance(layer, Apply) else sources[i]  # an apply's last is the shared layer
-        ins = tuple(shapes[j] if isinstance(j, int) else given[j] for j in takes)
+        ins = tuple(maps[j] if isinstance(j, int) else given[j] for j in takes)
         if len(ins) > 1 and not isinstance(layer, (Concatenate, Add)):
             raise SolveError(f"{layer.type}: takes one input, but its inputs are "
-                             f"{', '.join(shape_text(_exam(s)) for s in ins)}; join them with a concatenate or "
-                             f"add layer first", field=f"{field}.inputs")
+                             f"{', '.join(shape_text(_exam(m.shape)) for m in ins)}; join them with a concatenate "
+                             f"or add layer first", field=f"{field}.inputs")
         if isinstance(layer, Residual):
-            shape, params = _residual(layer, ins[0], label, field, walk, steps)
+            out, params = _residual(layer, ins[0], label, field, walk, steps)
         else:
             site = Site(label, field, channels_last=True)
             if isinstance(layer, Apply):
-                shape, params = _shared(layer, layers[sources[i][-1]], ins[0], site, walk, steps)
+                out, params = _shared(layer, layers[sources[i][-1]], ins[0], site, walk, steps)
             else:
-                count = layer.count(*ins, site=site)
+                shapes = tuple(m.shape for m in ins)
+                count = layer.count(*shapes, site=site)
                 steps.extend(count.steps)
                 if walk.show_macs:
                     steps.extend(count.mac_steps)
                 walk.used_same |= getattr(layer, "padding", None) == "same"
+                if count.padding is not None:
+                    walk.same_padding[label] = count.padding
                 if isinstance(layer, Flatten) and walk.flatten_size is None:
                     walk.flatten_size = count.shape[0]
-                if isinstance(layer, Dense) and len(ins[0]) == 3:
+                if isinstance(layer, Dense) and len(shapes[0]) == 3:
                     walk.warnings.append(f"Layer {label} (dense) acts on the channels of its "
-                                         f"{shape_text(_exam(ins[0]))} input, at every position (as Keras and "
+                                         f"{shape_text(_exam(shapes[0]))} input, at every position (as Keras and "
                                          f"PyTorch apply a dense layer to the last axis); if a flatten was meant "
                                          f"before it, add one.")
                 frozen = walk.frozen or not layer.trainable
-                walk.rows.append(_Row(f"{label} {layer.name or layer.type}", _exam(count.shape), count.params,
-                                      count.macs, layer, ins[0], count.params if frozen else 0, count.buffers))
-                shape, params = count.shape, count.params
-        shapes[i] = shape
-        after[i] = (shape, params)
+                row = _Row(f"{label} {layer.name or layer.type}", _exam(count.shape), count.params, count.macs,
+                           layer, shapes[0], count.params if frozen else 0, count.buffers)
+                out = walk.made(row, count.shape, ins, stack.seen([m.field for m in ins], count.window))
+                params = count.params
+        maps[i] = out
+        after[i] = (out, params)
     return after
 
 
-def _shared(apply: Apply, target, shape: Shape, site: Site, walk: _Walk, steps) -> tuple[Shape, int]:
-    """``target`` applied again to ``shape``: its MACs again, no new parameters (the weights must fit)."""
+def _shared(apply: Apply, target, given: _Map, site: Site, walk: _Walk, steps) -> tuple[_Map, int]:
+    """``target`` applied again to ``given``: its MACs again, no new parameters (the weights must fit)."""
     if isinstance(target, (Residual, Apply, Concatenate, Add)):
         raise SolveError(f"apply: '{apply.layer}' is a {target.type} layer; apply shares the weights of one "
                          f"layer", field=site.at("layer"))
     first = next(r for r in walk.rows if r.layer is target)
-    count = target.count(shape, site=site)
+    count = target.count(given.shape, site=site)
     if count.params != first.params:
         raise SolveError(f"apply: '{apply.layer}' was built for an input of {shape_text(_exam(first.given))}; "
-                         f"its weights do not fit this input of {shape_text(_exam(shape))}", field=site.field)
+                         f"its weights do not fit this input of {shape_text(_exam(given.shape))}", field=site.field)
     steps.append(Step(site.title(apply, f"'{apply.layer}' applied again"), lhs=sym("params"), value=0,
                       note=f"its {count.params:,} parameters are shared (counted once, at layer "
                            f"{first.label.split()[0]}); its {count.macs:,} MACs count again"))
     if walk.show_macs:
         steps.extend(count.mac_steps)
     walk.shared = True
-    walk.rows.append(_Row(f"{site.label} {apply.name or apply.layer} (shared)", _exam(count.shape), 0,
-                          count.macs, apply, shape))
-    return count.shape, 0
+    row = _Row(f"{site.label} {apply.name or apply.layer} (shared)", _exam(count.shape), 0, count.macs, apply,
+               given.shape)
+    return walk.made(row, count.shape, (given,), stack.seen([given.field], count.window)), 0
 
 
 def _sources(layers, given: dict[str, Shape], path: str) -> list[list[int | str]]:
@@ -333,24 +366,43 @@ def _cycle(sources, stuck: set[int]) -> list[int]:
 
 
 def _analyse(spec: Spec, steps: list[Step]) -> tuple[_Walk, list]:
-    walk = _Walk(show_macs=spec.ask == "total_macs")
-    given = {name: _internal(shape) for name, shape in spec.given.items()}
+    """The walk, and (output shape as written, parameters, output map) of each top-level layer."""
+    walk = _Walk(show_macs=spec.ask in ("total_macs", "batch_macs"))
+    given = {}
+    for name, written in spec.given.items():
+        shape = _internal(written)
+        walk.nodes.append(stack.Node(size(shape)))
+        given[name] = _Map(shape, len(walk.nodes) - 1, stack.input_field(shape))
     after = _graph(spec.layers, given, "", "layers", walk, steps)
-    return walk, [(_exam(shape), params) for shape, params in after]
+    return walk, [(_exam(m.shape), params, m) for m, params in after]
 
 
-def _outputs(spec: Spec, after) -> list[tuple[str, Shape]]:
-    """(name, shape as the exam writes it) of each output: those ``outputs`` names, else the last layer."""
+def _outputs(spec: Spec, after) -> list[tuple[str, Shape, _Map]]:
+    """(name, shape as the exam writes it, map) of each output: those ``outputs`` names, else the last layer."""
     if spec.outputs is None:
-        return [(spec.layers[-1].name or f"layer {len(spec.layers)}", after[-1][0])]
+        return [(spec.layers[-1].name or f"layer {len(spec.layers)}", after[-1][0], after[-1][2])]
     index = {layer.name: i for i, layer in enumerate(spec.layers) if layer.name is not None}
     out = []
     for k, name in enumerate(spec.outputs):
         if name not in index:
             raise SolveError(f"'{name}' names no layer (the named layers are: {', '.join(list(index)[:12]) or 'none'})",
                              field=f"outputs[{k}]")
-        out.append((name, after[index[name]][0]))
+        out.append((name, after[index[name]][0], after[index[name]][2]))
     return out
+
+
+def _table(rows: list[_Row], total: int, frozen: int, macs: int, receptive: bool) -> Table:
+    """What a model summary shows: layer, output shape, parameters (and the frozen ones), MACs, and
+    when asked the receptive field and effective stride (jump)."""
+    columns = ["Layer", "Output shape", "Parameters"] + (["Frozen"] if frozen else []) + ["MACs"]
+    columns += ["RF", "Jump"] if receptive else []
+
+    def line(r: _Row) -> tuple:
+        cells = [r.label, r.shape, r.params] + ([r.frozen] if frozen else []) + [r.macs]
+        return tuple(cells + ([stack.field_text(r.field), stack.field_text(r.field, 1)] if receptive else []))
+
+    last = ["Total", None, total] + ([frozen] if frozen else []) + [macs] + ([None, None] if receptive else [])
+    return Table("Layer by layer", tuple(columns), tuple(line(r) for r in rows) + (tuple(last),))
 
 
 def solve(spec: Spec) -> Solution:
@@ -364,14 +416,8 @@ def solve(spec: Spec) -> Solution:
     outputs = _outputs(spec, after)
     output_shape = outputs[0][1]
 
-    if frozen:
-        table = Table("Layer by layer", ("Layer", "Output shape", "Parameters", "Frozen", "MACs"),
-                      tuple((r.label, r.shape, r.params, r.frozen, r.macs) for r in rows)
-                      + (("Total", None, total, frozen, total_macs),))
-    else:
-        table = Table("Layer by layer", ("Layer", "Output shape", "Parameters", "MACs"),
-                      tuple((r.label, r.shape, r.params, r.macs) for r in rows) + (("Total", None, total, total_macs),))
-    terms = [params for _, params in after if params]
+    table = _table(rows, total, frozen, total_macs, receptive=spec.ask in stack.FIELD_ASKS)
+    terms = [params for _, params, _ in after if params]
     steps.append(Step("Total learnable parameters", lhs=sym("total"),
                       substitution=add(*terms) if 1 < len(terms) <= 200 else None, value=total))
     if frozen:
@@ -391,21 +437,45 @@ def solve(spec: Spec) -> Solution:
     answers: dict[str, Answer] = {
         "total_params": Answer(total, "Total learnable parameters"),
         "trainable_params": Answer(total - frozen, "Trainable parameters"),
-        "non_trainable_params": Answer(frozen + buffers, "Non-trainable parameters (as Keras counts them)"),
     }
+    if frozen or buffers or spec.ask == "non_trainable_params":
+        answers["non_trainable_params"] = Answer(frozen + buffers, "Non-trainable parameters (as Keras counts them)")
     if walk.flatten_size is not None:
         answers["flatten_size"] = Answer(walk.flatten_size, "Flattened size")
     answers["output_size"] = Answer(math.prod(output_shape), "Output size")
     answers["output_shape"] = Answer(output_shape, "Output shape" if len(outputs) == 1 else
                                      f"Output shape of {outputs[0][0]}")
-    for k, (name, shape) in enumerate(outputs[1:], start=2):
+    for k, (name, shape, _) in enumerate(outputs[1:], start=2):
         answers[f"output_shape_{k}"] = Answer(shape, f"Output shape of {name}")
     answers["total_macs"] = Answer(total_macs, "Multiply-accumulates per image")
     primary = spec.ask
     if spec.ask == "shape_after":
         primary = f"shape_after_layer_{spec.layer}"
         answers[primary] = Answer(after[spec.layer - 1][0], f"Shape after layer {spec.layer}")
+    for label, pads in walk.same_padding.items():
+        answers[f"same_padding_layer_{label.replace('.', '_')}"] = Answer(
+            tuple(p for axis in pads for p in axis), f"Padding 'same' needs at layer {label} (before and after, "
+                                                     f"axis by axis)")
+    name, _, out = outputs[0]
+    if spec.layer is not None and spec.ask in stack.FIELD_ASKS:
+        name, out = f"layer {spec.layer}", after[spec.layer - 1][2]
+    if spec.ask in stack.FIELD_ASKS:  # asked for only: every solution showing them would bury the counts
+        steps += stack.field_steps(out.field, name)
+        answers |= stack.field_answers(out.field, name)
+    shown = spec.ask in stack.MEMORY_ASKS or bool({"batch", "dtype"} & spec.model_fields_set)
+    memory_steps, memory_answers = stack.memory([size(_internal(r.shape)) for r in rows], walk.nodes,
+                                                {m.node for _, _, m in outputs}, total, buffers, total_macs,
+                                                spec.batch, spec.dtype, shown)
+    if shown:
+        steps += memory_steps
+        answers |= memory_answers
     if primary not in answers:
+        if spec.ask in stack.FIELD_ASKS and out.field == "whole":
+            raise SolveError(f"{spec.ask} asked for, but each value of {name} sees the whole input (after a flatten "
+                             f"or global pooling); give 'layer: N' for a layer before it", field="ask")
+        if spec.ask in stack.FIELD_ASKS:
+            raise SolveError(f"{spec.ask} asked for, but a layer before {name} has no fixed window (transposed "
+                             f"convolution, upsampling, adaptive pooling, reshape)", field="ask")
         raise SolveError(f"{spec.ask} asked for, but this network has no flatten layer", field="ask")
 
     assumptions = [
@@ -456,7 +526,8 @@ def _changed(spec: Spec, change) -> Spec | None:
 
 def _answers_of(spec: Spec | None) -> dict | None:
     try:
-        return spec and {name: a.value for name, a in solve(spec).answers.items()}
+        return spec and {name: a.value for name, a in solve(spec).answers.items()
+                         if name not in stack.MEMORY_ASKS + stack.FIELD_ASKS}  # the counts these mistakes change
     except SolveError:  # the mistake makes the network impossible: nobody would get a number from it
         return None
 
