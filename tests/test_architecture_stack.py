@@ -142,3 +142,13 @@ def test_a_skip_connection_keeps_its_map_alive():
 
 def test_memory_answers_only_when_asked():
     assert "activation_bytes" not in solve_arch([8, 8, 3], CHAIN).answers
+
+
+def test_unet_memory():
+    # The peak is at the last concatenation: enc 1 (64·64·16 = 65,536, kept for the skip), up 1 (65,536)
+    # and their concatenation (131,072) alive at once: 262,144 values; × 8 images × 2 bytes (float16).
+    from tests.helpers import solve_file
+
+    answers = solve_file(PROBLEMS / "arch/unet-small.yaml").answers
+    assert answers["peak_activation_bytes"].value == 262_144 * 8 * 2
+    assert answers["batch_macs"].value == 8 * answers["total_macs"].value
