@@ -289,3 +289,44 @@ def test_a_thousand_layer_graph_solves_in_well_under_a_second():
     solution = solve(spec)
     assert time.perf_counter() - start < 1.0
     assert solution.answers["total_params"].value == 500 * (9 * 4 * 4 + 4)
+
+
+# ---------------------------------------------------------------------------------------------
+# Every worked substitution evaluates to the value it states
+
+from nnsolve.expr import evaluate  # noqa: E402
+
+NEW_LAYERS = [
+    {"type": "conv3d", "filters": 2, "kernel": [1, 3, 3], "padding": [0, 1, 1], "inputs": ["volume"]},
+    {"type": "conv1d", "filters": 3, "kernel": 4, "stride": 2, "padding": "same", "inputs": ["sequence"]},
+    {"type": "dense", "units": 5},
+    {"type": "upsample", "scale": [2, 3], "inputs": ["image"]},
+    {"type": "max_pool", "window": 3, "stride": 2, "ceil_mode": True},
+    {"type": "zero_padding2d", "padding": [[1, 0], [0, 2]]},
+    {"type": "group_norm", "groups": 3},
+    {"type": "adaptive_avg_pool", "size": [2, 3]},
+    {"type": "permute", "dims": [3, 1, 2]},
+    {"type": "reshape", "shape": [-1]},
+]
+
+
+@pytest.mark.parametrize("path", sorted(p.name for p in (PROBLEMS / "arch").glob("*.yaml")))
+def test_every_substitution_equals_its_value(path):
+    for ask in ("total_macs", "receptive_field", "peak_activation_bytes"):
+        data = yaml.safe_load((PROBLEMS / "arch" / path).read_text())
+        data["ask"] = ask
+        try:
+            solution = solve(load_text(yaml.safe_dump(data)).spec)
+        except SolveError:  # no receptive field through a flatten or a transposed convolution
+            continue
+        for step in solution.steps:
+            if step.substitution is not None:
+                assert evaluate(step.substitution) == step.value, step.title
+
+
+def test_new_layers_substitutions_equal_their_values():
+    solution = solve_graph(NEW_LAYERS, inputs={"volume": [3, 6, 6, 2], "sequence": [9, 4], "image": [5, 4, 3]},
+                           ask="total_macs", batch=2)
+    for step in solution.steps:
+        if step.substitution is not None:
+            assert evaluate(step.substitution) == step.value, step.title

@@ -148,18 +148,18 @@ def memory(values: list[int], nodes: list[Node], outputs: set[int], params: int,
         Step("Feature-map values per image", lhs=n, value=activations,
              note="the sum of every layer's output size (the table's shapes); training keeps them all for the "
                   "backward pass"),
-        Step("Bytes of every feature map", lhs=sym("bytes"), formula=n * B * b,
+        Step("Bytes of every feature map", lhs=sym("bytes"), formula=dot(n, B, b),
              substitution=dot(activations, batch, width), value=activations * batch * width,
              note=f"B = batch, b = {width} bytes per {dtype} value"),
         Step("Peak of the feature maps alive at once (a forward pass)", lhs=sym("peak"),
-             formula=sym("n_live") * B * b, substitution=dot(peak, batch, width), value=peak * batch * width,
+             formula=dot(sym("n_live"), B, b), substitution=dot(peak, batch, width), value=peak * batch * width,
              note=f"at most {peak:,} values per image: each map is freed after its last use (the input too), "
                   f"a skip connection keeps its map until the join"),
-        Step("Bytes of the parameters", lhs=sym("bytes"), formula=sym("params") * b,
+        Step("Bytes of the parameters", lhs=sym("bytes"), formula=dot(sym("params"), b),
              substitution=dot(params, width), value=params * width,
              note=f"batch norm's running statistics add {buffers * width:,} bytes" if buffers else None),
     ]
     if batch != 1:
-        steps.append(Step(f"Multiply-accumulates for a batch of {batch}", lhs=sym("MACs"), formula=sym("MACs_1") * B,
+        steps.append(Step(f"Multiply-accumulates for a batch of {batch}", lhs=sym("MACs"), formula=dot(sym("MACs_1"), B),
                           substitution=dot(macs, batch), value=macs * batch))
     return steps, answers
