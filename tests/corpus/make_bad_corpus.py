@@ -313,6 +313,30 @@ bad("cnn-input-nan.yaml", CNN, "input: [64, 64, 3]", "input: [.nan, 64, 3]", "in
 bad("cnn-unknown-layer-type.yaml", CNN, "type: flatten", "type: flaten", "layers[2].type", "unknown type 'flaten'")
 bad("cnn-unknown-layer-field.yaml", CNN, "units: 16", "units: 16, unit: 3", "layers[3].unit", "did you mean 'units'")
 add("cnn-unknown-top-field.yaml", CNN, "layer_count: 3", "layer_count", "unknown")
+
+# A graph of layers (issue 14): each mistake names the layer, and the shapes where they disagree.
+GRAPH = """\
+topic: cnn_architecture
+input: [8, 8, 3]
+layers:
+  - {type: conv2d, name: a, filters: 4, kernel: 3, padding: 1}
+  - {type: conv2d, name: b, filters: 4, kernel: 1, inputs: [input]}
+  - {type: concatenate, name: c, inputs: [a, b]}
+ask: total_params
+"""
+bad("graph-cycle.yaml", GRAPH, "name: a, filters", "name: a, inputs: [c], filters", "layers[0].inputs", "cycle")
+bad("graph-unknown-input.yaml", GRAPH, "inputs: [a, b]", "inputs: [a, z]", "layers[2].inputs[1]",
+    "'z' names no layer")
+case("graph-concat-mismatch.yaml", sub(GRAPH, "padding: 1}", "padding: 0}")[0],  # the join's line, not the conv's
+     f":{sub(GRAPH, '{type: concatenate', '{type: concatenate')[1]}: layers[2].inputs:", "6 × 6 × 4, 8 × 8 × 4")
+case("graph-add-mismatch.yaml", sub(sub(GRAPH, "padding: 1}", "padding: 0}")[0], "type: concatenate", "type: add")[0],
+     f":{sub(GRAPH, '{type: concatenate', '{type: concatenate')[1]}: layers[2].inputs:", "one shape")
+bad("graph-own-input.yaml", GRAPH, "inputs: [a, b]", "inputs: [a, c]", "layers[2].inputs", "its own output")
+bad("graph-apply-input.yaml", GRAPH, "{type: concatenate, name: c, inputs: [a, b]}", "{type: apply, layer: input}",
+    "layers[2].layer", "an input, not a layer")
+bad("graph-unknown-output.yaml", GRAPH, "ask: total_params", "outputs: [q]", "outputs[0]", "names no layer")
+case("graph-input-and-inputs.yaml", sub(GRAPH, "input: [8, 8, 3]\n", "input: [8, 8, 3]\ninputs: {x: [8, 8, 3]}\n")[0],
+     ":3: inputs:", "either 'input'")  # the line 'inputs:' adds
 bad("cnn-layers-not-list.yaml", CNN, "layers:\n", "layers: 5\nold_layers:\n", "layers", "list")
 bad("cnn-ask-unknown.yaml", CNN, "ask: total_params", "ask: everything", "ask", "")
 case("cnn-shape-after-no-layer.yaml", CNN.replace("ask: total_params", "ask: shape_after"), ":9: ask: shape_after needs", "")
