@@ -5,6 +5,7 @@ numel, shapes by a forward pass, MACs by forward hooks), and hand-worked module 
 
 from __future__ import annotations
 
+import math
 import time
 
 import pytest
@@ -16,6 +17,7 @@ from torch import nn
 
 from nnsolve.errors import NnsolveError, SolveError
 from nnsolve.loader import load_text
+from nnsolve.solution import Table
 from nnsolve.solve import solve
 from tests.conftest import PROBLEMS
 from tests.helpers import solve_file
@@ -330,3 +332,68 @@ def test_new_layers_substitutions_equal_their_values():
     for step in solution.steps:
         if step.substitution is not None:
             assert evaluate(step.substitution) == step.value, step.title
+
+
+# ---------------------------------------------------------------------------------------------
+# torchinfo's own expected outputs (TylerYep/torchinfo, tests/test_output), written as problems
+
+def test_torchinfo_siamese_net():
+    """siamese_net.out: one encoder applied to two 88×88 images (its layers shown "(recursive)"),
+    |x1 − x2| and a 1-unit linear layer. Total params 2,251,585; "Total mult-adds (G): 1.06", which
+    counts each application, plus a bias per output value (see the README): nnsolve's MACs and
+    those bias terms must round to it."""
+    encoder = [("c1", {"type": "conv2d", "filters": 64, "kernel": 10}), ("p1", {"type": "max_pool", "window": 2}),
+               ("c2", {"type": "conv2d", "filters": 128, "kernel": 7}), ("p2", {"type": "max_pool", "window": 2}),
+               ("c3", {"type": "conv2d", "filters": 128, "kernel": 4}), ("p3", {"type": "max_pool", "window": 2}),
+               ("c4", {"type": "conv2d", "filters": 256, "kernel": 4}), ("p4", {"type": "max_pool", "window": 2}),
+               ("f", {"type": "flatten"}), ("fc", {"type": "dense", "units": 4096})]
+    layers = [{**layer, "name": name} for name, layer in encoder]
+    layers[0]["inputs"] = ["x1"]
+    for k, (name, layer) in enumerate(encoder):
+        shared = {"type": "apply", "layer": name, "name": f"{name}'"} if "filters" in layer or "units" in layer \
+            else {**layer, "name": f"{name}'"}
+        if k == 0:
+            shared["inputs"] = ["x2"]
+        layers.append(shared)
+    layers += [{"type": "subtract", "inputs": ["fc", "fc'"]}, {"type": "dense", "units": 1}]
+    solution = solve_graph(layers, inputs={"x1": [88, 88, 1], "x2": [88, 88, 1]}, ask="total_macs")
+    assert solution.answers["total_params"].value == 2_251_585
+    table = next(b for b in solution.blocks if isinstance(b, Table))
+    biases = sum(math.prod(r[1]) for r in table.rows[:-1] if r[3])  # one per output value of each conv/dense call
+    assert round((solution.answers["total_macs"].value + biases) / 1e9, 2) == 1.06
+
+
+def resnet18_layers(frozen_stages: int):
+    """ResNet-18 (torchvision's BasicBlock) with the stem and the first ``frozen_stages`` stages frozen."""
+    frozen = frozen_stages > 0
+    layers = [{"type": "conv2d", "filters": 64, "kernel": 7, "stride": 2, "padding": 3, "bias": False,
+               "trainable": not frozen}, {"type": "batch_norm", "trainable": not frozen},
+              {"type": "activation", "function": "relu"}, {"type": "max_pool", "window": 3, "stride": 2, "padding": 1}]
+    channels = 64
+    for stage, width in enumerate([64, 128, 256, 512]):
+        for block in range(2):
+            stride = 2 if stage and not block else 1
+            main = [{"type": "conv2d", "filters": width, "kernel": 3, "stride": stride, "padding": 1, "bias": False},
+                    {"type": "batch_norm"}, {"type": "activation", "function": "relu"},
+                    {"type": "conv2d", "filters": width, "kernel": 3, "padding": 1, "bias": False},
+                    {"type": "batch_norm"}]
+            residual = {"type": "residual", "layers": main, "trainable": stage >= frozen_stages}
+            if stride != 1 or channels != width:
+                residual["shortcut"] = [{"type": "conv2d", "filters": width, "kernel": 1, "stride": stride,
+                                         "bias": False}, {"type": "batch_norm"}]
+            layers += [residual, {"type": "activation", "function": "relu"}]
+            channels = width
+    return layers + [{"type": "global_avg_pool"}, {"type": "dense", "units": 1000}]
+
+
+def test_torchinfo_frozen_layers():
+    """frozen_layers.out: ResNet-18 on 64×64 with the stem, layer1 and layer2 frozen: Total params
+    11,689,512, Trainable 11,006,440, Non-trainable 683,072 (PyTorch has no running statistics among
+    its parameters: torchinfo's non-trainable are nnsolve's frozen); conv1's Mult-Adds 9,633,792."""
+    solution = solve_graph(resnet18_layers(2), input=[64, 64, 3], ask="trainable_params")
+    answers = solution.answers
+    assert answers["total_params"].value == 11_689_512
+    assert answers["trainable_params"].value == 11_006_440
+    table = next(b for b in solution.blocks if isinstance(b, Table))
+    assert table.columns[3] == "Frozen" and table.rows[-1][3] == 683_072
+    assert table.rows[0][4] == 9_633_792

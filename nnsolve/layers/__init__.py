@@ -12,7 +12,7 @@ from .convolution import Conv2d, ConvTranspose2d, DepthwiseConv2d
 from .convolution_nd import Conv1d, Conv3d
 from .dense import Dense
 from .dropout import Dropout
-from .merge import Add, Concatenate
+from .merge import Add, Concatenate, Subtract
 from .normalization import BatchNorm, GroupNorm, LayerNorm
 from .pooling import AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, GlobalAvgPool, GlobalMaxPool, MaxPool
 from .reshape import Flatten, Permute, Reshape, Upsample, ZeroPadding2d
@@ -20,4 +20,4 @@ from .reshape import Flatten, Permute, Reshape, Upsample, ZeroPadding2d
 __all__ = ["Activation", "AdaptiveAvgPool", "AdaptiveMaxPool", "Add", "AvgPool", "BatchNorm", "Concatenate",
            "Context", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d", "Count", "Dense", "DepthwiseConv2d", "Dropout",
            "Flatten", "GlobalAvgPool", "GlobalMaxPool", "Grads", "GroupNorm", "Layer", "LayerNorm", "MaxPool",
-           "Permute", "Reshape", "Shape", "Site", "Trace", "Upsample", "ZeroPadding2d"]
+           "Permute", "Reshape", "Shape", "Site", "Subtract", "Trace", "Upsample", "ZeroPadding2d"]

@@ -1,4 +1,5 @@
-"""Layers that join branches: ``concatenate`` (along the channels, or a given axis) and ``add``.
+"""Layers that join branches: ``concatenate`` (along the channels, or a given axis), ``add`` and
+``subtract`` (Keras' Subtract: the first input minus the second).
 
 They take several inputs (``count(*shapes, site=…)``), named by the layer's ``inputs:``; neither
 has parameters or MACs (nnsolve counts multiply-accumulates of weights only: an addition of
@@ -73,6 +74,18 @@ class Add(Layer):
         if any(s != shapes[0] for s in shapes):
             raise SolveError(f"add: its inputs are {_listed(shapes, site)}; they must have one shape to be added",
                              field=site.at("inputs"))
+        return Count(shapes[0])
+
+
+class Subtract(Layer):
+    """The first input minus the second (Keras' Subtract; a Siamese network's difference)."""
+
+    type: Literal["subtract"] = Field(description="subtract: its first input minus its second (same shape)")
+
+    def count(self, *shapes: Shape, site: Site) -> Count:
+        if len(shapes) != 2 or shapes[0] != shapes[1]:
+            raise SolveError(f"subtract: takes two inputs of one shape, but its inputs are "
+                             f"{_listed(shapes, site) or 'none'}", field=site.at("inputs"))
         return Count(shapes[0])
 
 

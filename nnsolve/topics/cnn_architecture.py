@@ -21,7 +21,8 @@ from ..errors import SolveError
 from ..expr import add, num, sym
 from ..layers import (Activation, AdaptiveAvgPool, AdaptiveMaxPool, Add, AvgPool, BatchNorm, Concatenate, Conv1d,
                       Conv2d, Conv3d, ConvTranspose2d, DepthwiseConv2d, Dense, Dropout, Flatten, GlobalAvgPool,
-                      GlobalMaxPool, GroupNorm, MaxPool, Permute, Reshape, Site, Upsample, ZeroPadding2d)
+                      GlobalMaxPool, GroupNorm, MaxPool, Permute, Reshape, Site, Subtract, Upsample,
+                      ZeroPadding2d)
 from ..layers.base import Shape, shape_text, size
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import Count, FieldError, ProblemBase, Strict
@@ -65,7 +66,7 @@ class Apply(Strict):
 Layer = Annotated[
     Union[Conv2d, ConvTranspose2d, DepthwiseConv2d, MaxPool, AvgPool, GlobalAvgPool, Flatten, Dense, BatchNorm,
           Dropout, Activation,
-          Concatenate, Add,
+          Concatenate, Add, Subtract,
           Conv1d, Conv3d, Upsample, ZeroPadding2d, GlobalMaxPool, AdaptiveAvgPool, AdaptiveMaxPool, GroupNorm,
           Reshape, Permute,
           Residual, Apply],
@@ -225,7 +226,7 @@ def _graph(layers, given: dict[str, _Map], prefix, path, walk: _Walk, steps) -> 
         label, field = f"{prefix}{i + 1}", f"{path}[{i}]"
         takes = sources[i][:-1] if isinstance(layer, Apply) else sources[i]  # an apply's last is the shared layer
         ins = tuple(maps[j] if isinstance(j, int) else given[j] for j in takes)
-        if len(ins) > 1 and not isinstance(layer, (Concatenate, Add)):
+        if len(ins) > 1 and not isinstance(layer, (Concatenate, Add, Subtract)):
             raise SolveError(f"{layer.type}: takes one input, but its inputs are "
                              f"{', '.join(shape_text(_exam(m.shape)) for m in ins)}; join them with a concatenate "
                              f"or add layer first", field=f"{field}.inputs")
@@ -263,7 +264,7 @@ def _graph(layers, given: dict[str, _Map], prefix, path, walk: _Walk, steps) -> 
 
 def _shared(apply: Apply, target, given: _Map, site: Site, walk: _Walk, steps) -> tuple[_Map, int]:
     """``target`` applied again to ``given``: its MACs again, no new parameters (the weights must fit)."""
-    if isinstance(target, (Residual, Apply, Concatenate, Add)):
+    if isinstance(target, (Residual, Apply, Concatenate, Add, Subtract)):
         raise SolveError(f"apply: '{apply.layer}' is a {target.type} layer; apply shares the weights of one "
                          f"layer", field=site.at("layer"))
     first = next(r for r in walk.rows if r.layer is target)
