@@ -5,6 +5,12 @@ Shapes follow the exam convention height × width × channels. Output sizes use
 ⌊(H + 2P − K) / S⌋ + 1); padding 'same' follows TensorFlow: the output is ⌈H / S⌉.
 A residual block adds its main path to its shortcut (identity unless given). A layer that
 cannot apply is an error naming the layer.
+
+The layers form a directed acyclic graph: each takes the previous layer's output unless it
+names its ``inputs`` (layers or the file's inputs), joins are concatenate / add / subtract,
+and ``apply`` reuses a named layer's weights (parameters once, MACs each time). The walk
+visits every layer after its inputs and allocates no tensor: its cost follows the number of
+layers. ``nnsolve.layers.stack`` gives the receptive field and the memory of the feature maps.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import heapq
 import math
 from typing import Annotated, Any, ClassVar, Iterator, Literal, Union
 
-from pydantic import Field, StrictInt, field_validator, model_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from .. import limits
 from ..errors import SolveError
@@ -26,7 +32,7 @@ from ..layers import (Activation, AdaptiveAvgPool, AdaptiveMaxPool, Add, AvgPool
 from ..layers.base import Shape, shape_text, size
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import Count, FieldError, ProblemBase, Strict
-from . import _stack as stack
+from ..layers import stack
 
 TOPIC = "cnn_architecture"
 SUMMARY = "CNN output shapes, learnable parameters and multiply-accumulates, layer by layer"
@@ -43,7 +49,7 @@ class Residual(Strict):
     name: str | None = Field(default=None, max_length=100, description="shown in the table instead of the type")
     inputs: Names | None = Field(default=None, description="the name of the layer (or input) it takes; default "
                                                            "the previous layer's output")
-    trainable: bool = Field(default=True, description="false: every layer inside is frozen")
+    trainable: StrictBool = Field(default=True, description="false: every layer inside is frozen")
     layers: Annotated[list[Layer], Field(min_length=1, max_length=limits.MAX_LAYERS)] = Field(
         description="the main path, in order")
     shortcut: Annotated[list[Layer], Field(min_length=1, max_length=limits.MAX_LAYERS)] | None = Field(
@@ -116,11 +122,11 @@ class Spec(ProblemBase):
         if (self.input is None) == (self.inputs is None):
             raise FieldError("input" if self.inputs is None else "inputs",
                              "give either 'input' (one shape) or 'inputs' (name: shape for each input)")
-        if self.layer is not None and self.layer > len(self.layers):
-            raise FieldError("layer", f"a layer number from 1 to {len(self.layers)}")
-        if self.ask == "shape_after" and self.layer is None:
+        if self.ask == "shape_after" and (self.layer is None or self.layer > len(self.layers)):
             raise FieldError("ask" if self.layer is None else "layer",
                              f"shape_after needs 'layer', a layer number from 1 to {len(self.layers)}")
+        if self.layer is not None and self.layer > len(self.layers):
+            raise FieldError("layer", f"a layer number from 1 to {len(self.layers)}")
         return self
 
     @property

@@ -1,5 +1,6 @@
-"""What ``cnn_architecture`` answers about a whole stack besides its counts: the receptive field
-and effective stride of every layer, and the memory of the feature maps and parameters.
+"""What a stack of layers has besides each layer's counts (``cnn_architecture`` answers it): the
+receptive field and effective stride of every layer, and the memory of the feature maps and
+parameters.
 
 Receptive field, per sliding axis, from the input (r = 1, j = 1): a layer that slides a window
 spanning K_eff = D(K − 1) + 1 with stride S gives r_out = r_in + (K_eff − 1)·j_in and
