@@ -397,3 +397,18 @@ def test_torchinfo_frozen_layers():
     table = next(b for b in solution.blocks if isinstance(b, Table))
     assert table.columns[3] == "Frozen" and table.rows[-1][3] == 683_072
     assert table.rows[0][4] == 9_633_792
+
+
+def test_variants_of_sharing_and_freezing():
+    from nnsolve.solve import variants
+
+    spec = load_text((PROBLEMS / "arch/siamese.yaml").read_text()).spec
+    found = {v.mistake: v.answers for v in variants(spec)}
+    # Counting the shared conv (80) and dense (43,296) again: 43,441 + 43,376.
+    assert found["counted a shared layer's parameters again each time it is applied"]["total_params"] == 86_817
+    text = yaml.safe_dump({"topic": "cnn_architecture", "input": [4, 4, 1], "layers": [
+        {"type": "conv2d", "filters": 2, "kernel": 3, "trainable": False}, {"type": "flatten"},
+        {"type": "dense", "units": 1}]})
+    found = {v.mistake: v.answers for v in variants(load_text(text).spec)}
+    # conv 2·(9 + 1) = 20 frozen; dense 8 + 1 = 9: a total of 29, of which 9 without the frozen ones.
+    assert found["left the frozen layers (trainable: false) out of the total parameters"] == {"total_params": 9}

@@ -572,7 +572,11 @@ def variants(spec: Spec) -> Iterator[Variant]:
          {i: (lambda c: c.params + c.buffers)(r.layer.count(r.given, site=site))
           for i, r in enumerate(rows) if isinstance(r.layer, BatchNorm)}),
     ]
-    dense = [i for i, r in enumerate(rows) if isinstance(r.layer, Dense)]
+    named = {r.layer.name: r for r in rows if r.layer is not None and not isinstance(r.layer, Apply)}
+    recounts.append(("counted a shared layer's parameters again each time it is applied",
+                     {i: named[r.layer.layer].params for i, r in enumerate(rows)
+                      if isinstance(r.layer, Apply) and r.layer.layer in named}))
+    dense = [i for i, r in enumerate(rows) if isinstance(r.layer, Dense) and len(r.shape) == 1]
     for before, i in zip(dense, dense[1:]):
         units, wrong_units = rows[i].shape[0], rows[before].shape[0]
         if rows[i].layer.has_bias and units != wrong_units:
@@ -583,3 +587,7 @@ def variants(spec: Spec) -> Iterator[Variant]:
         wrong = total + sum(params - rows[i].params for i, params in recount.items())
         if wrong != total:
             yield Variant(mistake, {"total_params": wrong, "trainable_params": wrong - sum(r.frozen for r in rows)})
+    frozen = sum(r.frozen for r in rows)
+    if frozen:
+        yield Variant("left the frozen layers (trainable: false) out of the total parameters",
+                      {"total_params": total - frozen})
