@@ -93,8 +93,8 @@ class Spec(ProblemBase):
 
     topic: Literal["cnn_architecture"] = Field(description="cnn_architecture: shapes, parameters and MACs of a CNN")
     input: Shape3 | None = Field(
-        default=None, description="[height, width, channels] as exams state it, or [features] for a dense-only "
-                                  "network")
+        default=None, description="[height, width, channels] as exams state it; or [features], [steps, features] "
+                                  "(a sequence) or [depth, height, width, channels] (a volume)")
     inputs: Annotated[dict[Name, Shape3], Field(min_length=1, max_length=64)] | None = Field(
         default=None, description="several inputs, name: shape; layers take them by name in their 'inputs'")
     layers: Annotated[list[Layer], Field(min_length=1, max_length=limits.MAX_LAYERS)] = Field(
