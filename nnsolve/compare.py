@@ -10,6 +10,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from . import limits
 from .numbers import Value, is_number, simplify, to_exact
 from .spec import Tolerance
 
@@ -53,7 +54,8 @@ def _exact(x) -> Fraction:
     return x if type(x) is Fraction else Fraction(x)
 
 
-_GROUPED = re.compile(r"^[-+]?\d{1,3}([, \u202f\u00a0]\d{3})+(\.\d+)?$")
+_THIN_SPACES = "\u2009\u202f\u00a0"  # thin, narrow no-break and no-break spaces: only ever thousands separators
+_GROUPED = re.compile(r"^[-+]?\d{1,3}([, \u2009\u202f\u00a0]\d{3})+(\.\d+)?$")
 
 
 def read_number(text: str):
@@ -68,12 +70,166 @@ def read_number(text: str):
     if percent:
         t = t[:-1].rstrip()
     if _GROUPED.match(t):
-        t = re.sub(r"[, \u202f\u00a0]", "", t)
+        t = re.sub(r"[, \u2009\u202f\u00a0]", "", t)
     try:
         value = to_exact(t)
     except ValueError:
         return None
     return simplify(Fraction(value) / 100) if percent else value
+
+
+class Unreadable(ValueError):
+    """A submitted answer that cannot be read as the kind of value the question asks for."""
+
+
+def read_answer(given: Value, expected: Value) -> Value:
+    """The submitted answer as a value to compare with ``expected`` (the solver's answer).
+
+    Text is read as people write it, guided by the kind of answer asked for: a number as
+    ``read_number`` reads it; a shape as ``16x16x32``, ``16 × 16 × 32``, ``(16, 16, 32)`` or
+    ``[16, 16, 32]``; a vector as ``[1, 2, 3]``, ``1, 2, 3`` or ``1 2 3``; a matrix as nested
+    lists or rows separated by ``;`` or line breaks (``1 2; 3 4``). A list's cells written as
+    text are read the same way. Nothing is evaluated. Raises Unreadable, saying why, for text
+    that is none of these (``about -0.15``, ``idk``, an empty answer) or is ambiguous (``1,234``
+    for a vector: the number 1234 or the vector [1, 234]?). A label is kept as written.
+    """
+    if isinstance(given, str):
+        if len(given) > limits.MAX_ANSWER_CHARS:
+            raise Unreadable(f"it is longer than {limits.MAX_ANSWER_CHARS:,} characters "
+                             f"(nnsolve's cap MAX_ANSWER_CHARS)")
+        if not given.strip():
+            raise Unreadable("nothing is written")
+        if isinstance(expected, str):
+            return given
+        if isinstance(expected, (list, tuple)):
+            read = _typed(_read_cells(given, shape=isinstance(expected, tuple)), expected)
+            one_row = len(expected) == 1 and isinstance(expected[0], list)
+            if one_row and isinstance(read, list) and not any(isinstance(c, list) for c in read):
+                return [read]  # "1 2 3" for a 1 × 3 matrix
+            if not isinstance(read, (list, tuple)) and isinstance(expected, list) and _count_cells(expected) == 1:
+                return [[read]] if isinstance(expected[0], list) else [read]  # "5" for [5]
+            return read
+        number = read_number(given)
+        if number is None:
+            raise Unreadable("it is not a number (such as 3, -0.25, 7/15, 2.5e-3 or 45%)")
+        return number
+    if isinstance(given, (list, tuple)):
+        if _count_cells(given) > limits.MAX_ANSWER_CELLS:
+            raise Unreadable(f"it has more than {limits.MAX_ANSWER_CELLS:,} cells (nnsolve's cap MAX_ANSWER_CELLS)")
+        return _typed(given, expected)
+    return given
+
+
+QUOTED_CHARS = 40  # characters of a student's text quoted in a message; a longer text is cut with …
+
+
+def quoted(text: str) -> str:
+    """A student's text in quotes, for a message: cut to QUOTED_CHARS, control characters escaped."""
+    cut = text if len(text) <= QUOTED_CHARS else text[:QUOTED_CHARS - 1] + "…"
+    return "'" + "".join(c if c.isprintable() else repr(c)[1:-1] for c in cut) + "'"
+
+
+def _count_cells(value) -> int:
+    return sum(_count_cells(v) for v in value) if isinstance(value, (list, tuple)) else 1
+
+
+_SEPARATORS = re.compile(r"(?:,|[^\S\u2009\u202f\u00a0])+")  # between cells (a thin space is not one)
+_SHAPE_TIMES = re.compile(r"(?<=[\d)\]])\s*[xX×*]\s*(?=[-+\d.(\[])")
+
+
+def _read_cells(text: str, shape: bool) -> list | str:
+    """The text's cells, as nested lists of strings (or one string: a single value)."""
+    t = text.strip().replace("\u2212", "-")
+    times = 0
+    if shape:
+        t, times = _SHAPE_TIMES.subn(",", t)  # 16x16x32: "x" separates, unambiguously
+    if not times and t[:1] not in "[(" and not any(c in t for c in ";\n"):
+        number, parts = read_number(t), _SEPARATORS.split(t)
+        if number is not None and len(parts) > 1:
+            raise Unreadable(f"it may be the number {number} or the values [{', '.join(parts)}]; write "
+                             f"the values in brackets, or the number without separators")
+    cells, end = _parse(t, 0, None, 0)
+    if end != len(t):
+        raise Unreadable("a closing bracket does not match an opening one")
+    if _count_cells(cells) > limits.MAX_ANSWER_CELLS:
+        raise Unreadable(f"it has more than {limits.MAX_ANSWER_CELLS:,} cells (nnsolve's cap MAX_ANSWER_CELLS)")
+    return cells[0] if len(cells) == 1 else cells
+
+
+_CLOSING = {"[": "]", "(": ")"}
+
+
+def _parse(t: str, i: int, close: str | None, depth: int) -> tuple[list, int]:
+    """Cells from t[i] up to ``close``: commas and spaces separate cells, ``;`` and line breaks
+    rows (a matrix), brackets nest. Returns the cells and the index after ``close``."""
+    if depth > limits.MAX_YAML_DEPTH:
+        raise Unreadable(f"brackets nested more than {limits.MAX_YAML_DEPTH} deep (nnsolve's cap MAX_YAML_DEPTH)")
+    rows: list[list] = [[]]
+    start = None  # where the cell being read began
+
+    def end_cell(j: int) -> None:
+        nonlocal start
+        if start is not None:
+            rows[-1].append(t[start:j].strip(_THIN_SPACES))
+            start = None
+
+    while i < len(t):
+        c = t[i]
+        if c in _CLOSING:
+            if start is not None:
+                raise Unreadable(f"a bracket follows {quoted(t[start:i])} without a separator")
+            inner, i = _parse(t, i + 1, _CLOSING[c], depth + 1)
+            rows[-1].append(inner)
+            continue
+        if c in ")]":
+            if c != close:
+                raise Unreadable("a closing bracket does not match an opening one")
+            end_cell(i)
+            return _rows(rows), i + 1
+        if c in ",;\n" or (c.isspace() and c not in _THIN_SPACES):
+            end_cell(i)
+            if c in ";\n" and rows[-1]:
+                rows.append([])
+        elif start is None:
+            start = i
+        i += 1
+    if close is not None:
+        raise Unreadable(f"a bracket is opened and never closed (missing {close})")
+    end_cell(i)
+    return _rows(rows), i
+
+
+def _rows(rows: list[list]) -> list:
+    rows = [r for r in rows if r]
+    return rows[0] if len(rows) == 1 else rows
+
+
+def _typed(cells, expected: Value):
+    """Cells written as text made numbers where the expected answer has numbers (a shape a tuple)."""
+    if isinstance(cells, (list, tuple)):
+        out = [_typed(c, _at(expected, i)) for i, c in enumerate(cells)]
+        return tuple(out) if isinstance(expected, tuple) else out
+    if isinstance(expected, tuple):  # a single number for a one-dimensional shape: (10,)
+        return (_typed(cells, _at(expected, 0)),)
+    if isinstance(cells, str) and not isinstance(_leaf(expected), str):
+        number = read_number(cells)
+        if number is None:
+            raise Unreadable(f"{quoted(cells)} is not a number")
+        return number
+    return cells
+
+
+def _at(expected: Value, i: int) -> Value:
+    """What cell i is compared with (the first cell's kind beyond the expected answer's end)."""
+    if isinstance(expected, (list, tuple)):
+        return expected[i] if i < len(expected) else _leaf(expected)
+    return expected
+
+
+def _leaf(value: Value) -> Value:
+    while isinstance(value, (list, tuple)) and value:
+        value = value[0]
+    return 0 if isinstance(value, (list, tuple)) else value
 
 
 def agree(computed: Value, given: Value, tol: Tolerance) -> bool:

@@ -20,12 +20,12 @@ import os
 import signal
 import sys
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import partial
 from typing import Any, Callable, Iterable, Iterator
 
-from .compare import agree, cells, disagreeing_cells, distance
+from .compare import Unreadable, agree, cells, disagreeing_cells, distance, quoted, read_answer
 from .errors import NnsolveError, SpecError
 from .files import Refused
 from .loader import Loaded, load
@@ -49,6 +49,16 @@ class Part:
     marks: Number
     out_of: Number  # 0 for working that is checked but not marked
     diagnosis: tuple[str, ...] = ()
+    unreadable: bool = False  # the answer could not be read (0 marks; not the same as wrong)
+
+    @property
+    def outcome(self) -> str:
+        """"right", "wrong", "unreadable" (could not read the answer) or "unanswered"."""
+        if self.unreadable:
+            return "unreadable"
+        if self.submitted is None:
+            return "unanswered"
+        return "right" if self.correct else "wrong"
 
 
 @dataclass(frozen=True)
@@ -95,24 +105,33 @@ def _grade(problem: Loaded, solution: Solution | None, solved: "_Solved | None")
     if solution is None:
         solution = solve(spec)
     tol = spec.tolerance
-    stated = _stated_parts(spec, solution)
-    weights = _weights(sub, stated, solution)
+    written = _stated_parts(spec, solution)
+    weights = _weights(sub, written, solution)
+    stated, unreadable = _read_parts(written, solution)
     total = sum(weights.values())
     question_marks = spec.marks if spec.marks is not None else 1
     mistakes = _Mistakes(spec, solved)
 
     parts: list[Part] = []
-    for name, given in stated.items():
+    for name, given in written.items():
         weight = weights.get(name, 0)
         out_of = simplify(Fraction(question_marks) * Fraction(weight) / Fraction(total)) if weight else 0
+        if name in unreadable:
+            answer = solution.answers[name]
+            parts.append(Part(name, answer.label, given, answer.value, False, 0, out_of,
+                              (f"{answer.label}: could not read the answer {_as_written(given)}: {unreadable[name]}",),
+                              unreadable=True))
+            continue
+        given = stated[name]
         if name == "choice":
             part = _grade_choice(given, solution, tol, mistakes, out_of)
         else:
             context = {n: v for n, v in stated.items() if n not in ("choice", name)}
             part = _grade_value(name, given, solution, tol, mistakes, out_of, context)
+            part = replace(part, submitted=written[name])  # as the student wrote it ("20,106", "16x16x32")
         parts.append(part)
     for name, weight in weights.items():
-        if name not in stated and weight:
+        if name not in written and weight:
             out_of = simplify(Fraction(question_marks) * Fraction(weight) / Fraction(total))
             label = "Option" if name == "choice" else solution.answers[name].label
             expected = _right_option(solution)[0] if name == "choice" else solution.answers[name].value
@@ -128,6 +147,25 @@ def _grade(problem: Loaded, solution: Solution | None, solved: "_Solved | None")
         parts=tuple(parts),
         diagnosis=tuple(d for p in parts for d in p.diagnosis) + tuple(remarks),
     )
+
+
+def _read_parts(written: dict[str, Value], solution: Solution) -> tuple[dict[str, Value], dict[str, str]]:
+    """The submitted parts read as values (compare.read_answer), and why each unreadable one is."""
+    stated: dict[str, Value] = {}
+    unreadable: dict[str, str] = {}
+    for name, given in written.items():
+        if name == "choice":
+            stated[name] = given
+            continue
+        try:
+            stated[name] = read_answer(given, solution.answers[name].value)
+        except Unreadable as exc:
+            unreadable[name] = str(exc)
+    return stated, unreadable
+
+
+def _as_written(given: Value) -> str:
+    return quoted(given) if isinstance(given, str) else quoted(plain(given))
 
 
 def _stated_parts(spec, solution: Solution) -> dict[str, Value]:
@@ -216,7 +254,9 @@ def _grade_value(name: str, given: Value, solution: Solution, tol, mistakes: "_M
 
 
 def _diagnose_value(name, label, expected, given, solution, tol, mistakes: "_Mistakes", context) -> str:
-    if isinstance(given, (list, tuple)) or isinstance(expected, (list, tuple)):
+    if isinstance(expected, tuple) and isinstance(given, (tuple, list, int)) and len(cells(given) or [0]) <= 6:
+        head = f"{label} = {plain(tuple(given) if isinstance(given, list) else given)} is wrong (right: {plain(expected)})"
+    elif isinstance(given, (list, tuple)) or isinstance(expected, (list, tuple)):
         head = f"{label}: the submitted {_kind(given)} is wrong"
     else:
         head = f"{label} = {plain(given)} is wrong (right: {plain(expected)})"
@@ -225,7 +265,7 @@ def _diagnose_value(name, label, expected, given, solution, tol, mistakes: "_Mis
         return _named(head, found)
     wrong = disagreeing_cells(expected, given, tol)
     if wrong is None:
-        if isinstance(given, (list, tuple)) and isinstance(expected, (list, tuple)):
+        if isinstance(given, (list, tuple)) and isinstance(expected, list):
             return f"{head}: it has the shape {_shape(given)} but the answer is {_shape(expected)}"
         return _named(head, [])
     total = len(cells(expected))
@@ -267,7 +307,7 @@ def _remarks(sub, stated, parts: list[Part], solution: Solution, tol) -> list[st
     final = by_name.get("choice") or by_name.get(primary)
     if final is not None and final.correct and final.submitted is not None:
         wrong = [p.label for p in parts if p is not final and p.name != beside_option
-                 and p.submitted is not None and not p.correct]
+                 and p.submitted is not None and not p.correct and not p.unreadable]
         if wrong:
             remarks.append(f"the final answer is right but {_join(wrong)} {'is' if len(wrong) == 1 else 'are'} "
                            f"wrong: the right answer may have been reached by a wrong method")

@@ -50,3 +50,5 @@ MAX_NETWORK_LAYERS = 50  # layers of a network whose values are computed
 MAX_NETWORK_CELLS = 10_000  # cells of any one tensor of a network's values (the batch included, a padded input too)
 MAX_NETWORK_WORK = 200_000  # iterations × (3 × the batch's multiply-accumulates and values + parameters + 1,000 per layer)
 MAX_NETWORK_DIGITS = 40  # digits of an exact fraction in a network's values (every cell carries them) before floats
+MAX_ANSWER_CHARS = 100_000  # characters of one submitted answer written as text
+MAX_ANSWER_CELLS = 10_000  # cells of one submitted vector, matrix or shape

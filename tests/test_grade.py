@@ -519,3 +519,70 @@ def test_a_number_written_as_people_write_it_agrees():
     assert read_number("1,5") is None and read_number("about -0.15") is None and read_number("idk") is None
     assert agree(20106, "20,106", Tolerance())  # was "20,106 is wrong (right: 20,106)"
     assert not agree(20106, "20,107", Tolerance())
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers as people write them, and answers that cannot be read
+
+
+@pytest.mark.parametrize("submission, marks, outcomes", [
+    ('{answer: "217,850"}', 10, ["right"]),
+    ('{answer: "217 850"}', 10, ["right"]),
+    ('{answer: "2.1785e5"}', 10, ["right"]),
+    ('{answer: 217850, answers: {output_shape: "(10,)"}}', 10, ["right", "right"]),
+    ('{answer: 217850, answers: {output_shape: "[10]"}}', 10, ["right", "right"]),
+    ('{answer: "about 217850"}', 0, ["unreadable"]),
+    ('{answer: "idk"}', 0, ["unreadable"]),
+    ('{answer: ""}', 0, ["unreadable"]),
+    ('{answer: "idk", answers: {flatten_size: "13,456"}}', 5, ["unreadable", "right"]),
+    ('{answer: 216282}', 0, ["wrong"]),
+])
+def test_answers_as_written_and_unreadable(submission, marks, outcomes):
+    g = graded(f"submitted: {submission}\n")
+    assert g.marks == marks and [p.outcome for p in g.parts] == outcomes
+    assert g.parts[0].submitted == load_text(S03 + f"submitted: {submission}\n").spec.submitted.answer
+
+
+def test_unreadable_is_its_own_diagnosis_never_wrong():
+    g = graded('submitted: {answer: "about 217850", answers: {flatten_size: 13456}}\n')
+    assert g.parts[0].unreadable and not g.parts[0].correct and g.parts[0].marks == 0
+    assert g.diagnosis == ("Total learnable parameters: could not read the answer 'about 217850': it is not a "
+                           "number (such as 3, -0.25, 7/15, 2.5e-3 or 45%)",)  # no "is wrong", no remark
+
+
+def test_shape_written_as_people_write_it(tmp_path):
+    text = (PROBLEMS / "cnn_architecture" / "conv-transpose-decoder.yaml").read_text()
+    problem = load_text(text, file="p.yaml")
+    solution = solve(problem.spec)
+    shapes = [n for n, a in solution.answers.items() if isinstance(a.value, tuple) and len(a.value) == 3]
+    assert shapes, "the example asks for a 3-dimensional shape"
+    name = shapes[0]
+    h, w, c = solution.answers[name].value
+    for written in (f"{h}x{w}x{c}", f"{h} × {w} × {c}", f"({h}, {w}, {c})", f"[{h}, {w}, {c}]"):
+        g = grade(load_text(text + f"\nsubmitted: {{answers: {{{name}: '{written}'}}}}\n", file="p.yaml"))
+        assert g.correct, written
+
+
+@pytest.fixture
+def unreadable_batch(tmp_path):
+    (tmp_path / "a-unread.yaml").write_text(S03 + 'submitted: {answer: "about 217850"}\n')
+    (tmp_path / "b-right.yaml").write_text(S03 + 'submitted: {answer: "217,850"}\n')
+    return tmp_path
+
+
+def test_unreadable_in_every_report_format(unreadable_batch):
+    import csv
+
+    note = ("Total learnable parameters: could not read the answer 'about 217850': it is not a number "
+            "(such as 3, -0.25, 7/15, 2.5e-3 or 45%)")
+    report = json.loads(nnsolve("grade", ".", "-f", "json", cwd=unreadable_batch).stdout)
+    part = report["files"][0]["grade"]["parts"][0]
+    assert (part["outcome"], part["marks"], part["submitted"], part["diagnosis"]) == (
+        "unreadable", 0, "about 217850", [note])
+    assert report["files"][1]["grade"]["parts"][0]["outcome"] == "right"
+    rows = list(csv.DictReader(nnsolve("grade", ".", "-f", "csv", cwd=unreadable_batch).stdout.splitlines()))
+    assert [(r["outcome"], r["marks"], r["diagnosis"]) for r in rows] == [("unreadable", "0", note), ("right", "10", "")]
+    table = nnsolve("grade", ".", cwd=unreadable_batch).stdout
+    assert "unreadable, see note" in table and "could not read the answer 'about" in table
+    markdown = nnsolve("grade", ".", "-f", "markdown", cwd=unreadable_batch).stdout
+    assert markdown.splitlines()[2].endswith(f"| 0/10 | {note} |")

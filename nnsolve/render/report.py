@@ -264,10 +264,20 @@ def _table_row(r) -> tuple:
     lines = _notes(r)
     verdict = lines[0] if len(lines) == 1 and lines[0] in ("correct", "ungraded: nothing submitted") else (
         "invalid file" if r.error else "correct, see note" if r.grade and r.grade.correct else
-        "partly right, see note" if r.grade and r.grade.marks else "wrong, see note" if r.grade else "see note")
+        "partly right, see note" if r.grade and r.grade.marks else
+        "unreadable, see note" if r.grade and _unreadable(r.grade) else
+        "wrong, see note" if r.grade else "see note")
+    if verdict.startswith("unreadable"):
+        style = "magenta"
     return (visible(r.file, one_line=True), r.topic or "", visible(_answer_text(r), one_line=True),
             visible(_submitted_text(r), one_line=True), _marks_cell(r), style, verdict,
             tuple(visible(line, one_line=True) for line in lines) if verdict.endswith("see note") else ())
+
+
+def _unreadable(grade) -> bool:
+    """Every marked part that is not right could not be read (none is simply wrong)."""
+    missed = [p for p in grade.parts if p.out_of and not p.correct]
+    return bool(missed) and all(p.unreadable for p in missed)
 
 
 def _table(rows: list[tuple], summary: dict, *, color: bool, width: int | None) -> str:
@@ -319,7 +329,7 @@ def _file_dict(r) -> dict:
             "out_of": json_number(g.out_of),
             "diagnosis": list(g.diagnosis),
             "parts": [{"name": p.name, "label": p.label, "submitted": json_value(p.submitted),
-                       "expected": json_value(p.expected), "correct": p.correct,
+                       "expected": json_value(p.expected), "correct": p.correct, "outcome": p.outcome,
                        "marks": json_number(p.marks), "out_of": json_number(p.out_of),
                        "diagnosis": list(p.diagnosis)} for p in g.parts],
         }
@@ -327,8 +337,8 @@ def _file_dict(r) -> dict:
             "grade": grade, "error": r.error}
 
 
-CSV_COLUMNS = ("file", "topic", "part", "label", "submitted", "expected", "correct", "marks", "out_of",
-               "diagnosis", "error")
+CSV_COLUMNS = ("file", "topic", "part", "label", "submitted", "expected", "correct", "outcome", "marks",
+               "out_of", "diagnosis", "error")
 
 
 def _csv_value(value) -> str:
@@ -355,14 +365,14 @@ def _csv_rows(r) -> list[tuple]:
 
 def _csv_cells(r) -> list[tuple]:
     if r.grade is None:
-        return [(r.file, r.topic or "", "", "", "", _csv_value(r.answer), "", "", "",
+        return [(r.file, r.topic or "", "", "", "", _csv_value(r.answer), "", "", "", "",
                  "" if r.error else "ungraded: nothing submitted", r.error or "")]
     remarks = r.grade.diagnosis[sum(len(p.diagnosis) for p in r.grade.parts):]
     rows = []
     for i, p in enumerate(r.grade.parts):
         diagnosis = list(p.diagnosis) + (list(remarks) if i == 0 else [])
         rows.append((r.file, r.topic, p.name, p.label, _csv_value(p.submitted), _csv_value(p.expected),
-                     _csv_value(p.correct), marks_text(p.marks), marks_text(p.out_of), " | ".join(diagnosis), ""))
+                     _csv_value(p.correct), p.outcome, marks_text(p.marks), marks_text(p.out_of), " | ".join(diagnosis), ""))
     return rows
 
 
