@@ -267,7 +267,8 @@ def grade(
 ) -> None:
     """Grade answered problems: solve each, compare with its 'submitted' answer, award marks, name mistakes.
 
-    Exit code 0 when every file was graded, 1 when some files were invalid, 2 when there is nothing to grade.
+    Exit code 0 when every file was graded, 1 when some files were invalid (each error is also a line on
+    stderr), 2 when a path does not exist or there is nothing to grade.
 
     \b
     Example:  nnsolve grade problems/seed --format markdown -o grades.md
@@ -283,6 +284,9 @@ def grade(
     from .files import AtomicFile, output_path
     from .render.report import TABLE_WIDTH, ReportWriter, progress, report_row
 
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise NnsolveError(f"no such file or folder: {', '.join(missing)}")
     files = collect_paths(str(p) for p in paths)
     if not files:
         raise NnsolveError(f"no problem files (*.yaml, *.yml) in {', '.join(str(p) for p in paths)}")
@@ -302,7 +306,7 @@ def grade(
     interrupted = False
     try:
         writer = ReportWriter(fmt, sink, color=output is None and fmt is ReportFormat.table and sys.stdout.isatty(),
-                              width=terminal_width(TABLE_WIDTH) if output is None else None)
+                              width=terminal_width(TABLE_WIDTH) if output is None else None, errors=sys.stderr)
         try:
             with progress(len(files), enabled=sys.stderr.isatty()) as advance:
                 for row in grade_paths(files, jobs or os.cpu_count() or 1, then=partial(report_row, fmt),

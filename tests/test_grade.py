@@ -348,7 +348,7 @@ def batch(tmp_path):
 
 def test_folder_with_broken_files(batch):
     result = nnsolve("grade", ".", "-f", "json", cwd=batch)
-    assert result.returncode == 1 and result.stderr == ""
+    assert result.returncode == 1
     report = json.loads(result.stdout)
     files = {f["file"]: f for f in report["files"]}
     assert list(files) == ["a-right.yaml", "b-wrong.yaml", "c-bad-yaml.yaml", "sub/d-bad-field.yml",
@@ -441,10 +441,20 @@ def test_no_files_is_a_usage_error(tmp_path):
     assert result.stderr == f"nnsolve: no problem files (*.yaml, *.yml) in {tmp_path}\n"
 
 
-def test_missing_path_is_an_invalid_file(batch):
-    result = nnsolve("grade", "a-right.yaml", "nowhere.yaml", "-f", "json", cwd=batch)
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown"])
+def test_each_invalid_files_reason_on_stderr(batch, fmt):
+    result = nnsolve("grade", ".", "-f", fmt, cwd=batch)
     assert result.returncode == 1
-    assert json.loads(result.stdout)["files"][1]["error"] == "nowhere.yaml: no such file"
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("c-bad-yaml.yaml:")
+    assert lines[1] == "sub/d-bad-field.yml:16: layers[0].kernel (Layer 1): must be a positive integer"
+
+
+@pytest.mark.parametrize("paths", [["a-right.yaml", "nowhere.yaml"], ["no-such-folder"]])
+def test_a_path_that_does_not_exist_is_exit_2(batch, paths):
+    result = nnsolve("grade", *paths, "-f", "json", cwd=batch)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == f"nnsolve: no such file or folder: {paths[-1]}\n"
 
 
 def test_bad_format_is_a_usage_error(batch):

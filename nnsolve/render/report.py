@@ -79,7 +79,7 @@ def render_report(results, fmt: ReportFormat, *, found: int, interrupted: bool =
 def _counts(r) -> tuple:
     graded = r.grade is not None
     return (graded, graded and r.grade.correct, r.grade.marks if graded else 0, r.grade.out_of if graded else 0,
-            r.error is not None)
+            r.error)  # the error's text (true: the file is invalid), for the stderr line
 
 
 def report_row(fmt: ReportFormat, r) -> tuple:
@@ -112,8 +112,10 @@ class ReportWriter:
     (as text) until ``finish``.
     """
 
-    def __init__(self, fmt: ReportFormat, out, *, color: bool = False, width: int | None = None) -> None:
+    def __init__(self, fmt: ReportFormat, out, *, color: bool = False, width: int | None = None,
+                 errors=None) -> None:
         self.fmt, self.out, self.color, self.width = fmt, out, color, width
+        self.errors = errors  # a stream that gets each invalid file's one-line error as it comes (stderr)
         self.tally = _Tally()
         self._rows: list[tuple] = []
         if fmt is ReportFormat.json:
@@ -135,6 +137,8 @@ class ReportWriter:
         counts, payload = row
         first = self.tally.files == 0
         self.tally.add_counts(*counts)
+        if counts[4] and self.errors is not None:
+            self.errors.write(counts[4] + "\n")
         if self.fmt is ReportFormat.json:
             self.out.write(("\n    " if first else ",\n    ") + payload)
         elif self.fmt is ReportFormat.csv:
