@@ -52,11 +52,12 @@ def match_choice(options: dict[str, Value | dict], answers: dict[str, Answer], p
         key = full[0][0]
         note = None
         if len(full) > 1:
-            note = f"options {', '.join(s[0] for s in full)} all agree with the computed answer; naming {key}"
+            note = (f"options {', '.join(s[0] for s in full)} all agree with the computed answer (within the "
+                    f"tolerance); naming {key}, and grading accepts each of them")
         elif full[0][4] > 0:
             note = (f"option {key} agrees within the tolerance (relative difference "
                     f"{full[0][4]:.2%})")
-        return ChoiceMatch(key=key, exact=True, note=note)
+        return ChoiceMatch(key=key, exact=True, note=note, also=tuple(s[0] for s in full[1:]))
 
     best = max((s[1] for s in scores), default=0)
     partial = [s for s in scores if s[1] == best and best > 0]

@@ -25,11 +25,14 @@ from fractions import Fraction
 from functools import partial
 from typing import Any, Callable, Iterable, Iterator
 
-from .compare import Unreadable, agree, cells, disagreeing_cells, distance, quoted, read_answer
+from decimal import Decimal
+
+from .compare import (Unreadable, agree, cells, disagreeing_cells, distance, quoted, read_answer, round_decimals,
+                      round_sig_figs, same_shape)
 from .errors import NnsolveError, SpecError
 from .files import Refused
 from .loader import Loaded, load
-from .numbers import Number, Value, simplify
+from .numbers import Number, Value, is_number, is_terminating, simplify
 from .numbers import plain
 from .solution import Solution, Variant
 from .solve import solve, variants
@@ -227,10 +230,17 @@ def _right_option(solution: Solution) -> tuple[str | None, str | None]:
 
 def _grade_choice(key: str, solution: Solution, tol, mistakes: "_Mistakes", out_of: Number) -> Part:
     right, note = _right_option(solution)
-    correct = key == right
+    also = solution.choice.also if solution.choice else ()
+    correct = key == right or key in also
     diagnosis: list[str] = []
     if note:
         diagnosis.append(note + (" and is accepted" if correct else ""))
+    if also:  # a broken question: say so to the instructor whichever option was chosen
+        diagnosis.append(f"options {_join([right, *also])} both agree with the computed answer within the "
+                         f"tolerance: either earns the marks (check the question's options)"
+                         if len(also) == 1 else
+                         f"options {_join([right, *also])} all agree with the computed answer within the "
+                         f"tolerance: each earns the marks (check the question's options)")
     if not correct:
         stated = _option_answers(solution.options[key], solution.primary)
         found = mistakes.reproducing(stated, solution, tol)
@@ -263,6 +273,9 @@ def _diagnose_value(name, label, expected, given, solution, tol, mistakes: "_Mis
     found = mistakes.reproducing({name: given}, solution, tol, context)
     if found:
         return _named(head, found)
+    known = _known_slip(name, expected, given, solution, tol)
+    if known:
+        return f"{head}: {known}"
     wrong = disagreeing_cells(expected, given, tol)
     if wrong is None:
         if isinstance(given, (list, tuple)) and isinstance(expected, list):
@@ -281,6 +294,94 @@ def _diagnose_value(name, label, expected, given, solution, tol, mistakes: "_Mis
         return (f"{head}: all but {len(wrong)} of {total} cells are right, and none of the common "
                 f"mistakes nnsolve knows reproduces it. Wrong cells: {listed}")
     return _named(f"{head} ({len(wrong)} of {total} cells disagree)", [])
+
+
+def _known_slip(name: str, expected, given, solution: Solution, tol) -> str | None:
+    """A wrong answer that is the right one in another form, or another value the solution computed."""
+    if is_number(expected) and is_number(given):
+        rounded = _coarsely_rounded(expected, given, tol)
+        if rounded:
+            return rounded
+    if _kind(expected) == "matrix" and _kind(given) == "matrix" and same_shape(given, _transpose(expected)) \
+            and agree(_transpose(expected), given, tol) and not agree(expected, _transpose(expected), tol):
+        return "it is the transpose of the right matrix (rows and columns swapped)"
+    if isinstance(expected, tuple) and len(expected) == 3 and isinstance(given, (list, tuple)) \
+            and tuple(given) == (expected[2], expected[0], expected[1]) and tuple(given) != expected:
+        return (f"this is the shape channels-first (C × H × W = {plain(tuple(given))}, PyTorch's order); "
+                f"the question asks for channels-last H × W × C = {plain(expected)}")
+    for other, answer in solution.answers.items():
+        if other == name or answer.reading is not None or agree(expected, answer.value, tol):
+            continue
+        if type(answer.value) is type(expected) or (is_number(answer.value) and is_number(expected)):
+            if agree(answer.value, given, tol):
+                return _other_value(name, other, solution)
+    return None
+
+
+def _other_value(name: str, other: str, solution: Solution) -> str:
+    """What a student gave who gave ``other`` (an answer the solution also computes) for ``name``."""
+    asked, given = solution.answers[name].label, solution.answers[other].label
+    pair = {(f"a{k}", f"z{k}") for k in range(1, 100)}
+    if (name, other) in pair:
+        return (f"this is {other}, the value before the activation; the question asks for {name}, the "
+                f"activation applied to it ({name} = f({other}))")
+    if (other, name) in pair:
+        return f"this is {other}, the value after the activation; the question asks for {name}, the value before it"
+    if (name.removeprefix("grad_"), other.removeprefix("grad_")) in pair and name.startswith("grad_"):
+        a, z = name[5:], other[5:]
+        return (f"this is ∂L/∂{z}, the gradient after the activation's derivative is applied; the question asks "
+                f"for ∂L/∂{a}, the gradient at the activation's output")
+    if (other.removeprefix("grad_"), name.removeprefix("grad_")) in pair and name.startswith("grad_"):
+        a, z = other[5:], name[5:]
+        return (f"this is ∂L/∂{a}, the gradient at the activation's output; the question asks for ∂L/∂{z} = "
+                f"∂L/∂{a} ⊙ f′({z}), which also multiplies by the activation's derivative")
+    if (name, other) == ("input_gradient", "output_gradient"):
+        return ("this is ∂L/∂a, the gradient at the node's output; the question asks for ∂L/∂z at its input, "
+                "∂L/∂a · ∂a/∂z (times the local derivative)")
+    if (name, other) == ("output_gradient", "input_gradient"):
+        return ("this is ∂L/∂z, the gradient at the node's input; the question asks for ∂L/∂a at its output, "
+                "before the local derivative is applied")
+    return f"it is the value of {given} ({other}), which this problem also computes; the question asks for {asked}"
+
+
+def _coarsely_rounded(expected, given, tol) -> str | None:
+    """'right to 2 significant figures' when ``given`` is ``expected`` rounded too coarsely for ``tol``."""
+    written = Decimal(given.numerator) / Decimal(given.denominator) if isinstance(given, Fraction) else Decimal(given)
+    if isinstance(given, Fraction) and not is_terminating(given) or written == 0:
+        return None
+    digits = len(written.normalize().as_tuple().digits)
+    if digits > 15:
+        return None
+    by_figures = round_sig_figs(Fraction(expected), digits) == written
+    places = max(0, -written.normalize().as_tuple().exponent)
+    by_places = tol.decimals is not None and places < tol.decimals and \
+        round_decimals(Fraction(expected), places) == written
+    if by_places:
+        return (f"right to {places} decimal place{'s' if places != 1 else ''}; the question asks for "
+                f"{_tolerance_text(tol, expected)}")
+    if by_figures:
+        return (f"right to {digits} significant figure{'s' if digits != 1 else ''}; the question asks for "
+                f"{_tolerance_text(tol, expected)}")
+    return None
+
+
+def _tolerance_text(tol, expected=None) -> str:
+    if isinstance(expected, int):
+        return "the exact value (an integer is compared exactly)"
+    if tol.sig_figs is not None:
+        return f"{tol.sig_figs} significant figures"
+    if tol.decimals is not None:
+        return f"{tol.decimals} decimal places"
+    parts = []
+    if tol.relative:
+        parts.append(f"{plain(simplify(Fraction(tol.relative) * 100))}%")
+    if tol.absolute:
+        parts.append(f"±{plain(tol.absolute)}")
+    return " or ".join(parts) if parts else "the exact value"
+
+
+def _transpose(matrix):
+    return [list(column) for column in zip(*matrix)]
 
 
 def _named(head: str, found: list[Variant]) -> str:

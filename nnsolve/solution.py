@@ -72,6 +72,7 @@ class ChoiceMatch:
     disagreements: tuple[str, ...] = ()  # for a partial match: the option's numbers that disagree
     nearest: str | None = None  # when nothing matches: the closest option
     note: str | None = None  # one sentence for the reader
+    also: tuple[str, ...] = ()  # other options that agree just as well: each is right too (a broken question)
 
 
 @dataclass(frozen=True)

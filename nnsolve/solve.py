@@ -26,7 +26,7 @@ def solve(spec) -> Solution:
     if spec.choices and solution.choice is None:  # a solver may name the option itself (experiment)
         choice = match_choice(spec.choices, solution.answers, solution.primary, spec.tolerance)
         warnings = solution.warnings
-        if choice.note and not (choice.key and choice.exact):
+        if choice.note and (not (choice.key and choice.exact) or choice.also):
             warnings = warnings + (choice.note,)
         elif choice.note:
             solution = replace(solution, assumptions=solution.assumptions + (choice.note,))

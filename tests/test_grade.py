@@ -596,3 +596,94 @@ def test_unreadable_in_every_report_format(unreadable_batch):
     assert "unreadable, see note" in table and "could not read the answer 'about" in table
     markdown = nnsolve("grade", ".", "-f", "markdown", cwd=unreadable_batch).stdout
     assert markdown.splitlines()[2].endswith(f"| 0/10 | {note} |")
+
+
+# ---------------------------------------------------------------------------------------------
+# Diagnoses from values the solver already computed (expected values computed here, by torch)
+
+MLP = (PROBLEMS / "network" / "mlp-2-2-2.yaml").read_text().replace("ask: W2", "ask: a2")
+
+
+@pytest.fixture(scope="module")
+def mlp_torch():
+    """Matt Mazur's 2-2-2 network by torch: every value and gradient the questions ask for."""
+    import torch
+
+    t = lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True)  # noqa: E731
+    W1, b1, W2, b2 = t([[0.15, 0.20], [0.25, 0.30]]), t([0.35, 0.35]), t([[0.40, 0.45], [0.50, 0.55]]), t([0.6, 0.6])
+    x = torch.tensor([0.05, 0.10], dtype=torch.float64)
+    z1 = W1 @ x + b1
+    a1 = torch.sigmoid(z1)
+    z2 = W2 @ a1 + b2
+    a2 = torch.sigmoid(z2)
+    for v in (z1, a1, z2, a2):
+        v.retain_grad()
+    loss = 0.5 * ((torch.tensor([0.01, 0.99], dtype=torch.float64) - a2) ** 2).sum()
+    loss.backward()
+    return {"z1": z1, "a1": a1, "z2": z2, "a2": a2, "loss": loss, "W2": W2}
+
+
+def _mlp_graded(ask: str, submitted: str, extra: str = ""):
+    return grade(load_text(MLP.replace("ask: a2", f"ask: {ask}") + extra + f"submitted: {submitted}\n",
+                           file="mlp.yaml"))
+
+
+def test_pre_activation_given_for_the_activation(mlp_torch):
+    g = _mlp_graded("a2", f"{{answer: {mlp_torch['z2'].tolist()}}}")
+    assert g.marks == 0 and g.diagnosis[0].endswith(
+        "this is z2, the value before the activation; the question asks for a2, the activation applied to it "
+        "(a2 = f(z2))")
+    g = _mlp_graded("z1", f"{{answer: {mlp_torch['a1'].tolist()}}}")
+    assert g.diagnosis[0].endswith("this is a1, the value after the activation; the question asks for z1, "
+                                   "the value before it")
+
+
+def test_gradient_before_and_after_the_activation(mlp_torch):
+    g = _mlp_graded("grad_a1", f"{{answer: {mlp_torch['z1'].grad.tolist()}}}")
+    assert g.diagnosis[0].endswith("this is ∂L/∂z1, the gradient after the activation's derivative is applied; "
+                                   "the question asks for ∂L/∂a1, the gradient at the activation's output")
+    g = _mlp_graded("grad_z2", f"{{answer: {mlp_torch['a2'].grad.tolist()}}}")
+    assert "left out the activation's derivative" in g.diagnosis[0]  # a variant of the network topic already
+
+
+def test_right_but_rounded_more_coarsely_than_the_tolerance(mlp_torch):
+    loss = mlp_torch["loss"].item()
+    three = float(f"{loss:.3g}")
+    assert abs(three - loss) > 0.001 * loss  # off by more than the tolerance below
+    g = _mlp_graded("loss", f"{{answer: {three}}}", "tolerance: {relative: 0.001}\n")
+    assert g.marks == 0 and g.diagnosis[0] == (f"Loss = {three} is wrong (right: {loss:.5g}): right to 3 "
+                                               f"significant figures; the question asks for 0.1%")
+    g = _mlp_graded("loss", f"{{answer: {three}}}")  # within the default 1%: right
+    assert g.correct
+
+
+def test_transposed_matrix(mlp_torch):
+    g = _mlp_graded("grad_W2", f"{{answer: {mlp_torch['W2'].grad.T.tolist()}}}")
+    assert g.marks == 0 and "transpose" in g.diagnosis[0]
+
+
+def test_channels_first_shape_for_channels_last():
+    import torch
+
+    out = torch.nn.Conv2d(3, 16, 7)(torch.zeros(1, 3, 64, 64)).shape  # N, C, H, W
+    c, h, w = out[1], out[2], out[3]
+    text = S03.replace("ask: total_params", "ask: shape_after\nlayer: 1").split("choices:")[0]
+    g = grade(load_text(text + f"submitted: {{answer: '{c}x{h}x{w}'}}\n", file="s.yaml"))
+    assert g.marks == 0 and g.diagnosis[0] == (
+        f"Shape after layer 1 = {c} × {h} × {w} is wrong (right: {h} × {w} × {c}): this is the shape channels-first "
+        f"(C × H × W = {c} × {h} × {w}, PyTorch's order); the question asks for channels-last H × W × C = "
+        f"{h} × {w} × {c}")
+    assert grade(load_text(text + f"submitted: {{answer: '{h} × {w} × {c}'}}\n", file="s.yaml")).correct
+
+
+def test_two_right_options_either_earns_the_marks():
+    # 217850 twice: options d and e both state the right total (by hand, above)
+    text = S03 + "  e: 217850\n"
+    solution = solve(load_text(text, file="s.yaml").spec)
+    assert any("options d, e all agree" in w for w in solution.warnings)
+    for key in ("d", "e"):
+        g = grade(load_text(text + f"submitted: {{choice: {key}}}\n", file="s.yaml"))
+        assert g.correct and g.marks == 10
+        assert "options d and e both agree with the computed answer within the tolerance: either earns the " \
+               "marks (check the question's options)" in g.diagnosis
+    assert not grade(load_text(text + "submitted: {choice: c}\n", file="s.yaml")).correct
