@@ -16,6 +16,7 @@ variants that reproduce it are named. ``grade()`` is pure: it returns data and n
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import sys
@@ -298,10 +299,17 @@ def _diagnose_value(name, label, expected, given, solution, tol, mistakes: "_Mis
 
 def _known_slip(name: str, expected, given, solution: Solution, tol) -> str | None:
     """A wrong answer that is the right one in another form, or another value the solution computed."""
-    if is_number(expected) and is_number(given):
+    if is_number(expected) and is_number(given) and math.isfinite(expected):
         rounded = _coarsely_rounded(expected, given, tol)
         if rounded:
             return rounded
+    off = disagreeing_cells(expected, given, tol)
+    if off and all(is_number(c) and is_number(g) and math.isfinite(c) and _coarsely_rounded(c, g, tol)
+                   for _, c, g in off):
+        figures = max(_figures(g) for _, _, g in off)
+        return (f"the {len(off)} wrong cell{'s are' if len(off) > 1 else ' is'} right to {figures} significant "
+                f"figure{'s' if figures != 1 else ''} or fewer; the question asks for "
+                f"{_tolerance_text(tol, off[0][1])}")
     if _kind(expected) == "matrix" and _kind(given) == "matrix" and same_shape(given, _transpose(expected)) \
             and agree(_transpose(expected), given, tol) and not agree(expected, _transpose(expected), tol):
         return "it is the transpose of the right matrix (rows and columns swapped)"
@@ -363,6 +371,11 @@ def _coarsely_rounded(expected, given, tol) -> str | None:
         return (f"right to {digits} significant figure{'s' if digits != 1 else ''}; the question asks for "
                 f"{_tolerance_text(tol, expected)}")
     return None
+
+
+def _figures(x) -> int:
+    d = Decimal(x.numerator) / Decimal(x.denominator) if isinstance(x, Fraction) else Decimal(x)
+    return len(d.normalize().as_tuple().digits)
 
 
 def _tolerance_text(tol, expected=None) -> str:

@@ -687,3 +687,25 @@ def test_two_right_options_either_earns_the_marks():
         assert "options d and e both agree with the computed answer within the tolerance: either earns the " \
                "marks (check the question's options)" in g.diagnosis
     assert not grade(load_text(text + "submitted: {choice: c}\n", file="s.yaml")).correct
+
+
+@pytest.mark.parametrize("ask, given, says", [
+    # by hand: ∂L/∂a = 0.25·0.5 − 0.2·0.4 + 2·(−0.1) = −0.155; σ′ at a = 0.5 is 0.25, so ∂L/∂z = −0.03875
+    ("input_gradient", "-0.155", "this is ∂L/∂a, the gradient at the node's output; the question asks for ∂L/∂z at "
+                                 "its input, ∂L/∂a · ∂a/∂z (times the local derivative)"),
+    ("output_gradient", "-0.03875", "multiplied by the local sigmoid derivative"),  # the topic's own variant
+])
+def test_node_gradient_at_the_output_for_the_input(ask, given, says):
+    text = ("topic: backprop\nnode: sigmoid\noutput: 0.5\ndownstream: [{weight: 0.25, upstream: 0.5}, "
+            "{weight: -0.2, upstream: 0.4}, {weight: 2, upstream: -0.1}]\n"
+            f"ask: {ask}\nsubmitted: {{answer: {given}}}\n")
+    g = grade(load_text(text, file="node.yaml"))
+    assert g.marks == 0 and says in g.diagnosis[0]
+
+
+def test_vector_cells_rounded_more_coarsely(mlp_torch):
+    a2 = mlp_torch["a2"].tolist()
+    g = _mlp_graded("a2", f"{{answer: {[float(f'{v:.2g}') for v in a2]}}}", "tolerance: {relative: 0.001}\n")
+    assert g.marks == 0 and g.diagnosis[0] == ("Output a2 of layer 2 (sigmoid): the submitted vector is wrong: the "
+                                               "2 wrong cells are right to 2 significant figures or fewer; the "
+                                               "question asks for 0.1%")
