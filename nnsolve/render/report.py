@@ -184,6 +184,10 @@ def _short(value) -> str:
         return f"{len(value)}×{len(value[0])} matrix"
     if isinstance(value, list) and len(value) > 6:
         return f"vector of {len(value)}"
+    if isinstance(value, str):  # a student's text: cut, with its control characters escaped
+        from ..compare import quoted
+
+        return quoted(value)[1:-1]
     return plain(value)
 
 
