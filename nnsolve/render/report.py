@@ -15,6 +15,7 @@ from .safe import visible
 
 PROGRESS_FROM = 20  # files: a run this long shows a progress bar (on a terminal's stderr only)
 PROGRESS_AFTER = 1.0  # seconds: a shorter run shows the bar once it has taken this long
+SUBMITTED_CHARS = 200  # characters of a submitted text shown in a table's or Markdown's row (JSON and CSV: all)
 TABLE_WIDTH = 120  # columns of the table when it is not drawn on a terminal (the CLI passes a terminal's width)
 
 
@@ -138,7 +139,7 @@ class ReportWriter:
         first = self.tally.files == 0
         self.tally.add_counts(*counts)
         if counts[4] and self.errors is not None:
-            self.errors.write(counts[4] + "\n")
+            self.errors.write("".join(visible(line, one_line=True) + "\n" for line in counts[4].splitlines()))
         if self.fmt is ReportFormat.json:
             self.out.write(("\n    " if first else ",\n    ") + payload)
         elif self.fmt is ReportFormat.csv:
@@ -184,10 +185,8 @@ def _short(value) -> str:
         return f"{len(value)}×{len(value[0])} matrix"
     if isinstance(value, list) and len(value) > 6:
         return f"vector of {len(value)}"
-    if isinstance(value, str):  # a student's text: cut, with its control characters escaped
-        from ..compare import quoted
-
-        return quoted(value)[1:-1]
+    if isinstance(value, str) and len(value) > SUBMITTED_CHARS:  # a student's text (an unreadable essay): cut
+        return value[:SUBMITTED_CHARS - 1] + "…"
     return plain(value)
 
 
