@@ -227,9 +227,13 @@ class LayerNorm(_Norm):
         return self
 
     def count(self, shape: Shape, *, site: Site) -> Count:
-        n = size(shape)
+        # A sequence (steps × features) is normalized step by step over its features, as a transformer's
+        # nn.LayerNorm(d) and Keras' LayerNormalization(axis=-1); anything else over all of a sample.
+        n = shape[-1] if len(shape) == 2 else size(shape)
+        note = "γ and β for each feature, shared by every step" if len(shape) == 2 else \
+            "γ and β for every normalized value"
         step = Step(site.title(self, "parameters"), lhs=sym("params"), formula=2 * sym("n"),
-                    substitution=dot(2, n), value=2 * n, note="γ and β for every normalized value")
+                    substitution=dot(2, n), value=2 * n, note=note)
         return Count(shape, 2 * n, steps=(step,))
 
     def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:

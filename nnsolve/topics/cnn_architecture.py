@@ -33,6 +33,9 @@ from ..layers.base import Shape, shape_text, size
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import Count, FieldError, ProblemBase, Strict
 from ..layers import stack
+from ..layers import (Bidirectional, Embedding, Gru, LayerNorm, Lstm, MultiHeadAttention, Pooler, SimpleRnn,
+                      TransformerBlock)
+from ..layers.recurrent import RECURRENT, with_convention
 
 TOPIC = "cnn_architecture"
 SUMMARY = "CNN output shapes, learnable parameters and multiply-accumulates, layer by layer"
@@ -75,6 +78,7 @@ Layer = Annotated[
           Concatenate, Add, Subtract,
           Conv1d, Conv3d, Upsample, ZeroPadding2d, GlobalMaxPool, AdaptiveAvgPool, AdaptiveMaxPool, GroupNorm,
           Reshape, Permute,
+          Embedding, SimpleRnn, Lstm, Gru, Bidirectional, MultiHeadAttention, TransformerBlock, Pooler, LayerNorm,
           Residual, Apply],
     Field(discriminator="type"),
 ]
@@ -109,6 +113,9 @@ class Spec(ProblemBase):
         default=1, description="images per batch, for batch_macs and the bytes of the feature maps")
     dtype: Literal["float32", "float16", "bfloat16", "float64", "int8"] = Field(
         default="float32", description="the type of every value, for the bytes of feature maps and parameters")
+    convention: Literal["keras", "pytorch"] = Field(
+        default="keras", description="how recurrent layers count biases: keras (one vector per gate; GRU "
+                                     "reset_after two) or pytorch (two per gate); a layer may say its own")
 
     @field_validator("input")
     @classmethod
@@ -372,8 +379,16 @@ def _cycle(sources, stuck: set[int]) -> list[int]:
     return [*cycle, cycle[0]]
 
 
+def _conventions(spec: Spec, convention: str | None = None) -> Spec:
+    """``spec`` with its recurrent layers counted by the file's convention where they name none
+    (or, given ``convention``, every one of them by it: the other reading)."""
+    changed = _changed(spec, lambda l: with_convention(l, convention or spec.convention, every=convention is not None))
+    return changed or spec
+
+
 def _analyse(spec: Spec, steps: list[Step]) -> tuple[_Walk, list]:
     """The walk, and (output shape as written, parameters, output map) of each top-level layer."""
+    spec = _conventions(spec)
     walk = _Walk(show_macs=spec.ask in ("total_macs", "batch_macs"))
     given = {}
     for name, written in spec.given.items():
@@ -501,6 +516,20 @@ def solve(spec: Spec) -> Solution:
     if walk.shared:
         assumptions.append("A layer applied again by name shares its weights: its parameters count once, its "
                            "MACs every time it is applied.")
+    recurrent = [r.layer for r in rows if isinstance(r.layer, RECURRENT)]
+    if recurrent:
+        conventions = sorted({layer.resolved() for layer in recurrent})
+        assumptions.append(f"Recurrent layers count biases the {' and '.join(conventions)} way: Keras has one "
+                           f"bias vector per gate (a GRU with reset_after: true two), PyTorch two (b_ih and b_hh). "
+                           f"Their MACs are G·h·(x + h) per step (the input and recurrent matrices) times the steps.")
+        for other in [c for c in ("keras", "pytorch") if conventions != [c]]:
+            other_total = sum(r.params for r in _analyse(_conventions(spec, other), [])[0].rows)
+            if other_total != total:
+                answers[f"total_params_{other}"] = Answer(other_total, f"Total learnable parameters, counted the "
+                                                                       f"{other} way", reading=f"{other} biases")
+    if any(isinstance(r.layer, (MultiHeadAttention, TransformerBlock)) for r in rows):
+        assumptions.append("Attention MACs: the projections T·d·H·(2d_k + d_v) + T·H·d_v·d, the scores T²·H·d_k "
+                           "and the weighted values T²·H·d_v; softmax, scaling, biases and norms count none.")
     if frozen:
         assumptions.append("Total parameters include frozen ones (trainable: false), as PyTorch's numel and "
                            "Keras' 'Total params' do; 'trainable' leaves them out.")
