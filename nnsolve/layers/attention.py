@@ -11,6 +11,7 @@ weighted values T²·H·d_v. A transformer block adds its feed-forward network (
 and two layer norms (2d parameters each); pre- or post-norm changes no count.
 """
 
+import dataclasses
 from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool
@@ -62,7 +63,7 @@ class MultiHeadAttention(Layer):
                           + sym("T") ** 2 * sym("H") * (sym("d_k") + sym("d_v")),
                           substitution=add(dot(T, weights), dot(T * T, H, dk + dv)), value=macs,
                           note=f"projections {projections:,}, scores QKᵀ {scores:,}, weighted values {mixing:,}"),)
-        return Count(shape, weights + biases, macs, steps, mac_steps)
+        return Count(shape, weights + biases, macs, steps, mac_steps, window="whole")  # every step sees every step
 
 
 class TransformerBlock(Layer):
@@ -86,6 +87,11 @@ class TransformerBlock(Layer):
         T, d = shape
         attention = MultiHeadAttention(type="multi_head_attention", heads=self.heads, key_dimension=self.key_dimension,
                                        value_dimension=self.value_dimension, bias=self.bias).count(shape, site=site)
+        attention = dataclasses.replace(  # its steps titled as this block's
+            attention, steps=tuple(dataclasses.replace(s, title=site.title(self, "attention " + s.title.split(": ")[-1]))
+                                   for s in attention.steps),
+            mac_steps=tuple(dataclasses.replace(s, title=site.title(self, "attention " + s.title.split(": ")[-1]))
+                            for s in attention.mac_steps))
         ff = 2 * d * self.feed_forward + ((self.feed_forward + d) if self.bias else 0)
         norms = 2 * 2 * d
         one = attention.params + ff + norms
@@ -94,7 +100,7 @@ class TransformerBlock(Layer):
                  Step(site.title(self, "feed-forward parameters"), lhs=sym("params"),
                       formula=add(2 * sym("d") * sym("d_ff"), *((sym("d_ff"), sym("d")) if self.bias else ())),
                       substitution=add(dot(2, d, self.feed_forward), *((self.feed_forward, d) if self.bias else ())),
-                      value=ff, note=f"d → d_ff = {self.feed_forward} → d"),
+                      value=ff, note=f"d → d_ff = {self.feed_forward:,} → d"),
                  Step(site.title(self, "layer norms' parameters"), lhs=sym("params"), formula=2 * (2 * sym("d")),
                       substitution=dot(2, 2, d), value=norms, note=f"γ and β of d for each of the two ({self.norm}-norm)"),
                  Step(site.title(self, "parameters of the block" + (f" × {n}" if n > 1 else "")), lhs=sym("params"),
@@ -108,7 +114,7 @@ class TransformerBlock(Layer):
                      Step(site.title(self, "multiply-accumulates of the block" + (f" × {n}" if n > 1 else "")),
                           lhs=sym("MACs"), substitution=dot(n, add(attention.macs, ff_macs)) if n > 1
                           else add(attention.macs, ff_macs), value=n * (attention.macs + ff_macs)))
-        return Count(shape, n * one, n * (attention.macs + ff_macs), steps, mac_steps)
+        return Count(shape, n * one, n * (attention.macs + ff_macs), steps, mac_steps, window="whole")
 
 
 class Pooler(Layer):
@@ -121,4 +127,4 @@ class Pooler(Layer):
         d = shape[1]
         step = Step(site.title(self, "parameters"), lhs=sym("params"), formula=sym("d") * sym("d") + sym("d"),
                     substitution=add(dot(d, d), d), value=d * d + d, note="the first token only: a d × d dense layer")
-        return Count((d,), d * d + d, d * d, (step,))
+        return Count((d,), d * d + d, d * d, (step,), window="whole")

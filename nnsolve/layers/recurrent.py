@@ -17,7 +17,7 @@ from typing import Annotated, ClassVar, Literal, Union
 from pydantic import Field, StrictBool, model_validator
 
 from ..errors import SolveError
-from ..expr import dot, sym
+from ..expr import add, dot, sym
 from ..solution import Step
 from ..spec import Count as Positive
 from .base import Count, Layer, Shape, Site
@@ -66,7 +66,7 @@ class Embedding(Layer):
         formula = sym(tables[0][0])
         for what, _ in tables[1:]:
             formula = formula + sym(what)
-        substitution = dot(tables[0][1], self.dimension) if len(tables) == 1 else None
+        substitution = dot(tables[0][1] if len(tables) == 1 else add(*(n for _, n in tables)), self.dimension)
         step = Step(site.title(self, "parameters"), lhs=sym("params"), formula=formula * sym("d"),
                     substitution=substitution, value=params,
                     note=" + ".join(f"{n:,} × {self.dimension}" for _, n in tables) + " (a lookup: no MACs)")
@@ -127,7 +127,8 @@ class _Recurrent(Layer):
                         substitution=dot(steps_, per_step), value=macs,
                         note="per step G·h·(x + h) (the input and the recurrent matrix), times T steps")
         out = (steps_, self.units) if self.return_sequences else (self.units,)
-        return Count(out, params, macs, tuple(steps), (mac_step,))
+        # each output sees the steps up to its own (the last sees them all): no fixed window
+        return Count(out, params, macs, tuple(steps), (mac_step,), window="unknown")
 
 
 class SimpleRnn(_Recurrent):
@@ -196,7 +197,7 @@ class Bidirectional(Layer):
                         substitution=dot(2, macs), value=2 * macs,
                         note="both directions, G·h·(x + h) per step each, times T steps")
         out = (steps_, h) if inner.return_sequences else (h,)
-        return Count(out, 2 * params, 2 * macs, (*steps, total), (mac_step,))
+        return Count(out, 2 * params, 2 * macs, (*steps, total), (mac_step,), window="whole")
 
 
 RECURRENT = (SimpleRnn, Lstm, Gru, Bidirectional)

@@ -497,7 +497,7 @@ def solve(spec: Spec) -> Solution:
                              f"or global pooling); give 'layer: N' for a layer before it", field="ask")
         if spec.ask in stack.FIELD_ASKS:
             raise SolveError(f"{spec.ask} asked for, but a layer before {name} has no fixed window (transposed "
-                             f"convolution, upsampling, adaptive pooling, reshape)", field="ask")
+                             f"convolution, upsampling, adaptive pooling, reshape, a recurrent layer)", field="ask")
         raise SolveError(f"{spec.ask} asked for, but this network has no flatten layer", field="ask")
 
     assumptions = [
