@@ -240,3 +240,19 @@ def test_the_sequence_examples():
     gru = solve(load("problems/arch/gru-keras-vs-pytorch.yaml").spec)
     assert gru.answers["total_params"].value == 3 * (64 * 96 + 64)
     assert gru.answers["total_params_pytorch"].value == numel(nn.GRU(32, 64))
+
+
+def test_torchinfo_lstm_net():
+    """torchinfo's tests/test_output/lstm.out: LSTMNet, Embedding(20, 300) → LSTM(300, 512, num_layers=2)
+    → Linear(512, 20) on 100 tokens: 3,784,580 params; its LSTM mult-adds 376,832,000 are the LSTM's
+    parameters × steps (biases included), nnsolve's its weights × steps."""
+    solution = solve_arch([100], [{"type": "embedding", "vocabulary": 20, "dimension": 300},
+                                  {"type": "lstm", "units": 512, "num_layers": 2, "return_sequences": True},
+                                  {"type": "dense", "units": 20}], convention="pytorch")
+    table = next(b for b in solution.blocks if isinstance(b, Table))
+    embedding, lstm, dense = table.rows[:3]
+    assert solution.answers["total_params"].value == 3_784_580
+    assert (tuple(lstm[1]), lstm[2]) == ((100, 512), 3_768_320)
+    biases = 4 * 2048  # bias_ih_l0, bias_hh_l0, bias_ih_l1, bias_hh_l1
+    assert lstm[-1] + 100 * biases == 376_832_000
+    assert tuple(dense[1]) == (100, 20) and dense[2] == 10_260
