@@ -256,3 +256,13 @@ def test_torchinfo_lstm_net():
     biases = 4 * 2048  # bias_ih_l0, bias_hh_l0, bias_ih_l1, bias_hh_l1
     assert lstm[-1] + 100 * biases == 376_832_000
     assert tuple(dense[1]) == (100, 20) and dense[2] == 10_260
+
+
+def test_the_mistakes_of_a_recurrent_count():
+    from nnsolve.loader import load_text as load_spec
+    from nnsolve.topics.cnn_architecture import variants
+    text = yaml.safe_dump({"topic": "cnn_architecture", "input": [7, 32], "layers": [{"type": "lstm", "units": 64}]})
+    found = {v.mistake: v.answers["total_params"] for v in variants(load_spec(text).spec)}
+    assert found["counted one gate of the LSTM or GRU (each of its 4 or 3 gates has its own weights and biases)"] \
+        == 64 * (32 + 64) + 64
+    assert found["forgot the biases (counted weights only)"] == 4 * 64 * (32 + 64)

@@ -568,6 +568,12 @@ def _answers_of(spec: Spec | None) -> dict | None:
         return None
 
 
+def _gates(layer) -> int:
+    """A recurrent layer's gates (every one of its counts is a multiple); 0 for any other layer."""
+    layer = layer.layer if isinstance(layer, Bidirectional) else layer
+    return layer.GATES if isinstance(layer, RECURRENT) else 0
+
+
 def variants(spec: Spec) -> Iterator[Variant]:
     """Mistakes students commonly make when counting parameters and shapes."""
     is_conv = lambda l: isinstance(l, (Conv2d, DepthwiseConv2d))  # noqa: E731
@@ -600,6 +606,8 @@ def variants(spec: Spec) -> Iterator[Variant]:
         ("counted batch normalization's running mean and variance as learnable (4 per channel)",
          {i: (lambda c: c.params + c.buffers)(r.layer.count(r.given, site=site))
           for i, r in enumerate(rows) if isinstance(r.layer, BatchNorm)}),
+        ("counted one gate of the LSTM or GRU (each of its 4 or 3 gates has its own weights and biases)",
+         {i: r.params // _gates(r.layer) for i, r in enumerate(rows) if _gates(r.layer) > 1}),
     ]
     named = {r.layer.name: r for r in rows if r.layer is not None and not isinstance(r.layer, Apply)}
     recounts.append(("counted a shared layer's parameters again each time it is applied",
