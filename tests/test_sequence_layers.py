@@ -266,3 +266,9 @@ def test_the_mistakes_of_a_recurrent_count():
     assert found["counted one gate of the LSTM or GRU (each of its 4 or 3 gates has its own weights and biases)"] \
         == 64 * (32 + 64) + 64
     assert found["forgot the biases (counted weights only)"] == 4 * 64 * (32 + 64)
+
+
+def test_layer_norm_on_an_image_says_how_it_reads_it():
+    solution = solve_arch([4, 4, 3], [{"type": "layer_norm"}])
+    assert total(solution)[1] == numel(nn.LayerNorm([3, 4, 4]))
+    assert any("Keras' LayerNormalization (axis −1) has 2C" in a for a in solution.assumptions)

@@ -527,6 +527,9 @@ def solve(spec: Spec) -> Solution:
             if other_total != total:
                 answers[f"total_params_{other}"] = Answer(other_total, f"Total learnable parameters, counted the "
                                                                        f"{other} way", reading=f"{other} biases")
+    if any(isinstance(r.layer, LayerNorm) and len(r.given) >= 3 for r in rows):
+        assumptions.append("Layer norm on an image normalizes all its C·H·W values, with γ and β for each (PyTorch's "
+                           "nn.LayerNorm([C, H, W])); Keras' LayerNormalization (axis −1) has 2C.")
     if any(isinstance(r.layer, (MultiHeadAttention, TransformerBlock)) for r in rows):
         assumptions.append("Attention MACs: the projections T·d·H·(2d_k + d_v) + T·H·d_v·d, the scores T²·H·d_k "
                            "and the weighted values T²·H·d_v; softmax, scaling, biases and norms count none.")
