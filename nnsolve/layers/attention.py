@@ -21,7 +21,7 @@ from ..expr import add, dot, sym
 from ..solution import Step
 from ..spec import Count as Positive
 from .base import Count, Layer, Shape, Site
-from .recurrent import _needs_sequence
+from .recurrent import needs_sequence
 
 
 class MultiHeadAttention(Layer):
@@ -42,7 +42,7 @@ class MultiHeadAttention(Layer):
         return dk, self.value_dimension or dk
 
     def count(self, shape: Shape, *, site: Site) -> Count:
-        _needs_sequence(self, shape, site)
+        needs_sequence(self, shape, site)
         T, d = shape
         H = self.heads
         dk, dv = self.sizes(d, site)
@@ -83,7 +83,7 @@ class TransformerBlock(Layer):
     blocks: Annotated[int, Field(ge=1, le=1000)] = Field(default=1, description="identical blocks stacked")
 
     def count(self, shape: Shape, *, site: Site) -> Count:
-        _needs_sequence(self, shape, site)
+        needs_sequence(self, shape, site)
         T, d = shape
         attention = MultiHeadAttention(type="multi_head_attention", heads=self.heads, key_dimension=self.key_dimension,
                                        value_dimension=self.value_dimension, bias=self.bias).count(shape, site=site)
@@ -123,7 +123,7 @@ class Pooler(Layer):
     type: Literal["pooler"] = Field(description="pooler: the first token through dense d → d and tanh (BERT)")
 
     def count(self, shape: Shape, *, site: Site) -> Count:
-        _needs_sequence(self, shape, site)
+        needs_sequence(self, shape, site)
         d = shape[1]
         step = Step(site.title(self, "parameters"), lhs=sym("params"), formula=sym("d") * sym("d") + sym("d"),
                     substitution=add(dot(d, d), d), value=d * d + d, note="the first token only: a d × d dense layer")

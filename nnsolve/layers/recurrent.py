@@ -30,7 +30,7 @@ def convention_field():
                                            "gate); default the file's 'convention'")
 
 
-def _needs_sequence(layer: Layer, shape: Shape, site: Site) -> None:
+def needs_sequence(layer: Layer, shape: Shape, site: Site) -> None:
     if len(shape) != 2:
         raise SolveError(f"{layer.type}: needs a sequence (steps × features) input, but its input is "
                          f"{site.shape(shape)}; give input: [steps, features], or token ids through an embedding",
@@ -102,6 +102,7 @@ class _Recurrent(Layer):
             params += weights + b * G * h
             macs += weights * steps
             which = f" (layer {k + 1} of {self.num_layers})" if self.num_layers > 1 else ""
+            which += ", one direction" if directions == 2 else ""
             formula = sym("G") * sym("h") * (sym("x") + sym("h"))
             substitution = dot(G, h, x + h)
             if b:
@@ -109,7 +110,7 @@ class _Recurrent(Layer):
                 substitution = substitution + (dot(b, G, h) if b > 1 else dot(G, h))
             out.append(Step(site.title(self, f"parameters{which}"), lhs=sym("params"), formula=formula,
                             substitution=substitution, value=weights + b * G * h,
-                            note=f"{self.WHAT}G = {G} gates, h = {h}, x = {x} inputs; {convention}: "
+                            note=f"{self.WHAT}G = {G} gate{'s' if G > 1 else ''}, h = {h}, x = {x} inputs; {convention}: "
                                  f"{b} bias vector{'s' if b != 1 else ''} per gate"))
             x = h * directions
         return params, macs, out
@@ -117,8 +118,8 @@ class _Recurrent(Layer):
     def resolved(self) -> Convention:
         return self.convention or "keras"
 
-    def count(self, shape: Shape, *, site: Site, directions: int = 1) -> Count:
-        _needs_sequence(self, shape, site)
+    def count(self, shape: Shape, *, site: Site) -> Count:
+        needs_sequence(self, shape, site)
         steps_, features = shape
         params, macs, steps = self.one_direction(features, steps_, site, self.resolved())
         per_step = macs // steps_
@@ -183,7 +184,7 @@ class Bidirectional(Layer):
         return self.convention or self.layer.convention or "keras"
 
     def count(self, shape: Shape, *, site: Site) -> Count:
-        _needs_sequence(self, shape, site)
+        needs_sequence(self, shape, site)
         steps_, features = shape
         inner = self.layer
         params, macs, steps = inner.one_direction(features, steps_, site, self.resolved(), directions=2)
