@@ -272,3 +272,12 @@ def test_layer_norm_on_an_image_says_how_it_reads_it():
     solution = solve_arch([4, 4, 3], [{"type": "layer_norm"}])
     assert total(solution)[1] == numel(nn.LayerNorm([3, 4, 4]))
     assert any("Keras' LayerNormalization (axis −1) has 2C" in a for a in solution.assumptions)
+
+
+def test_the_other_convention_is_a_known_mistake_when_grading():
+    from nnsolve.loader import load_text as load_spec
+    from nnsolve.topics.cnn_architecture import variants
+    text = yaml.safe_dump({"topic": "cnn_architecture", "input": [7, 32], "layers": [{"type": "lstm", "units": 64}]})
+    found = {v.mistake: v.answers["total_params"] for v in variants(load_spec(text).spec)}
+    assert found["counted the recurrent layers' biases the pytorch way (two vectors per gate) where the question "
+                 "counts them the keras way"] == numel(nn.LSTM(32, 64))

@@ -592,6 +592,10 @@ def variants(spec: Spec) -> Iterator[Variant]:
         ("used no padding where the question says 'same'",
          _changed(spec, lambda l: l.model_copy(update={"padding": 0}) if is_conv(l) and l.padding == "same" else l)),
     ]
+    other = "pytorch" if spec.convention == "keras" else "keras"
+    candidates.append((f"counted the recurrent layers' biases the {other} way "
+                       f"({'two vectors per gate' if other == 'pytorch' else 'one per gate'}) where the question "
+                       f"counts them the {spec.convention} way", _conventions(spec, other)))
     right = _answers_of(spec)
     for mistake, changed in candidates:
         answers = _answers_of(changed)
