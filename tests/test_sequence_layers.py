@@ -281,3 +281,30 @@ def test_the_other_convention_is_a_known_mistake_when_grading():
     found = {v.mistake: v.answers["total_params"] for v in variants(load_spec(text).spec)}
     assert found["counted the recurrent layers' biases the pytorch way (two vectors per gate) where the question "
                  "counts them the keras way"] == numel(nn.LSTM(32, 64))
+
+
+@SETTINGS
+@given(length=st.integers(1, 5), vocabulary=st.integers(2, 30), dimension=st.integers(1, 6),
+       stack=st.lists(st.tuples(st.sampled_from(sorted(TORCH_RNN)), st.integers(1, 5), st.booleans()),
+                      min_size=1, max_size=3),
+       last_sequences=st.booleans(), units=st.integers(1, 4))
+def test_generated_sequence_stacks_against_torch(length, vocabulary, dimension, stack, last_sequences, units):
+    """embedding → recurrent layers (each but the last returning its sequence) → dense, in both."""
+    modules, layers = [nn.Embedding(vocabulary, dimension)], [
+        {"type": "embedding", "vocabulary": vocabulary, "dimension": dimension}]
+    x = modules[0](torch.zeros(1, length, dtype=torch.long))
+    for k, (kind, hidden, both) in enumerate(stack):
+        module = TORCH_RNN[kind](x.shape[-1], hidden, bidirectional=both, batch_first=True)
+        modules.append(module)
+        x, _ = module(x)
+        keep = k < len(stack) - 1 or last_sequences
+        layer = {"type": kind, "units": hidden, "return_sequences": keep}
+        layers.append({"type": "bidirectional", "layer": layer} if both else layer)
+        if not keep:
+            x = x[:, -1]
+    modules.append(nn.Linear(x.shape[-1], units))
+    x = modules[-1](x)
+    layers.append({"type": "dense", "units": units})
+    shape, params, _ = total(solve_arch([length], layers, convention="pytorch"))
+    assert shape == tuple(x.shape[1:])
+    assert params == sum(numel(m) for m in modules)
