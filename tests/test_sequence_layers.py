@@ -308,3 +308,23 @@ def test_generated_sequence_stacks_against_torch(length, vocabulary, dimension, 
     shape, params, _ = total(solve_arch([length], layers, convention="pytorch"))
     assert shape == tuple(x.shape[1:])
     assert params == sum(numel(m) for m in modules)
+
+
+def test_gpt2_with_its_tied_lm_head():
+    solution = solve(load("problems/arch/gpt2-small-lm-head.yaml").spec)
+    assert solution.answers["total_params"].value == numel(Gpt2()) == 124_439_808
+    untied = Gpt2()
+    untied.head = nn.Linear(768, 50257, bias=False)
+    data = yaml.safe_load(open("problems/arch/gpt2-small-lm-head.yaml").read())
+    data["layers"][-1]["tied"] = False
+    assert solve(load_text(yaml.safe_dump(data)).spec).answers["total_params"].value == numel(untied)
+
+
+@SETTINGS
+@given(steps=st.integers(1, 4), d=st.integers(1, 5), vocabulary=st.integers(1, 9), bias=st.booleans())
+def test_an_untied_lm_head_against_torch(steps, d, vocabulary, bias):
+    module = nn.Linear(d, vocabulary, bias=bias)
+    x = torch.zeros(1, steps, d)
+    shape, params, macs = total(solve_arch([steps, d], [{"type": "lm_head", "vocabulary": vocabulary, "tied": False,
+                                                         "bias": bias}]))
+    assert (shape, params, macs) == (tuple(module(x).shape[1:]), numel(module), flop_macs(module, x))

@@ -7,7 +7,7 @@ adding a kind means one class in its family's module, its test and its README li
 """
 
 from .activation import Activation
-from .attention import MultiHeadAttention, Pooler, TransformerBlock
+from .attention import LmHead, MultiHeadAttention, Pooler, TransformerBlock
 from .base import Context, Count, Grads, Layer, Shape, Site, Trace
 from .convolution import Conv2d, ConvTranspose2d, DepthwiseConv2d
 from .convolution_nd import Conv1d, Conv3d
@@ -22,5 +22,6 @@ from .reshape import Flatten, Permute, Reshape, Upsample, ZeroPadding2d
 __all__ = ["Activation", "Bidirectional", "Embedding", "Gru", "Lstm", "MultiHeadAttention", "Pooler", "SimpleRnn",
            "TransformerBlock", "AdaptiveAvgPool", "AdaptiveMaxPool", "Add", "AvgPool", "BatchNorm", "Concatenate",
            "Context", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d", "Count", "Dense", "DepthwiseConv2d", "Dropout",
-           "Flatten", "GlobalAvgPool", "GlobalMaxPool", "Grads", "GroupNorm", "Layer", "LayerNorm", "MaxPool",
+           "Flatten", "GlobalAvgPool", "GlobalMaxPool", "Grads", "GroupNorm", "Layer", "LayerNorm", "LmHead",
+           "MaxPool",
            "Permute", "Reshape", "Shape", "Site", "Subtract", "Trace", "Upsample", "ZeroPadding2d"]

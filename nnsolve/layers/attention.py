@@ -128,3 +128,29 @@ class Pooler(Layer):
         step = Step(site.title(self, "parameters"), lhs=sym("params"), formula=sym("d") * sym("d") + sym("d"),
                     substitution=add(dot(d, d), d), value=d * d + d, note="the first token only: a d × d dense layer")
         return Count((d,), d * d + d, d * d, (step,), window="whole")
+
+
+class LmHead(Layer):
+    """A language model's output layer: every step's d features to ``vocabulary`` logits. Tied (as
+    GPT-2's and BERT's) it reuses the token embedding's vocabulary × d matrix: no new parameters."""
+
+    type: Literal["lm_head"] = Field(description="lm_head: every step to vocabulary logits (tied: the embedding's "
+                                                 "weights)")
+    vocabulary: Positive = Field(description="the number of token ids")
+    tied: StrictBool = Field(default=True, description="true: shares the token embedding's weights (counted once, "
+                                                       "there); false: its own d × vocabulary weights")
+    bias: StrictBool = Field(default=False, description="a bias per token id (GPT-2 has none)")
+
+    def count(self, shape: Shape, *, site: Site) -> Count:
+        needs_sequence(self, shape, site)
+        T, d = shape
+        V = self.vocabulary
+        params = (0 if self.tied else d * V) + (V if self.bias else 0)
+        step = Step(site.title(self, "parameters"), lhs=sym("params"),
+                    formula=add(*(() if self.tied else (sym("d") * sym("V"),)), *((sym("V"),) if self.bias else ()))
+                    if not self.tied or self.bias else None,
+                    value=params, note="tied to the token embedding: its vocabulary × d weights are counted once, "
+                                       "there" if self.tied else f"its own {d} × {V:,} weights")
+        mac = Step(site.title(self, "multiply-accumulates"), lhs=sym("MACs"), formula=sym("T") * sym("d") * sym("V"),
+                   substitution=dot(T, d, V), value=T * d * V)
+        return Count((T, V), params, T * d * V, (step,), (mac,))

@@ -33,8 +33,8 @@ from ..layers.base import Shape, shape_text, size
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import Count, FieldError, ProblemBase, Strict
 from ..layers import stack
-from ..layers import (Bidirectional, Embedding, Gru, LayerNorm, Lstm, MultiHeadAttention, Pooler, SimpleRnn,
-                      TransformerBlock)
+from ..layers import (Bidirectional, Embedding, Gru, LayerNorm, LmHead, Lstm, MultiHeadAttention, Pooler,
+                      SimpleRnn, TransformerBlock)
 from ..layers.recurrent import RECURRENT, with_convention
 
 TOPIC = "cnn_architecture"
@@ -79,6 +79,7 @@ Layer = Annotated[
           Conv1d, Conv3d, Upsample, ZeroPadding2d, GlobalMaxPool, AdaptiveAvgPool, AdaptiveMaxPool, GroupNorm,
           Reshape, Permute,
           Embedding, SimpleRnn, Lstm, Gru, Bidirectional, MultiHeadAttention, TransformerBlock, Pooler, LayerNorm,
+          LmHead,
           Residual, Apply],
     Field(discriminator="type"),
 ]
