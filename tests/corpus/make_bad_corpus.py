@@ -337,6 +337,20 @@ bad("graph-apply-input.yaml", GRAPH, "{type: concatenate, name: c, inputs: [a, b
 bad("graph-unknown-output.yaml", GRAPH, "ask: total_params", "outputs: [q]", "outputs[0]", "names no layer")
 case("graph-input-and-inputs.yaml", sub(GRAPH, "input: [8, 8, 3]\n", "input: [8, 8, 3]\ninputs: {x: [8, 8, 3]}\n")[0],
      ":3: inputs:", "either 'input'")  # the line 'inputs:' adds
+# Sequence layers (issue 14): a recurrent layer needs steps × features, an embedding enough positions.
+SEQUENCE = """\
+topic: cnn_architecture
+input: [10, 4]
+layers:
+  - {type: lstm, units: 8}
+ask: total_params
+"""
+case("arch-lstm-on-image.yaml", sub(SEQUENCE, "input: [10, 4]", "input: [28, 28, 1]")[0], ":4: layers[0]:",
+     "needs a sequence")  # the layer's line, not the input's
+case("arch-bidirectional-sum-stacked.yaml", sub(SEQUENCE, "  - {type: lstm, units: 8}", "  - type: bidirectional\n"
+     "    merge: sum\n    layer: {type: gru, units: 8, num_layers: 2}")[0], ":5: layers[0].merge:", "ambiguous")
+bad("arch-embedding-too-few-positions.yaml", SEQUENCE.replace("[10, 4]", "[10]"), "{type: lstm, units: 8}",
+    "{type: embedding, vocabulary: 100, dimension: 8, positions: 4}", "layers[0].positions", "only 4 positions")
 bad("cnn-layers-not-list.yaml", CNN, "layers:\n", "layers: 5\nold_layers:\n", "layers", "list")
 bad("cnn-ask-unknown.yaml", CNN, "ask: total_params", "ask: everything", "ask", "")
 case("cnn-shape-after-no-layer.yaml", CNN.replace("ask: total_params", "ask: shape_after"), ":9: ask: shape_after needs", "")
