@@ -9,6 +9,8 @@ nn.LayerNorm, nn.TransformerEncoderLayer, nn.Linear).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 import yaml
@@ -24,6 +26,7 @@ from nnsolve.solution import Table
 from nnsolve.solve import solve
 
 torch.set_num_threads(1)
+ARCH = Path(__file__).resolve().parent.parent / "problems" / "arch"  # absolute: other tests change the directory
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -226,18 +229,18 @@ class Gpt2(nn.Module):
 
 
 @pytest.mark.parametrize("path, module, published", [
-    ("problems/arch/bert-base.yaml", Bert, 109_482_240),
-    ("problems/arch/gpt2-small.yaml", Gpt2, 124_439_808),
+    ("bert-base.yaml", Bert, 109_482_240),
+    ("gpt2-small.yaml", Gpt2, 124_439_808),
 ])
 def test_bert_and_gpt2_count_as_their_torch_modules(path, module, published):
-    solution = solve(load(path).spec)
+    solution = solve(load(str(ARCH / path)).spec)
     assert solution.answers["total_params"].value == numel(module()) == published
 
 
 def test_the_sequence_examples():
-    assert solve(load("problems/arch/lstm-text-classifier.yaml").spec).answers["total_params"].value == \
+    assert solve(load(str(ARCH / "lstm-text-classifier.yaml")).spec).answers["total_params"].value == \
         10_000 * 32 + 4 * (64 * (32 + 64) + 64) + 65
-    gru = solve(load("problems/arch/gru-keras-vs-pytorch.yaml").spec)
+    gru = solve(load(str(ARCH / "gru-keras-vs-pytorch.yaml")).spec)
     assert gru.answers["total_params"].value == 3 * (64 * 96 + 64)
     assert gru.answers["total_params_pytorch"].value == numel(nn.GRU(32, 64))
 
@@ -311,11 +314,11 @@ def test_generated_sequence_stacks_against_torch(length, vocabulary, dimension, 
 
 
 def test_gpt2_with_its_tied_lm_head():
-    solution = solve(load("problems/arch/gpt2-small-lm-head.yaml").spec)
+    solution = solve(load(str(ARCH / "gpt2-small-lm-head.yaml")).spec)
     assert solution.answers["total_params"].value == numel(Gpt2()) == 124_439_808
     untied = Gpt2()
     untied.head = nn.Linear(768, 50257, bias=False)
-    data = yaml.safe_load(open("problems/arch/gpt2-small-lm-head.yaml").read())
+    data = yaml.safe_load((ARCH / "gpt2-small-lm-head.yaml").read_text())
     data["layers"][-1]["tied"] = False
     assert solve(load_text(yaml.safe_dump(data)).spec).answers["total_params"].value == numel(untied)
 
