@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
 from . import limits
@@ -17,17 +17,25 @@ from .spec import Tolerance
 
 # Rounding for sig_figs / decimals is the school rule (halves away from zero), as a student
 # rounds by hand: 0.0125 to 3 decimal places is 0.013.
+# The precision is set for each value: quantize raises InvalidOperation when the rounded value
+# needs more digits than the context holds (1e26 to 2 decimal places needs 29).
 def round_sig_figs(x: Fraction | float | int, digits: int) -> Decimal:
-    d = Decimal(x.numerator) / Decimal(x.denominator) if isinstance(x, Fraction) else Decimal(x)
-    if d == 0:
-        return d
-    exponent = d.adjusted() - digits + 1
-    return d.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+    with localcontext() as ctx:
+        ctx.prec = 60 + digits
+        d = Decimal(x.numerator) / Decimal(x.denominator) if isinstance(x, Fraction) else Decimal(x)
+        if d == 0:
+            return d
+        exponent = d.adjusted() - digits + 1
+        return d.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
 
 
 def round_decimals(x: Fraction | float | int, digits: int) -> Decimal:
-    d = Decimal(x.numerator) / Decimal(x.denominator) if isinstance(x, Fraction) else Decimal(x)
-    return d.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        d = Decimal(x.numerator) / Decimal(x.denominator) if isinstance(x, Fraction) else Decimal(x)
+        ctx.prec = max(60, d.adjusted() + digits + 2)
+        ctx.Emax = max(ctx.Emax, d.adjusted() + 2)
+        return d.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
 def numbers_agree(computed, given, tol: Tolerance) -> bool:

@@ -104,6 +104,11 @@ def as_written(x: Fraction) -> float | str:
     return as_float if Fraction(repr(as_float)) == x else f"{x.numerator}/{x.denominator}"
 
 
+def too_long(x: Fraction) -> bool:
+    """True when a fraction's numerator or denominator has more than MAX_SHOWN_DIGITS digits."""
+    return max(x.numerator.bit_length(), x.denominator.bit_length()) > _LONG_INT_BITS
+
+
 def is_number(x: object) -> bool:
     return isinstance(x, (int, Fraction, float)) and not isinstance(x, bool)
 
@@ -121,23 +126,39 @@ def is_terminating(x: Fraction) -> bool:
     return d == 1
 
 
-def json_number(x: Number) -> int | float:
-    """The JSON form of a number: ints stay ints, everything else becomes the nearest float."""
+def json_number(x: Number) -> int | float | str:
+    """The JSON form of a number: ints stay ints, everything else becomes the nearest float.
+
+    A number no JSON reader could take as a number (an int of more than MAX_SHOWN_DIGITS digits, a
+    fraction beyond a float's range) becomes its text in scientific notation, "1.2346e+12000"."""
     if isinstance(x, int):
-        return x
+        return scientific_int(x) if x.bit_length() > _LONG_INT_BITS else x
     x = simplify(x)
-    return x if isinstance(x, int) else float(x)
+    if isinstance(x, int):
+        return json_number(x)
+    try:
+        return float(x)
+    except OverflowError:
+        return round_sig(x)
 
 
 def exact_text(x: Number) -> str | None:
-    """An exact text form of a rational that a float cannot show exactly (``"7/15"``), else None."""
-    if isinstance(x, Fraction) and x.denominator != 1 and not is_terminating(x):
+    """An exact text form of a rational that a float cannot show exactly (``"7/15"``), else None
+    (None too for a fraction too long to write: more than MAX_SHOWN_DIGITS digits)."""
+    if isinstance(x, Fraction) and x.denominator != 1 and not is_terminating(x) and not too_long(x):
         return f"{x.numerator}/{x.denominator}"
     return None
 
 
+_SATURATED = 800  # beyond this |x|, σ(x) and tanh(x) are 0, 1 or ±1 to the last bit of a float
+
+
 def sigmoid(x: Number) -> float:
-    """σ(x) = 1 / (1 + e^−x), computed without overflow for large |x| (a float: e^x is transcendental)."""
+    """σ(x) = 1 / (1 + e^−x), computed without overflow for large |x| (a float: e^x is transcendental).
+
+    An exact x beyond a float's range (1e600) saturates as a float's σ would, without converting it."""
+    if abs(x) > _SATURATED:
+        return 1.0 if x > 0 else 0.0
     x = float(x)
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
@@ -166,20 +187,66 @@ def _decimal(x: Fraction | float | int) -> Decimal:
     return Decimal(repr(x)) if isinstance(x, float) else Decimal(x)
 
 
+def tanh(x: Number) -> float:
+    """tanh(x) as a float, without converting an exact x beyond a float's range (it saturates at ±1)."""
+    if abs(x) > _SATURATED:
+        return 1.0 if x > 0 else -1.0
+    return math.tanh(float(x))
+
+
 def round_sig(x: Fraction | float | int, digits: int = DIGITS) -> str:
     """Fixed-point text of x rounded to ``digits`` significant figures (no exponent for common sizes)."""
+    if isinstance(x, int) and x.bit_length() > _LONG_INT_BITS:
+        return scientific_int(x, digits)
     d = _decimal(x)
     if d == 0:
         return "0"
     exponent = d.adjusted()
     if exponent >= 15 or exponent <= -8:
-        return f"{float(x):.{digits - 1}e}"
+        if isinstance(x, float) or abs(exponent) < 300:
+            return f"{float(x):.{digits - 1}e}"
+        return _exponent_text(format(d, f".{digits - 1}e"))  # beyond a float's range (an exact 1e600)
     quantum = Decimal(1).scaleb(exponent - digits + 1)
     with localcontext() as ctx:
         ctx.prec = 60
         r = d.quantize(quantum)
     # Trailing zeros stay: 0.89090 says five significant figures, 0.8909 would say four.
     return _group(format(r, "f"))
+
+
+def _exponent_text(text: str) -> str:
+    """Decimal's ``1.2345e+600`` written as Python writes a float's exponent (at least two digits)."""
+    mantissa, _, exponent = text.partition("e")
+    return f"{mantissa}e{exponent[0]}{int(exponent[1:]):02d}"
+
+
+# An integer longer than this is shown in scientific notation: Python refuses to write one of more
+# than 4,300 digits as text (sys.set_int_max_str_digits), and no reader counts a thousand digits.
+MAX_SHOWN_DIGITS = 1_000
+_LONG_INT_BITS = int(MAX_SHOWN_DIGITS * 3.3219280948873626)
+
+
+def decimal_digits(n: int) -> int:
+    """How many decimal digits |n| has, computed without writing n as text."""
+    n = abs(n)
+    if n == 0:
+        return 1
+    digits = max(1, int((n.bit_length() - 1) * 0.30102999566398120) + 1)  # log10(2) per bit: exact or one short
+    return digits + 1 if n >= 10**digits else digits
+
+
+def scientific_int(n: int, digits: int = DIGITS) -> str:
+    """An integer of any length as ``1.2346e+12000``, its leading digits rounded exactly (half up)."""
+    length = decimal_digits(n)
+    shift = length - digits
+    lead = abs(n) // 10**(shift - 1) if shift > 0 else abs(n) * 10**(1 - shift)
+    lead = (lead + 5) // 10  # round the digit after the last one shown, half up
+    exponent = length - 1
+    if lead >= 10**digits:  # 9.99995… rounded up to 10.000
+        lead //= 10
+        exponent += 1
+    text = str(lead)
+    return f"{'-' if n < 0 else ''}{text[0]}.{text[1:]}e+{exponent:02d}"
 
 
 def _group(text: str) -> str:
@@ -196,7 +263,10 @@ def exact_decimal(x: Fraction) -> str | None:
     """The exact decimal text of a terminating fraction, or None if it does not terminate (or is long)."""
     if not is_terminating(x):
         return None
-    text = format(_decimal(x), "f")
+    d = _decimal(x)
+    if abs(d.adjusted()) > 40:  # 60 significant digits would not hold it exactly, nor would anyone read it
+        return None
+    text = format(d, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
         if len(text.partition(".")[2]) > _MAX_EXACT_DECIMALS:
@@ -226,13 +296,15 @@ def number_text(x, unicode_minus: bool = False, approx: bool = True) -> str:
     if isinstance(x, bool):
         return str(x).lower()
     if isinstance(x, int):
-        out = f"{x:,}"
+        out = scientific_int(x) if x.bit_length() > _LONG_INT_BITS else f"{x:,}"
     elif isinstance(x, Fraction):
         if x.denominator == 1:
             return number_text(x.numerator, unicode_minus)
         exact = exact_decimal(x)
         if exact is not None:
             out = exact
+        elif too_long(x):
+            out = round_sig(x)  # too long to write as a fraction (or at all, past 4,300 digits)
         elif approx:
             out = f"{x.numerator}/{x.denominator} ≈ {round_sig(x)}"
         else:

@@ -13,6 +13,7 @@ import re
 import resource
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -547,3 +548,48 @@ def test_a_row_that_cannot_be_made_is_that_files_one_line_error(jobs):
     bad = next(p for p in paths if "s03" in p)
     assert list(errors) == [bad]
     assert errors[bad].startswith(bad) and "ValueError" in errors[bad] and "\n" not in errors[bad]
+
+
+# --- numbers that cannot be written as text or converted (issue 15, point 4) ----------------------
+
+def test_an_int_beyond_python_text_limit_is_shown_in_scientific_notation_in_every_format():
+    """Python refuses str() of an int with more than 4,300 digits; nnsolve shows its exact leading digits."""
+    from nnsolve.numbers import decimal_digits, json_number, number_text, scientific_int
+    from nnsolve.render.numbers import number_latex
+
+    n = 123456 * 10**12000 + 7
+    assert decimal_digits(n) == 12006 and decimal_digits(10**1000) == 1001 and decimal_digits(10**1000 - 1) == 1000
+    assert number_text(n) == "1.2346e+12005" == json_number(n)
+    assert number_text(-n) == "-1.2346e+12005"
+    assert number_latex(n) == r"1.2346 \times 10^{12005}"
+    assert scientific_int(10**1001 - 1) == "1.0000e+1001"  # 9.99999… rounds up to the next power
+    assert number_text(12345) == "12,345" and json_number(12345) == 12345
+
+
+def test_a_fraction_too_long_to_write_is_shown_rounded():
+    from nnsolve.numbers import json_number, number_text
+    from nnsolve.render.numbers import number_latex
+
+    x = Fraction(10**1200, 3)  # 1,201 digits over 3
+    assert number_text(x) == "3.3333e+1199" == json_number(x)
+    assert number_latex(x) == r"3.3333 \times 10^{1199}"
+    assert number_text(Fraction(1, 3 * 10**2000)) == "3.3333e-2001"
+
+
+def test_sigmoid_and_tanh_of_an_exact_1e600_saturate_without_overflow():
+    from nnsolve.numbers import sigmoid, tanh
+
+    assert sigmoid(10**600) == 1.0 and sigmoid(-10**600) == 0.0 and sigmoid(Fraction(-10**601, 7)) == 0.0
+    assert tanh(10**600) == 1.0 and tanh(-10**600) == -1.0
+    assert sigmoid(0) == 0.5 and tanh(Fraction(1, 2)) == pytest.approx(0.46211715726)
+
+
+def test_decimals_tolerance_with_an_answer_of_1e26_compares():
+    """decimal's default 28 digits cannot hold 1e26 to 2 decimal places (InvalidOperation before)."""
+    from nnsolve.compare import numbers_agree
+    from nnsolve.spec import Tolerance
+
+    tol = Tolerance(decimals=2)
+    assert numbers_agree(Fraction(10**26) + Fraction(1, 1000), 10**26, tol)
+    assert not numbers_agree(Fraction(10**26) + Fraction(1, 10), 10**26, tol)
+    assert numbers_agree(Fraction(3 * 10**299, 7), Fraction(3 * 10**299, 7), Tolerance(sig_figs=3))

@@ -27,7 +27,7 @@ from ..errors import SolveError
 from ..expr import Expr, Partial, add, call, dot, num, partial, sym
 from ..expression import Node, input_names, parse_expression, symbol_name
 from ..graph import Pass, apply, backward, depends_on, forward, run_pass
-from ..numbers import Number, Real, bounded, number_text, sigmoid, simplify
+from ..numbers import Number, Real, bounded, number_text, sigmoid, simplify, tanh
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import FieldError, ProblemBase, Strict
 
@@ -339,7 +339,7 @@ def _node_local(spec: Spec) -> tuple[Number, Expr | None, Expr | None, str] | No
         return s * (1 - s), call("sigma", sym("z")) * (1 - call("sigma", sym("z"))), \
             dot(call("sigma", num(z)), 1 - call("sigma", num(z))), "σ′(z) = σ(z)(1 − σ(z))"
     if spec.node == "tanh":
-        t = math.tanh(float(z))
+        t = tanh(z)
         return 1 - t * t, 1 - call("tanh", sym("z")) ** 2, 1 - call("tanh", num(z)) ** 2, "tanh′(z) = 1 − tanh²(z)"
     if spec.node == "relu":
         return (1 if z > 0 else 0), None, None, f"ReLU′(z) = {'1 because z > 0' if z > 0 else '0 because z ≤ 0'}"
