@@ -148,7 +148,7 @@ def update(opt, t: int, p: Number, g: Number, state: tuple, knobs: Knobs = RIGHT
     if isinstance(opt, RMSprop):
         (s,) = state
         s = simplify(opt.rho * s + (1 - opt.rho) * g * g)
-        return p - eta * g / (math.sqrt(s) + opt.epsilon), (s,)
+        return p - eta * g / _root_plus_epsilon(opt, s, t), (s,)
     m, s = state
     m = simplify(opt.beta1 * m + (1 - opt.beta1) * g)
     s = simplify(opt.beta2 * s + (1 - opt.beta2) * g * g)
@@ -157,7 +157,16 @@ def update(opt, t: int, p: Number, g: Number, state: tuple, knobs: Knobs = RIGHT
     else:
         m_hat = m / (1 - opt.beta1**t)
         s_hat = s / (1 - opt.beta2**t)
-    return p - eta * m_hat / (math.sqrt(s_hat) + opt.epsilon), (m, s)
+    return p - eta * m_hat / _root_plus_epsilon(opt, s_hat, t), (m, s)
+
+
+def _root_plus_epsilon(opt, s: Number, t: int) -> float:
+    """√s + ε, the divisor of RMSprop's and Adam's step; 0 (ε = 0 and no gradient yet) is refused."""
+    divisor = math.sqrt(s) + opt.epsilon
+    if divisor == 0:
+        raise SolveError(f"is 0 and the gradient has been 0 up to iteration {t}: the step 0/(√0 + 0) is "
+                         f"undefined; give ε > 0 (PyTorch's default is 1e-8)", field="optimizer.epsilon")
+    return divisor
 
 
 def newton_update(opt: Newton, p: list[Number], g: list[Number], hessian: list[list[Number]],

@@ -593,3 +593,13 @@ def test_decimals_tolerance_with_an_answer_of_1e26_compares():
     assert numbers_agree(Fraction(10**26) + Fraction(1, 1000), 10**26, tol)
     assert not numbers_agree(Fraction(10**26) + Fraction(1, 10), 10**26, tol)
     assert numbers_agree(Fraction(3 * 10**299, 7), Fraction(3 * 10**299, 7), Tolerance(sig_figs=3))
+
+
+@pytest.mark.parametrize("optimizer", ["rmsprop", "adam"])
+def test_epsilon_zero_with_a_zero_gradient_is_one_line_naming_the_field(capsys, tmp_path, optimizer):
+    """√0 + 0 divides 0 by 0 (ZeroDivisionError before): refused at optimizer.epsilon's line."""
+    path = tmp_path / "eps.yaml"
+    path.write_text("topic: optimizer_steps\nweights: [0]\nactivation: linear\nsamples:\n  - {x: [0], y: 1}\n"
+                    f"optimizer: {{type: {optimizer}, epsilon: 0}}\niterations: 2\n", encoding="utf-8")
+    code, out, err = run_in_process(capsys, "run", str(path))
+    assert_one_line_error(code, out, err, str(path), ":6: optimizer.epsilon: is 0", "ε > 0")
