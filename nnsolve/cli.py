@@ -22,6 +22,8 @@ app = typer.Typer(
          "Example:  nnsolve run problems/seed/s03-cnn-params.yaml",
 )
 FILES_HELP = "Problem files, or folders searched recursively for *.yaml and *.yml."
+TIMEOUT = 60  # seconds one file of grade, key or paper may take by default (--timeout)
+TIMEOUT_HELP = "Stop a file that takes longer than this and report it (0: no limit)."
 
 
 class _Argument(typer.core.TyperArgument):
@@ -264,11 +266,13 @@ def grade(
     jobs: int = typer.Option(1, "--jobs", "-j", min=0, metavar="N", help="Grade in N processes (0: one per CPU)."),
     shuffle: bool = typer.Option(False, "--shuffle-options", help="The paper's options were shuffled with --seed."),
     seed: int = typer.Option(0, "--seed", min=0, metavar="N", help="The seed of --shuffle-options."),
+    timeout: float = typer.Option(TIMEOUT, "--timeout", min=0, metavar="SECONDS", help=TIMEOUT_HELP),
 ) -> None:
     """Grade answered problems: solve each, compare with its 'submitted' answer, award marks, name mistakes.
 
-    Exit code 0 when every file was graded, 1 when some files were invalid (each error is also a line on
-    stderr), 2 when a path does not exist or there is nothing to grade.
+    Exit code 0 when every file was graded, 1 when some files were invalid or took too long (each error
+    is also a line on stderr), 2 when a path does not exist or there is nothing to grade, 130 on Ctrl-C
+    and 143 on SIGTERM (the report so far is written).
 
     \b
     Example:  nnsolve grade problems/seed --format markdown -o grades.md
@@ -283,6 +287,7 @@ def grade(
     from .render import terminal_width
     from .files import AtomicFile, output_path
     from .render.report import TABLE_WIDTH, ReportWriter, progress, report_row
+    from .workers import Terminated, sigterm_interrupts
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -303,21 +308,22 @@ def grade(
     except OSError as exc:
         raise cannot_write(exc) from None
     sink = target.file if target else tempfile.SpooledTemporaryFile(1 << 22, "w+", encoding="utf-8", newline="")
-    interrupted = False
+    interrupted: KeyboardInterrupt | None = None
     try:
         writer = ReportWriter(fmt, sink, color=output is None and fmt is ReportFormat.table and sys.stdout.isatty(),
                               width=terminal_width(TABLE_WIDTH) if output is None else None, errors=sys.stderr)
         try:
-            with progress(len(files), enabled=sys.stderr.isatty()) as advance:
+            with sigterm_interrupts(), progress(len(files), enabled=sys.stderr.isatty()) as advance:
                 for row in grade_paths(files, jobs or os.cpu_count() or 1, then=partial(report_row, fmt),
-                                       shuffle=seed if shuffle else None):
+                                       shuffle=seed if shuffle else None, timeout=timeout):
                     writer.add_row(row)
                     advance()
-        except KeyboardInterrupt:
-            interrupted = True
-        writer.finish(found=len(files), interrupted=interrupted)
-        if target is not None:
-            target.commit()
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated): the rows so far are the report
+            interrupted = exc
+        with sigterm_interrupts():  # a second SIGTERM while the report is written still leaves no temporary
+            writer.finish(found=len(files), interrupted=interrupted is not None)
+            if target is not None:
+                target.commit()
     except BaseException as exc:
         if target is not None:
             target.discard()
@@ -329,9 +335,11 @@ def grade(
         shutil.copyfileobj(sink, sys.stdout)
         sink.close()
     tally = writer.tally
-    if interrupted:
-        sys.stderr.write(f"nnsolve: interrupted; graded {tally.files} of {len(files)} files\n")
-        raise typer.Exit(130)
+    if interrupted is not None:
+        terminated = isinstance(interrupted, Terminated)
+        sys.stderr.write(f"nnsolve: {'terminated' if terminated else 'interrupted'}; "
+                         f"graded {tally.files} of {len(files)} files\n")
+        raise typer.Exit(Terminated.exit_code if terminated else 130)
     raise typer.Exit(1 if tally.invalid else 0)
 
 
@@ -555,9 +563,10 @@ def main() -> None:
     except typer.Abort:
         sys.stderr.write("nnsolve: aborted\n")
         sys.exit(130)
-    except KeyboardInterrupt:
-        sys.stderr.write("nnsolve: interrupted\n")
-        sys.exit(130)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM where a command handles it (nnsolve.workers)
+        code = getattr(exc, "exit_code", 130)
+        sys.stderr.write(f"nnsolve: {'terminated' if code == 143 else 'interrupted'}\n")
+        sys.exit(code)
     except BrokenPipeError:  # `nnsolve run x | head`: the reader left; nothing more to say
         sys.stderr.close()
         sys.exit(1)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import os
-import signal
 import sys
 import types
 from dataclasses import dataclass, replace
@@ -672,19 +671,19 @@ _batch_memo: dict | None = None
 def _start_worker() -> None:
     global _batch_memo
     _batch_memo = {}
-    # Ctrl-C is the parent's to handle: it keeps what was graded and stops the workers.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def grade_paths(paths: list[str], jobs: int = 1, then: Callable[[FileResult], Any] | None = None,
-                shuffle: int | None = None) -> Iterator:
-    """Grade files in order; with ``jobs`` > 1 in that many processes (chunks of paths, results in order).
+                shuffle: int | None = None, timeout: float | None = None) -> Iterator:
+    """Grade files in order; with ``jobs`` > 1 in that many worker processes (results in order).
 
     ``then``: a picklable function applied to each FileResult where it was graded (in the
-    worker), whose value is yielded instead (the CLI's report rows).
+    worker), whose value is yielded instead (the CLI's report rows). ``timeout``: seconds one
+    file may take (None or 0: no limit); a file over it, or whose worker dies, is that file's
+    one-line error (nnsolve.workers). With a timeout, one job grades in one worker process.
     """
     global _batch_memo
-    if jobs <= 1 or len(paths) < 2:
+    if (jobs <= 1 or len(paths) < 2) and not timeout:
         outer, _batch_memo = _batch_memo, {}
         try:
             for path in paths:
@@ -693,19 +692,23 @@ def grade_paths(paths: list[str], jobs: int = 1, then: Callable[[FileResult], An
         finally:
             _batch_memo = outer
         return
-    from concurrent.futures import ProcessPoolExecutor
+    from .workers import run_each
 
-    chunk = max(1, min(64, len(paths) // (jobs * 4)))
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker)
-    try:
-        work = partial(grade_path, shuffle=shuffle) if then is None else partial(_grade_then, then, shuffle)
-        yield from pool.map(work, paths, chunksize=chunk)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    jobs = max(1, min(jobs, len(paths)))
+    chunk = max(1, min(16, len(paths) // (jobs * 4)))
+    work = partial(grade_path, shuffle=shuffle) if then is None else partial(_grade_then, then, shuffle)
+    yield from run_each(work, paths, jobs=jobs, timeout=timeout, fault=partial(_stopped, then),
+                        initializer=_start_worker, chunk=chunk)
 
 
 def _grade_then(then: Callable[[FileResult], Any], shuffle: int | None, path: str):
     return _then_within_file(then, grade_path(path, shuffle))
+
+
+def _stopped(then: Callable[[FileResult], Any] | None, path: str, stopped) -> Any:
+    """The result of a file whose worker overran the time budget or died (nnsolve.workers.Stopped)."""
+    result = FileResult(path, error=f"{path}: {stopped.reason('grading')}")
+    return result if then is None else _then_within_file(then, result)
 
 
 def _then_within_file(then: Callable[[FileResult], Any], result: FileResult):
