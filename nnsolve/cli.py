@@ -395,21 +395,29 @@ def key(
     page_breaks: bool = typer.Option(False, "--page-breaks", help="Start every problem on a new page."),
     shuffle: bool = typer.Option(False, "--shuffle-options", help=SHUFFLE_HELP),
     seed: int = typer.Option(0, "--seed", min=0, metavar="N", help="The seed of --shuffle-options."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=0, metavar="N", help="Solve in N processes (0: one per CPU)."),
+    timeout: float = typer.Option(TIMEOUT, "--timeout", min=0, metavar="SECONDS", help=TIMEOUT_HELP),
 ) -> None:
     """Write an answer key: every problem's question, given data, options, worked steps, boxed answer and option.
 
     The header comes from an exam.yaml in the folder (title, course, date), or --title and --course.
-    Exit code 0 when every file is in the key, 1 when some were left out (each named on stderr),
-    2 when there is nothing to put in it, 3 when a PDF finds no pdflatex or pdflatex fails.
+    Exit code 0 when every file is in the key, 1 when some were left out (each named on stderr: one
+    that cannot be solved or shown, or that took longer than --timeout), 2 when there is nothing
+    to put in it, 3 when a PDF finds no pdflatex or pdflatex fails.
 
     \b
     Example:  nnsolve key problems/seed -o key.pdf
     Example:  nnsolve key problems/seed -o answers.html --answers-only
     """
+    import os
+    from functools import partial
+
+    from .documents import KINDS, check_entry
     from .grade import collect_paths
     from .key import build_key
     from .render.page import key_page
     from .render.report import progress
+    from .workers import sigterm_interrupts
 
     _document_kind(output, "an answer key")
     if pdf and output.suffix.lower() != ".tex":
@@ -417,15 +425,18 @@ def key(
     exam, head = _document_header(paths, title, course, paper=False)
     files = collect_paths(str(p) for p in paths)
     _document_outputs(output, pdf, files, "key")
-    with progress(len(files), enabled=sys.stderr.isatty(), label="solving") as advance:
-        answer_key = build_key(files, then=advance, shuffle=seed if shuffle else None)
+    check = partial(check_entry, KINDS[output.suffix.lower()], answers_only)
+    with sigterm_interrupts(), progress(len(files), enabled=sys.stderr.isatty(), label="solving") as advance:
+        answer_key = build_key(files, then=advance, shuffle=seed if shuffle else None, check=check,
+                               jobs=jobs or os.cpu_count() or 1, timeout=timeout)
     if not answer_key.entries and not answer_key.left_out:
         raise NnsolveError(f"no problem files (*.yaml, *.yml) in {', '.join(str(p) for p in paths)}")
     for line in answer_key.left_out:
         sys.stderr.write(f"{line}\n")
     page = key_page(answer_key.entries, head, answer_key.left_out, answers_only=answers_only,
                     page_breaks=page_breaks or exam.page_breaks)
-    wrote = _write(page, output, pdf, "key")
+    with sigterm_interrupts():  # SIGTERM while the key is written leaves no temporary file
+        wrote = _write(page, output, pdf, "key")
     count = len(answer_key.entries)
     left = f"; {len(answer_key.left_out)} left out" if answer_key.left_out else ""
     sys.stderr.write(f"wrote {wrote}: {count} problem{'s' if count != 1 else ''}{left}\n")

@@ -108,8 +108,32 @@ def paper_entries(files: list[str], seed: int | None = None):
         except NnsolveError as exc:
             left_out.append(str(exc.located(file=file)))
             continue
+        except Exception as exc:  # a bug in nnsolve: this file is left out, the paper is still written
+            left_out.append(f"{file}: internal error (a bug in nnsolve): {type(exc).__name__}: {exc}")
+            continue
         entries.append(Entry(solution, spec.marks))
     return entries, left_out
+
+
+def check_entry(kind: str, answers_only: bool, entry) -> None:
+    """Make one key entry's part of the document (its row of the summary table and its worked
+    solution) as ``kind`` (``KINDS``' values) writes it, without figures: a value that cannot be
+    shown then fails for its own file (nnsolve.key.build_key), not for the whole key."""
+    from .render.page import Header, key_page
+
+    page = key_page([entry], Header(""), answers_only=answers_only, figures=False)
+    if kind == "markdown":
+        from .render.markdown import page_markdown
+
+        page_markdown(page)
+    elif kind == "html":
+        from .render.html import page_html
+
+        page_html(page)
+    else:
+        from .render.latex import page_latex
+
+        page_latex(page)
 
 
 class FigureFiles:

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -38,31 +39,64 @@ class Key:
     left_out: list[str] = field(default_factory=list)  # one error line per file that failed
 
 
-def build_key(paths: list[str], then: Callable[[], object] | None = None, shuffle: int | None = None) -> Key:
+def build_key(paths: list[str], then: Callable[[], object] | None = None, shuffle: int | None = None,
+              check: Callable[[KeyEntry], object] | None = None, jobs: int = 1,
+              timeout: float | None = None) -> Key:
     """Load and solve every problem file; failures become ``left_out`` lines, not exceptions.
 
     ``then`` is called after each file (a progress bar's step); ``shuffle`` the seed the paper's
-    options were shuffled with (nnsolve.documents)."""
-    from .documents import shuffled_problem
+    options were shuffled with (nnsolve.documents); ``check(entry)`` makes the file's part of the
+    document (nnsolve.documents.check_entry), so that a value that cannot be shown leaves out
+    that file, not the key. With ``timeout`` (seconds) or ``jobs`` > 1 the files are solved in
+    worker processes (nnsolve.workers): a file over the time budget, or whose worker dies, is
+    left out with its line too.
+    """
     from .grade import collect_paths
-    from .loader import load
-    from .solve import solve
 
+    files = collect_paths(paths)
+    work = partial(key_entry, shuffle=shuffle, check=check)
+    if timeout or (jobs > 1 and len(files) > 1):
+        from .workers import run_each
+
+        outcomes = run_each(work, files, jobs=max(1, min(jobs, len(files))), timeout=timeout, fault=_stopped)
+    else:
+        outcomes = map(work, files)
     key = Key()
-    for file in collect_paths(paths):
-        problem = None
-        try:
-            problem = shuffled_problem(load(file), shuffle)
-            solution = solve(problem.spec)
-        except NnsolveError as exc:
-            if problem is not None:
-                problem.locate(exc)
-            key.left_out.append(str(exc.located(file=file)))
+    for outcome in outcomes:
+        if isinstance(outcome, KeyEntry):
+            key.entries.append(outcome)
         else:
-            key.entries.append(KeyEntry(file, solution, problem.spec.marks))
+            key.left_out.append(outcome)
         if then is not None:
             then()
     return key
+
+
+def key_entry(file: str, shuffle: int | None = None, check: Callable[[KeyEntry], object] | None = None
+              ) -> KeyEntry | str:
+    """One file's entry in the key, or the one line that says why it is left out: every stage
+    (load, solve, its part of the document) inside the file's error boundary."""
+    from .documents import shuffled_problem
+    from .loader import load
+    from .solve import solve
+
+    problem = None
+    try:
+        problem = shuffled_problem(load(file), shuffle)
+        entry = KeyEntry(file, solve(problem.spec), problem.spec.marks)
+        if check is not None:
+            check(entry)
+    except NnsolveError as exc:
+        if problem is not None:
+            problem.locate(exc)
+        return str(exc.located(file=file))
+    except Exception as exc:  # a bug in nnsolve (a number too long to show, say): this file's, not the key's
+        return f"{file}: internal error (a bug in nnsolve): {type(exc).__name__}: {exc}"
+    return entry
+
+
+def _stopped(file: str, stopped) -> str:
+    return f"{file}: {stopped.reason('solving')}"
 
 
 def find_pdflatex() -> str | None:

@@ -91,6 +91,8 @@ def run_each(work: Callable[[Any], Any], items: Iterable, *, jobs: int, fault: C
     (they are forked on Linux). ``fault(item, stopped)`` is called in the parent for an item
     that gave no result. ``chunk``: items sent to a worker at a time (fewer messages on a
     fast batch); ``timeout`` (seconds, None or 0 for none) applies to each item on its own.
+    On KeyboardInterrupt the workers are killed, the results already made are yielded (those
+    after a missing one too), and the interrupt is raised again.
     """
     pool = _Pool(work, initializer, max(1, jobs), timeout or None)
     window = window or max(4 * jobs * chunk, 16)
@@ -135,6 +137,13 @@ def run_each(work: Callable[[Any], Any], items: Iterable, *, jobs: int, fault: C
             pool.casualties.clear()
             if waiting:
                 waiting = deque(sorted(waiting, key=lambda pair: pair[0]))
+    except KeyboardInterrupt:
+        # Ctrl-C or SIGTERM while an earlier file is still at work: the later ones already done
+        # are kept (in order, that one left out) before the interrupt goes on.
+        pool.close()
+        for index in sorted(done):
+            yield done.pop(index)
+        raise
     finally:
         pool.close()
 

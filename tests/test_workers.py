@@ -118,7 +118,9 @@ def _wait_for_worker_busy(parent: int, seconds: float = 20) -> list[int]:
 
 
 @linux_only
-def test_sigterm_writes_the_partial_report_and_leaves_no_temporary_file(batch, tmp_path):
+@pytest.mark.parametrize("signum, code, word", [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")])
+def test_sigterm_writes_the_partial_report_and_leaves_no_temporary_file(batch, tmp_path, signum, code, word):
+    """SIGTERM is handled as Ctrl-C (SIGINT) is: the report so far, promptly, with any --jobs."""
     import json
 
     out = tmp_path / "out" / "report.json"
@@ -126,10 +128,12 @@ def test_sigterm_writes_the_partial_report_and_leaves_no_temporary_file(batch, t
     process = _nnsolve("grade", str(batch), "-f", "json", "-o", str(out), "--jobs", "2", "--timeout", "0")
     workers = _wait_for_worker_busy(process.pid)
     time.sleep(0.5)  # the other files are graded by now
-    process.send_signal(signal.SIGTERM)
+    sent = time.monotonic()
+    process.send_signal(signum)
     _, err = process.communicate(timeout=20)
-    assert process.returncode == 143, err
-    assert "nnsolve: terminated; graded" in err and "Traceback" not in err
+    assert time.monotonic() - sent < 5  # the slow file's worker is killed, not waited for
+    assert process.returncode == code, err
+    assert f"nnsolve: {word}; graded 3 of 4 files\n" == err
     assert [p.name for p in out.parent.iterdir()] == ["report.json"]
     report = json.loads(out.read_text())
     assert report["totals"]["interrupted"] is True
@@ -148,3 +152,46 @@ def test_workers_exit_when_their_parent_is_killed(batch):
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive(pid) for pid in workers)
+
+
+# --- key: every file inside its error boundary ----------------------------------------------------
+
+def test_key_leaves_out_a_file_that_cannot_be_solved_or_shown(tmp_path, monkeypatch, capsys):
+    """A file whose solver raises a bug (RMSprop on 1e300 weights overflowed a float), one whose
+    part of the document cannot be made (as an int of more than 4,300 digits cannot be shown),
+    and one over the time budget: each is its one line, and the key is still written (exit 1)."""
+    import nnsolve.render.page as pg
+    from tests.test_hostile import run_in_process
+
+    (tmp_path / "a-overflow.yaml").write_text(
+        "topic: optimizer_steps\nweights: [1e300, 1e300]\nbias: 1e300\nactivation: sigmoid\n"
+        "samples:\n  - {x: [1e300, 1e300], y: 0.5}\nloss: {type: squared_error}\n"
+        "optimizer: {type: rmsprop, learning_rate: 0.1}\niterations: 2\nask: w2\n", encoding="utf-8")
+    for name in GRADED:
+        shutil.copyfile(SEED / name, tmp_path / name)
+    (tmp_path / "s05-slow.yaml").write_text(_slow_problem(), encoding="utf-8")
+    real = pg.problem_blocks
+
+    def unshowable_s03(solution, **kwargs):
+        if solution.title.startswith("s03"):
+            raise ValueError("Exceeds the limit (4300 digits) for integer string conversion")
+        return real(solution, **kwargs)
+
+    monkeypatch.setattr(pg, "problem_blocks", unshowable_s03)
+    key = tmp_path / "out" / "key.md"
+    key.parent.mkdir()
+    # --timeout 1 with one job: the files are solved in a worker, forked with the patch in place.
+    code, out, err = run_in_process(capsys, "key", str(tmp_path), "-o", str(key), "--timeout", "1")
+    assert code == 1 and "Traceback" not in err
+    lines = err.splitlines()
+    # Its line today is the bug's (OverflowError); a fix in the topic may make it a field's error.
+    assert lines[0].startswith(f"{tmp_path / 'a-overflow.yaml'}:")
+    assert lines[1:3] == [
+        f"{tmp_path / 's03-cnn-params.yaml'}: internal error (a bug in nnsolve): ValueError: "
+        "Exceeds the limit (4300 digits) for integer string conversion",
+        f"{tmp_path / 's05-slow.yaml'}: took longer than 1 s and was stopped (--timeout)",
+    ]
+    assert lines[3] == f"wrote {key}: 2 problems; 3 left out"
+    text = key.read_text(encoding="utf-8")
+    assert "s08" in text and "s12" in text and "Left out" in text
+    assert [p.name for p in key.parent.iterdir()] == ["key.md"]
