@@ -695,7 +695,7 @@ def grade_paths(paths: list[str], jobs: int = 1, then: Callable[[FileResult], An
     from .workers import run_each
 
     jobs = max(1, min(jobs, len(paths)))
-    chunk = max(1, min(16, len(paths) // (jobs * 4)))
+    chunk = max(1, min(64, len(paths) // (jobs * 4)))
     work = partial(grade_path, shuffle=shuffle) if then is None else partial(_grade_then, then, shuffle)
     yield from run_each(work, paths, jobs=jobs, timeout=timeout, fault=partial(_stopped, then),
                         initializer=_start_worker, chunk=chunk)
