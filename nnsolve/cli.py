@@ -454,6 +454,7 @@ def paper(
     page_breaks: bool = typer.Option(False, "--page-breaks", help="Start every question on a new page."),
     shuffle: bool = typer.Option(False, "--shuffle-options", help=SHUFFLE_HELP),
     seed: int = typer.Option(0, "--seed", min=0, metavar="N", help="The seed of --shuffle-options."),
+    timeout: float = typer.Option(TIMEOUT, "--timeout", min=0, metavar="SECONDS", help=TIMEOUT_HELP),
 ) -> None:
     """Write an exam paper: the questions, their given data and options, numbered, with marks, and no answers.
 
@@ -463,7 +464,8 @@ def paper(
     Example:  nnsolve paper problems/seed -o exam.pdf --space 6
     Example:  nnsolve paper problems/seed -o exam.html --shuffle-options --seed 7
     """
-    from .documents import paper_entries
+    from .documents import KINDS, paper_entries
+    from .workers import sigterm_interrupts
     from .grade import collect_paths
     from .render.page import paper_page
 
@@ -471,7 +473,9 @@ def paper(
     exam, head = _document_header(paths, title, course, paper=True)
     files = collect_paths(str(p) for p in paths)
     _document_outputs(output, False, files, "paper")
-    entries, left_out = paper_entries(files, seed if shuffle else None)
+    with sigterm_interrupts():
+        entries, left_out = paper_entries(files, seed if shuffle else None, kind=KINDS[output.suffix.lower()],
+                                          timeout=timeout)
     if not entries and not left_out:
         raise NnsolveError(f"no problem files (*.yaml, *.yml) in {', '.join(str(p) for p in paths)}")
     for line in left_out:
@@ -483,7 +487,8 @@ def paper(
                         .strip())
     page = paper_page(entries, head, space=exam.space if space is None else space,
                       page_breaks=page_breaks or exam.page_breaks)
-    wrote = _write(page, output, False, "paper")
+    with sigterm_interrupts():  # SIGTERM while the paper is written leaves no temporary file
+        wrote = _write(page, output, False, "paper")
     left = f"; {len(left_out)} left out" if left_out else ""
     sys.stderr.write(f"wrote {wrote}: {len(entries)} question{'s' if len(entries) != 1 else ''}{left}\n")
     raise typer.Exit(1 if left_out else 0)

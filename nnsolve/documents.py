@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import random
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from pydantic import Field, StrictBool, StrictInt
@@ -83,36 +84,57 @@ def shuffled_problem(problem, seed: int | None):
     return replace(problem, spec=shuffled(problem.spec, seed, os.path.basename(problem.file)))
 
 
-def paper_entries(files: list[str], seed: int | None = None):
+def paper_entries(files: list[str], seed: int | None = None, kind: str | None = None, jobs: int = 1,
+                  timeout: float | None = None):
     """The questions of a paper: loaded (and shuffled), solved only where an option names several
-    answers (their labels come from the solution). Returns (entries, left_out)."""
+    answers (their labels come from the solution). Returns (entries, left_out).
+
+    Each file inside its error boundary (``paper_entry``); with ``timeout`` or ``jobs`` > 1 in
+    worker processes, as ``nnsolve.key.build_key`` does."""
+    work = partial(paper_entry, seed=seed, kind=kind)
+    if timeout or (jobs > 1 and len(files) > 1):
+        from .workers import run_each
+
+        outcomes = run_each(work, files, jobs=max(1, min(jobs, len(files))), timeout=timeout,
+                            fault=lambda file, stopped: f"{file}: {stopped.reason('reading')}")
+    else:
+        outcomes = map(work, files)
+    entries, left_out = [], []
+    for outcome in outcomes:
+        (left_out if isinstance(outcome, str) else entries).append(outcome)
+    return entries, left_out
+
+
+def paper_entry(file: str, seed: int | None = None, kind: str | None = None):
+    """One file's question on the paper (an Entry), or the line that says why it is left out:
+    load, solve where needed, and (with ``kind``) its part of the paper, made once."""
     from .given import given
     from .loader import load
     from .render.page import Entry
     from .solution import Solution
     from .solve import solve
 
-    entries, left_out = [], []
-    for file in files:
-        try:
-            problem = shuffled_problem(load(file), seed)
-            spec = problem.spec
-            if spec.choices and any(isinstance(v, dict) for v in spec.choices.values()):
-                try:
-                    solution = solve(spec)
-                except NnsolveError as exc:
-                    raise problem.locate(exc) from None
-            else:
-                solution = Solution(topic=spec.topic, answers={}, primary="", title=spec.title, question=spec.question,
-                                    options=spec.choices, given=given(spec))
-        except NnsolveError as exc:
-            left_out.append(str(exc.located(file=file)))
-            continue
-        except Exception as exc:  # a bug in nnsolve: this file is left out, the paper is still written
-            left_out.append(f"{file}: internal error (a bug in nnsolve): {type(exc).__name__}: {exc}")
-            continue
-        entries.append(Entry(solution, spec.marks))
-    return entries, left_out
+    try:
+        problem = shuffled_problem(load(file), seed)
+        spec = problem.spec
+        if spec.choices and any(isinstance(v, dict) for v in spec.choices.values()):
+            try:
+                solution = solve(spec)
+            except NnsolveError as exc:
+                raise problem.locate(exc) from None
+        else:
+            solution = Solution(topic=spec.topic, answers={}, primary="", title=spec.title, question=spec.question,
+                                options=spec.choices, given=given(spec))
+        entry = Entry(solution, spec.marks)
+        if kind is not None:
+            from .render.page import Header, paper_page
+
+            _translate(paper_page([entry], Header("")), kind)
+    except NnsolveError as exc:
+        return str(exc.located(file=file))
+    except Exception as exc:  # a bug in nnsolve: this file is left out, the paper is still written
+        return f"{file}: internal error (a bug in nnsolve): {type(exc).__name__}: {exc}"
+    return entry
 
 
 def check_entry(kind: str, answers_only: bool, entry) -> None:
@@ -121,7 +143,10 @@ def check_entry(kind: str, answers_only: bool, entry) -> None:
     shown then fails for its own file (nnsolve.key.build_key), not for the whole key."""
     from .render.page import Header, key_page
 
-    page = key_page([entry], Header(""), answers_only=answers_only, figures=False)
+    _translate(key_page([entry], Header(""), answers_only=answers_only, figures=False), kind)
+
+
+def _translate(page, kind: str) -> None:
     if kind == "markdown":
         from .render.markdown import page_markdown
 
