@@ -209,7 +209,7 @@ class _Pool:
             if not worker.inflight:
                 worker.deadline = None
                 continue
-            if worker.process.sentinel in ready or not worker.process.is_alive():
+            if worker.process.sentinel in ready:  # it died (its sentinel is waited on with its pipe)
                 yield from self._answers(worker)  # what it sent before it died
                 if worker.inflight:
                     worker.process.join()
