@@ -457,6 +457,7 @@ def solve(spec: Spec) -> Solution:
                           note=f"{frozen:,} frozen + {buffers:,} running statistics of batch normalization "
                                f"(Keras' moving mean and variance)"))
 
+    images = all(len(shape) == 3 for shape in (spec.inputs or {"input": spec.input}).values())
     answers: dict[str, Answer] = {
         "total_params": Answer(total, "Total learnable parameters"),
         "trainable_params": Answer(total - frozen, "Trainable parameters"),
@@ -470,7 +471,7 @@ def solve(spec: Spec) -> Solution:
                                      f"Output shape of {outputs[0][0]}")
     for k, (name, shape, _) in enumerate(outputs[1:], start=2):
         answers[f"output_shape_{k}"] = Answer(shape, f"Output shape of {name}")
-    answers["total_macs"] = Answer(total_macs, "Multiply-accumulates per image")
+    answers["total_macs"] = Answer(total_macs, "Multiply-accumulates per " + ("image" if images else "sample"))
     primary = spec.ask
     if spec.ask == "shape_after":
         primary = f"shape_after_layer_{spec.layer}"
@@ -504,7 +505,8 @@ def solve(spec: Spec) -> Solution:
     assumptions = [
         "Shapes are height × width × channels; a convolution's output size is ⌊(H + 2P − D(K − 1) − 1)/S⌋ + 1.",
         "Learnable parameters are weights and biases; a bias per filter or unit unless 'bias: false'.",
-        "MACs count multiply-accumulates for one image (1 MAC = 1 multiplication + 1 addition ≈ 2 FLOPs); "
+        f"MACs count multiply-accumulates for one {'image' if images else 'sample'} (1 MAC = 1 multiplication "
+        "+ 1 addition ≈ 2 FLOPs); "
         "pooling, activations and residual additions count none.",
     ]
     if walk.used_same:
