@@ -3,7 +3,11 @@
 Output size per axis ⌊(H + 2P − D(K − 1) − 1)/S⌋ + 1 (PyTorch's formula; with D = 1 it is the
 familiar ⌊(H + 2P − K)/S⌋ + 1). Padding 'same' follows TensorFlow/Keras: the output is ⌈H/S⌉
 for any stride, padded with max((⌈H/S⌉ − 1)·S + D(K − 1) + 1 − H, 0) zeros in all, the odd one
-after (bottom/right); PyTorch allows 'same' only with stride 1, where the two agree. A
+after (bottom/right); PyTorch allows 'same' only with stride 1, where the two agree. Padding
+``{output: O}`` asks for the zeros that give O outputs: P_total = (O − 1)·S + D(K − 1) + 1 − H in
+all (the least), P_total/2 per side when that is whole; an odd P_total with S > 1 still has a
+symmetric answer, ⌈P_total/2⌉ (the floor drops the spare zero); with S = 1 it has none, and the
+zeros are split as TensorFlow does, the odd one after (PyTorch: F.pad, then the convolution). A
 transposed convolution's output is (H − 1)·S − 2P + D(K − 1) + P_out + 1 (PyTorch's).
 
 Values are cross-correlations, as every framework computes them (the kernel is not flipped).
@@ -19,7 +23,7 @@ from ..expr import Expr, Raw, add, call, dot, index, num, partial, sym
 from ..numbers import Real
 from ..solution import Step
 from ..spec import Count as Positive
-from ..spec import NonNegative
+from ..spec import NonNegative, Strict
 from . import tensor as T
 from .tensor import np
 from .activation import FULL_CELLS, Activated, Name, activation_field, alpha_field
@@ -28,6 +32,16 @@ from .base import Array, Context, Count, Grads, Layer, Shape, Site, Trace, check
 Pair = Union[Positive, Annotated[list[Positive], Field(min_length=2, max_length=2)]]
 Padding = Union[NonNegative, Annotated[list[NonNegative], Field(min_length=2, max_length=2)],
                 Literal["same", "valid"]]
+
+
+class ForOutput(Strict):
+    """Padding asked for rather than given: the zeros per side that give an output size."""
+
+    output: Pair = Field(description="the output size wanted, N for N×N or [height, width]; the padding per "
+                                     "side that gives it is an answer (padding_layer_N)")
+
+
+LayerPadding = Union[Padding, ForOutput]
 Bias = Union[StrictBool, Real, Annotated[list[Real], Field(min_length=1)]]
 
 MAX_TERMS = 32  # products written out in one worked cell; a longer sum is stated, not spelt out
@@ -45,8 +59,27 @@ def axis_padding(padding, axis: int, size: int, k: int, s: int, d: int) -> tuple
     if padding == "same":
         total = max((-(-size // s) - 1) * s + d * (k - 1) + 1 - size, 0)
         return total // 2, total - total // 2
+    if isinstance(padding, ForOutput):
+        return padding_for(pair(padding.output)[axis], size, k, s, d)
     p = pair(padding)[axis]
     return p, p
+
+
+def least_padding(out: int, size: int, k: int, s: int, d: int) -> int:
+    """The fewest zeros in all that give ``out`` outputs: the last window must end on the last cell."""
+    return (out - 1) * s + d * (k - 1) + 1 - size
+
+
+def padding_for(out: int, size: int, k: int, s: int, d: int) -> tuple[int, int]:
+    """Zeros (before, after) that give ``out`` outputs: the same on both sides when an integer does
+    (an odd total with a stride above 1: one zero more, which the floor drops), else TensorFlow's
+    split with the odd zero after. Negative when even no padding makes the output that small."""
+    total = least_padding(out, size, k, s, d)
+    if -s < total < 0:  # no zeros at all: the floor drops the cells after the last window
+        return 0, 0
+    if total % 2 == 0 or s == 1:
+        return total // 2, total - total // 2
+    return (total + 1) // 2, (total + 1) // 2
 
 
 @dataclass(frozen=True)
@@ -59,7 +92,8 @@ class Window:
     dilation: tuple[int, int]
     pad: tuple[tuple[int, int], tuple[int, int]]  # (before, after) for rows, then columns
     same: bool = False
-    ceil: bool = False  # pooling's ceil_mode: a last, partial window counts if it starts inside the input
+    ceil: bool = False
+    asked: bool = False  # padding {output: O}: the pads were found for that output  # pooling's ceil_mode: a last, partial window counts if it starts inside the input
 
     @property
     def span(self) -> tuple[int, int]:
@@ -90,12 +124,20 @@ class Window:
 
 
 def window(padding, size, kernel, stride, dilation=(1, 1), *, what: str = "kernel", kind: str | None = None,
-           at: str | None = None, ceil: bool = False) -> Window:
+           at: str | None = None, ceil: bool = False, padding_at: str = "padding") -> Window:
     """The window of a sliding layer on an input of ``size`` (rows, columns); an error at the
-    field ``at`` (default ``what``) when the ``what`` (kernel, window) does not fit its padded input."""
+    field ``at`` (default ``what``) when the ``what`` (kernel, window) does not fit its padded input,
+    or at ``padding_at`` when no padding gives the output a ``{output: O}`` padding asks for."""
     pads = tuple(axis_padding(padding, a, size[a], kernel[a], stride[a], dilation[a]) for a in (0, 1))
+    asked = isinstance(padding, ForOutput)
+    if asked and min(min(p) for p in pads) < 0:
+        a = 0 if min(pads[0]) < 0 else 1
+        valid = (size[a] - dilation[a] * (kernel[a] - 1) - 1) // stride[a] + 1
+        prefix = f"{kind}: " if kind else ""
+        raise SolveError(f"{prefix}no padding gives an output {('height', 'width')[a]} of "
+                         f"{pair(padding.output)[a]}: with none it is already {valid}", field=padding_at)
     win = Window(tuple(size), tuple(kernel), tuple(stride), tuple(dilation), pads, padding == "same",  # type: ignore
-                 ceil)
+                 ceil, asked)
     for a in (0, 1):
         n, span, (before, after) = size[a], win.span[a], pads[a]
         if n + before + after < span and not (ceil and win.out[a] >= 1):  # ceil mode: a partial window
@@ -124,12 +166,16 @@ def _size_step(title: str, axis_name: str, size, k, s, pad, d, same: bool, value
                     note="ceil_mode (PyTorch): a partial last window counts if it starts inside the input or its "
                          "left padding" + (f"; the last of {rounded} would start in the right padding, so it is "
                                            f"dropped" if rounded != value else ""))
-    if d != 1:
-        formula = call("floor", (X + 2 * P - D * (K - 1) - 1) / S) + 1
-        inner = num(size) + dot(2, pad[0]) - dot(d, num(k) - 1) - 1
+    if pad[0] != pad[1]:  # zeros split unevenly (padding {output: O} with S = 1)
+        padding, padding_value = sym("P_before") + sym("P_after"), num(pad[0]) + num(pad[1])
     else:
-        formula = call("floor", (X + 2 * P - K) / S) + 1
-        inner = num(size) + dot(2, pad[0]) - num(k)
+        padding, padding_value = 2 * P, dot(2, pad[0])
+    if d != 1:
+        formula = call("floor", (X + padding - D * (K - 1) - 1) / S) + 1
+        inner = num(size) + padding_value - dot(d, num(k) - 1) - 1
+    else:
+        formula = call("floor", (X + padding - K) / S) + 1
+        inner = num(size) + padding_value - num(k)
     return Step(title, lhs=sym(f"{axis_name}_out"), formula=formula,
                 substitution=call("floor", inner / num(s)) + 1, value=value)
 
@@ -138,9 +184,48 @@ def window_steps(win: Window, title: str) -> list[Step]:
     """The output height and width, one step when both axes agree (``title`` + " height and width")."""
     out = win.out
     if win.axis(0) == win.axis(1):
-        return [_size_step(f"{title} height and width", "H", *win.axis(0), win.same, out[0], win.ceil)]
-    return [_size_step(f"{title} height", "H", *win.axis(0), win.same, out[0], win.ceil),
-            _size_step(f"{title} width", "W", *win.axis(1), win.same, out[1], win.ceil)]
+        return _padding_steps(win, 0, title, "") + [
+            _size_step(f"{title} height and width", "H", *win.axis(0), win.same, out[0], win.ceil)]
+    return (_padding_steps(win, 0, title, " (height)") + _padding_steps(win, 1, title, " (width)")
+            + [_size_step(f"{title} height", "H", *win.axis(0), win.same, out[0], win.ceil),
+               _size_step(f"{title} width", "W", *win.axis(1), win.same, out[1], win.ceil)])
+
+
+def _padding_steps(win: Window, a: int, title: str, which: str) -> list[Step]:
+    """Padding {output: O}: the least zeros in all, then per side (or TensorFlow's uneven split)."""
+    if not win.asked:
+        return []
+    size, k, s, (before, after), d = win.axis(a)
+    out = win.out[a]
+    total = least_padding(out, size, k, s, d)
+    span, span_value = (D * (K - 1) + 1, dot(d, num(k) - 1) + 1) if d != 1 else (K, num(k))
+    what = f"{title.removesuffix('output')}padding{which}"
+    steps = [Step(f"{what}: the zeros in all for an output of {out}", lhs=sym("P_total"),
+                  formula=(sym("O") - 1) * S + span - sym("H"),
+                  substitution=dot(num(out) - 1, s) + span_value - num(size), value=total,
+                  note="the least: the last of O windows, S apart, must end on the last padded cell")]
+    if total < 0:
+        steps.append(Step(f"{what} per side", lhs=P, value=0,
+                          note=f"P_total is negative: with no padding the last {-total} cell(s) are left over, "
+                               f"which the floor drops"))
+    elif before == after and total % 2 == 0:
+        steps.append(Step(f"{what} per side", lhs=P, formula=sym("P_total") / 2, substitution=num(total) / 2,
+                          value=before))
+    elif before == after:
+        steps.append(Step(f"{what} per side", lhs=P, formula=call("ceil", sym("P_total") / 2),
+                          substitution=call("ceil", num(total) / 2), value=before,
+                          note=f"P_total is odd, but with S = {s} the floor drops the spare zero: {before} per "
+                               f"side gives {out} too (TensorFlow's split of the least, {total // 2} before and "
+                               f"{total - total // 2} after, also does)"))
+    else:
+        steps += [Step(f"{what} before (top/left)", lhs=sym("P_before"), formula=call("floor", sym("P_total") / 2),
+                       substitution=call("floor", num(total) / 2), value=before,
+                       note=f"P_total is odd and S = 1: no whole padding per side gives {out} (P = {before} gives "
+                            f"{out - 1}, P = {after} gives {out + 1}); split as TensorFlow does, the odd zero "
+                            f"after (in PyTorch F.pad, then the convolution)"),
+                  Step(f"{what} after (bottom/right)", lhs=sym("P_after"), formula=sym("P_total") - sym("P_before"),
+                       substitution=num(total) - num(before), value=after)]
+    return steps
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,8 +315,9 @@ class _Convolution(Activated, Layer):
     kernel: Pair | None = Field(default=None, description="the kernel's size: K for K×K, or [height, width]; from "
                                                           "the weights when they are given")
     stride: Pair = Field(default=1, description="the step between windows: a number, or [height, width]")
-    padding: Padding = Field(default=0, description="zeros added on each side: a number, [height, width], "
-                                                    "same (keeps ⌈size/stride⌉, as Keras) or valid (none)")
+    padding: LayerPadding = Field(default=0, description="zeros added on each side: a number, [height, width], "
+                                                         "same (keeps ⌈size/stride⌉, as Keras), valid (none), or "
+                                                         "{output: N}: the padding that gives that output size")
     dilation: Pair = Field(default=1, description="the spacing between kernel taps: a number, or [height, width]")
     bias: Bias = Field(default=True, description="true/false (count one bias per filter or none), or the bias "
                                                  "values: one number per filter, or one for all")
@@ -310,7 +396,7 @@ class Conv2d(_Convolution):
     def _window(self, shape: Shape, site: Site) -> Window:
         filters, groups, kernel = self._geometry(shape[0])
         return window(self.padding, shape[1:], kernel, pair(self.stride), pair(self.dilation),
-                      kind=self.type, at=site.at("kernel"))
+                      kind=self.type, at=site.at("kernel"), padding_at=site.at("padding"))
 
     def _groups_fit(self, c_in: int, filters: int, groups: int, site: Site) -> None:
         if c_in % groups or filters % groups:
@@ -417,7 +503,7 @@ class DepthwiseConv2d(_Convolution):
         needs_image(self, shape, site)
         c_in = shape[0]
         win = window(self.padding, shape[1:], pair(self.kernel), pair(self.stride), pair(self.dilation),
-                     kind=self.type, at=site.at("kernel"))
+                     kind=self.type, at=site.at("kernel"), padding_at=site.at("padding"))
         return _conv_count(self, site, win, c_in, c_in * self.multiplier, c_in, self.has_bias)
 
 
@@ -447,7 +533,7 @@ def _conv_count(layer, site: Site, win: Window, c_in: int, filters: int, groups:
     extra = fused.count((filters, h_out, w_out), site=site) if fused is not None else Count(())
     return Count((filters, h_out, w_out), params + extra.params, macs, tuple(steps) + extra.steps, (mac_step,),
                  scratch=c_in * win.padded[0] * win.padded[1], window=tuple(zip(win.span, win.stride)),
-                 padding=win.pad if win.same else None)
+                 padding=win.pad if win.same or win.asked else None)
 
 
 class ConvTranspose2d(_Convolution):

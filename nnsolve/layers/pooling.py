@@ -16,14 +16,15 @@ from ..solution import Step
 from . import tensor as T
 from .tensor import np
 from .base import Array, Context, Count, Grads, Layer, Shape, Site, Trace, needs_image, value_steps
-from .convolution import Padding, Pair, Window, padded, pair, window, window_steps, windows
+from .convolution import ForOutput, LayerPadding, Pair, Window, padded, pair, window, window_steps, windows
 
 
 class _Pool(Layer):
     window: Pair = Field(description="the pooling window: K for K×K, or [height, width] (Keras pool_size)")
     stride: Pair | None = Field(default=None, description="the step between windows; default the window")
-    padding: Padding = Field(default=0, description="zeros added on each side: a number, [height, width], "
-                                                    "same or valid")
+    padding: LayerPadding = Field(default=0, description="zeros added on each side: a number, [height, width], "
+                                                         "same, valid, or {output: N}: the padding that gives "
+                                                         "that output size")
     ceil_mode: StrictBool = Field(default=False, description="PyTorch's ceil_mode: round the output size up (a "
                                                              "partial last window counts if it starts inside)")
 
@@ -31,23 +32,31 @@ class _Pool(Layer):
     def _ceil_with_a_number(self) -> "_Pool":
         if self.ceil_mode and self.padding == "same":
             raise ValueError("ceil_mode is PyTorch's and 'same' TensorFlow's: give the padding as a number")
+        if self.ceil_mode and isinstance(self.padding, ForOutput):
+            raise ValueError("padding {output: N} is found for the floor of the size formula: leave out ceil_mode")
         return self
 
     def _window(self, shape: Shape, site: Site) -> Window:
         size = pair(self.window)
         stride = pair(self.stride) if self.stride is not None else size
-        if self.padding not in ("same", "valid") and any(2 * p > k for p, k in zip(pair(self.padding), size)):
+        if self.padding not in ("same", "valid") and not isinstance(self.padding, ForOutput) \
+                and any(2 * p > k for p, k in zip(pair(self.padding), size)):
             raise SolveError(f"{self.type}: padding {self.padding} is more than half the window {self.window}",
                              field=site.at("padding"))
-        return window(self.padding, shape[1:], size, stride, what="window", kind=self.type, at=site.at("window"),
-                      ceil=self.ceil_mode)
+        win = window(self.padding, shape[1:], size, stride, what="window", kind=self.type, at=site.at("window"),
+                     ceil=self.ceil_mode, padding_at=site.at("padding"))
+        if win.asked and any(2 * max(p) > k for p, k in zip(win.pad, size)):
+            raise SolveError(f"{self.type}: an output of {win.out[0]} × {win.out[1]} needs padding "
+                             f"{win.pad[0]} and {win.pad[1]} (before, after), more than half the window "
+                             f"{self.window}, which PyTorch refuses", field=site.at("padding"))
+        return win
 
     def count(self, shape: Shape, *, site: Site) -> Count:
         needs_image(self, shape, site)
         win = self._window(shape, site)
         return Count((shape[0], *win.out), steps=tuple(window_steps(win, site.title(self, "output"))),
                      scratch=shape[0] * win.padded[0] * win.padded[1], window=tuple(zip(win.span, win.stride)),
-                     padding=win.pad if win.same else None)
+                     padding=win.pad if win.same or win.asked else None)
 
     def parameters(self, shape: Shape, *, site: Site, ctx: Context) -> dict[str, Array]:
         needs_image(self, shape, site)

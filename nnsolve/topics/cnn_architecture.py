@@ -30,6 +30,7 @@ from ..layers import (Activation, AdaptiveAvgPool, AdaptiveMaxPool, Add, AvgPool
                       GlobalMaxPool, GroupNorm, MaxPool, Permute, Reshape, Site, Subtract, Upsample,
                       ZeroPadding2d)
 from ..layers.base import Shape, shape_text, size
+from ..layers.convolution import ForOutput
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import Count, FieldError, ProblemBase, Strict
 from ..layers import stack
@@ -87,7 +88,7 @@ Residual.model_rebuild()
 
 Ask = Literal["total_params", "trainable_params", "non_trainable_params", "flatten_size", "output_size",
               "output_shape", "total_macs", "shape_after", "receptive_field", "effective_stride", "activations",
-              "activation_bytes", "peak_activation_bytes", "param_bytes", "batch_macs"]
+              "activation_bytes", "peak_activation_bytes", "param_bytes", "batch_macs", "padding"]
 Shape3 = Annotated[list[Count], Field(min_length=1, max_length=4)]
 INPUT_RANKS = ("[height, width, channels], [features], [steps, features] (a sequence) or "
                "[depth, height, width, channels] (a volume)")
@@ -192,6 +193,7 @@ class _Walk:
     frozen: bool = False  # inside a frozen residual block
     warnings: list[str] = dataclasses.field(default_factory=list)
     same_padding: dict[str, tuple] = dataclasses.field(default_factory=dict)  # layer label: the pads 'same' chose
+    asked_padding: dict[str, tuple] = dataclasses.field(default_factory=dict)  # ... and a {output: N} padding found
 
     def made(self, row: _Row, shape: Shape, ins: tuple[_Map, ...], field: stack.Field) -> _Map:
         """A layer's row and its output map."""
@@ -257,7 +259,14 @@ def _graph(layers, given: dict[str, _Map], prefix, path, walk: _Walk, steps) -> 
                 if walk.show_macs:
                     steps.extend(count.mac_steps)
                 walk.used_same |= getattr(layer, "padding", None) == "same"
-                if count.padding is not None:
+                if isinstance(getattr(layer, "padding", None), ForOutput):
+                    walk.asked_padding[label] = count.padding
+                    if any(before != after for before, after in count.padding):
+                        walk.warnings.append(f"Layer {label} ({layer.type}): no whole padding per side gives "
+                                             f"{shape_text(count.shape[1:])}; the zeros are split unevenly "
+                                             f"{_pads_text(count.padding)}, as TensorFlow pads (PyTorch: F.pad "
+                                             f"first).")
+                elif count.padding is not None:
                     walk.same_padding[label] = count.padding
                 if isinstance(layer, Flatten) and walk.flatten_size is None:
                     walk.flatten_size = count.shape[0]
@@ -414,6 +423,37 @@ def _outputs(spec: Spec, after) -> list[tuple[str, Shape, _Map]]:
     return out
 
 
+def _per_side(pads: tuple) -> int | tuple:
+    """The answer to 'what padding': one number when every side agrees, one per axis when each axis
+    is symmetric, else (before, after) axis by axis."""
+    if all(before == after for before, after in pads):
+        sides = tuple(before for before, _ in pads)
+        return sides[0] if len(set(sides)) == 1 else sides
+    return tuple(p for axis in pads for p in axis)
+
+
+def _pads_text(pads: tuple) -> str:
+    if len(set(pads)) == 1:
+        return f"{pads[0][0]} before and {pads[0][1]} after on each axis"
+    return " and ".join(f"{before} before and {after} after on the {axis}"
+                        for (before, after), axis in zip(pads, ("height", "width")))
+
+
+def _asked_padding(spec: Spec, walk: _Walk) -> str:
+    """ask: padding names the layer with padding {output: N} (``layer: N``, or the only one)."""
+    asked = [label for label in walk.asked_padding if "." not in label]
+    if spec.layer is not None:
+        if str(spec.layer) not in asked:
+            raise SolveError(f"padding asked for layer {spec.layer}, which has no 'padding: {{output: N}}'",
+                             field="layer")
+        return f"padding_layer_{spec.layer}"
+    if len(asked) != 1:
+        raise SolveError("padding asked for: give one layer 'padding: {output: N}' (the output size wanted)"
+                         if not asked else f"padding asked for, but layers {', '.join(asked)} ask for theirs: "
+                                            f"give 'layer: N'", field="ask")
+    return f"padding_layer_{asked[0]}"
+
+
 def _table(rows: list[_Row], total: int, frozen: int, macs: int, receptive: bool) -> Table:
     """What a model summary shows: layer, output shape, parameters (and the frozen ones), MACs, and
     when asked the receptive field and effective stride (jump)."""
@@ -480,6 +520,14 @@ def solve(spec: Spec) -> Solution:
         answers[f"same_padding_layer_{label.replace('.', '_')}"] = Answer(
             tuple(p for axis in pads for p in axis), f"Padding 'same' needs at layer {label} (before and after, "
                                                      f"axis by axis)")
+    for label, pads in walk.asked_padding.items():
+        answers[f"padding_layer_{label.replace('.', '_')}"] = Answer(
+            _per_side(pads), f"Padding per side layer {label} needs for its output "
+                             + ("(the same on every side)" if isinstance(_per_side(pads), int) else
+                                "(height, width)" if len(_per_side(pads)) == 2 else
+                                "(before and after, axis by axis)"))
+    if spec.ask == "padding":
+        primary = _asked_padding(spec, walk)
     name, _, out = outputs[0]
     if spec.layer is not None and spec.ask in stack.FIELD_ASKS:
         name, out = f"layer {spec.layer}", after[spec.layer - 1][2]
