@@ -147,3 +147,20 @@ def test_pooling_padding_matches_torch(size, window, stride, extra):
     else:
         x = F.pad(torch.zeros(1, 1, size, size), (found[0], found[1], found[2], found[3]))
         assert F.avg_pool2d(x, window, stride=stride).shape[-1] == valid + extra
+
+
+def test_variants_give_the_total_and_the_size_keeping_padding():
+    from nnsolve.solve import variants
+
+    text = yaml.safe_dump({"topic": "cnn_architecture", "input": [32, 32, 3], "ask": "padding",
+                           "layers": [conv(5, 16, stride=2)]})
+    found = {v.mistake: v.answers for v in variants(load_text(text).spec)}
+    # Right: 2 per side. Both sides together: 4. ⌊(5 − 1)/2⌋ = 2 is right here: no variant.
+    assert found["gave the zeros of both sides together instead of the padding per side"] == {"padding_layer_1": 4}
+    assert not any("keeps the size" in m for m in found)
+    text = yaml.safe_dump({"topic": "cnn_architecture", "input": [32, 32, 3], "ask": "padding",
+                           "layers": [conv(3, 34)]})
+    found = {v.mistake: v.answers for v in variants(load_text(text).spec)}
+    # 3×3 from 32 to 34: (34 − 1) + 3 − 32 = 4, 2 per side; the size-keeping answer is 1.
+    assert found["used ⌊(K − 1)/2⌋, the padding that keeps the size at stride 1, for another output or stride"] \
+        == {"padding_layer_1": 1}

@@ -30,7 +30,7 @@ from ..layers import (Activation, AdaptiveAvgPool, AdaptiveMaxPool, Add, AvgPool
                       GlobalMaxPool, GroupNorm, MaxPool, Permute, Reshape, Site, Subtract, Upsample,
                       ZeroPadding2d)
 from ..layers.base import Shape, shape_text, size
-from ..layers.convolution import ForOutput
+from ..layers.convolution import ForOutput, pair
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import Count, FieldError, ProblemBase, Strict
 from ..layers import stack
@@ -686,3 +686,23 @@ def variants(spec: Spec) -> Iterator[Variant]:
     if frozen:
         yield Variant("left the frozen layers (trainable: false) out of the total parameters",
                       {"total_params": total - frozen})
+    yield from _padding_variants(walk)
+
+
+def _padding_variants(walk: _Walk) -> Iterator[Variant]:
+    """padding {output: N}: the zeros of both sides given as the padding, and ⌊D(K − 1)/2⌋ (the
+    padding that keeps the size at stride 1) given whatever the stride and the output asked."""
+    for label, pads in walk.asked_padding.items():
+        key, right = f"padding_layer_{label.replace('.', '_')}", _per_side(pads)
+        row = next(r for r in walk.rows if r.label.split()[0] == label)
+        layer = row.layer
+        kernel = layer.kernel_shape() if isinstance(layer, (Conv2d, DepthwiseConv2d)) else pair(layer.window)
+        dilation = pair(getattr(layer, "dilation", 1))
+        both = tuple(before + after for before, after in pads)
+        keeps = tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation))
+        for mistake, wrong in [("gave the zeros of both sides together instead of the padding per side", both),
+                               ("used ⌊(K − 1)/2⌋, the padding that keeps the size at stride 1, for another "
+                                "output or stride", keeps)]:
+            wrong = wrong[0] if len(set(wrong)) == 1 else wrong
+            if wrong != right:
+                yield Variant(mistake, {key: wrong})
