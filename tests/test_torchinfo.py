@@ -2,24 +2,24 @@
 tests/test_output/*.out), each model written as a problem file in tests/torchinfo/, solved, and
 compared with the totals torchinfo prints: total params, trainable params and "Total mult-adds".
 
-Count: torchinfo has 87 .out files. 52 are expressible with nnsolve's layers and all 52 agree on
+Count: torchinfo has 87 .out files. 54 are expressible with nnsolve's layers and all 54 agree on
 total and trainable parameters and on the mult-adds wherever torchinfo prints a number it can see
-(not partial_jit, whose scripted model hides its layers from torchinfo: "Total mult-adds: 0").
+(not partial_jit, whose scripted model hides its layers from torchinfo: "Total mult-adds: 0";
+google.out holds two summaries, both checked: 55 summaries in all).
 Four use a stand-in with the same shape and no parameters, so that the counts are the same
 (autoencoder: upsample for MaxUnpool2d; too_many_relus: zero_padding2d for ReflectionPad2d;
 cnn_module_list: MaxPool1d(1), the identity, left out; multiple_input_*: torch.cat along the
-batch replaced by two outputs). The other 35 are not expressible: recurrent or transformer
+batch replaced by two outputs). The other 33 are not expressible: recurrent or transformer
 models (lstm, lstm_half, lstm_custom_batch_size, pack_padded, hide_recursive_layers,
 hide_recursive_layers_outside_loop, bert, flan_t5_small: another helper's part), whole detection
-or compression models (fasterrcnn, compressai, tmva_net_column_totals), GoogLeNet (google: its
-auxiliary heads and torchvision's layer order not written yet), bare nn.Parameter tensors or
+or compression models (fasterrcnn, compressai, tmva_net_column_totals), bare nn.Parameter tensors or
 per-tensor freezing (custom_parameter, parameter_list, parameters_with_other_layers,
 register_parameter, single_parameter_model, nested_leftover_params, input_size_possibilities,
 pruned_adversary, mixed_trainable_parameters, trainable_column, pruning's masks), modules that
 are counted but never called (module_dict), and models with no parameters or no layers, or
 about torchinfo's own input handling (dict_parameters_1/2/3, dict_with_none_value,
-dict_with_string_value, empty_module, empty_module_list, namedtuple, reusing_activation_layers,
-uninitialized_tensor, forward_pass_exception).
+dict_with_string_value, empty_module, empty_module_list, namedtuple, uninitialized_tensor, and
+reusing_activation_layers: activations summarised with no input, 0 parameters, nothing to compare).
 
 How the numbers are reconciled (the README's relation, from torchinfo's LayerInfo.calculate_macs):
 torchinfo counts, for a whole batch, every parameter of a convolution once per output position
@@ -95,12 +95,17 @@ CASES = [
     ("numpy_model", "numpy_model", {}, 12, 12, ("M", "0.00")),
     ("edgecase_input_output_model", "edgecase_input_output_model", {}, 4, 4, ("", "4")),
     ("tensor_kernel_size", "tensor_kernel_size", {}, 4, 4, ("", "64")),
+    ("forward_pass_exception", "edge_case_model", {}, 260, 260, ("k", "149.76")),
     ("ascii_only", "resnet18", {}, 11_689_512, 11_689_512, ("M", "148.57")),
     ("resnet18_depth_consistency", "resnet18", {}, 11_689_512, 11_689_512, ("M", "148.57")),
     ("eval_order_doesnt_matter", "resnet18", {"input": [224, 224, 3]}, 11_689_512, 11_689_512, ("G", "1.81")),
     ("frozen_layers", "resnet18_frozen", {}, 11_689_512, 11_006_440, ("M", "148.57")),
     ("resnet50", "resnet50", {}, 25_557_032, 25_557_032, ("G", "8.18")),
     ("resnet152", "resnet152", {}, 60_192_808, 60_192_808, ("G", "11.51")),
+    # google.out holds two summaries: training mode calls the auxiliary heads; eval mode does not,
+    # and torchinfo still counts their 6,379,984 parameters (on its top row): 13,004,888 − 6,379,984.
+    ("google (train)", "googlenet", {}, 13_004_888, 13_004_888, ("M", "392.46")),
+    ("google (eval)", "googlenet_eval", {}, 6_624_904, 6_624_904, ("M", "384.08")),
 ]
 UNITS = {"": 1, "k": 1e3, "M": 1e6, "G": 1e9}
 
