@@ -16,7 +16,7 @@ Values are cross-correlations, as every framework computes them (the kernel is n
 from dataclasses import dataclass
 from typing import Annotated, ClassVar, Literal, Union
 
-from pydantic import Field, StrictBool, model_validator
+from pydantic import Discriminator, Field, StrictBool, Tag, model_validator
 
 from ..errors import SolveError
 from ..expr import Expr, Raw, add, call, dot, index, num, partial, sym
@@ -41,7 +41,13 @@ class ForOutput(Strict):
                                      "side that gives it is an answer (padding_layer_N)")
 
 
-LayerPadding = Union[Padding, ForOutput]
+def _padding_kind(value) -> str:
+    return "output" if isinstance(value, (dict, ForOutput)) else "size"
+
+
+# A mapping is the {output: N} form, anything else a size: a bad file gets the errors of its form only.
+LayerPadding = Annotated[Union[Annotated[Padding, Tag("size")], Annotated[ForOutput, Tag("output")]],
+                         Discriminator(_padding_kind)]
 Bias = Union[StrictBool, Real, Annotated[list[Real], Field(min_length=1)]]
 
 MAX_TERMS = 32  # products written out in one worked cell; a longer sum is stated, not spelt out

@@ -313,6 +313,12 @@ bad("cnn-input-nan.yaml", CNN, "input: [64, 64, 3]", "input: [.nan, 64, 3]", "in
 bad("cnn-unknown-layer-type.yaml", CNN, "type: flatten", "type: flaten", "layers[2].type", "unknown type 'flaten'")
 bad("cnn-unknown-layer-field.yaml", CNN, "units: 16", "units: 16, unit: 3", "layers[3].unit", "did you mean 'units'")
 add("cnn-unknown-top-field.yaml", CNN, "layer_count: 3", "layer_count", "unknown")
+# padding {output: N} (issue 14): an output no padding reaches, a misspelt key, an output of 0.
+bad("cnn-padding-output-unreachable.yaml", CNN, "padding: 0}", "padding: {output: 8}}",
+    "layers[0].padding", "no padding gives an output height of 8: with none it is already 58")
+bad("cnn-padding-output-misspelt.yaml", CNN, "padding: 0}", "padding: {outputs: 64}}", "layers[0].padding.outputs",
+    "unknown field")
+bad("cnn-padding-output-zero.yaml", CNN, "padding: 0}", "padding: {output: 0}}", "layers[0].padding.output", "positive")
 
 # A graph of layers (issue 14): each mistake names the layer, and the shapes where they disagree.
 GRAPH = """\
