@@ -8,15 +8,22 @@ never split in the middle.
 
 from __future__ import annotations
 
-from rich.console import Console, Group, RenderableType
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.padding import Padding
+from rich.segment import Segment
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
 
 def fit(console: Console, table: Table, width: int) -> RenderableType:
     """``table`` as drawn within ``width`` columns without splitting a word."""
+    quick = Drawn.of(table, width)
+    if quick is not None:
+        return quick
     options = console.options.update(width=10_000)
     measure = Measurement.get(console, options, table)
     if measure.maximum <= width:
@@ -80,3 +87,95 @@ def _text(cell, style: str = "") -> Text:
     if isinstance(cell, Text):
         return cell.copy() if not style else Text.assemble((cell.plain, style))
     return Text(str(cell), style=style)
+
+
+class Drawn:
+    """A table that fits, every cell one line of text, drawn as rich draws it but row by row.
+
+    rich lays out each cell on its own (measure, wrap, pad, crop: about 0.1 ms a cell), which
+    made a 1,000-layer table take a second. A table that fits its width needs none of that:
+    each column is as wide as its widest cell. The characters and styles are rich's own (the
+    title, the header and a styled cell are still laid out by rich; tests/test_terminal.py
+    compares the two, segment by segment, on the example problems' tables).
+    """
+
+    def __init__(self, table: Table, widths: list[int]) -> None:
+        self.table, self.widths = table, widths
+
+    @classmethod
+    def of(cls, table: Table, width: int) -> "Drawn | None":
+        """The quick drawing of ``table``, or None when it needs rich's layout (a cell wraps, …)."""
+        t = table
+        if (t.box is not box.HEAVY_HEAD or not t.show_header or not t.show_edge or t.show_lines or t.show_footer
+                or t.padding != (0, 1, 0, 1) or not t.pad_edge or t.collapse_padding or t.caption or t.row_styles
+                or t.leading or t.width is not None or t.expand or t.style not in (None, "", "none") or t.border_style
+                or any(row.style or row.end_section for row in t.rows) or not t.columns):
+            return None
+        widths = []
+        for column in t.columns:
+            if (column.justify not in ("left", "right") or column.width is not None or column.min_width is not None
+                    or column.max_width is not None or column.ratio or column.style or column.header_style):
+                return None
+            widest = 0
+            for cell in (column.header, *column.cells):
+                if not isinstance(cell, Text) or not _one_line(cell.plain):
+                    return None
+                widest = max(widest, cell.cell_len)
+            widths.append(widest + 2)
+        drawn = sum(widths) + len(widths) + 1
+        title = t.title
+        if drawn > width or (title and (not isinstance(title, Text) or not _one_line(title.plain)
+                                        or title.cell_len > drawn)):
+            return None
+        return cls(table, widths)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        t, widths = self.table, self.widths
+        edge_box = t.box.substitute(options, safe=t.safe_box if t.safe_box is not None else console.safe_box)
+        border = Style()  # rich's: the table's style plus its border style, both unset here
+        new_line = Segment.line()
+        table_width = sum(widths) + len(widths) + 1
+        cell_options = options.update(width=table_width, highlight=t.highlight, height=None)
+        if t.title:
+            yield from console.render(t.title, cell_options.update(justify=t.title_justify))
+        yield Segment(edge_box.get_top(widths), border)
+        yield new_line
+        header_style = console.get_style(t.header_style or "") + console.get_style("")
+        yield from self._row(console, cell_options, [c.header for c in t.columns], header_style,
+                             edge_box.head_left, edge_box.head_vertical, edge_box.head_right, border)
+        yield Segment(edge_box.get_row(widths, "head", edge=True), border)
+        yield new_line
+        cells = [list(column.cells) for column in t.columns]
+        last = t.row_count - 1
+        for n in range(t.row_count):
+            left, divider, right = ((edge_box.foot_left, edge_box.foot_vertical, edge_box.foot_right) if n == last
+                                    else (edge_box.mid_left, edge_box.mid_vertical, edge_box.mid_right))
+            yield from self._row(console, cell_options, [column[n] for column in cells], Style(),
+                                 left, divider, right, border)
+        yield Segment(edge_box.get_bottom(widths), border)
+        yield new_line
+
+    def _row(self, console, options, row, style, left, divider, right, border) -> RenderResult:
+        pad = Segment(" ", style)
+        yield Segment(left, border)
+        for i, (cell, width, column) in enumerate(zip(row, self.widths, self.table.columns)):
+            if i:
+                yield Segment(divider, border)
+            if not cell.spans and not cell.style and not style:
+                room = " " * (width - 2 - cell.cell_len)
+                yield pad
+                yield Segment(cell.plain + room if column.justify == "left" else room + cell.plain)
+                yield pad
+            else:  # styled text: rich lays it out, as it would in the table
+                lines = console.render_lines(
+                    Padding(cell, (0, 1, 0, 1)),
+                    options.update(width=width, justify=column.justify, no_wrap=column.no_wrap,
+                                   overflow=column.overflow, highlight=column.highlight), style=style)
+                yield from lines[0]
+        yield Segment(right, border)
+        yield Segment.line()
+
+
+def _one_line(text: str) -> bool:
+    """Text that rich draws in a cell as it is: one line, no tab, no space at either end."""
+    return "\n" not in text and "\t" not in text and text == text.strip()

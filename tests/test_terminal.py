@@ -1,0 +1,83 @@
+"""Fitting tables to a terminal: the quick drawing of a table that fits is rich's own, segment by segment."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from nnsolve.render.terminal import Drawn
+from nnsolve.render.text import render_text, renderables
+
+from helpers import solve_yaml, solved
+
+ROOT = Path(__file__).resolve().parent.parent
+# Problems whose pages hold tables of every kind the text view draws (layers, steps, iterations, points)
+EXAMPLES = sorted(str(p) for p in (*ROOT.glob("problems/arch/*.yaml"), *ROOT.glob("problems/network/*.yaml"),
+                                   *ROOT.glob("problems/cnn*/*.yaml"), *ROOT.glob("problems/backprop/*.yaml"),
+                                   *(ROOT / "problems" / "seed").glob("s0[3789]*.yaml"),
+                                   *(ROOT / "problems" / "seed").glob("s1[012]*.yaml")))
+
+
+def _console(color: bool) -> Console:
+    return Console(file=io.StringIO(), width=100, force_terminal=color, color_system="standard" if color else None,
+                   highlight=False, soft_wrap=False, emoji=False)
+
+
+def _tables(solution) -> list[Table]:
+    return [item.renderable for item in renderables(solution)
+            if isinstance(item, Padding) and isinstance(item.renderable, Table) and item.renderable.box]
+
+
+@pytest.mark.parametrize("color", [False, True])
+def test_quick_drawing_is_riches_own(color):
+    console = _console(color)
+    drawn = 0
+    for path in EXAMPLES:
+        for table in _tables(solved(path)):
+            quick = Drawn.of(table, console.width)
+            if quick is None:
+                continue
+            drawn += 1
+            assert list(console.render(quick)) == list(console.render(table)), path
+    assert drawn >= 10  # the examples' tables are drawn the quick way
+
+
+def test_styled_cells_titles_and_one_row():
+    table = Table(title=Text("T"), title_justify="left")
+    table.add_column(Text("name"), justify="left")
+    table.add_column(Text.assemble(("x", "bold"), "₁"), justify="right")
+    table.add_row(Text.assemble(("bold", "bold"), " and plain"), Text("−1.5"))
+    for color in (False, True):
+        console = _console(color)
+        assert list(console.render(Drawn.of(table, 100))) == list(console.render(table))
+
+
+@pytest.mark.parametrize("why,table", [
+    ("a cell of two lines", [("a\nb", "1")]),
+    ("a space at the end", [("a ", "1")]),
+    ("too wide", [("w" * 120, "1")]),
+])
+def test_rich_lays_out_what_the_quick_drawing_cannot(why, table):
+    rich = Table()
+    rich.add_column(Text("a"))
+    rich.add_column(Text("b"), justify="right")
+    for row in table:
+        rich.add_row(*(Text(c) for c in row))
+    assert Drawn.of(rich, 100) is None, why
+
+
+def test_a_thousand_layers_render_as_text_quickly():
+    layers = "".join("  - {type: conv2d, filters: 8, kernel: 3, padding: 1}\n  - {type: activation, function: relu}\n"
+                     for _ in range(500))
+    solution = solve_yaml(f"topic: cnn_architecture\ninput: [32, 32, 8]\nask: total_params\nlayers:\n{layers}")
+    start = time.process_time()
+    out = render_text(solution)
+    assert time.process_time() - start < 1.5  # 0.35 s here (it took 1.1 s before tables were drawn quickly)
+    assert "│ 1000 activation │  32 × 32 × 8 │" in out
