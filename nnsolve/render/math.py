@@ -265,8 +265,8 @@ def value_text(value) -> str:
 
 
 def value_latex(value) -> str:
-    if too_large(value):
-        shape = _shape(value).replace("×", r"$\times$")
+    if too_large(value):  # × as maths between the words: latex2mathml (HTML) reads no $…$ inside \text
+        shape = r" } \times \text{ ".join(_shape(value).split(" × "))
         return rf"\text{{({shape} values: too many to show here)}}"
     return _num(value, latex=True)
 
