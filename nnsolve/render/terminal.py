@@ -199,7 +199,13 @@ class Indented:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if "\n" not in self.text.plain and 2 + self.text.cell_len <= options.max_width:
-            yield Text.assemble("  ", self.text, end="")
-            yield Text(" " * (options.max_width - 2 - self.text.cell_len))
+            yield from one_line(console, options, Text.assemble("  ", self.text))
         else:
             yield Padding(self.text, (0, 0, 0, 2))
+
+
+def one_line(console: Console, options: ConsoleOptions, text: Text) -> RenderResult:
+    """The segments rich draws for ``text`` on a line of its own, when it fits (no wrapping to work out)."""
+    yield from text.render(console, end="")
+    yield Segment(" " * (options.max_width - text.cell_len))
+    yield Segment.line()

@@ -82,9 +82,10 @@ class _Bullet:
         self.mark, self.text = mark, text
 
     def __rich_console__(self, console: Console, options):
+        from .terminal import one_line
+
         if "\n" not in self.text.plain and 3 + self.mark.cell_len + self.text.cell_len <= options.max_width:
-            yield Text.assemble("  ", self.mark, " ", self.text, end="")
-            yield Text(" " * (options.max_width - 3 - self.mark.cell_len - self.text.cell_len))
+            yield from one_line(console, options, Text.assemble("  ", self.mark, " ", self.text))
             return
         grid = RichTable.grid(padding=(0, 1, 0, 0))
         grid.add_column(no_wrap=True)
