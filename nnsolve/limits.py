@@ -52,3 +52,6 @@ MAX_NETWORK_WORK = 200_000  # iterations × (3 × the batch's multiply-accumulat
 MAX_NETWORK_DIGITS = 40  # digits of an exact fraction in a network's values (every cell carries them) before floats
 MAX_ANSWER_CHARS = 100_000  # characters of one submitted answer written as text
 MAX_ANSWER_CELLS = 10_000  # cells of one submitted vector, matrix or shape
+MAX_ANSWERS_BYTES = 64 * 1024 * 1024  # an answers table (nnsolve grade --answers) larger than this is not read
+MAX_ANSWER_ROWS = 200_000  # answers (student × question × part) in one answers table
+MAX_TABLE_CELL_CHARS = 1_000  # characters of one cell of an answers table (an answer, a student id or name)

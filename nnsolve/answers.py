@@ -1,0 +1,230 @@
+"""A class's answers, as a table apart from the problems: read from CSV, JSON or YAML.
+
+Two layouts, told apart by the header (the keys of a JSON/YAML record):
+
+- long: one row per student, question and part — ``student``, optional ``name``, ``question``
+  (the problem's ``id`` or file stem), optional ``part`` (``choice``, ``answer`` or a named
+  answer; empty: the question's default part) and ``value``;
+- wide: one row per student — ``student``, optional ``name``, then a column per question
+  (``s03``) or per part (``s03.choice``, ``s11.decision_value``).
+
+The table is untrusted input: it is read with the csv module (or safe YAML), never evaluated,
+within the caps of nnsolve/limits.py. A line that cannot be used (too few cells, no student, a
+repeated student/question/part) is an ``AnswersError`` at its line, ``FILE:LINE: message``; the
+other lines are still read. Values stay text: grading reads them as a number, a shape or a
+label (nnsolve.compare).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from dataclasses import dataclass, field
+
+from . import limits
+from .errors import NnsolveError
+
+
+class AnswersError(NnsolveError):
+    """A line of an answers table that is not graded, or a table that cannot be read at all."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One cell of the table: what a student gave for one part of one question."""
+
+    student: str
+    question: str
+    part: str  # "" for the question's default part (its option, or its answer)
+    value: str
+    line: int  # the line (CSV) or record number (JSON, YAML) it came from
+
+
+@dataclass
+class AnswersTable:
+    file: str
+    answers: list[Answer] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # student → name, in the table's order
+    errors: list[AnswersError] = field(default_factory=list)
+
+    def error(self, line: int | None, message: str) -> None:
+        self.errors.append(AnswersError(message, file=self.file, line=line))
+
+
+LONG_KEYS = ("student", "question", "value")
+
+
+def read_answers(path: str) -> AnswersTable:
+    """The answers table at ``path`` (.csv, .json, .yaml/.yml). A missing or unreadable file, or
+    one without a ``student`` column, is an AnswersError (exit code 2); a bad line is one of
+    the table's ``errors``."""
+    try:
+        size = os.path.getsize(path)
+        if size > limits.MAX_ANSWERS_BYTES:
+            raise AnswersError(f"larger than {limits.MAX_ANSWERS_BYTES // (1 << 20)} MiB "
+                               f"(nnsolve's cap MAX_ANSWERS_BYTES)", file=path)
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            text = f.read()
+    except FileNotFoundError:
+        raise AnswersError("no such answers file", file=path) from None
+    except IsADirectoryError:
+        raise AnswersError("is a folder; name the answers table (.csv, .json or .yaml)", file=path) from None
+    except UnicodeDecodeError as exc:
+        raise AnswersError(f"not UTF-8 text (byte {exc.start}); save the table as UTF-8", file=path) from None
+    except OSError as exc:
+        raise AnswersError(f"cannot read the answers file: {exc.strerror or exc}", file=path) from None
+    table = AnswersTable(path)
+    lower = path.lower()
+    if lower.endswith((".json", ".yaml", ".yml")):
+        _read_records(table, text, lower.endswith(".json"))
+    else:
+        _read_csv(table, text)
+    return table
+
+
+def _read_csv(table: AnswersTable, text: str) -> None:
+    reader = csv.reader(io.StringIO(text), strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise AnswersError(f"the header cannot be read: {exc}", file=table.file, line=1) from None
+    if header is None:
+        raise AnswersError("empty: the first line names the columns (student, question, part, value)",
+                           file=table.file)
+    header = [_cell(h).lower() if i < 2 or _cell(h).lower() in LONG_KEYS + ("name", "part") else _cell(h)
+              for i, h in enumerate(header)]
+    layout = _layout(table, header, 1)
+    line = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            table.error(reader.line_num, f"cannot read this line: {exc}")
+            # the csv module cannot resume inside a broken quoted cell: the lines after it are lost
+            table.error(None, "the lines after it were not read")
+            break
+        start, line = line + 1, reader.line_num
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            table.error(start, f"has {len(row)} cells but the header has {len(header)}; not graded")
+            continue
+        if not _take(table, dict(zip(header, row)), layout, start):
+            break
+
+
+def _read_records(table: AnswersTable, text: str, is_json: bool) -> None:
+    if is_json:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise AnswersError(f"not JSON: {exc.msg}", file=table.file, line=exc.lineno) from None
+    else:
+        data = _yaml(text, table.file)
+    if isinstance(data, dict) and isinstance(data.get("answers"), list):
+        data = data["answers"]
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise AnswersError("must be a list of records ({student: ..., question: ..., value: ...}, or "
+                           "{student: ..., s03: ...})", file=table.file)
+    keys: list[str] = []
+    for record in data:
+        keys.extend(str(k) for k in record if str(k) not in keys)
+    layout = _layout(table, keys, None)
+    for number, record in enumerate(data, start=1):
+        row = {str(k): _text(v) for k, v in record.items()}
+        if not _take(table, row, layout, number):
+            break
+
+
+def _yaml(text: str, file: str):
+    """Safe YAML within the problem files' caps (depth, nodes; no tags, no aliases expanded)."""
+    import yaml
+
+    from .loader import _compose, _Document, _events, _Parser, _yaml_problem
+
+    parser = None
+    try:
+        parser = _Parser(text)
+        return _compose(_events(parser), _Document())
+    except NnsolveError as exc:
+        raise AnswersError(exc.message, file=file, line=exc.line) from None
+    except yaml.YAMLError as exc:
+        problem, line = _yaml_problem(exc, text)
+        raise AnswersError(f"invalid YAML{problem}", file=file, line=line) from None
+    finally:
+        if parser is not None:
+            parser.dispose()
+
+
+def _text(value) -> str:
+    """A JSON/YAML value as the text a spreadsheet cell would hold (a list keeps its brackets)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return str(value)
+
+
+def _layout(table: AnswersTable, header: list[str], line: int | None) -> str:
+    if "student" not in header:
+        raise AnswersError("has no 'student' column; the columns are student, name (optional), then "
+                           "question, part, value (one row per answer) or one column per question",
+                           file=table.file, line=line)
+    if "question" in header or "value" in header:
+        missing = [k for k in LONG_KEYS if k not in header]
+        if missing:
+            raise AnswersError(f"has a 'question' or 'value' column but no {', '.join(missing)}: one row per "
+                               f"answer needs student, question, value (and optionally part, name)",
+                               file=table.file, line=line)
+        return "long"
+    return "wide"
+
+
+def _take(table: AnswersTable, row: dict[str, str], layout: str, line: int) -> bool:
+    """Add the row's answers; False once the table holds MAX_ANSWER_ROWS answers."""
+    student = _cell(row.get("student", ""))
+    if not student:
+        table.error(line, "no student id; not graded")
+        return True
+    if len(student) > limits.MAX_TABLE_CELL_CHARS:
+        table.error(line, f"the student id is longer than {limits.MAX_TABLE_CELL_CHARS} characters; not graded")
+        return True
+    name = _cell(row.get("name", ""))[:limits.MAX_TABLE_CELL_CHARS]
+    if name and student not in table.names or not table.names.get(student):
+        table.names[student] = name
+    if layout == "long":
+        cells = [(_cell(row.get("question", "")), _cell(row.get("part", "")), row.get("value", ""))]
+    else:
+        cells = []
+        for column, value in row.items():
+            if column in ("student", "name"):
+                continue
+            question, _, part = column.partition(".")
+            cells.append((question, part, value))
+    for question, part, value in cells:
+        value = _cell(value)
+        if layout == "long" and not question:
+            table.error(line, "no question named; not graded")
+            continue
+        if not value:
+            continue  # an empty cell is an unanswered part
+        if len(value) > limits.MAX_TABLE_CELL_CHARS:
+            table.error(line, f"{question}{'.' + part if part else ''}: the answer is longer than "
+                              f"{limits.MAX_TABLE_CELL_CHARS} characters (nnsolve's cap MAX_TABLE_CELL_CHARS); not graded")
+            continue
+        if len(table.answers) >= limits.MAX_ANSWER_ROWS:
+            table.error(line, f"more than {limits.MAX_ANSWER_ROWS:,} answers (nnsolve's cap MAX_ANSWER_ROWS); "
+                              f"this line and the rest were not read")
+            return False
+        table.answers.append(Answer(student, question, part, value, line))
+    return True
+
+
+def _cell(text: str) -> str:
+    return text.strip() if isinstance(text, str) else _text(text).strip()

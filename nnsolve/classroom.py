@@ -1,0 +1,259 @@
+"""Grade a class: one exam folder, one table of every student's answers (nnsolve.answers).
+
+Every problem is solved once; each student's answers to it become the ``submitted`` a problem
+file would state, and are marked by nnsolve.grade's own rules. A question is worth its marks
+to every student: its marked parts are the same for the whole class (the file's
+``submitted.weights`` if it states them, else every part someone in the table answered, the
+option alone when a number is given beside it), so an unanswered or invalid part earns 0 of
+what it is worth and the class total is honest.
+
+``grade_class()`` is pure apart from reading the files: it returns data; nnsolve.render.classbook
+turns it into a gradebook, an item analysis and feedback pages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from pydantic import ValidationError
+
+from .answers import Answer, AnswersError, AnswersTable
+from .errors import NnsolveError
+from .grade import Grade, Part, _grade, _right_option, _Solved, collect_paths, reproducing
+from .loader import Loaded, load
+from .numbers import Number, simplify
+from .solve import solve
+from .spec import Submission
+
+
+@dataclass
+class Question:
+    """One problem of the exam, solved once."""
+
+    id: str
+    file: str
+    problem: Loaded
+    solved: _Solved
+    marks: Number
+    weights: dict[str, Number] = field(default_factory=dict)  # part ("choice", "answer", a name) → weight
+    _diagnosed: dict = field(default_factory=dict, repr=False)  # (part, value) → the mistake, memoised
+
+    @property
+    def solution(self):
+        return self.solved.solution
+
+    def part_name(self, part: str) -> str | None:
+        """The submission key a table's part names ("choice", "answer" or a named answer), or None."""
+        solution = self.solution
+        if part in ("", "answer"):
+            return "choice" if part == "" and self.problem.spec.choices else "answer"
+        if part == "choice":
+            return "choice" if self.problem.spec.choices else None
+        if part == solution.primary:
+            return "answer"
+        return part if part in solution.answers else None
+
+    def parts_text(self) -> str:
+        names = (["choice"] if self.problem.spec.choices else []) + ["answer"] + list(self.solution.answers)
+        return ", ".join(dict.fromkeys(names))
+
+    def mistake(self, part: Part) -> str | None:
+        """The first common mistake that reproduces a wrong part (its option's answers, or its value)."""
+        if part.correct or part.submitted is None or not part.out_of:
+            return None
+        key = (part.name, repr(part.submitted))
+        if key not in self._diagnosed:
+            solution = self.solution
+            if part.name == "choice":
+                option = solution.options.get(part.submitted)
+                stated = dict(option) if isinstance(option, dict) else {solution.primary: option}
+            else:
+                stated = {part.name: part.submitted}
+            found = reproducing(self.solved.variants(self.problem.spec), stated, solution,
+                                self.problem.spec.tolerance)
+            self._diagnosed[key] = found[0].mistake if found else None
+        return self._diagnosed[key]
+
+
+@dataclass(frozen=True)
+class QuestionMark:
+    """One student's result on one question: the grade (None: nothing answered) and its marks."""
+
+    grade: Grade | None
+    marks: Number
+    out_of: Number
+    invalid: tuple[str, ...] = ()  # answers that were not graded (not an option, ...)
+
+
+@dataclass(frozen=True)
+class StudentResult:
+    student: str
+    name: str
+    questions: dict[str, QuestionMark]  # question id → mark, in the exam's order
+    total: Number
+    out_of: Number
+
+    @property
+    def percentage(self) -> float:
+        return float(Fraction(self.total) / Fraction(self.out_of) * 100) if self.out_of else 0.0
+
+
+@dataclass
+class ClassResult:
+    questions: list[Question]
+    students: list[StudentResult]
+    problem_errors: list[NnsolveError]  # problem files that could not be loaded or solved
+    table_errors: list[AnswersError]  # lines of the answers table that were not graded
+    answers_file: str = ""
+
+    @property
+    def out_of(self) -> Number:
+        return simplify(sum((Fraction(q.marks) for q in self.questions), Fraction(0)))
+
+
+def load_exam(paths: list[str]) -> tuple[list[Question], list[NnsolveError]]:
+    """Load and solve each problem once. A file that fails is one error, the rest are questions."""
+    files = collect_paths(paths)
+    if not files:
+        raise NnsolveError(f"no problem files (*.yaml, *.yml) in {', '.join(paths)}")
+    questions: list[Question] = []
+    errors: list[NnsolveError] = []
+    seen: dict[str, str] = {}
+    for path in files:
+        problem = None
+        try:
+            problem = load(path)
+            solved = _Solved(solve(problem.spec))
+        except NnsolveError as exc:
+            errors.append(problem.locate(exc) if problem is not None else exc.located(file=path))
+            continue
+        spec = problem.spec
+        qid = spec.id or os.path.splitext(os.path.basename(path))[0]
+        if qid in seen:
+            errors.append(NnsolveError(f"the question id {qid!r} is also {seen[qid]}'s; give each problem its "
+                                       f"own id", file=path, line=problem.lines.get("id"), field="id"))
+            continue
+        seen[qid] = path
+        marks = spec.marks if spec.marks is not None else 1
+        questions.append(Question(qid, path, problem, solved, marks))
+    return questions, errors
+
+
+def grade_class(paths: list[str], table: AnswersTable) -> ClassResult:
+    """Grade every student of ``table`` on the exam at ``paths``."""
+    questions, problem_errors = load_exam(paths)
+    by_id = {q.id: q for q in questions}
+    for q in questions:  # a question may also be named by its file stem
+        by_id.setdefault(os.path.splitext(os.path.basename(q.file))[0], q)
+    errors = list(table.errors)
+
+    # Each student's answers, checked against the exam; a repeated part is graded once (its first line).
+    given: dict[str, dict[str, dict[str, Answer]]] = {s: {} for s in table.names}
+    for answer in table.answers:
+        question = by_id.get(answer.question)
+        if question is None:
+            errors.append(AnswersError(f"{answer.question!r} is not a question of this exam; its questions are "
+                                       f"{', '.join(q.id for q in questions)}", file=table.file, line=answer.line))
+            continue
+        name = question.part_name(answer.part)
+        if name is None:
+            errors.append(AnswersError(f"{question.id}: {answer.part!r} is not a part of this question; its parts "
+                                       f"are {question.parts_text()}", file=table.file, line=answer.line))
+            continue
+        parts = given.setdefault(answer.student, {}).setdefault(question.id, {})
+        if name in parts:
+            errors.append(AnswersError(f"student {answer.student!r}, {question.id}.{name}: repeats line "
+                                       f"{parts[name].line}; only that line is graded",
+                                       file=table.file, line=answer.line))
+            continue
+        parts[name] = answer
+
+    for question in questions:
+        question.weights = _class_weights(question, (p for s in given.values() for p in s.get(question.id, {})))
+
+    students = []
+    for student, answered in given.items():
+        marks = {q.id: _mark(q, answered.get(q.id, {}), errors, table.file) for q in questions}
+        students.append(StudentResult(
+            student, table.names.get(student, ""), marks,
+            total=simplify(sum((Fraction(m.marks) for m in marks.values()), Fraction(0))),
+            out_of=simplify(sum((Fraction(m.out_of) for m in marks.values()), Fraction(0)))))
+    errors.sort(key=lambda e: (e.line is None, e.line or 0))
+    return ClassResult(questions, students, problem_errors, errors, table.file)
+
+
+def _class_weights(question: Question, answered_parts) -> dict[str, Number]:
+    """The marked parts of the question, the same for every student (see the module's docstring)."""
+    stated = question.problem.spec.submitted
+    if stated is not None and stated.weights is not None:
+        return dict(stated.weights)
+    parts = set(answered_parts) or {question.part_name("")}
+    weights: dict[str, Number] = {name: 1 for name in sorted(parts, key=_part_order)}
+    if "choice" in weights and "answer" in weights:
+        weights["answer"] = 0  # beside an option, the number is working (nnsolve.grade's rule)
+    return weights
+
+
+def _part_order(name: str) -> tuple[int, str]:
+    return ({"choice": 0, "answer": 1}.get(name, 2), name)
+
+
+def _mark(question: Question, answered: dict[str, Answer], errors: list, file: str) -> QuestionMark:
+    spec = question.problem.spec
+    values: dict[str, str] = {}
+    invalid: list[str] = []
+    for name, answer in answered.items():
+        value = answer.value
+        if name == "choice":
+            key = next((k for k in spec.choices if k.lower() == value.lower()), None)
+            if key is None:
+                invalid.append(f"option {value!r} is not one of the options ({', '.join(spec.choices)})")
+                continue
+            value = key
+        values[name] = value
+    if not values:
+        return _unanswered(question, invalid)
+    submission = _submission(values, question.weights)
+    problem = dataclasses.replace(question.problem, spec=spec.model_copy(update={"submitted": submission}))
+    try:
+        grade = _grade(problem, question.solution, question.solved)
+    except NnsolveError as exc:
+        line = min(a.line for a in answered.values())
+        errors.append(AnswersError(f"{question.id}: {exc.message}; not graded", file=file, line=line))
+        return _unanswered(question, invalid + [exc.message])
+    if invalid:
+        parts = tuple(dataclasses.replace(p, diagnosis=(invalid[0],)) if p.name == "choice" and p.submitted is None
+                      else p for p in grade.parts)
+        grade = dataclasses.replace(grade, parts=parts, diagnosis=tuple(invalid) + grade.diagnosis)
+    return QuestionMark(grade, grade.marks, question.marks, tuple(invalid))
+
+
+def _submission(values: dict[str, str], weights: dict[str, Number]) -> Submission:
+    fields = {"choice": values.get("choice"), "answer": values.get("answer"),
+              "answers": {n: v for n, v in values.items() if n not in ("choice", "answer")},
+              "weights": weights}
+    try:
+        return Submission.model_validate(fields)
+    except ValidationError:  # a value nnsolve's number reader refuses (1e999) stays text: graded as text
+        return Submission.model_construct(**fields)
+
+
+def _unanswered(question: Question, invalid: list[str]) -> QuestionMark:
+    """Nothing gradable: every marked part is 0 of what it is worth."""
+    solution = question.solution
+    total = sum(Fraction(w) for w in question.weights.values())
+    parts = []
+    for name, weight in question.weights.items():
+        if not weight:
+            continue
+        answer_name = solution.primary if name == "answer" else name
+        label = "Option" if name == "choice" else solution.answers[answer_name].label
+        expected = _right_option(solution)[0] if name == "choice" else solution.answers[answer_name].value
+        out_of = simplify(Fraction(question.marks) * Fraction(weight) / total)
+        parts.append(Part(answer_name, label, None, expected, False, 0, out_of,
+                          (invalid[0],) if invalid and name == "choice" else ("not answered",)))
+    grade = Grade({}, False, 0, question.marks, tuple(parts), tuple(d for p in parts for d in p.diagnosis))
+    return QuestionMark(grade if invalid else None, 0, question.marks, tuple(invalid))
