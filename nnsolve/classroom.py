@@ -116,6 +116,9 @@ class ClassResult:
 
 def load_exam(paths: list[str]) -> tuple[list[Question], list[NnsolveError]]:
     """Load and solve each problem once. A file that fails is one error, the rest are questions."""
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise NnsolveError(f"{missing[0]}: no such file or folder (the exam's problems)")
     files = collect_paths(paths)
     if not files:
         raise NnsolveError(f"no problem files (*.yaml, *.yml) in {', '.join(paths)}")
@@ -257,3 +260,79 @@ def _unanswered(question: Question, invalid: list[str]) -> QuestionMark:
                           (invalid[0],) if invalid and name == "choice" else ("not answered",)))
     grade = Grade({}, False, 0, question.marks, tuple(parts), tuple(d for p in parts for d in p.diagnosis))
     return QuestionMark(grade if invalid else None, 0, question.marks, tuple(invalid))
+
+
+# ---------------------------------------------------------------------------------------------
+# Item analysis
+
+UPPER_LOWER_SHARE = Fraction(27, 100)  # the upper and lower groups of the discrimination index
+
+
+@dataclass(frozen=True)
+class ItemStats:
+    """How the class did on one question (README, "Item analysis")."""
+
+    question: str
+    marks: Number
+    students: int
+    right: int  # students with every marked part right
+    mean_marks: Fraction
+    mistakes: tuple[tuple[str, int], ...]  # diagnosed mistakes, commonest first, with how many made each
+    options: tuple[tuple[str, int, bool, str | None], ...]  # option, times chosen, is it right, the mistake leading to it
+    unanswered: int
+    invalid: int  # answers that were not graded (not an option, ...)
+    discrimination: Fraction | None  # None with fewer than 2 students
+
+    @property
+    def share_right(self) -> Fraction:
+        return Fraction(self.right, self.students) if self.students else Fraction(0)
+
+
+def item_analysis(result: ClassResult) -> list[ItemStats]:
+    """Per question: share right, mean marks, mistakes, options chosen, and the discrimination index
+    D = (mean marks of the upper group − mean marks of the lower group) / the question's marks,
+    the groups being the top and bottom 27% of the class by total (at least one student each;
+    ties broken by student id), which for a right-or-wrong question is (R_upper − R_lower) / n."""
+    students = result.students
+    ranked = sorted(students, key=lambda s: (-Fraction(s.total), s.student))
+    group = max(1, round(len(students) * UPPER_LOWER_SHARE)) if len(students) >= 2 else 0
+    upper, lower = ranked[:group], ranked[len(ranked) - group:] if group else []
+    out = []
+    for q in result.questions:
+        marks = [s.questions[q.id] for s in students]
+        mistakes: dict[str, int] = {}
+        chosen: dict[str, int] = {}
+        for mark in marks:
+            if mark.grade is None:
+                continue
+            for part in mark.grade.parts:
+                if part.name == "choice" and part.submitted is not None:
+                    chosen[part.submitted] = chosen.get(part.submitted, 0) + 1
+                mistake = q.mistake(part)
+                if mistake:
+                    mistakes[mistake] = mistakes.get(mistake, 0) + 1
+        options = ()
+        if q.problem.spec.choices:
+            right = _right_option(q.solution)[0]
+            options = tuple((key, chosen.get(key, 0), key == right,
+                             None if key == right else q.mistake(_chosen(key)))
+                            for key in q.problem.spec.choices)
+        discrimination = None
+        if group:
+            mean = lambda members: sum((Fraction(s.questions[q.id].marks) for s in members), Fraction(0)) / len(members)
+            discrimination = (mean(upper) - mean(lower)) / Fraction(q.marks) if q.marks else None
+        out.append(ItemStats(
+            q.id, q.marks, len(students),
+            right=sum(1 for m in marks if m.grade is not None and m.grade.correct and not m.invalid),
+            mean_marks=sum((Fraction(m.marks) for m in marks), Fraction(0)) / len(marks) if marks else Fraction(0),
+            mistakes=tuple(sorted(mistakes.items(), key=lambda kv: (-kv[1], kv[0]))),
+            options=options,
+            unanswered=sum(1 for m in marks if m.grade is None and not m.invalid),
+            invalid=sum(1 for m in marks if m.invalid),
+            discrimination=discrimination))
+    return out
+
+
+def _chosen(key: str) -> Part:
+    """A wrong choice of ``key``, for asking which mistake leads to it."""
+    return Part("choice", "Option", key, None, False, 0, 1)

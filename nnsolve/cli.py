@@ -267,8 +267,20 @@ def grade(
     shuffle: bool = typer.Option(False, "--shuffle-options", help="The paper's options were shuffled with --seed."),
     seed: int = typer.Option(0, "--seed", min=0, metavar="N", help="The seed of --shuffle-options."),
     timeout: float = typer.Option(TIMEOUT, "--timeout", min=0, metavar="SECONDS", help=TIMEOUT_HELP),
+    answers: Optional[Path] = typer.Option(None, "--answers", metavar="TABLE", show_default=False,
+                                           help="A class's answers (.csv, .json, .yaml): grade every student on the exam."),
+    gradebook: Optional[Path] = typer.Option(None, "--gradebook", metavar="FILE", show_default=False,
+                                             help="With --answers: write the gradebook (.csv or .json)."),
+    items: Optional[Path] = typer.Option(None, "--items", metavar="FILE", show_default=False,
+                                         help="With --answers: write the item analysis (.csv, .json or .md)."),
+    feedback: Optional[Path] = typer.Option(None, "--feedback", metavar="DIR", show_default=False,
+                                            help="With --answers: write one Markdown feedback page per student."),
+    hints: bool = typer.Option(False, "--hints", help="Feedback names the mistake without the right answer."),
+    bom: bool = typer.Option(False, "--bom", help="Start the CSV gradebook with a BOM (Excel then reads UTF-8)."),
 ) -> None:
     """Grade answered problems: solve each, compare with its 'submitted' answer, award marks, name mistakes.
+
+    With --answers, the problems are an exam and the table holds every student's answers.
 
     Exit code 0 when every file was graded, 1 when some files were invalid or took too long (each error
     is also a line on stderr), 2 when a path does not exist or there is nothing to grade, 130 on Ctrl-C
@@ -276,7 +288,12 @@ def grade(
 
     \b
     Example:  nnsolve grade problems/seed --format markdown -o grades.md
+              nnsolve grade problems/class --answers problems/class/answers.csv --gradebook grades.csv
     """
+    if answers is not None:
+        _grade_class(paths, answers, gradebook, items, feedback, hints, bom)
+    elif gradebook or items or feedback:
+        raise NnsolveError("--gradebook, --items and --feedback need --answers (a table of the class's answers)")
     import os
     import shutil
     import tempfile
@@ -341,6 +358,40 @@ def grade(
                          f"graded {tally.files} of {len(files)} files\n")
         raise typer.Exit(Terminated.exit_code if terminated else 130)
     raise typer.Exit(1 if tally.invalid else 0)
+
+
+def _grade_class(paths, answers: Path, gradebook, items, feedback, hints: bool, bom: bool) -> None:
+    """``grade --answers``: grade the class, print the summary, write the reports asked for."""
+    from .answers import read_answers
+    from .classroom import grade_class, item_analysis
+    from .files import output_path, write_atomically
+    from .render import classbook, terminal_width
+
+    writers = {"gradebook": {".csv": lambda r, i: classbook.gradebook_csv(r, bom), ".json": lambda r, i: classbook.gradebook_json(r)},
+               "items": {".csv": lambda r, i: classbook.items_csv(i), ".json": lambda r, i: classbook.items_json(i),
+                         ".md": lambda r, i: classbook.items_markdown(i)}}
+    outputs = []
+    for what, path in (("gradebook", gradebook), ("items", items)):
+        if path is not None:
+            if path.suffix.lower() not in writers[what]:
+                raise NnsolveError(f"--{what} {path}: name a {' or '.join(writers[what])} file")
+            outputs.append((output_path(path, [str(answers)], what), writers[what][path.suffix.lower()]))
+    table = read_answers(str(answers))
+    result = grade_class([str(p) for p in paths], table)
+    for error in (*result.problem_errors, *result.table_errors):
+        sys.stderr.write(f"{error.line_text()}\n")
+    analysis = item_analysis(result)
+    try:
+        for path, write in outputs:
+            write_atomically(path, write(result, analysis))
+        if feedback is not None:
+            feedback.mkdir(parents=True, exist_ok=True)
+            for name, page in classbook.feedback_pages(result, hints):
+                write_atomically(str(feedback / name), page)
+    except OSError as exc:
+        raise NnsolveError(f"cannot write {exc.filename or 'a report'}: {exc.strerror or exc}") from None
+    typer.echo(classbook.summary_text(result, analysis, terminal_width(80)), nl=False)
+    raise typer.Exit(1 if result.problem_errors or result.table_errors else 0)
 
 
 DOCUMENT_HELP = "The file to write: .pdf, .tex (LaTeX), .md (Markdown) or .html (one self-contained page)."

@@ -1,0 +1,247 @@
+"""A graded class (nnsolve.classroom) as an instructor reads it: the gradebook (CSV, JSON), the
+item analysis (CSV, JSON, Markdown), a summary for the terminal and a feedback page per student.
+
+Text from the files (student ids and names, answers, option keys) is untrusted: a CSV cell
+that a spreadsheet would read as a formula (= + - @, a tab or a carriage return first) gets a
+leading ', the terminal sees it through ``visible``, Markdown through ``_md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from fractions import Fraction
+
+from ..numbers import json_number
+from .report import marks_text
+from .safe import json_safe, visible
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+GRADEBOOK_VERSION = 1
+
+
+def _percent(x: float) -> str:
+    return f"{x:.1f}"
+
+
+def _ratio(x: Fraction | None, digits: int = 2) -> str:
+    return "" if x is None else f"{float(x):.{digits}f}"
+
+
+def _sheet(text: str) -> str:
+    """A text cell a spreadsheet shows as text: one that would start a formula gets a leading '."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _csv(rows: list[list]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([_sheet(c) if isinstance(c, str) else c for c in row])
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Gradebook
+
+
+def gradebook_rows(result) -> list[dict]:
+    return [{"student": s.student, "name": s.name,
+             "marks": {q: json_number(Fraction(m.marks)) for q, m in s.questions.items()},
+             "total": json_number(Fraction(s.total)), "out_of": json_number(Fraction(s.out_of)),
+             "percentage": round(s.percentage, 1)} for s in result.students]
+
+
+def gradebook_csv(result, bom: bool = False) -> str:
+    """One row per student: id, name, marks per question, total, out of, percentage (UTF-8;
+    with ``bom`` a byte-order mark first, so that Excel reads it as UTF-8 when opened directly)."""
+    ids = [q.id for q in result.questions]
+    rows: list[list] = [["student", "name", *ids, "total", "out_of", "percentage"]]
+    for s in result.students:
+        rows.append([s.student, s.name, *(marks_text(s.questions[q].marks) for q in ids),
+                     marks_text(s.total), marks_text(s.out_of), _percent(s.percentage)])
+    return ("\ufeff" if bom else "") + _csv(rows)
+
+
+def gradebook_json(result) -> str:
+    document = {"nnsolve_gradebook": GRADEBOOK_VERSION, "answers": result.answers_file,
+                "questions": [{"id": q.id, "file": q.file, "marks": json_number(Fraction(q.marks))}
+                              for q in result.questions],
+                "students": gradebook_rows(result),
+                "errors": [e.line_text() for e in (*result.problem_errors, *result.table_errors)]}
+    return json_safe(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Item analysis
+
+
+def _item_dict(item) -> dict:
+    return {"question": item.question, "marks": json_number(Fraction(item.marks)), "students": item.students,
+            "right": item.right, "share_right": round(float(item.share_right), 4),
+            "mean_marks": round(float(item.mean_marks), 4), "unanswered": item.unanswered,
+            "invalid": item.invalid,
+            "discrimination": None if item.discrimination is None else round(float(item.discrimination), 4),
+            "mistakes": [{"mistake": m, "students": n} for m, n in item.mistakes],
+            "options": [{"option": k, "chosen": n, "right": right, "mistake": mistake}
+                        for k, n, right, mistake in item.options]}
+
+
+def items_json(items) -> str:
+    return json_safe(json.dumps({"nnsolve_items": GRADEBOOK_VERSION, "items": [_item_dict(i) for i in items]},
+                                indent=2, ensure_ascii=False)) + "\n"
+
+
+def items_csv(items) -> str:
+    rows: list[list] = [["question", "marks", "students", "right", "share_right", "mean_marks", "unanswered",
+                         "invalid", "discrimination", "options_chosen", "top_mistakes"]]
+    for i in items:
+        rows.append([i.question, marks_text(i.marks), i.students, i.right, _ratio(i.share_right, 3),
+                     _ratio(i.mean_marks, 3), i.unanswered, i.invalid, _ratio(i.discrimination, 3),
+                     "; ".join(f"{k}: {n}" for k, n, _, _ in i.options),
+                     "; ".join(f"{m} ({n})" for m, n in i.mistakes[:3])])
+    return _csv(rows)
+
+
+def _md(text: str) -> str:
+    """Text from a file, in a Markdown table cell or paragraph: nothing in it acts as markup or HTML."""
+    text = visible(str(text), one_line=True)
+    for ch in "\\`*_[]<>|#":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def items_markdown(items) -> str:
+    lines = ["# Item analysis", "",
+             "| Question | Marks | Right | Mean marks | Discrimination | Unanswered | Invalid |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for i in items:
+        lines.append(f"| {_md(i.question)} | {marks_text(i.marks)} | {i.right}/{i.students} "
+                     f"({float(i.share_right):.0%}) | {float(i.mean_marks):.2f} | {_ratio(i.discrimination)} "
+                     f"| {i.unanswered} | {i.invalid} |")
+    for i in items:
+        if not i.options and not i.mistakes:
+            continue
+        lines += ["", f"## {_md(i.question)}", ""]
+        for key, n, right, mistake in i.options:
+            why = " (right)" if right else (f" — {_md(mistake)}" if mistake else "")
+            lines.append(f"- option {_md(key)}: chosen {n} time{'s' if n != 1 else ''}{why}")
+        for mistake, n in i.mistakes:
+            lines.append(f"- {n} × {_md(mistake)}")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Terminal
+
+
+def summary_text(result, items, width: int = 80) -> str:
+    """The per-student table, the per-question table and the class total, drawn within ``width``."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from .terminal import fit
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, no_color=True, color_system=None, highlight=False, emoji=False)
+    ids = [q.id for q in result.questions]
+    students = Table(title="Students")
+    students.add_column("Student")
+    students.add_column("Name")
+    for q in ids:
+        students.add_column(visible(q, one_line=True), justify="right", no_wrap=True)
+    students.add_column("Total", justify="right", no_wrap=True)
+    students.add_column("%", justify="right", no_wrap=True)
+    for s in result.students:
+        students.add_row(Text(visible(s.student, one_line=True)), Text(visible(s.name, one_line=True)),
+                         *(_mark_cell(s.questions[q]) for q in ids),
+                         f"{marks_text(s.total)}/{marks_text(s.out_of)}", _percent(s.percentage))
+    console.print(fit(console, students, width))
+    questions = Table(title="Questions")
+    for column in ("Question", "Marks", "Right", "Mean", "D", "Commonest mistake"):
+        questions.add_column(column, justify="left" if column in ("Question", "Commonest mistake") else "right")
+    for i in items:
+        top = f"{i.mistakes[0][0]} ({i.mistakes[0][1]})" if i.mistakes else ""
+        questions.add_row(Text(visible(i.question, one_line=True)), marks_text(i.marks),
+                          f"{i.right}/{i.students}", f"{float(i.mean_marks):.2f}", _ratio(i.discrimination),
+                          Text(visible(top, one_line=True)))
+    console.print(fit(console, questions, width))
+    marks = sum((Fraction(s.total) for s in result.students), Fraction(0))
+    n = len(result.students)
+    mean = f"{float(marks / n):.2f}" if n else "—"
+    console.print(f"{n} student{'s' if n != 1 else ''}, {len(ids)} question{'s' if len(ids) != 1 else ''} "
+                  f"worth {marks_text(result.out_of)}; mean total {mean}; {len(result.table_errors)} answers-table "
+                  f"error{'s' if len(result.table_errors) != 1 else ''}, {len(result.problem_errors)} invalid "
+                  f"problem file{'s' if len(result.problem_errors) != 1 else ''}")
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def _mark_cell(mark) -> str:
+    if mark.grade is None and not mark.invalid:
+        return "—"
+    return marks_text(mark.marks)
+
+
+# ---------------------------------------------------------------------------------------------
+# Feedback
+
+
+def feedback_markdown(result, student, hints: bool = False) -> str:
+    """One student's page: marks per question, and each wrong part's diagnosis. With ``hints``
+    the mistake is named but neither the right answer nor the right option is shown."""
+    by_id = {q.id: q for q in result.questions}
+    title = f"{student.name} ({student.student})" if student.name else student.student
+    lines = [f"# Feedback: {_md(title)}", "",
+             f"Total: {marks_text(student.total)} of {marks_text(student.out_of)} ({_percent(student.percentage)}%)", "",
+             "| Question | Marks |", "|---|---:|"]
+    for qid, mark in student.questions.items():
+        lines.append(f"| {_md(qid)} | {marks_text(mark.marks)}/{marks_text(mark.out_of)} |")
+    for qid, mark in student.questions.items():
+        wrong = [p for p in mark.grade.parts if not p.correct and p.out_of] if mark.grade else []
+        if mark.grade is None:
+            lines += ["", f"## {_md(qid)}", "", "Not answered."]
+            continue
+        if not wrong and not mark.invalid:
+            continue
+        lines += ["", f"## {_md(qid)}", ""]
+        for part in wrong:
+            lines.append(f"- {_part_feedback(by_id[qid], part, hints)}")
+    return "\n".join(lines) + "\n"
+
+
+def _part_feedback(question, part, hints: bool) -> str:
+    label = "Option" if part.name == "choice" else part.label
+    if part.submitted is None:
+        reason = part.diagnosis[0] if part.diagnosis else "not answered"
+        return f"{_md(label)}: {_md(reason)}"
+    if not hints:
+        return _md("; ".join(part.diagnosis) or f"{label} is wrong")
+    from ..numbers import plain
+
+    given = f"option {part.submitted}" if part.name == "choice" else plain(part.submitted)
+    mistake = question.mistake(part)
+    if mistake:
+        return f"{_md(label)}: your answer {_md(given)} is wrong; it matches this mistake: {_md(mistake)}"
+    return f"{_md(label)}: your answer {_md(given)} is wrong; check your working"
+
+
+def feedback_name(student_id: str) -> str:
+    """A file name for a student's page: letters, digits, '-', '_' and '.'; the rest become '_'."""
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in student_id)
+    return (safe.lstrip(".") or "student")[:100]
+
+
+def feedback_pages(result, hints: bool = False) -> list[tuple[str, str]]:
+    """(file name, Markdown page) for every student; two ids that make the same name get -2, -3, ..."""
+    pages, taken = [], set()
+    for student in result.students:
+        base = name = feedback_name(student.student)
+        n = 1
+        while name.lower() in taken:
+            n += 1
+            name = f"{base}-{n}"
+        taken.add(name.lower())
+        pages.append((name + ".md", feedback_markdown(result, student, hints)))
+    return pages
