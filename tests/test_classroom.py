@@ -1,0 +1,227 @@
+"""Grading a class: one exam folder, a table of answers (nnsolve.answers, nnsolve.classroom,
+nnsolve.render.classbook). Every student's marks are recomputed here by a plain loop over the
+table, apart from the grader; the item-analysis figures are worked by hand."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from nnsolve.answers import AnswersError, read_answers
+from nnsolve.classroom import grade_class, item_analysis
+from nnsolve.render import classbook
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAM = ROOT / "problems" / "class"
+ANSWERS = EXAM / "answers.csv"
+
+
+def nnsolve(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "nnsolve", *args], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def graded():
+    return grade_class([str(EXAM)], read_answers(str(ANSWERS)))
+
+
+# The exam's right answers, as the key states them (nnsolve key problems/class), and its marks.
+KEY = {"s03": {"choice": "d"}, "s05": {"choice": "c"}, "s12": {"choice": "d"},
+       "s11": {"answer": Fraction(-1), "decision_value": Fraction(-7, 15)}}
+MARKS = {"s03": 10, "s05": 5, "s11": 4, "s12": 5}
+
+
+def _right(expected, text: str) -> bool:
+    if isinstance(expected, str):
+        return text.strip().lower() == expected
+    try:
+        given = Fraction(text.strip())
+    except ValueError:
+        return False
+    return abs(given - expected) <= Fraction(1, 100) * abs(expected)  # the default tolerance: 1%
+
+
+def expected_marks(path: Path) -> dict[str, dict[str, Fraction]]:
+    """Each student's marks per question, by a plain loop: the parts marked are those of the key
+    (s11's two parts equally), a part is right when it agrees with the key, a repeated row and
+    a question the exam has not count nothing."""
+    seen, given = set(), {}
+    with open(path, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            student, question = row["student"], row["question"]
+            given.setdefault(student, {})
+            if question not in KEY or (student, question, row["part"]) in seen:
+                continue
+            seen.add((student, question, row["part"]))
+            given[student].setdefault(question, {})[row["part"]] = row["value"]
+    out = {}
+    for student, answered in given.items():
+        out[student] = {}
+        for question, key in KEY.items():
+            parts = answered.get(question, {})
+            right = sum(1 for part, expected in key.items() if part in parts and _right(expected, parts[part]))
+            out[student][question] = Fraction(MARKS[question]) * right / len(key)
+    return out
+
+
+def test_every_students_marks_agree_with_a_plain_loop_over_the_table(graded):
+    expected = expected_marks(ANSWERS)
+    got = {s.student: {q: Fraction(m.marks) for q, m in s.questions.items()} for s in graded.students}
+    assert got == expected
+    for s in graded.students:
+        assert Fraction(s.total) == sum(expected[s.student].values())
+        assert s.out_of == 24  # every question counts for every student: unanswered is 0 of its marks
+
+
+def test_table_errors_name_the_line_and_the_rest_is_graded(graded):
+    assert [e.line_text() for e in graded.table_errors] == [
+        f"{ANSWERS}:29: 's13' is not a question of this exam; "
+        f"its questions are s03, s05, s11, s12"]
+    assert graded.problem_errors == []
+
+
+def test_item_analysis_worked_by_hand(graded):
+    # totals: u01 22, u05 17, u02 12, u04 12, u06 7, u03 0; 27% of 6 students is 1.62 → 2 in
+    # each group: upper u01, u05; lower u06, u03.
+    items = {i.question: i for i in item_analysis(graded)}
+    s03 = items["s03"]
+    assert (s03.right, s03.students, s03.mean_marks) == (3, 6, 5)  # u01, u04, u05 (D); 30 marks / 6
+    assert s03.discrimination == (Fraction(10 + 10, 2) - Fraction(0 + 0, 2)) / 10 == 1
+    assert [(k, n, right) for k, n, right, _ in s03.options] == [("a", 1, False), ("b", 1, False),
+                                                                ("c", 1, False), ("d", 3, True)]
+    assert "input channels" in s03.options[2][3]  # option c is 16·7·7 + ...: channels left out
+    assert s03.mistakes == ((s03.options[2][3], 1),)
+    s11 = items["s11"]
+    # right parts: u01 class (2), u02 class (2), u03 none, u04 class (2), u05 class (2), u06 class (2)
+    assert (s11.right, s11.mean_marks) == (0, Fraction(10, 6))
+    assert s11.discrimination == (Fraction(2 + 2, 2) - Fraction(2 + 0, 2)) / 4 == Fraction(1, 4)
+    assert sorted(n for _, n in s11.mistakes) == [1, 1]  # -20.53 (every α = 1) and class 1 (labels dropped)
+    s12 = items["s12"]
+    assert (s12.right, s12.unanswered, s12.invalid) == (3, 1, 1)  # u04 left it out, u05 wrote 'e'
+    assert s12.discrimination == (Fraction(5 + 0, 2) - Fraction(5 + 0, 2)) / 5 == 0
+    assert items["s05"].unanswered == 1
+
+
+def test_wide_layout_and_json_and_yaml_grade_the_same(graded, tmp_path):
+    long_rows = list(csv.DictReader(open(ANSWERS, newline="", encoding="utf-8")))
+    columns = ["s03", "s05", "s11", "s11.decision_value", "s12"]
+    wide = tmp_path / "wide.csv"
+    with open(wide, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["Student", "Name", *columns])
+        for student in dict.fromkeys(r["student"] for r in long_rows):
+            cells = {("s11" if r["part"] == "answer" else f"{r['question']}.{r['part']}"
+                      if r["part"] == "decision_value" else r["question"]): r["value"]
+                     for r in long_rows if r["student"] == student and r["question"] != "s13"}
+            name = next(r["name"] for r in long_rows if r["student"] == student)
+            writer.writerow([student, name, *(cells.get(c, "") for c in columns)])
+    records = [{k: v for k, v in r.items() if v} for r in long_rows]
+    as_json = tmp_path / "answers.json"
+    as_json.write_text(json.dumps(records), encoding="utf-8")
+    import yaml
+
+    as_yaml = tmp_path / "answers.yaml"
+    as_yaml.write_text(yaml.safe_dump(records, allow_unicode=True), encoding="utf-8")
+
+    def marks(result):
+        return {s.student: (s.name, {q: m.marks for q, m in s.questions.items()}) for s in result.students}
+
+    for table in (wide, as_json, as_yaml):
+        assert marks(grade_class([str(EXAM)], read_answers(str(table)))) == marks(graded), table
+
+
+def test_bad_lines_are_reported_at_their_line(tmp_path):
+    table = tmp_path / "a.csv"
+    table.write_text("student,question,part,value\n"
+                     "u1,s03,choice,d\n"
+                     "u1,s03,choice,a\n"  # a repeat: the first is graded
+                     "u1,s03\n"  # too few cells
+                     ",s05,choice,c\n"  # no student
+                     "u1,s11,weights,1\n"  # not a part of s11
+                     "u2,s03,,d\n"  # no part: the question's option
+                     "u2,s11,answer,-1\n", encoding="utf-8")
+    result = grade_class([str(EXAM)], read_answers(str(table)))
+    assert [e.line_text() for e in result.table_errors] == [
+        f"{table}:3: student 'u1', s03.choice: repeats line 2; only that line is graded",
+        f"{table}:4: has 2 cells but the header has 4; not graded",
+        f"{table}:5: no student id; not graded",
+        f"{table}:6: s11: 'weights' is not a part of this question; its parts are answer, class, decision_value, w, bias, alpha, margin, support_vectors, "
+        "decision_value_given_bias, class_given_bias",
+    ]
+    by = {s.student: s for s in result.students}
+    assert by["u1"].questions["s03"].marks == 10 and by["u2"].questions["s03"].marks == 10
+    assert by["u2"].questions["s11"].marks == 4  # only s11's class is in the table: the whole question
+
+
+def test_an_answers_table_that_cannot_be_read_is_one_error(tmp_path):
+    with pytest.raises(AnswersError, match="no such answers file"):
+        read_answers(str(tmp_path / "none.csv"))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,question,value\n", encoding="utf-8")
+    with pytest.raises(AnswersError, match="has no 'student' column"):
+        read_answers(str(bad))
+    bad.write_bytes(b"student,s03\nu1,\xff\n")
+    with pytest.raises(AnswersError, match="not UTF-8"):
+        read_answers(str(bad))
+    bad.write_text("student,s03\nu1,\"d\n", encoding="utf-8")
+    errors = [e.line_text() for e in read_answers(str(bad)).errors]
+    assert errors[0].startswith(f"{bad}:") and "cannot read this line" in errors[0]
+
+
+def test_gradebook_csv_guards_formulas_and_offers_a_bom(tmp_path):
+    table = tmp_path / "a.csv"
+    table.write_text("student,name,s03\n=HYPERLINK(\"x\"),+cmd,d\n@SUM,-1,a\n", encoding="utf-8")
+    result = grade_class([str(EXAM)], read_answers(str(table)))
+    text = classbook.gradebook_csv(result)
+    rows = list(csv.reader(text.splitlines()))
+    assert rows[0] == ["student", "name", "s03", "s05", "s11", "s12", "total", "out_of", "percentage"]
+    assert rows[1] == ["'=HYPERLINK(\"x\")", "'+cmd", "10", "0", "0", "0", "10", "24", "41.7"]
+    assert rows[2][:2] == ["'@SUM", "'-1"]
+    assert classbook.gradebook_csv(result, bom=True).startswith("\ufeffstudent,")
+    document = json.loads(classbook.gradebook_json(result))
+    assert document["students"][0] == {"student": '=HYPERLINK("x")', "name": "+cmd",
+                                       "marks": {"s03": 10, "s05": 0, "s11": 0, "s12": 0},
+                                       "total": 10, "out_of": 24, "percentage": 41.7}
+
+
+def test_feedback_with_hints_names_the_mistake_but_not_the_answer(graded):
+    u06 = next(s for s in graded.students if s.student == "u06")
+    full = classbook.feedback_markdown(graded, u06)
+    hinted = classbook.feedback_markdown(graded, u06, hints=True)
+    assert "the right option is d" in full
+    assert "input channels" in hinted and "right option" not in hinted and "right:" not in hinted
+    assert "0.46667" not in hinted and "7/15" not in hinted
+    names = [name for name, _ in classbook.feedback_pages(graded)]
+    assert names == ["u01.md", "u02.md", "u03.md", "u04.md", "u05.md", "u06.md"]
+    assert classbook.feedback_name("../../etc/passwd") == "_.._etc_passwd"
+
+
+def test_cli_writes_the_reports_and_exits_1_for_a_table_error(tmp_path):
+    out = nnsolve("grade", str(EXAM), "--answers", str(ANSWERS), "--gradebook", str(tmp_path / "g.json"),
+                  "--items", str(tmp_path / "items.csv"), "--feedback", str(tmp_path / "fb"), "--hints")
+    assert out.returncode == 1, out.stderr
+    assert out.stderr == (f"{ANSWERS}:29: 's13' is not a question of this exam; its questions are "
+                          f"s03, s05, s11, s12\n")
+    assert "u01" in out.stdout and "22/24" in out.stdout and "Traceback" not in out.stderr
+    assert max(len(line) for line in out.stdout.splitlines()) <= 80
+    assert json.loads((tmp_path / "g.json").read_text())["students"][0]["total"] == 22
+    assert (tmp_path / "items.csv").read_text().startswith("question,marks,students,right")
+    assert len(list((tmp_path / "fb").glob("*.md"))) == 6
+
+
+@pytest.mark.parametrize("args, message", [
+    (["nosuch", "--answers", str(ANSWERS)], "nnsolve: nosuch: no such file or folder (the exam's problems)\n"),
+    ([str(EXAM), "--answers", "nosuch.csv"], "nosuch.csv: no such answers file\n"),
+    ([str(EXAM), "--gradebook", "g.csv"],
+     "nnsolve: --gradebook, --items and --feedback need --answers (a table of the class's answers)\n"),
+    ([str(EXAM), "--answers", str(ANSWERS), "--items", "i.txt"], "nnsolve: --items i.txt: name a .csv or .json or .md file\n"),
+])
+def test_cli_errors_are_exit_2_with_one_line(args, message, tmp_path):
+    out = nnsolve("grade", *args, cwd=tmp_path if args[0] == "nosuch" else ROOT)
+    assert (out.returncode, out.stderr) == (2, message)
