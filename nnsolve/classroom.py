@@ -62,7 +62,7 @@ class Question:
 
     def mistake(self, part: Part) -> str | None:
         """The first common mistake that reproduces a wrong part (its option's answers, or its value)."""
-        if part.correct or part.submitted is None or not part.out_of:
+        if part.correct or part.submitted is None or not part.out_of or getattr(part, "unreadable", False):
             return None
         key = (part.name, repr(part.submitted))
         if key not in self._diagnosed:
@@ -281,6 +281,7 @@ class ItemStats:
     options: tuple[tuple[str, int, bool, str | None], ...]  # option, times chosen, is it right, the mistake leading to it
     unanswered: int
     invalid: int  # answers that were not graded (not an option, ...)
+    unreadable: int  # students with a marked part whose answer could not be read (0 marks, not "wrong")
     discrimination: Fraction | None  # None with fewer than 2 students
 
     @property
@@ -329,6 +330,8 @@ def item_analysis(result: ClassResult) -> list[ItemStats]:
             options=options,
             unanswered=sum(1 for m in marks if m.grade is None and not m.invalid),
             invalid=sum(1 for m in marks if m.invalid),
+            unreadable=sum(1 for m in marks if m.grade is not None
+                           and any(getattr(p, "unreadable", False) and p.out_of for p in m.grade.parts)),
             discrimination=discrimination))
     return out
 

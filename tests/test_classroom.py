@@ -101,6 +101,7 @@ def test_item_analysis_worked_by_hand(graded):
     # right parts: u01 class (2), u02 class (2), u03 none, u04 class (2), u05 class (2), u06 class (2)
     assert (s11.right, s11.mean_marks) == (0, Fraction(10, 6))
     assert s11.discrimination == (Fraction(2 + 2, 2) - Fraction(2 + 0, 2)) / 4 == Fraction(1, 4)
+    assert s11.unreadable == 2  # u03 "about -0.15", u05 "-20,53" (a decimal comma is not read)
     assert sorted(n for _, n in s11.mistakes) == [1, 1]  # -20.53 (every α = 1) and class 1 (labels dropped)
     s12 = items["s12"]
     assert (s12.right, s12.unanswered, s12.invalid) == (3, 1, 1)  # u04 left it out, u05 wrote 'e'

@@ -81,7 +81,7 @@ def _item_dict(item) -> dict:
     return {"question": item.question, "marks": json_number(Fraction(item.marks)), "students": item.students,
             "right": item.right, "share_right": round(float(item.share_right), 4),
             "mean_marks": round(float(item.mean_marks), 4), "unanswered": item.unanswered,
-            "invalid": item.invalid,
+            "invalid": item.invalid, "unreadable": item.unreadable,
             "discrimination": None if item.discrimination is None else round(float(item.discrimination), 4),
             "mistakes": [{"mistake": m, "students": n} for m, n in item.mistakes],
             "options": [{"option": k, "chosen": n, "right": right, "mistake": mistake}
@@ -95,10 +95,10 @@ def items_json(items) -> str:
 
 def items_csv(items) -> str:
     rows: list[list] = [["question", "marks", "students", "right", "share_right", "mean_marks", "unanswered",
-                         "invalid", "discrimination", "options_chosen", "top_mistakes"]]
+                         "invalid", "unreadable", "discrimination", "options_chosen", "top_mistakes"]]
     for i in items:
         rows.append([i.question, marks_text(i.marks), i.students, i.right, _ratio(i.share_right, 3),
-                     _ratio(i.mean_marks, 3), i.unanswered, i.invalid, _ratio(i.discrimination, 3),
+                     _ratio(i.mean_marks, 3), i.unanswered, i.invalid, i.unreadable, _ratio(i.discrimination, 3),
                      "; ".join(f"{k}: {n}" for k, n, _, _ in i.options),
                      "; ".join(f"{m} ({n})" for m, n in i.mistakes[:3])])
     return _csv(rows)
@@ -114,12 +114,12 @@ def _md(text: str) -> str:
 
 def items_markdown(items) -> str:
     lines = ["# Item analysis", "",
-             "| Question | Marks | Right | Mean marks | Discrimination | Unanswered | Invalid |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+             "| Question | Marks | Right | Mean marks | Discrimination | Unanswered | Invalid | Unreadable |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for i in items:
         lines.append(f"| {_md(i.question)} | {marks_text(i.marks)} | {i.right}/{i.students} "
                      f"({float(i.share_right):.0%}) | {float(i.mean_marks):.2f} | {_ratio(i.discrimination)} "
-                     f"| {i.unanswered} | {i.invalid} |")
+                     f"| {i.unanswered} | {i.invalid} | {i.unreadable} |")
     for i in items:
         if not i.options and not i.mistakes:
             continue
@@ -221,6 +221,8 @@ def _part_feedback(question, part, hints: bool) -> str:
     from ..numbers import plain
 
     given = f"option {part.submitted}" if part.name == "choice" else plain(part.submitted)
+    if getattr(part, "unreadable", False):
+        return f"{_md(label)}: could not read your answer {_md(given)}; write a number, a shape or a list"
     mistake = question.mistake(part)
     if mistake:
         return f"{_md(label)}: your answer {_md(given)} is wrong; it matches this mistake: {_md(mistake)}"
