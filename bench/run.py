@@ -8,7 +8,9 @@
 3. Cost against size (bench/sizes.py): every topic at three sizes of what grows its work (layers,
    cells, iterations, points, graph nodes, ...), loaded, solved, graded and rendered in every format,
    with the exponent of its growth (goal: under 0.5 s a problem, linear growth).
-4. Large architectures: parameter and MAC counts of ResNet-50 and VGG-16 problem files, against
+4. Grading a class: `nnsolve grade EXAM --answers TABLE` over 500 students × 20 questions
+   (10,000 answer rows), in rows/s with the peak memory.
+5. Large architectures: parameter and MAC counts of ResNet-50 and VGG-16 problem files, against
    the same counts obtained through PyTorch, with time and peak-memory ratios.
 
 Machines here are shared and noisy, so every figure is a median of interleaved runs and the
@@ -170,6 +172,58 @@ print(*out)
     return {"files": n, "without_per_second": n / without, "with_per_second": n / with_memo}
 
 
+def class_grading(students: int = 500, questions: int = 20, repeats: int = 3) -> dict:
+    """`nnsolve grade EXAM --answers TABLE --gradebook FILE --items FILE`: an exam of ``questions``
+    copies of the computational seeds (each its own id, no `submitted`), a long-layout table of
+    ``students`` × ``questions`` answer rows: the seed's own submitted answer for two students
+    in three, a wrong one (an option or a number off by a quarter) for the others."""
+    import random
+
+    import yaml
+
+    seeds = sorted(p for p in SEED.glob("*.yaml") if p.name[:3] in COMPUTED)
+    draw = random.Random(16)
+    with tempfile.TemporaryDirectory() as tmp:
+        exam = Path(tmp) / "exam"
+        exam.mkdir()
+        parts = []
+        for q in range(questions):
+            data = yaml.safe_load(seeds[q % len(seeds)].read_text(encoding="utf-8"))
+            submitted = data.pop("submitted", {}) or {}
+            data["id"] = f"q{q + 1:02d}"
+            (exam / f"q{q + 1:02d}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+            if data.get("choices"):
+                parts.append((data["id"], "choice", str(submitted.get("choice", next(iter(data["choices"])))),
+                              [str(k) for k in data["choices"]]))
+            else:
+                parts.append((data["id"], "answer", json.dumps(submitted.get("answer")), None))
+        table = Path(tmp) / "answers.csv"
+        with open(table, "w", encoding="utf-8", newline="") as f:
+            f.write("student,question,part,value\n")
+            for s in range(students):
+                for qid, part, right, options in parts:
+                    value = right
+                    if draw.random() < 1 / 3:
+                        value = draw.choice(options) if options else _off(right)
+                    f.write(f"u{s:04d},{qid},{part},\"{value.replace(chr(34), chr(34) * 2)}\"\n")
+        cmd = [NNSOLVE, "grade", str(exam), "--answers", str(table), "--gradebook", str(Path(tmp) / "g.csv"),
+               "--items", str(Path(tmp) / "i.json")]
+        subprocess.run(cmd, env=ENV, stdout=subprocess.DEVNULL, check=True)  # warm; exit 0: every row graded
+        elapsed, peak = median_run(cmd, repeats)
+    rows = students * questions
+    return {"students": students, "questions": questions, "rows": rows, "seconds": elapsed,
+            "rows_per_second": rows / elapsed, "peak_rss_mib": peak / 1024}
+
+
+def _off(answer: str) -> str:
+    """A wrong answer beside ``answer`` (JSON text): numbers a quarter larger, cell by cell."""
+    def off(value):
+        if isinstance(value, list):
+            return [off(v) for v in value]
+        return value * 1.25 + 1 if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+    return json.dumps(off(json.loads(answer)))
+
+
 def large_architectures() -> list[dict]:
     script = ROOT / "bench" / "torch_counts.py"
     rows = []
@@ -204,7 +258,8 @@ def _count_layers(problem: Path) -> int:
     return count(yaml.safe_load(problem.read_text())["layers"])
 
 
-def report(cold: dict, batch_rows: list[dict], memo: dict, arch_rows: list[dict], size_rows: list[dict]) -> str:
+def report(cold: dict, batch_rows: list[dict], memo: dict, arch_rows: list[dict], size_rows: list[dict],
+           klass: dict | None = None) -> str:
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; medians of interleaved runs on a shared machine, so "
@@ -254,6 +309,14 @@ def report(cold: dict, batch_rows: list[dict], memo: dict, arch_rows: list[dict]
                   "",
                   markdown(size_rows),
                   ""]
+    if klass:
+        lines += [f"Grading a class: `nnsolve grade EXAM --answers TABLE --gradebook g.csv --items i.json`, "
+                  f"{klass['students']} students × {klass['questions']} questions (copies of the seven seeds, "
+                  f"each solved once), {klass['rows']:,} answer rows, a third of them wrong (diagnosed): "
+                  f"{klass['seconds']:.2f} s, **{klass['rows_per_second']:,.0f} rows/s**, peak memory "
+                  f"{klass['peak_rss_mib']:.0f} MiB. A distinct submission to a question is graded once "
+                  f"(nnsolve/classroom.py, `GRADES_KEPT`): a class whose wrong answers all differ costs more.",
+                  ""]
     if arch_rows:
         lines += ["| architecture | layers | params (nnsolve / torch) | MACs (nnsolve / torch) | time nnsolve / torch | peak memory nnsolve / torch |",
                   "|---|---:|---:|---:|---:|---:|"]
@@ -285,11 +348,14 @@ def main() -> None:
     for r in size_rows:
         print(f"{r['topic']}, {r['axis']}: " + ", ".join(
             f"{n}: {t.get('total', float('nan')):.3f} s" for n, t in zip(r["sizes"], r["times"])), flush=True)
+    klass = class_grading()
+    print(f"class: {klass['rows']} answer rows in {klass['seconds']:.2f} s = {klass['rows_per_second']:.0f} rows/s, "
+          f"peak {klass['peak_rss_mib']:.0f} MiB", flush=True)
     arch_rows = large_architectures()
     for r in arch_rows:
         print(f"{r['model']}: params {r['params']} vs torch {r['torch_params']}, time ratio {r['time_ratio']:.2f}, "
               f"memory ratio {r['memory_ratio']:.2f}", flush=True)
-    text = report(cold, batch_rows, memo, arch_rows, size_rows)
+    text = report(cold, batch_rows, memo, arch_rows, size_rows, klass)
     RESULTS.write_text("# Benchmark results (`make bench`)\n\n" + text)
     readme = ROOT / "README.md"
     content = readme.read_text()

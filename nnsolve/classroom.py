@@ -29,6 +29,9 @@ from .solve import solve
 from .spec import Submission
 
 
+GRADES_KEPT = 4_096  # distinct submissions per question whose grade is kept for the students after
+
+
 @dataclass
 class Question:
     """One problem of the exam, solved once."""
@@ -40,6 +43,7 @@ class Question:
     marks: Number
     weights: dict[str, Number] = field(default_factory=dict)  # part ("choice", "answer", a name) → weight
     _diagnosed: dict = field(default_factory=dict, repr=False)  # (part, value) → the mistake, memoised
+    _graded: dict = field(default_factory=dict, repr=False)  # a submission's repr → its Grade (see _mark)
 
     @property
     def solution(self):
@@ -219,14 +223,21 @@ def _mark(question: Question, answered: dict[str, Answer], errors: list, file: s
         values[name] = value
     if not values:
         return _unanswered(question, invalid)
-    submission = _submission(values, question.weights)
-    problem = dataclasses.replace(question.problem, spec=spec.model_copy(update={"submitted": submission}))
-    try:
-        grade = _grade(problem, question.solution, question.solved)
-    except NnsolveError as exc:
-        line = min(a.line for a in answered.values())
-        errors.append(AnswersError(f"{question.id}: {exc.message}; not graded", file=file, line=line))
-        return _unanswered(question, invalid + [exc.message])
+    # Many students give the same answers (the right ones, the common wrong ones): grading is a pure
+    # function of the question and the submission, so each distinct submission is graded once.
+    key = repr(sorted(values.items()))
+    grade = question._graded.get(key)
+    if grade is None:
+        submission = _submission(values, question.weights)
+        problem = dataclasses.replace(question.problem, spec=spec.model_copy(update={"submitted": submission}))
+        try:
+            grade = _grade(problem, question.solution, question.solved)
+        except NnsolveError as exc:
+            line = min(a.line for a in answered.values())
+            errors.append(AnswersError(f"{question.id}: {exc.message}; not graded", file=file, line=line))
+            return _unanswered(question, invalid + [exc.message])
+        if len(question._graded) < GRADES_KEPT:
+            question._graded[key] = grade
     if invalid:
         parts = tuple(dataclasses.replace(p, diagnosis=(invalid[0],)) if p.name == "choice" and p.submitted is None
                       else p for p in grade.parts)
