@@ -40,6 +40,7 @@ class Answer:
     part: str  # "" for the question's default part (its option, or its answer)
     value: str
     line: int  # the line (CSV) or record number (JSON, YAML) it came from
+    column: str | None = None  # the wide layout's column it came from (a bad column is reported once)
 
 
 @dataclass
@@ -199,15 +200,15 @@ def _take(table: AnswersTable, row: dict[str, str], layout: str, line: int) -> b
     if name and student not in table.names or not table.names.get(student):
         table.names[student] = name
     if layout == "long":
-        cells = [(_cell(row.get("question", "")), _cell(row.get("part", "")), row.get("value", ""))]
+        cells = [(_cell(row.get("question", "")), _cell(row.get("part", "")), row.get("value", ""), None)]
     else:
         cells = []
         for column, value in row.items():
             if column in ("student", "name"):
                 continue
             question, _, part = column.partition(".")
-            cells.append((question, part, value))
-    for question, part, value in cells:
+            cells.append((question, part, value, column))
+    for question, part, value, column in cells:
         value = _cell(value)
         if layout == "long" and not question:
             table.error(line, "no question named; not graded")
@@ -222,7 +223,7 @@ def _take(table: AnswersTable, row: dict[str, str], layout: str, line: int) -> b
             table.error(line, f"more than {limits.MAX_ANSWER_ROWS:,} answers (nnsolve's cap MAX_ANSWER_ROWS); "
                               f"this line and the rest were not read")
             return False
-        table.answers.append(Answer(student, question, part, value, line))
+        table.answers.append(Answer(student, question, part, value, line, column))
     return True
 
 

@@ -159,16 +159,26 @@ def grade_class(paths: list[str], table: AnswersTable) -> ClassResult:
 
     # Each student's answers, checked against the exam; a repeated part is graded once (its first line).
     given: dict[str, dict[str, dict[str, Answer]]] = {s: {} for s in table.names}
+    bad_columns: set[str] = set()  # a wide table's column that names no question is reported once, at line 1
+
+    def refuse(answer: Answer, message: str) -> None:
+        if answer.column is None:
+            errors.append(AnswersError(message, file=table.file, line=answer.line))
+        elif answer.column not in bad_columns:
+            bad_columns.add(answer.column)
+            errors.append(AnswersError(f"column {answer.column!r}: {message}; the column is not graded",
+                                       file=table.file, line=1 if table.file.lower().endswith(".csv") else None))
+
     for answer in table.answers:
         question = by_id.get(answer.question)
         if question is None:
-            errors.append(AnswersError(f"{answer.question!r} is not a question of this exam; its questions are "
-                                       f"{', '.join(q.id for q in questions)}", file=table.file, line=answer.line))
+            refuse(answer, f"{answer.question!r} is not a question of this exam; its questions are "
+                           f"{', '.join(q.id for q in questions)}")
             continue
         name = question.part_name(answer.part)
         if name is None:
-            errors.append(AnswersError(f"{question.id}: {answer.part!r} is not a part of this question; its parts "
-                                       f"are {question.parts_text()}", file=table.file, line=answer.line))
+            refuse(answer, f"{question.id}: {answer.part!r} is not a part of this question; its parts "
+                           f"are {question.parts_text()}")
             continue
         parts = given.setdefault(answer.student, {}).setdefault(question.id, {})
         if name in parts:

@@ -226,3 +226,24 @@ def test_cli_writes_the_reports_and_exits_1_for_a_table_error(tmp_path):
 def test_cli_errors_are_exit_2_with_one_line(args, message, tmp_path):
     out = nnsolve("grade", *args, cwd=tmp_path if args[0] == "nosuch" else ROOT)
     assert (out.returncode, out.stderr) == (2, message)
+
+
+def test_a_wide_tables_bad_column_is_one_error_at_the_header(tmp_path):
+    table = tmp_path / "wide.csv"
+    table.write_text("student,s03,s99,s11.nope\nu1,d,1,2\nu2,a,1,2\n", encoding="utf-8")
+    result = grade_class([str(EXAM)], read_answers(str(table)))
+    assert [e.line_text() for e in result.table_errors] == [
+        f"{table}:1: column 's99': 's99' is not a question of this exam; its questions are s03, s05, s11, s12; "
+        f"the column is not graded",
+        f"{table}:1: column 's11.nope': s11: 'nope' is not a part of this question; its parts are answer, class, "
+        f"decision_value, w, bias, alpha, margin, support_vectors, decision_value_given_bias, class_given_bias; "
+        f"the column is not graded"]
+    assert [s.total for s in result.students] == [10, 0]
+
+
+def test_grading_each_distinct_submission_once_changes_nothing(graded, monkeypatch):
+    import nnsolve.classroom as classroom
+
+    monkeypatch.setattr(classroom, "GRADES_KEPT", 0)
+    again = grade_class([str(EXAM)], read_answers(str(ANSWERS)))
+    assert [(s.student, s.questions) for s in again.students] == [(s.student, s.questions) for s in graded.students]
