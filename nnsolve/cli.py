@@ -274,7 +274,7 @@ def grade(
     items: Optional[Path] = typer.Option(None, "--items", metavar="FILE", show_default=False,
                                          help="With --answers: write the item analysis (.csv, .json or .md)."),
     feedback: Optional[Path] = typer.Option(None, "--feedback", metavar="DIR", show_default=False,
-                                            help="With --answers: write one Markdown feedback page per student."),
+                                            help="With --answers: write a feedback page per student (Markdown and HTML)."),
     hints: bool = typer.Option(False, "--hints", help="Feedback names the mistake without the right answer."),
     bom: bool = typer.Option(False, "--bom", help="Start the CSV gradebook with a BOM (Excel then reads UTF-8)."),
 ) -> None:

@@ -199,7 +199,7 @@ def test_feedback_with_hints_names_the_mistake_but_not_the_answer(graded):
     assert "input channels" in hinted and "right option" not in hinted and "right:" not in hinted
     assert "0.46667" not in hinted and "7/15" not in hinted
     names = [name for name, _ in classbook.feedback_pages(graded)]
-    assert names == ["u01.md", "u02.md", "u03.md", "u04.md", "u05.md", "u06.md"]
+    assert names == [f"u0{n}.{ext}" for n in range(1, 7) for ext in ("md", "html")]
     assert classbook.feedback_name("../../etc/passwd") == "_.._etc_passwd"
 
 
@@ -213,7 +213,7 @@ def test_cli_writes_the_reports_and_exits_1_for_a_table_error(tmp_path):
     assert max(len(line) for line in out.stdout.splitlines()) <= 80
     assert json.loads((tmp_path / "g.json").read_text())["students"][0]["total"] == 22
     assert (tmp_path / "items.csv").read_text().startswith("question,marks,students,right")
-    assert len(list((tmp_path / "fb").glob("*.md"))) == 6
+    assert len(list((tmp_path / "fb").glob("*.md"))) == len(list((tmp_path / "fb").glob("*.html"))) == 6
 
 
 @pytest.mark.parametrize("args, message", [
@@ -247,3 +247,14 @@ def test_grading_each_distinct_submission_once_changes_nothing(graded, monkeypat
     monkeypatch.setattr(classroom, "GRADES_KEPT", 0)
     again = grade_class([str(EXAM)], read_answers(str(ANSWERS)))
     assert [(s.student, s.questions) for s in again.students] == [(s.student, s.questions) for s in graded.students]
+
+
+def test_feedback_pages_escape_text_from_the_table(tmp_path):
+    table = tmp_path / "a.csv"
+    table.write_text('student,name,s03\nu1,"<script>x</script> *b* \x1b[31m",a\n', encoding="utf-8")
+    result = grade_class([str(EXAM)], read_answers(str(table)))
+    page = classbook.feedback_html(result, result.students[0])
+    assert "<script>" not in page and "&lt;script&gt;" in page and "\x1b" not in page
+    markdown = classbook.feedback_markdown(result, result.students[0])
+    assert "<script>" not in markdown and "\\*b\\*" in markdown and "\x1b" not in markdown
+    assert "option a is wrong (the right option is d)" in page

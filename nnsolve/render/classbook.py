@@ -188,45 +188,73 @@ def _mark_cell(mark) -> str:
 # Feedback
 
 
-def feedback_markdown(result, student, hints: bool = False) -> str:
-    """One student's page: marks per question, and each wrong part's diagnosis. With ``hints``
-    the mistake is named but neither the right answer nor the right option is shown."""
+def feedback(result, student, hints: bool = False) -> tuple[str, str, list, list]:
+    """One student's feedback as plain text: title, total, (question, marks) rows, and per question
+    with something wrong its lines. With ``hints`` the mistake is named but neither the right
+    answer nor the right option is shown."""
     by_id = {q.id: q for q in result.questions}
     title = f"{student.name} ({student.student})" if student.name else student.student
-    lines = [f"# Feedback: {_md(title)}", "",
-             f"Total: {marks_text(student.total)} of {marks_text(student.out_of)} ({_percent(student.percentage)}%)", "",
-             "| Question | Marks |", "|---|---:|"]
+    total = f"Total: {marks_text(student.total)} of {marks_text(student.out_of)} ({_percent(student.percentage)}%)"
+    rows = [(qid, f"{marks_text(m.marks)}/{marks_text(m.out_of)}") for qid, m in student.questions.items()]
+    sections = []
     for qid, mark in student.questions.items():
-        lines.append(f"| {_md(qid)} | {marks_text(mark.marks)}/{marks_text(mark.out_of)} |")
-    for qid, mark in student.questions.items():
-        wrong = [p for p in mark.grade.parts if not p.correct and p.out_of] if mark.grade else []
         if mark.grade is None:
-            lines += ["", f"## {_md(qid)}", "", "Not answered."]
+            sections.append((qid, ["Not answered."]))
             continue
-        if not wrong and not mark.invalid:
-            continue
+        wrong = [p for p in mark.grade.parts if not p.correct and p.out_of]
+        if wrong or mark.invalid:
+            sections.append((qid, [_part_feedback(by_id[qid], part, hints) for part in wrong]))
+    return title, total, rows, sections
+
+
+def feedback_markdown(result, student, hints: bool = False) -> str:
+    title, total, rows, sections = feedback(result, student, hints)
+    lines = [f"# Feedback: {_md(title)}", "", total, "", "| Question | Marks |", "|---|---:|"]
+    lines += [f"| {_md(qid)} | {marks} |" for qid, marks in rows]
+    for qid, items in sections:
         lines += ["", f"## {_md(qid)}", ""]
-        for part in wrong:
-            lines.append(f"- {_part_feedback(by_id[qid], part, hints)}")
+        lines += [item if item == "Not answered." else f"- {_md(item)}" for item in items]
     return "\n".join(lines) + "\n"
+
+
+def feedback_html(result, student, hints: bool = False) -> str:
+    """The same page as one self-contained HTML document; every text from a file is escaped."""
+    from .html import escape
+
+    title, total, rows, sections = feedback(result, student, hints)
+    body = [f"<h1>Feedback: {escape(title)}</h1>", f"<p>{escape(total)}</p>",
+            "<table><thead><tr><th>Question</th><th>Marks</th></tr></thead><tbody>"]
+    body += [f"<tr><td>{escape(qid)}</td><td style=\"text-align:right\">{escape(marks)}</td></tr>" for qid, marks in rows]
+    body.append("</tbody></table>")
+    for qid, items in sections:
+        body.append(f"<h2>{escape(qid)}</h2>")
+        if items == ["Not answered."]:
+            body.append("<p>Not answered.</p>")
+        else:
+            body.append("<ul>" + "".join(f"<li>{escape(item)}</li>" for item in items) + "</ul>")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+            f"<title>Feedback: {escape(title)}</title><style>body{{font-family:sans-serif;max-width:50em;margin:2em auto}}"
+            "td,th{padding:.2em .8em;border-bottom:1px solid #ccc}</style></head><body>\n"
+            + "\n".join(body) + "\n</body></html>\n")
 
 
 def _part_feedback(question, part, hints: bool) -> str:
     label = "Option" if part.name == "choice" else part.label
     if part.submitted is None:
         reason = part.diagnosis[0] if part.diagnosis else "not answered"
-        return f"{_md(label)}: {_md(reason)}"
+        return f"{label}: {reason}"
     if not hints:
-        return _md("; ".join(part.diagnosis) or f"{label} is wrong")
+        return "; ".join(part.diagnosis) or f"{label} is wrong"
     from ..numbers import plain
 
     given = f"option {part.submitted}" if part.name == "choice" else plain(part.submitted)
     if getattr(part, "unreadable", False):
-        return f"{_md(label)}: could not read your answer {_md(given)}; write a number, a shape or a list"
+        return f"{label}: could not read your answer {given}; write a number, a shape or a list"
     mistake = question.mistake(part)
     if mistake:
-        return f"{_md(label)}: your answer {_md(given)} is wrong; it matches this mistake: {_md(mistake)}"
-    return f"{_md(label)}: your answer {_md(given)} is wrong; check your working"
+        return f"{label}: your answer {given} is wrong; it matches this mistake: {mistake}"
+    return f"{label}: your answer {given} is wrong; check your working"
 
 
 def feedback_name(student_id: str) -> str:
@@ -236,7 +264,7 @@ def feedback_name(student_id: str) -> str:
 
 
 def feedback_pages(result, hints: bool = False) -> list[tuple[str, str]]:
-    """(file name, Markdown page) for every student; two ids that make the same name get -2, -3, ..."""
+    """(file name, page) for every student, Markdown and HTML; two ids that make the same name get -2, -3, ..."""
     pages, taken = [], set()
     for student in result.students:
         base = name = feedback_name(student.student)
@@ -246,4 +274,5 @@ def feedback_pages(result, hints: bool = False) -> list[tuple[str, str]]:
             name = f"{base}-{n}"
         taken.add(name.lower())
         pages.append((name + ".md", feedback_markdown(result, student, hints)))
+        pages.append((name + ".html", feedback_html(result, student, hints)))
     return pages
