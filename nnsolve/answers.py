@@ -86,7 +86,10 @@ def read_answers(path: str) -> AnswersTable:
 
 
 def _read_csv(table: AnswersTable, text: str) -> None:
-    reader = csv.reader(io.StringIO(text), strict=True)
+    first = text.split("\n", 1)[0]
+    # A spreadsheet saved in a locale with a decimal comma separates cells with ';' (or a tab).
+    delimiter = next((d for d in ("\t", ";") if d in first and "," not in first), ",")
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:

@@ -258,3 +258,14 @@ def test_feedback_pages_escape_text_from_the_table(tmp_path):
     markdown = classbook.feedback_markdown(result, result.students[0])
     assert "<script>" not in markdown and "\\*b\\*" in markdown and "\x1b" not in markdown
     assert "option a is wrong (the right option is d)" in page
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_a_table_saved_with_semicolons_or_tabs_and_a_bom_reads_alike(delimiter, tmp_path):
+    table = tmp_path / "a.csv"
+    rows = [["student", "name", "s03", "s11.decision_value"], ["u1", "Ada", "d", "-7/15"]]
+    table.write_text("\ufeff" + "".join(delimiter.join(r) + "\r\n" for r in rows), encoding="utf-8")
+    read = read_answers(str(table))
+    assert [(a.student, a.question, a.part, a.value) for a in read.answers] == [
+        ("u1", "s03", "", "d"), ("u1", "s11", "decision_value", "-7/15")]
+    assert read.names == {"u1": "Ada"} and read.errors == []
