@@ -291,6 +291,9 @@ def grade(
               nnsolve grade problems/class --answers problems/class/answers.csv --gradebook grades.csv
     """
     if answers is not None:
+        if output is not None or fmt is not ReportFormat.table:
+            raise NnsolveError("with --answers, write the reports with --gradebook, --items and --feedback "
+                               "(not --output or --format)")
         _grade_class(paths, answers, gradebook, items, feedback, hints, bom)
     elif gradebook or items or feedback:
         raise NnsolveError("--gradebook, --items and --feedback need --answers (a table of the class's answers)")

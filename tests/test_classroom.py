@@ -222,6 +222,8 @@ def test_cli_writes_the_reports_and_exits_1_for_a_table_error(tmp_path):
     ([str(EXAM), "--gradebook", "g.csv"],
      "nnsolve: --gradebook, --items and --feedback need --answers (a table of the class's answers)\n"),
     ([str(EXAM), "--answers", str(ANSWERS), "--items", "i.txt"], "nnsolve: --items i.txt: name a .csv or .json or .md file\n"),
+    ([str(EXAM), "--answers", str(ANSWERS), "-o", "g.csv"],
+     "nnsolve: with --answers, write the reports with --gradebook, --items and --feedback (not --output or --format)\n"),
 ])
 def test_cli_errors_are_exit_2_with_one_line(args, message, tmp_path):
     out = nnsolve("grade", *args, cwd=tmp_path if args[0] == "nosuch" else ROOT)
