@@ -50,11 +50,24 @@ class AnswersTable:
     names: dict[str, str] = field(default_factory=dict)  # student → name, in the table's order
     errors: list[AnswersError] = field(default_factory=list)
 
+    records: bool = False  # JSON or YAML: an answer's ``line`` is its record's number (from 1)
+
+    @property
+    def unit(self) -> str:
+        return "record" if self.records else "line"
+
+    def at(self, line: int | None, message: str) -> AnswersError:
+        """The error ``message`` at a CSV line, or (JSON, YAML) naming the record."""
+        if self.records and line is not None:
+            return AnswersError(f"record {line}: {message}", file=self.file)
+        return AnswersError(message, file=self.file, line=line)
+
     def error(self, line: int | None, message: str) -> None:
-        self.errors.append(AnswersError(message, file=self.file, line=line))
+        self.errors.append(self.at(line, message))
 
 
 LONG_KEYS = ("student", "question", "value")
+KEYS = LONG_KEYS + ("name", "part")  # column names read without case ("Student", "Name")
 
 
 def read_answers(path: str) -> AnswersTable:
@@ -79,6 +92,7 @@ def read_answers(path: str) -> AnswersTable:
     table = AnswersTable(path)
     lower = path.lower()
     if lower.endswith((".json", ".yaml", ".yml")):
+        table.records = True
         _read_records(table, text, lower.endswith(".json"))
     else:
         _read_csv(table, text)
@@ -97,8 +111,7 @@ def _read_csv(table: AnswersTable, text: str) -> None:
     if header is None:
         raise AnswersError("empty: the first line names the columns (student, question, part, value)",
                            file=table.file)
-    header = [_cell(h).lower() if i < 2 or _cell(h).lower() in LONG_KEYS + ("name", "part") else _cell(h)
-              for i, h in enumerate(header)]
+    header = [_cell(h).lower() if _cell(h).lower() in KEYS else _cell(h) for h in header]
     layout = _layout(table, header, 1)
     line = reader.line_num
     while True:
@@ -145,23 +158,13 @@ def _read_records(table: AnswersTable, text: str, is_json: bool) -> None:
 
 
 def _yaml(text: str, file: str):
-    """Safe YAML within the problem files' caps (depth, nodes; no tags, no aliases expanded)."""
-    import yaml
+    """Safe YAML within the problem files' caps (nnsolve.loader: depth, nodes, no tags)."""
+    from .loader import parse_data
 
-    from .loader import _compose, _Document, _events, _Parser, _yaml_problem
-
-    parser = None
     try:
-        parser = _Parser(text)
-        return _compose(_events(parser), _Document())
+        return parse_data(text, file)
     except NnsolveError as exc:
         raise AnswersError(exc.message, file=file, line=exc.line) from None
-    except yaml.YAMLError as exc:
-        problem, line = _yaml_problem(exc, text)
-        raise AnswersError(f"invalid YAML{problem}", file=file, line=line) from None
-    finally:
-        if parser is not None:
-            parser.dispose()
 
 
 def _text(value) -> str:
@@ -200,7 +203,7 @@ def _take(table: AnswersTable, row: dict[str, str], layout: str, line: int) -> b
         table.error(line, f"the student id is longer than {limits.MAX_TABLE_CELL_CHARS} characters; not graded")
         return True
     name = _cell(row.get("name", ""))[:limits.MAX_TABLE_CELL_CHARS]
-    if name and student not in table.names or not table.names.get(student):
+    if not table.names.get(student):  # every student in the table's order, with the first name given
         table.names[student] = name
     if layout == "long":
         cells = [(_cell(row.get("question", "")), _cell(row.get("part", "")), row.get("value", ""), None)]

@@ -163,11 +163,11 @@ def grade_class(paths: list[str], table: AnswersTable) -> ClassResult:
 
     def refuse(answer: Answer, message: str) -> None:
         if answer.column is None:
-            errors.append(AnswersError(message, file=table.file, line=answer.line))
+            errors.append(table.at(answer.line, message))
         elif answer.column not in bad_columns:
             bad_columns.add(answer.column)
             errors.append(AnswersError(f"column {answer.column!r}: {message}; the column is not graded",
-                                       file=table.file, line=1 if table.file.lower().endswith(".csv") else None))
+                                       file=table.file, line=None if table.records else 1))
 
     for answer in table.answers:
         question = by_id.get(answer.question)
@@ -182,9 +182,8 @@ def grade_class(paths: list[str], table: AnswersTable) -> ClassResult:
             continue
         parts = given.setdefault(answer.student, {}).setdefault(question.id, {})
         if name in parts:
-            errors.append(AnswersError(f"student {answer.student!r}, {question.id}.{name}: repeats line "
-                                       f"{parts[name].line}; only that line is graded",
-                                       file=table.file, line=answer.line))
+            errors.append(table.at(answer.line, f"student {answer.student!r}, {question.id}.{name}: repeats "
+                                                f"{table.unit} {parts[name].line}; only that {table.unit} is graded"))
             continue
         parts[name] = answer
 
@@ -193,12 +192,12 @@ def grade_class(paths: list[str], table: AnswersTable) -> ClassResult:
 
     students = []
     for student, answered in given.items():
-        marks = {q.id: _mark(q, answered.get(q.id, {}), errors, table.file) for q in questions}
+        marks = {q.id: _mark(q, answered.get(q.id, {}), errors, table) for q in questions}
         students.append(StudentResult(
             student, table.names.get(student, ""), marks,
             total=simplify(sum((Fraction(m.marks) for m in marks.values()), Fraction(0))),
             out_of=simplify(sum((Fraction(m.out_of) for m in marks.values()), Fraction(0)))))
-    errors.sort(key=lambda e: (e.line is None, e.line or 0))
+    errors.sort(key=lambda e: (e.line is None, e.line or 0))  # a JSON/YAML table's record errors keep their order
     return ClassResult(questions, students, problem_errors, errors, table.file)
 
 
@@ -218,7 +217,7 @@ def _part_order(name: str) -> tuple[int, str]:
     return ({"choice": 0, "answer": 1}.get(name, 2), name)
 
 
-def _mark(question: Question, answered: dict[str, Answer], errors: list, file: str) -> QuestionMark:
+def _mark(question: Question, answered: dict[str, Answer], errors: list, table: AnswersTable) -> QuestionMark:
     spec = question.problem.spec
     values: dict[str, str] = {}
     invalid: list[str] = []
@@ -244,7 +243,7 @@ def _mark(question: Question, answered: dict[str, Answer], errors: list, file: s
             grade = _grade(problem, question.solution, question.solved)
         except NnsolveError as exc:
             line = min(a.line for a in answered.values())
-            errors.append(AnswersError(f"{question.id}: {exc.message}; not graded", file=file, line=line))
+            errors.append(table.at(line, f"{question.id}: {exc.message}; not graded"))
             return _unanswered(question, invalid + [exc.message])
         if len(question._graded) < GRADES_KEPT:
             question._graded[key] = grade

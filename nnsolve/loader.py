@@ -329,6 +329,23 @@ def parse(text: str, file: str = "<string>") -> tuple[dict[str, Any], _Document]
     return data, doc
 
 
+def parse_data(text: str, file: str = "<string>") -> Any:
+    """Parse YAML text that need not be a problem (an answers table: a list of records), with the
+    same safety and caps as a problem file; errors name the file and line."""
+    parser = None
+    try:
+        parser = _Parser(text)
+        return _compose(_events(parser), _Document())
+    except SpecError as exc:
+        raise exc.located(file=file) from None
+    except yaml.YAMLError as exc:
+        problem, line = _yaml_problem(exc, text)
+        raise ProblemFileError(f"invalid YAML{problem}", file=file, line=line) from None
+    finally:
+        if parser is not None:
+            parser.dispose()
+
+
 def _strip_loc(loc: tuple[Any, ...], data: Any) -> tuple[Path_, tuple[tuple[Any, ...], ...]]:
     """Drop the parts of a pydantic error location that are not in the data (union tags, validators).
 

@@ -271,3 +271,15 @@ def test_a_table_saved_with_semicolons_or_tabs_and_a_bom_reads_alike(delimiter, 
     assert [(a.student, a.question, a.part, a.value) for a in read.answers] == [
         ("u1", "s03", "", "d"), ("u1", "s11", "decision_value", "-7/15")]
     assert read.names == {"u1": "Ada"} and read.errors == []
+
+
+def test_a_json_tables_errors_name_the_record(tmp_path):
+    table = tmp_path / "a.json"
+    table.write_text(json.dumps([{"student": "u1", "question": "s03", "value": "d"},
+                                 {"student": "u1", "question": "s03", "value": "a"},
+                                 {"student": "u1", "question": "s77", "value": "a"}]), encoding="utf-8")
+    result = grade_class([str(EXAM)], read_answers(str(table)))
+    assert [e.line_text() for e in result.table_errors] == [
+        f"{table}: record 2: student 'u1', s03.choice: repeats record 1; only that record is graded",
+        f"{table}: record 3: 's77' is not a question of this exam; its questions are s03, s05, s11, s12"]
+    assert result.students[0].total == 10
