@@ -148,7 +148,7 @@ def update(opt, t: int, p: Number, g: Number, state: tuple, knobs: Knobs = RIGHT
     if isinstance(opt, RMSprop):
         (s,) = state
         s = simplify(opt.rho * s + (1 - opt.rho) * g * g)
-        return p - eta * g / _root_plus_epsilon(opt, s, t), (s,)
+        return p - eta * _scaled(opt, g, s, t), (s,)
     m, s = state
     m = simplify(opt.beta1 * m + (1 - opt.beta1) * g)
     s = simplify(opt.beta2 * s + (1 - opt.beta2) * g * g)
@@ -157,7 +157,19 @@ def update(opt, t: int, p: Number, g: Number, state: tuple, knobs: Knobs = RIGHT
     else:
         m_hat = m / (1 - opt.beta1**t)
         s_hat = s / (1 - opt.beta2**t)
-    return p - eta * m_hat / _root_plus_epsilon(opt, s_hat, t), (m, s)
+    return p - eta * _scaled(opt, m_hat, s_hat, t), (m, s)
+
+
+_FLOAT_EDGE = 2**1000  # below a float's largest value (2**1024), with room for the step's products
+
+
+def _scaled(opt, g: Number, s: Number, t: int) -> Number:
+    """g / (√s + ε), RMSprop's and Adam's step; an exact s beyond a float's range (weights of 1e300)
+    is taken as sign(g)·√(g²/s): ε is then below a float's last bit of √s, and g²/s is of a float's size."""
+    if not isinstance(s, float) and s > _FLOAT_EDGE:
+        root = math.sqrt(float(Fraction(g) ** 2 / s))
+        return root if g >= 0 else -root
+    return g / _root_plus_epsilon(opt, s, t)
 
 
 def _root_plus_epsilon(opt, s: Number, t: int) -> float:

@@ -171,6 +171,14 @@ CASES.update({
                                  kernel={"type": "polynomial", "degree": limits.MAX_SVM_DEGREE, "coef0": 1}),
     "svm-rbf-far": _svm([{"x": ["1e300", 1], "y": 1, "support": True},
                          {"x": ["-1e300", 1], "y": -1, "support": True}], kernel={"type": "rbf", "gamma": 1}),
+    "svm-marked-singular-at-subset-cap": _svm(_singular_marked(11)),  # 2,035 subsets ≤ MAX_SVM_MARKED_SUBSETS
+    "svm-marked-at-cap": _svm([{"x": [f"{(i + 1) ** 2 * (k + 3) + i * k % 31 - 40}/{k % 7 + 1}" for k in range(limits.MAX_SVM_MARKED - 1)],
+                                "y": 1 if i % 2 else -1, "support": True} for i in range(limits.MAX_SVM_MARKED)],
+                               kernel={"type": "polynomial", "degree": 3, "coef0": 1}),
+    "svm-gram-at-cap": _svm([{"x": [f"{(i * 7 + k * 3) % 97 - 48}/{(i + k) % 89 + 1}" for k in range(58)],
+                              "y": 1 if i % 2 else -1, "support": i < 2} for i in range(58)],
+                            kernel={"type": "polynomial", "degree": limits.MAX_SVM_DEGREE, "coef0": "1/3",
+                                    "gamma": "1/7"}, test=[[f"1/{k + 2}" for k in range(58)]]),
     "svm-alpha-given-many": _svm([{**p, "alpha": f"{i % 3}/5"} for i, p in enumerate(_points(1000, 90))],
                                  bias="1/3"),
 })

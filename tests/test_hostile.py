@@ -603,3 +603,100 @@ def test_epsilon_zero_with_a_zero_gradient_is_one_line_naming_the_field(capsys, 
                     f"optimizer: {{type: {optimizer}, epsilon: 0}}\niterations: 2\n", encoding="utf-8")
     code, out, err = run_in_process(capsys, "run", str(path))
     assert_one_line_error(code, out, err, str(path), ":6: optimizer.epsilon: is 0", "ε > 0")
+
+
+# --- legal numbers beyond a float's range: a correct answer or one line naming the field (issue 15) ---
+
+def _bound_case(tmp_path, name: str) -> str:
+    from tests.bound_cases import CASES
+
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(CASES[name], encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("name", ["optimizer-rmsprop-weights-1e300", "optimizer-tanh-1e600"])
+def test_training_weights_of_1e300_is_one_line_naming_the_weights(capsys, tmp_path, name):
+    """w·x = 1e600 (or RMSprop's s = 1e1198) leaves a float's range (OverflowError before): refused at weights."""
+    path = _bound_case(tmp_path, name)
+    for command in ("run", "grade"):
+        code, out, err = run_in_process(capsys, command, path)
+        assert_one_line_error(code, out, err, path, ":2: weights: iteration ", "overflows a float")
+
+
+def test_rmsprop_step_with_an_exact_square_beyond_a_float_is_g_over_root_s():
+    from nnsolve.optim import RMSprop, update
+
+    opt = RMSprop(type="rmsprop", learning_rate=Fraction(1, 100))
+    g = 10**600  # s = (1 − ρ)·g²: √s is no float, the step η·g/√s = η/√(1 − ρ) is
+    step = float(opt.learning_rate) / (1 - float(opt.rho)) ** 0.5
+    p, (s,) = update(opt, 1, 0, g, (0,))
+    assert s == (1 - opt.rho) * g * g and p == pytest.approx(-step, rel=1e-12)
+    p, _ = update(opt, 1, 0, -g, (0,))
+    assert p == pytest.approx(step, rel=1e-12)
+
+
+def test_rbf_kernel_of_points_1e300_apart_is_exactly_zero(capsys, tmp_path):
+    """γ·‖a − z‖² = 4e600 (OverflowError before): e^−x underflows to 0.0, as a float's would."""
+    from nnsolve.topics.svm import RBF, kernel_function
+
+    k = kernel_function(RBF(type="rbf", gamma=1))
+    assert k([10**300, 1], [-10**300, 1]) == 0.0 and k([1, 2], [1, 2]) == 1.0
+    import math
+    assert k([0], [27]) == math.exp(-729) > 0 and k([0], [Fraction(273, 10)]) == math.exp(-745.29) == 0.0
+    path = _bound_case(tmp_path, "svm-rbf-far")
+    code, out, err = run_in_process(capsys, "run", path, "--format", "json")
+    assert code == 0 and "Traceback" not in err
+    import json
+    answers = json.loads(out)["answers"]
+    assert answers["class"] == 1 and answers["decision_value"] == 0 and answers["alpha"] == [1, 1]
+
+
+def test_conv_values_sigmoid_of_1e300_values_saturates(capsys, tmp_path):
+    path = _bound_case(tmp_path, "conv-values-1e300")
+    code, out, err = run_in_process(capsys, "run", path, "--format", "json")
+    assert code == 0 and "Traceback" not in err
+    import json
+    cells = [v for row in json.loads(out)["answers"]["activated"] for v in row]
+    assert cells and all(v == 1 for v in cells)  # σ(9e600) is 1.0 to the last bit
+
+
+# --- svm: the marked-subset search and the exact Gram matrix are capped before the work (issue 15) ---
+
+@pytest.mark.parametrize("name,phrase", [
+    ("svm-marked-singular-20", "MAX_SVM_MARKED_SUBSETS"),  # 2^20 subsets of 20 marked points on one line
+    ("svm-marked-singular-1000", "MAX_SVM_KERNEL_PRODUCTS"),
+    ("svm-polynomial-degree-20", "MAX_SVM_KERNEL_PRODUCTS"),
+])
+def test_svm_work_past_a_cap_is_one_line_naming_the_cap(capsys, tmp_path, name, phrase):
+    import time
+
+    path = _bound_case(tmp_path, name)
+    start = time.process_time()
+    code, out, err = run_in_process(capsys, "run", path)
+    assert time.process_time() - start < 2
+    assert_one_line_error(code, out, err, path, ":2: points: ", phrase)
+
+
+def test_svm_marked_count_cap_is_checked_before_the_gram(capsys, tmp_path):
+    from nnsolve import limits
+
+    n = limits.MAX_SVM_MARKED + 1
+    points = "".join(f"  - {{x: [{i}, {i * i}], y: {1 if i % 2 else -1}, support: true}}\n" for i in range(n))
+    path = tmp_path / "marked.yaml"
+    path.write_text(f"topic: svm\npoints:\n{points}test_samples: [[1, 1]]\n", encoding="utf-8")
+    code, out, err = run_in_process(capsys, "run", str(path))
+    assert_one_line_error(code, out, err, str(path), ":2: points: ", f"cap of {limits.MAX_SVM_MARKED} (MAX_SVM_MARKED)")
+
+
+def test_svm_marked_points_beyond_the_search_cap_are_still_solved(capsys, tmp_path):
+    """With marked points, the check against the full support-set search is skipped past its cap, not refused."""
+    # C(122, 2) + C(122, 3) candidate sets > MAX_SVM_SUPPORT_SETS
+    points = "".join(f"  - {{x: [{i % 7}, {(i * 3) % 11}], y: -1}}\n" for i in range(120))
+    path = tmp_path / "many.yaml"
+    path.write_text("topic: svm\npoints:\n  - {x: [20, 20], y: 1, support: true}\n  - {x: [8, 12], y: -1, support: true}\n"
+                    f"{points}test_samples: [[20, 20]]\nask: class\n", encoding="utf-8")
+    code, out, err = run_in_process(capsys, "run", str(path), "--format", "json")
+    import json
+    assert code == 0, err
+    assert json.loads(out)["answers"]["class"] == 1

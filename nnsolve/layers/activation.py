@@ -15,7 +15,7 @@ from typing import Callable, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from ..expr import Expr, Raw, add, call, dot, index, num, partial, sym
-from ..numbers import Number, Real, number_text, sigmoid, simplify
+from ..numbers import Number, Real, number_text, sigmoid, simplify, tanh
 from ..solution import Step
 from . import tensor as T
 from .tensor import np
@@ -71,7 +71,7 @@ FUNCTIONS: dict[str, Function] = {
                     Raw("1 if x > 0, else αeˣ", r"1 \text{ if } x > 0 \text{, else } \alpha e^{x}"), 1),
     "sigmoid": Function("sigmoid", "sigmoid", lambda x, a: sigmoid(x), lambda x, y, a: y * (1 - y),
                         1 / (1 + call("exp", -_x)), _y * (1 - _y)),
-    "tanh": Function("tanh", "tanh", lambda x, a: math.tanh(x), lambda x, y, a: 1 - y * y,
+    "tanh": Function("tanh", "tanh", lambda x, a: tanh(x), lambda x, y, a: 1 - y * y,
                      call("tanh", _x), 1 - _y ** 2),
     "gelu": Function("GELU", "GELU", lambda x, a: _gelu(x), lambda x, y, a: _gelu_slope(x),
                      Raw("x·Φ(x) = ½x(1 + erf(x/√2))",

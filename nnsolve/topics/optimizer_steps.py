@@ -20,7 +20,7 @@ from ..compare import agree
 from ..errors import SolveError
 from ..expr import Expr, Raw, add, call, dot, num, partial, sym
 from ..layers import activation
-from ..numbers import Number, Real, simplify
+from ..numbers import Number, Real, bounded, outgrown, simplify
 from ..solution import Answer, Given, Solution, Step, Table, Variant
 from ..spec import FieldError, ProblemBase, Strict
 
@@ -148,6 +148,7 @@ class _Iteration:
     grads: dict[str, Number]
     state: dict[str, tuple]  # optimizer state per trained parameter after the update
     after: dict[str, Number] = field(default_factory=dict)
+    outgrown: bool = False  # an exact value outgrew MAX_EXACT_DIGITS in this iteration: floats from here
 
 
 def _activate(name: str, z: Number) -> tuple[Number, Number]:
@@ -190,27 +191,43 @@ def _run(setup: _Setup) -> list[_Iteration]:
     state = {name: optim.initial_state(opt, name) for name in setup.trained}
     history = []
     for t in range(1, spec.iterations + 1):
-        point = dict(params)
-        for name in setup.trained:
-            point[name] = optim.lookahead(opt, params[name], state[name])
-        forwards, loss = _forward(setup, point)
-        grads = {}
-        for name in setup.trained:
-            if name == "b":
-                grads[name] = simplify(sum(f.dL_dz for f in forwards))
-            else:
-                j = int(name[1:]) - 1
-                grads[name] = simplify(sum(f.dL_dz * s.x[j] for f, s in zip(forwards, spec.samples)))
-        it = _Iteration(t, dict(params), point, forwards, loss, grads, {})
-        for name in setup.trained:
-            if (name, t) in setup.skip:
-                it.state[name] = state[name]
-                continue
-            params[name], state[name] = optim.update(opt, t, params[name], grads[name], state[name], setup.knobs)
-            it.state[name] = state[name]
-        it.after = dict(params)
-        history.append(it)
+        try:
+            history.append(_iterate(setup, t, params, state))
+        except OverflowError:
+            raise SolveError(f"iteration {t} overflows a float (beyond ±1.8e308, where PyTorch's float64 gives "
+                             f"inf): weights, inputs and their products this large cannot be trained",
+                             field="weights") from None
     return history
+
+
+def _iterate(setup: _Setup, t: int, params: dict[str, Number], state: dict[str, tuple]) -> _Iteration:
+    """Iteration t: updates ``params`` and ``state`` in place; OverflowError when a value leaves a float's range."""
+    spec, opt = setup.spec, setup.spec.optimizer
+    point = dict(params)
+    for name in setup.trained:
+        point[name] = optim.lookahead(opt, params[name], state[name])
+    forwards, loss = _forward(setup, point)
+    grads = {}
+    for name in setup.trained:
+        if name == "b":
+            grads[name] = simplify(sum(f.dL_dz for f in forwards))
+        else:
+            j = int(name[1:]) - 1
+            grads[name] = simplify(sum(f.dL_dz * s.x[j] for f, s in zip(forwards, spec.samples)))
+    it = _Iteration(t, dict(params), point, forwards, loss, grads, {})
+    for name in setup.trained:
+        if (name, t) in setup.skip:
+            it.state[name] = state[name]
+            continue
+        p, st = optim.update(opt, t, params[name], grads[name], state[name], setup.knobs)
+        # exact fractions gain digits every iteration (10,000 gd steps: millions): floats past the budget
+        params[name], state[name] = bounded(p), tuple(bounded(v) for v in st)
+        it.outgrown = it.outgrown or outgrown(p) or any(outgrown(v) for v in st)
+        it.state[name] = state[name]
+    it.after = dict(params)
+    if any(isinstance(v, float) and not math.isfinite(v) for v in (*it.after.values(), *(f.z for f in forwards))):
+        raise OverflowError
+    return it
 
 
 def _default_setup(spec: Spec) -> _Setup:
@@ -403,6 +420,14 @@ def _assumptions(spec: Spec, setup: _Setup) -> list[str]:
     return out
 
 
+def _outgrown_note(history: list[_Iteration]) -> list[str]:
+    first = next((it.t for it in history if it.outgrown), None)
+    if first is None:
+        return []
+    return [f"Carried as floats from iteration {first}: the exact fractions would have grown past "
+            f"{limits.MAX_EXACT_DIGITS:,} digits (nnsolve's cap MAX_EXACT_DIGITS)."]
+
+
 def _loss_text(spec: Spec, half: bool) -> str:
     n = len(spec.samples)
     mean = spec.loss.reduction == "mean"
@@ -435,7 +460,7 @@ def solve(spec: Spec) -> Solution:
         for name in setup.trained:
             answers[f"{name}_iter{it.t}"] = Answer(it.after[name], f"{name} after iteration {it.t}")
 
-    assumptions = _assumptions(spec, setup)
+    assumptions = _assumptions(spec, setup) + _outgrown_note(history)
     readings = []
     if optim.is_nesterov(spec.optimizer):
         for name in setup.trained:

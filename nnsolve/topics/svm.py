@@ -140,7 +140,17 @@ def kernel_function(kernel: Linear | Polynomial | RBF):
         return inner
     if kernel.type == "polynomial":
         return lambda a, z: simplify((kernel.gamma * inner(a, z) + kernel.coef0) ** kernel.degree)
-    return lambda a, z: math.exp(-float(kernel.gamma) * float(sum((p - q) ** 2 for p, q in zip(a, z))))
+
+    def rbf(a, z):
+        d = sum((p - q) ** 2 for p, q in zip(a, z))
+        if kernel.gamma * d > _EXP_UNDERFLOW:  # exp(−746) is 0.0 in a float: points ±1e300 apart
+            return 0.0
+        return math.exp(-float(kernel.gamma) * float(d))
+
+    return rbf
+
+
+_EXP_UNDERFLOW = 746  # beyond this x, e^−x is below a float's smallest subnormal (4.9e-324): exactly 0.0
 
 
 @dataclass(frozen=True)
@@ -187,6 +197,12 @@ def _fit_marked(gram, labels, marked: tuple[int, ...]) -> tuple[list[Number], Nu
     fit = _margin_fit(gram, labels, marked, marked)
     if fit is not None:
         return fit
+    subsets = sum(math.comb(len(marked), size) for size in range(2, len(marked)))
+    if subsets > limits.MAX_SVM_MARKED_SUBSETS:
+        raise SolveError(f"the {len(marked)} marked support vectors' margin equations do not fix α, and finding a "
+                         f"subset that does would try {subsets:,} subsets, more than nnsolve's cap of "
+                         f"{limits.MAX_SVM_MARKED_SUBSETS:,} (MAX_SVM_MARKED_SUBSETS); mark fewer points "
+                         f"(at most d + 1 are needed) or give C for a soft margin", field="points")
     fallback = None
     for size in range(len(marked) - 1, 1, -1):
         for active in combinations(marked, size):
@@ -199,6 +215,26 @@ def _fit_marked(gram, labels, marked: tuple[int, ...]) -> tuple[list[Number], Nu
     return fallback
 
 
+def _candidate_sets(n: int, features: int) -> int:
+    """How many support sets (2 … d + 1 of the n points) the hard-margin search may try."""
+    return sum(math.comb(n, k) for k in range(2, min(n, features + 1) + 1))
+
+
+def _check_kernel_work(spec: Spec) -> None:
+    """Refuse, before any kernel value is computed, a Gram matrix too large to compute exactly."""
+    n, d = len(spec.points), len(spec.points[0].x)
+    products = (n + len(spec.test_samples)) * n * d
+    if products > limits.MAX_SVM_KERNEL_PRODUCTS:
+        raise SolveError(f"the kernel values of {n:,} points and {len(spec.test_samples):,} test samples with {d:,} "
+                         f"features take {products:,} exact products, more than nnsolve's cap of "
+                         f"{limits.MAX_SVM_KERNEL_PRODUCTS:,} (MAX_SVM_KERNEL_PRODUCTS)", field="points")
+    marked = sum(1 for p in spec.points if p.support)
+    if marked > limits.MAX_SVM_MARKED and not any(p.alpha is not None for p in spec.points) and spec.C is None:
+        raise SolveError(f"{marked:,} points are marked as support vectors, more than nnsolve's cap of "
+                         f"{limits.MAX_SVM_MARKED} (MAX_SVM_MARKED): their margin equations are solved exactly "
+                         f"together; mark only the support vectors (at most d + 1 are needed)", field="points")
+
+
 def _find_support(gram, labels, features: int) -> tuple[list[Number], Number] | None:
     """The hard-margin optimum: the first support set of 2 … d + 1 points meeting every KKT condition.
 
@@ -208,7 +244,7 @@ def _find_support(gram, labels, features: int) -> tuple[list[Number], Number] | 
     """
     n = len(labels)
     largest = min(n, features + 1)
-    candidates = sum(math.comb(n, k) for k in range(2, largest + 1))
+    candidates = _candidate_sets(n, features)
     if candidates > limits.MAX_SVM_SUPPORT_SETS:
         raise SolveError(f"finding the support vectors would try {candidates:,} candidate sets, more than "
                          f"nnsolve's cap of {limits.MAX_SVM_SUPPORT_SETS:,}; mark them with 'support: true' "
@@ -383,13 +419,24 @@ class _Model:
     extra: dict
 
 
+def _gram(k, features) -> list[list[Number]]:
+    """K(xᵢ, xⱼ) for every pair, each symmetric pair computed once."""
+    n = len(features)
+    gram: list[list[Number]] = [[0] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(i, n):
+            gram[i][j] = gram[j][i] = k(features[i], features[j])
+    return gram
+
+
 def _model(spec: Spec) -> _Model:
     _check(spec)
     kernel = spec.kernel
     features = [list(p.x) for p in spec.points]
     labels = [p.y for p in spec.points]
+    _check_kernel_work(spec)
     k = kernel_function(kernel)
-    gram = [[k(a, z) for z in features] for a in features]
+    gram = _gram(k, features)
     marked = tuple(i for i, p in enumerate(spec.points) if p.support)
     notes: list[str] = []
     warnings: list[str] = []
@@ -421,7 +468,10 @@ def _model(spec: Spec) -> _Model:
         fit = _Fit(alpha, bias, tuple(i for i, a in enumerate(alpha) if a > 0), "soft margin")
     else:
         true_fit = None
-        if kernel.type == "linear":
+        # with marked points, the search only checks them: skipped (not refused) past its cap
+        searched = kernel.type == "linear" and not (
+            marked and _candidate_sets(len(labels), len(features[0])) > limits.MAX_SVM_SUPPORT_SETS)
+        if searched:
             true_fit = _find_support(gram, labels, len(features[0]))
         if marked:
             if len({labels[i] for i in marked}) < 2:
@@ -430,12 +480,13 @@ def _model(spec: Spec) -> _Model:
             found = _fit_marked(gram, labels, marked)
             if found is None:
                 raise SolveError("no hyperplane puts every marked support vector on the margin "
-                                 "(y f(x) = 1 for all of them)" + _true_support_text(true_fit, features, labels),
+                                 "(y f(x) = 1 for all of them)" + _true_support_text(true_fit, features, labels,
+                                                                                     searched),
                                  field="points")
             fit = _Fit(found[0], found[1], marked, "marked")
             if not _satisfies_kkt(gram, labels, *found):
                 warnings.append("the marked support vectors do not give the hard-margin SVM of these points"
-                                + _true_support_text(true_fit, features, labels, kernel.type == "linear"))
+                                + _true_support_text(true_fit, features, labels, searched))
         elif kernel.type != "linear":
             raise SolveError(f"with the {kernel.type} kernel, mark the support vectors ('support: true'), "
                              f"give α for them, or give C for a soft margin", field="points")
