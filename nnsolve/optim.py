@@ -23,7 +23,7 @@ from pydantic import Field
 from .errors import SolveError
 from .expr import Expr, call, dot, num, sym
 from .linalg import solve_square
-from .numbers import Number, Real, number_text, plain, simplify
+from .numbers import _EXACT_BITS, Number, Real, number_text, plain, simplify
 from .solution import Step
 from .spec import FieldError, Strict
 
@@ -155,9 +155,16 @@ def update(opt, t: int, p: Number, g: Number, state: tuple, knobs: Knobs = RIGHT
     if knobs.no_bias_correction:
         m_hat, s_hat = m, s
     else:
-        m_hat = m / (1 - opt.beta1**t)
-        s_hat = s / (1 - opt.beta2**t)
+        m_hat = m / _correction(opt.beta1, t)
+        s_hat = s / _correction(opt.beta2, t)
     return p - eta * _scaled(opt, m_hat, s_hat, t), (m, s)
+
+
+def _correction(beta: Number, t: int) -> Number:
+    """Adam's bias correction 1 − βᵗ: exact while βᵗ is short, else a float (0.9¹⁰⁰⁰⁰ has 10,000 digits)."""
+    if isinstance(beta, Fraction) and t * max(beta.numerator.bit_length(), beta.denominator.bit_length()) > _EXACT_BITS:
+        return 1 - float(beta) ** t
+    return 1 - beta**t
 
 
 _FLOAT_EDGE = 2**1000  # below a float's largest value (2**1024), with room for the step's products

@@ -4,9 +4,15 @@ Each case is a problem file at (or just inside) a cap in nnsolve/limits.py: the 
 the most iterations, points, layers and cells, the widest expressions, numbers at the edge of
 what a file may write. Each carries a submitted answer so that grading builds its variants.
 
-Not yet a test (issue 15, point 3 is unfinished): run it as a script,
+tests/test_bounds.py runs the cases now bounded (≤ 2 s CPU, 1 GiB). Run this file as a script,
 `.venv/bin/python tests/bound_cases.py [NAME-PART ...]`, to see each case's child CPU time,
 peak memory and last stderr line for `run --format json` and `grade`, under 1 GiB and 20 s of CPU.
+
+Still over 2 s of CPU (issue 15, point 3 is unfinished), measured on the 2-core helper machine:
+- optimizer_steps at MAX_OPTIMIZER_WORK: optimizer-linear-nesterov-wide (≈ 17 µs per
+  iteration × sample × parameter: > 20 s), optimizer-sigmoid-adam (run 1.3 s, grade 10.6 s).
+- grade of any 10,000-iteration optimizer_steps file (optimizer-linear-gd-exact: run 1.2 s,
+  grade 7.8 s): its mistake variants re-run the whole training ~25 times.
 """
 
 from __future__ import annotations
