@@ -310,18 +310,7 @@ def _yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[str, int | None]:
 def parse(text: str, file: str = "<string>") -> tuple[dict[str, Any], _Document]:
     """Parse YAML text into a mapping plus the line of every field path."""
     doc = _Document()
-    parser = None
-    try:
-        parser = _Parser(text)
-        data = _compose(_events(parser), doc)
-    except SpecError as exc:
-        raise exc.located(file=file) from None
-    except yaml.YAMLError as exc:
-        problem, line = _yaml_problem(exc, text)
-        raise ProblemFileError(f"invalid YAML{problem}", file=file, line=line) from None
-    finally:
-        if parser is not None:
-            parser.dispose()
+    data = _composed(text, file, doc)
     if doc.nodes == 0:
         raise ProblemFileError("is empty: a problem file needs at least a 'topic' field", file=file)
     if not isinstance(data, dict):
@@ -332,10 +321,15 @@ def parse(text: str, file: str = "<string>") -> tuple[dict[str, Any], _Document]
 def parse_data(text: str, file: str = "<string>") -> Any:
     """Parse YAML text that need not be a problem (an answers table: a list of records), with the
     same safety and caps as a problem file; errors name the file and line."""
+    return _composed(text, file, _Document())
+
+
+def _composed(text: str, file: str, doc: _Document) -> Any:
+    """The data of YAML text, its field lines recorded in ``doc``; a YAML or cap error names the file and line."""
     parser = None
     try:
         parser = _Parser(text)
-        return _compose(_events(parser), _Document())
+        return _compose(_events(parser), doc)
     except SpecError as exc:
         raise exc.located(file=file) from None
     except yaml.YAMLError as exc:
