@@ -6,7 +6,16 @@ Two layouts, told apart by the header (the keys of a JSON/YAML record):
   (the problem's ``id`` or file stem), optional ``part`` (``choice``, ``answer`` or a named
   answer; empty: the question's default part) and ``value``;
 - wide: one row per student — ``student``, optional ``name``, then a column per question
-  (``s03``) or per part (``s03.choice``, ``s11.decision_value``).
+  (``s03``) or per part (``s03.choice``, ``s11.decision_value``);
+- an LMS's own download, read as it comes (CSV only): Moodle's quiz Responses report
+  (``Surname``, ``First name``, identity columns, ``State``, ``Started on``, ``Completed``,
+  ``Time taken``, ``Grade/10.00``, then ``Response 1``, ``Response 2``, ... and, if chosen,
+  ``Question N`` and ``Right answer N``) and Canvas's quiz Student Analysis (``name``, ``id``,
+  ``sis_id``, ``section``, ``section_id``, ``section_sis_id``, ``submitted``, ``attempt``, then
+  per question a ``<question id>: <question text>`` column and a points column, then ``n correct``,
+  ``n incorrect``, ``score``). Each response column's key (Moodle's N, Canvas's question id) is
+  the answer's ``question``; nnsolve.classroom maps the keys to the exam's questions, by order
+  or as the instructor maps them (``--map``). Only the response columns are read.
 
 The table is untrusted input: it is read with the csv module (or safe YAML), never evaluated,
 within the caps of nnsolve/limits.py. A line that cannot be used (too few cells, no student, a
@@ -21,6 +30,7 @@ import csv
 import io
 import json
 import os
+import re
 from dataclasses import dataclass, field
 
 from . import limits
@@ -51,6 +61,8 @@ class AnswersTable:
     errors: list[AnswersError] = field(default_factory=list)
 
     records: bool = False  # JSON or YAML: an answer's ``line`` is its record's number (from 1)
+    lms: str | None = None  # "Moodle" or "Canvas": the answers' questions are the LMS's keys (see lms_keys)
+    lms_keys: list[str] = field(default_factory=list)  # the response columns' keys, in the table's order
 
     @property
     def unit(self) -> str:
@@ -111,8 +123,12 @@ def _read_csv(table: AnswersTable, text: str) -> None:
     if header is None:
         raise AnswersError("empty: the first line names the columns (student, question, part, value)",
                            file=table.file)
-    header = [_cell(h).lower() if _cell(h).lower() in KEYS else _cell(h) for h in header]
-    layout = _layout(table, header, 1)
+    lms = _lms_layout(table, [_cell(h) for h in header])
+    if lms:
+        header, layout = [_cell(h) for h in header], "lms"
+    else:
+        header = [_cell(h).lower() if _cell(h).lower() in KEYS else _cell(h) for h in header]
+        layout = _layout(table, header, 1)
     line = reader.line_num
     while True:
         try:
@@ -193,19 +209,72 @@ def _layout(table: AnswersTable, header: list[str], line: int | None) -> str:
     return "wide"
 
 
+MOODLE_RESPONSE = re.compile(r"^Response (\d{1,4})$")
+CANVAS_QUESTION = re.compile(r"^(\d{1,18}): ")
+MOODLE_IDENTITY = ("ID number", "Email address", "Username")  # the first one filled in is the student's id
+CANVAS_IDENTITY = ("sis_id", "id")
+
+
+def _lms_layout(table: AnswersTable, header: list[str]) -> str | None:
+    """Moodle's Responses or Canvas's Student Analysis download, told by its columns; else None."""
+    if "Surname" in header and "First name" in header and any(MOODLE_RESPONSE.match(h) for h in header):
+        table.lms, pattern = "Moodle", MOODLE_RESPONSE
+    elif {"name", "id", "submitted"} <= set(header) and any(CANVAS_QUESTION.match(h) for h in header):
+        table.lms, pattern = "Canvas", CANVAS_QUESTION
+    else:
+        return None
+    for h in header:
+        match = pattern.match(h)
+        if match:
+            key = str(int(match.group(1)))
+            if key in table.lms_keys:
+                raise AnswersError(f"two columns are {table.lms}'s question {key}: download the report again",
+                                   file=table.file, line=1)
+            table.lms_keys.append(key)
+    return table.lms
+
+
+def _lms_row(table: AnswersTable, row: dict[str, str]) -> tuple[str, str, list]:
+    """The student id, their name and the response cells of a row of an LMS download."""
+    if table.lms == "Moodle":
+        name = " ".join(_cell(row.get(k, "")) for k in ("First name", "Surname") if _cell(row.get(k, "")))
+        student = next((_cell(row[k]) for k in MOODLE_IDENTITY if _cell(row.get(k, ""))), name)
+        pattern = MOODLE_RESPONSE
+    else:
+        name = _cell(row.get("name", ""))
+        student = next((_cell(row[k]) for k in CANVAS_IDENTITY if _cell(row.get(k, ""))), "")
+        pattern = CANVAS_QUESTION
+    cells = []
+    for column, value in row.items():
+        match = pattern.match(column)
+        if match:
+            value = _cell(value)
+            # Moodle writes "-" where there is no response
+            cells.append((str(int(match.group(1))), "", "" if table.lms == "Moodle" and value == "-" else value,
+                          column))
+    return student, name, cells
+
+
 def _take(table: AnswersTable, row: dict[str, str], layout: str, line: int) -> bool:
     """Add the row's answers; False once the table holds MAX_ANSWER_ROWS answers."""
-    student = _cell(row.get("student", ""))
+    if layout == "lms":
+        student, name, cells = _lms_row(table, row)
+    else:
+        student, name, cells = _cell(row.get("student", "")), _cell(row.get("name", "")), None
     if not student:
-        table.error(line, "no student id; not graded")
+        table.error(line, "no student id; not graded" if layout != "lms" else
+                    f"no student id ({', '.join(MOODLE_IDENTITY if table.lms == 'Moodle' else CANVAS_IDENTITY)} "
+                    f"or a name); not graded")
         return True
     if len(student) > limits.MAX_TABLE_CELL_CHARS:
         table.error(line, f"the student id is longer than {limits.MAX_TABLE_CELL_CHARS} characters; not graded")
         return True
-    name = _cell(row.get("name", ""))[:limits.MAX_TABLE_CELL_CHARS]
+    name = name[:limits.MAX_TABLE_CELL_CHARS]
     if not table.names.get(student):  # every student in the table's order, with the first name given
         table.names[student] = name
-    if layout == "long":
+    if cells is not None:
+        pass
+    elif layout == "long":
         cells = [(_cell(row.get("question", "")), _cell(row.get("part", "")), row.get("value", ""), None)]
     else:
         cells = []

@@ -21,6 +21,7 @@ from fractions import Fraction
 from pydantic import ValidationError
 
 from .answers import Answer, AnswersError, AnswersTable
+from .compare import Unreadable, read_answer
 from .errors import NnsolveError
 from .grade import Grade, Part, _grade, _right_option, _Solved, collect_paths, reproducing
 from .loader import Loaded, load
@@ -118,8 +119,9 @@ class ClassResult:
         return simplify(sum((Fraction(q.marks) for q in self.questions), Fraction(0)))
 
 
-def load_exam(paths: list[str]) -> tuple[list[Question], list[NnsolveError]]:
-    """Load and solve each problem once. A file that fails is one error, the rest are questions."""
+def load_exam(paths: list[str]) -> tuple[list[Question], list[NnsolveError], list[str]]:
+    """Load and solve each problem once. A file that fails is one error, the rest are questions.
+    The third list names every file's question in the exam's order (a failed file by its stem)."""
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         raise NnsolveError(f"{missing[0]}: no such file or folder (the exam's problems)")
@@ -129,7 +131,9 @@ def load_exam(paths: list[str]) -> tuple[list[Question], list[NnsolveError]]:
     questions: list[Question] = []
     errors: list[NnsolveError] = []
     seen: dict[str, str] = {}
+    order: list[str] = []
     for path in files:
+        order.append(os.path.splitext(os.path.basename(path))[0])
         problem = None
         try:
             problem = load(path)
@@ -144,14 +148,27 @@ def load_exam(paths: list[str]) -> tuple[list[Question], list[NnsolveError]]:
                                        f"own id", file=path, line=problem.lines.get("id"), field="id"))
             continue
         seen[qid] = path
+        order[-1] = qid
         marks = spec.marks if spec.marks is not None else 1
         questions.append(Question(qid, path, problem, solved, marks))
-    return questions, errors
+    return questions, errors, order
 
 
-def grade_class(paths: list[str], table: AnswersTable) -> ClassResult:
-    """Grade every student of ``table`` on the exam at ``paths``."""
-    questions, problem_errors = load_exam(paths)
+def lms_questions(table: AnswersTable, order: list[str], mapping: dict[str, str]) -> dict[str, str]:
+    """Each response column's key (Moodle's N, Canvas's question id) → the question it answers:
+    as ``mapping`` says, else by position in the exam's file order (Moodle's Response N is the
+    N-th file; Canvas's k-th question column is the k-th file)."""
+    if mapping:
+        return dict(mapping)
+    if table.lms == "Moodle":
+        return {key: order[int(key) - 1] for key in table.lms_keys if 1 <= int(key) <= len(order)}
+    return dict(zip(table.lms_keys, order))
+
+
+def grade_class(paths: list[str], table: AnswersTable, mapping: dict[str, str] | None = None) -> ClassResult:
+    """Grade every student of ``table`` on the exam at ``paths``. ``mapping`` maps an LMS
+    download's response keys to question ids (see ``lms_questions``)."""
+    questions, problem_errors, order = load_exam(paths)
     by_id = {q.id: q for q in questions}
     for q in questions:  # a question may also be named by its file stem
         by_id.setdefault(os.path.splitext(os.path.basename(q.file))[0], q)
@@ -169,7 +186,24 @@ def grade_class(paths: list[str], table: AnswersTable) -> ClassResult:
             errors.append(AnswersError(f"column {answer.column!r}: {message}; the column is not graded",
                                        file=table.file, line=None if table.records else 1))
 
+    lms = lms_questions(table, order, mapping or {}) if table.lms else None
+    if mapping and not table.lms:
+        errors.append(AnswersError("--map is for a Moodle or Canvas download; this table names its questions "
+                                   "itself, so the map is not used", file=table.file))
+    for key, qid in (lms or {}).items():
+        if qid not in by_id and qid not in order:
+            errors.append(AnswersError(f"--map {key}={qid}: {qid!r} is not a question of this exam; its questions "
+                                       f"are {', '.join(q.id for q in questions)}", file=table.file))
+
     for answer in table.answers:
+        if lms is not None:
+            qid = lms.get(answer.question)
+            if qid is None:
+                refuse(answer, f"{table.lms}'s question {answer.question} is not mapped to a question of this "
+                               f"exam (it has {len(order)}); map it with --map {answer.question}=ID, or the "
+                               f"column is left out")
+                continue
+            answer = dataclasses.replace(answer, question=qid)
         question = by_id.get(answer.question)
         if question is None:
             refuse(answer, f"{answer.question!r} is not a question of this exam; its questions are "
@@ -224,7 +258,7 @@ def _mark(question: Question, answered: dict[str, Answer], errors: list, table: 
     for name, answer in answered.items():
         value = answer.value
         if name == "choice":
-            key = next((k for k in spec.choices if k.lower() == value.lower()), None)
+            key = _option_key(spec.choices, value)
             if key is None:
                 invalid.append(f"option {value!r} is not one of the options ({', '.join(spec.choices)})")
                 continue
@@ -252,6 +286,31 @@ def _mark(question: Question, answered: dict[str, Answer], errors: list, table: 
                       else p for p in grade.parts)
         grade = dataclasses.replace(grade, parts=parts, diagnosis=tuple(invalid) + grade.diagnosis)
     return QuestionMark(grade, grade.marks, question.marks, tuple(invalid))
+
+
+def _option_key(choices: dict, value: str) -> str | None:
+    """The option a choice names: its letter ("d", "D", "d."), or, as an LMS writes the response,
+    the option's own value ("217,850") when exactly one option has it."""
+    letter = value.strip().rstrip(".)").strip()
+    key = next((k for k in choices if k.lower() == letter.lower()), None)
+    if key is not None:
+        return key
+    matching = []
+    said = " ".join(value.split()).casefold()
+    for k, option in choices.items():
+        if isinstance(option, dict):
+            continue
+        if isinstance(option, str):
+            if " ".join(option.split()).casefold() == said:
+                matching.append(k)
+            continue
+        try:
+            read = read_answer(value, option)
+        except Unreadable:
+            continue
+        if read == option and type(read) is not bool:
+            matching.append(k)
+    return matching[0] if len(matching) == 1 else None
 
 
 def _submission(values: dict[str, str], weights: dict[str, Number]) -> Submission:

@@ -277,6 +277,10 @@ def grade(
                                             help="With --answers: write a feedback page per student (Markdown and HTML)."),
     hints: bool = typer.Option(False, "--hints", help="Feedback names the mistake without the right answer."),
     bom: bool = typer.Option(False, "--bom", help="Start the CSV gradebook with a BOM (Excel then reads UTF-8)."),
+    question_map: List[str] = typer.Option([], "--map", metavar="KEY=ID", show_default=False,
+                                           help="With a Moodle or Canvas download: its question KEY (Moodle's "
+                                                "Response N, Canvas's question id) is the exam's question ID "
+                                                "(default: by order)."),
 ) -> None:
     """Grade answered problems: solve each, compare with its 'submitted' answer, award marks, name mistakes.
 
@@ -294,9 +298,9 @@ def grade(
         if output is not None or fmt is not ReportFormat.table:
             raise NnsolveError("with --answers, write the reports with --gradebook, --items and --feedback "
                                "(not --output or --format)")
-        _grade_class(paths, answers, gradebook, items, feedback, hints, bom)
-    elif gradebook or items or feedback:
-        raise NnsolveError("--gradebook, --items and --feedback need --answers (a table of the class's answers)")
+        _grade_class(paths, answers, gradebook, items, feedback, hints, bom, _question_map(question_map))
+    elif gradebook or items or feedback or question_map:
+        raise NnsolveError("--gradebook, --items, --feedback and --map need --answers (a table of the class's answers)")
     import os
     import shutil
     import tempfile
@@ -363,7 +367,22 @@ def grade(
     raise typer.Exit(1 if tally.invalid else 0)
 
 
-def _grade_class(paths, answers: Path, gradebook, items, feedback, hints: bool, bom: bool) -> None:
+def _question_map(given: list[str]) -> dict[str, str]:
+    """``--map 1=s03,2=s05`` (or the option repeated) as {"1": "s03", "2": "s05"}."""
+    mapping: dict[str, str] = {}
+    for pair in (p for g in given for p in g.split(",") if p.strip()):
+        key, sep, qid = (x.strip() for x in pair.partition("="))
+        if not sep or not key or not qid:
+            raise NnsolveError(f"--map {pair!r}: write KEY=ID, such as --map 1=s03 (Moodle's Response 1 is s03)")
+        key = str(int(key)) if key.isdigit() else key
+        if key in mapping:
+            raise NnsolveError(f"--map: {key} is mapped twice ({mapping[key]} and {qid})")
+        mapping[key] = qid
+    return mapping
+
+
+def _grade_class(paths, answers: Path, gradebook, items, feedback, hints: bool, bom: bool,
+                 question_map: dict[str, str]) -> None:
     """``grade --answers``: grade the class, print the summary, write the reports asked for."""
     from .answers import read_answers
     from .classroom import grade_class, item_analysis
@@ -380,7 +399,7 @@ def _grade_class(paths, answers: Path, gradebook, items, feedback, hints: bool, 
                 raise NnsolveError(f"--{what} {path}: name a {' or '.join(writers[what])} file")
             outputs.append((output_path(path, [str(answers)], what), writers[what][path.suffix.lower()]))
     table = read_answers(str(answers))
-    result = grade_class([str(p) for p in paths], table)
+    result = grade_class([str(p) for p in paths], table, question_map)
     for error in (*result.problem_errors, *result.table_errors):
         sys.stderr.write(f"{error.line_text()}\n")
     analysis = item_analysis(result)

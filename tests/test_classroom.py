@@ -220,7 +220,9 @@ def test_cli_writes_the_reports_and_exits_1_for_a_table_error(tmp_path):
     (["nosuch", "--answers", str(ANSWERS)], "nnsolve: nosuch: no such file or folder (the exam's problems)\n"),
     ([str(EXAM), "--answers", "nosuch.csv"], "nosuch.csv: no such answers file\n"),
     ([str(EXAM), "--gradebook", "g.csv"],
-     "nnsolve: --gradebook, --items and --feedback need --answers (a table of the class's answers)\n"),
+     "nnsolve: --gradebook, --items, --feedback and --map need --answers (a table of the class's answers)\n"),
+    ([str(EXAM), "--answers", str(EXAM / "moodle-responses.csv"), "--map", "1:s03"],
+     "nnsolve: --map '1:s03': write KEY=ID, such as --map 1=s03 (Moodle's Response 1 is s03)\n"),
     ([str(EXAM), "--answers", str(ANSWERS), "--items", "i.txt"], "nnsolve: --items i.txt: name a .csv or .json or .md file\n"),
     ([str(EXAM), "--answers", str(ANSWERS), "-o", "g.csv"],
      "nnsolve: with --answers, write the reports with --gradebook, --items and --feedback (not --output or --format)\n"),
@@ -283,3 +285,82 @@ def test_a_json_tables_errors_name_the_record(tmp_path):
         f"{table}: record 2: student 'u1', s03.choice: repeats record 1; only that record is graded",
         f"{table}: record 3: 's77' is not a question of this exam; its questions are s03, s05, s11, s12"]
     assert result.students[0].total == 10
+
+
+# The right option's text as an LMS writes a response (the exam's files, by hand), and the class's
+# answer to s11 (its class, the question's default part). The exam's order: s03, s05, s11, s12.
+LMS_RIGHT = {"s03": Fraction(217850), "s05": "it reduces the computational cost and memory usage.",
+             "s11": Fraction(-1), "s12": Fraction(449, 10000)}
+ORDER = ["s03", "s05", "s11", "s12"]
+
+
+def lms_expected(path: Path, response_columns) -> dict[str, dict[str, Fraction]]:
+    """Each student's marks on an LMS download, by a plain loop: the k-th response column is the
+    exam's k-th question; a response is right when it is the right option's text or value."""
+    out = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            student = row.get("Email address") or row.get("sis_id")
+            out[student] = {}
+            for question, column in zip(ORDER, response_columns(row)):
+                given = row[column].strip().replace(",", "")
+                right = LMS_RIGHT[question]
+                try:
+                    ok = Fraction(given) == right if isinstance(right, Fraction) else given.lower() == right
+                except ValueError:
+                    ok = False
+                out[student][question] = Fraction(MARKS[question]) if ok else Fraction(0)
+    return out
+
+
+@pytest.mark.parametrize("name, columns", [
+    ("moodle-responses.csv", lambda row: [f"Response {k}" for k in range(1, 5)]),
+    ("canvas-student-analysis.csv", lambda row: [c for c in row if c[:3] in ("101", "102", "103", "104")]),
+])
+def test_moodle_and_canvas_downloads_are_read_as_they_come(name, columns):
+    table = read_answers(str(EXAM / name))
+    assert table.lms == ("Moodle" if name.startswith("moodle") else "Canvas")
+    result = grade_class([str(EXAM)], table)
+    assert result.table_errors == []
+    got = {s.student: {q: Fraction(m.marks) for q, m in s.questions.items()} for s in result.students}
+    assert got == lms_expected(EXAM / name, columns)
+    assert [s.total for s in result.students] == [24, 14, 0, 14]  # as the LMS's own Grade/score column says
+    assert [s.name for s in result.students][:2] == ["Ada Lovelace", "Alan Turing"]
+    hopper = result.students[2].questions["s11"].grade.parts[0]
+    assert hopper.unreadable  # "about 1" and "idk": could not read the answer, not wrong
+
+
+def test_an_lms_download_is_mapped_by_order_or_by_the_instructors_map(tmp_path):
+    table = tmp_path / "responses.csv"
+    table.write_text("Surname,First name,State,Grade/24.00,Response 1,Response 2,Response 7\n"
+                     "Lovelace,Ada,Finished,15.00,-1,\"217,850\",0.0449\n", encoding="utf-8")
+    by_order = grade_class([str(EXAM)], read_answers(str(table)))
+    assert [e.line_text() for e in by_order.table_errors] == [
+        f"{table}:1: column 'Response 7': Moodle's question 7 is not mapped to a question of this exam (it has 4); "
+        f"map it with --map 7=ID, or the column is left out; the column is not graded"]
+    assert {q: m.marks for q, m in by_order.students[0].questions.items()} == {"s03": 0, "s05": 0, "s11": 0, "s12": 0}
+    assert by_order.students[0].student == "Ada Lovelace"  # no id column: the name is the id
+    mapped = grade_class([str(EXAM)], read_answers(str(table)), {"1": "s11", "2": "s03", "7": "s12"})
+    assert mapped.table_errors == []
+    assert {q: m.marks for q, m in mapped.students[0].questions.items()} == {"s03": 10, "s05": 0, "s11": 4, "s12": 5}
+    wrong = grade_class([str(EXAM)], read_answers(str(table)), {"1": "s99"})
+    assert f"{table}: --map 1=s99: 's99' is not a question of this exam; its questions are s03, s05, s11, s12" in \
+        [e.line_text() for e in wrong.table_errors]
+
+
+def test_an_lms_download_is_untrusted_text(tmp_path):
+    table = tmp_path / "sa.csv"
+    table.write_text('name,id,sis_id,section,section_id,submitted,"1: <b>q</b>",1.0,n correct,n incorrect,score\n'
+                     '"=HYPERLINK(""http://x"")",7,,S,1,2026,"<script>",0,0,1,0\n', encoding="utf-8")
+    result = grade_class([str(EXAM)], read_answers(str(table)))
+    assert result.students[0].student == "7" and result.students[0].name.startswith("=HYPERLINK")
+    assert list(csv.reader(classbook.gradebook_csv(result).splitlines()))[1][:2] == ["7", "'=HYPERLINK(\"http://x\")"]
+    page = dict(classbook.feedback_pages(result))["7.html"]
+    assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_cli_grades_a_moodle_download_with_a_map(tmp_path):
+    out = nnsolve("grade", str(EXAM), "--answers", str(EXAM / "moodle-responses.csv"), "--map", "1=s03,2=s05",
+                  "--map", "3=s11", "--map", "4=s12", "--gradebook", str(tmp_path / "g.csv"))
+    assert (out.returncode, out.stderr) == (0, "")
+    assert (tmp_path / "g.csv").read_text().splitlines()[1] == "ada@example.edu,Ada Lovelace,10,5,4,5,24,24,100.0"
