@@ -450,6 +450,21 @@ def test_each_invalid_files_reason_on_stderr(batch, fmt):
     assert lines[1] == "sub/d-bad-field.yml:16: layers[0].kernel (Layer 1): must be a positive integer"
 
 
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown"])
+def test_the_report_written_with_o_says_why_a_file_is_invalid(batch, fmt, tmp_path):
+    bad = batch / "e-escape.yaml"
+    bad.write_text('topic: "\\e[31mred"\n', encoding="utf-8")
+    report = tmp_path / "report.txt"
+    result = nnsolve("grade", ".", "-f", fmt, "-o", str(report), cwd=batch)
+    assert result.returncode == 1
+    text = report.read_text(encoding="utf-8")
+    reason = "sub/d-bad-field.yml:16: layers[0].kernel (Layer 1): must be a positive integer"
+    assert reason in (text.replace("\\[", "[").replace("\\]", "]") if fmt == "markdown" else text), text
+    assert "e-escape.yaml:1: topic:" in text and "red" in text and "\x1b" not in text  # the file's own text, escaped in every format
+    if fmt == "table":
+        assert "invalid file, see note" in " ".join(text.split())
+
+
 @pytest.mark.parametrize("paths", [["a-right.yaml", "nowhere.yaml"], ["no-such-folder"]])
 def test_a_path_that_does_not_exist_is_exit_2(batch, paths):
     result = nnsolve("grade", *paths, "-f", "json", cwd=batch)

@@ -270,7 +270,7 @@ def _table_row(r) -> tuple:
     style = "red" if r.error else ("green" if r.grade and r.grade.correct else ("yellow" if r.grade else "dim"))
     lines = _notes(r)
     verdict = lines[0] if len(lines) == 1 and lines[0] in ("correct", "ungraded: nothing submitted") else (
-        "invalid file" if r.error else "correct, see note" if r.grade and r.grade.correct else
+        "invalid file, see note" if r.error else "correct, see note" if r.grade and r.grade.correct else
         "partly right, see note" if r.grade and r.grade.marks else
         "unreadable, see note" if r.grade and _unreadable(r.grade) else
         "wrong, see note" if r.grade else "see note")
