@@ -326,28 +326,9 @@ def _known_slip(name: str, expected, given, solution: Solution, tol) -> str | No
 
 
 def _other_value(name: str, other: str, solution: Solution) -> str:
-    """What a student gave who gave ``other`` (an answer the solution also computes) for ``name``."""
+    """What a student gave who gave ``other`` (an answer the solution also computes) for ``name``.
+    A topic that knows why the two are confused says so in its variants (z for a, ∂L/∂a for ∂L/∂z)."""
     asked, given = solution.answers[name].label, solution.answers[other].label
-    pair = {(f"a{k}", f"z{k}") for k in range(1, 100)}
-    if (name, other) in pair:
-        return (f"this is {other}, the value before the activation; the question asks for {name}, the "
-                f"activation applied to it ({name} = f({other}))")
-    if (other, name) in pair:
-        return f"this is {other}, the value after the activation; the question asks for {name}, the value before it"
-    if (name.removeprefix("grad_"), other.removeprefix("grad_")) in pair and name.startswith("grad_"):
-        a, z = name[5:], other[5:]
-        return (f"this is ∂L/∂{z}, the gradient after the activation's derivative is applied; the question asks "
-                f"for ∂L/∂{a}, the gradient at the activation's output")
-    if (other.removeprefix("grad_"), name.removeprefix("grad_")) in pair and name.startswith("grad_"):
-        a, z = other[5:], name[5:]
-        return (f"this is ∂L/∂{a}, the gradient at the activation's output; the question asks for ∂L/∂{z} = "
-                f"∂L/∂{a} ⊙ f′({z}), which also multiplies by the activation's derivative")
-    if (name, other) == ("input_gradient", "output_gradient"):
-        return ("this is ∂L/∂a, the gradient at the node's output; the question asks for ∂L/∂z at its input, "
-                "∂L/∂a · ∂a/∂z (times the local derivative)")
-    if (name, other) == ("output_gradient", "input_gradient"):
-        return ("this is ∂L/∂z, the gradient at the node's input; the question asks for ∂L/∂a at its output, "
-                "before the local derivative is applied")
     return f"it is the value of {given} ({other}), which this problem also computes; the question asks for {asked}"
 
 

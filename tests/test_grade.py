@@ -648,19 +648,34 @@ def _mlp_graded(ask: str, submitted: str, extra: str = ""):
 def test_pre_activation_given_for_the_activation(mlp_torch):
     g = _mlp_graded("a2", f"{{answer: {mlp_torch['z2'].tolist()}}}")
     assert g.marks == 0 and g.diagnosis[0].endswith(
-        "this is z2, the value before the activation; the question asks for a2, the activation applied to it "
+        "it matches this mistake: gave z2, the value before the activation, for a2, the activation applied to it "
         "(a2 = f(z2))")
     g = _mlp_graded("z1", f"{{answer: {mlp_torch['a1'].tolist()}}}")
-    assert g.diagnosis[0].endswith("this is a1, the value after the activation; the question asks for z1, "
+    assert g.diagnosis[0].endswith("it matches this mistake: gave a1, the value after the activation, for z1, "
                                    "the value before it")
 
 
 def test_gradient_before_and_after_the_activation(mlp_torch):
     g = _mlp_graded("grad_a1", f"{{answer: {mlp_torch['z1'].grad.tolist()}}}")
-    assert g.diagnosis[0].endswith("this is ∂L/∂z1, the gradient after the activation's derivative is applied; "
-                                   "the question asks for ∂L/∂a1, the gradient at the activation's output")
+    assert g.diagnosis[0].endswith("it matches this mistake: gave ∂L/∂z1, the gradient after the activation's "
+                                   "derivative is applied, for ∂L/∂a1, the gradient at the activation's output")
     g = _mlp_graded("grad_z2", f"{{answer: {mlp_torch['a2'].grad.tolist()}}}")
     assert "left out the activation's derivative" in g.diagnosis[0]  # a variant of the network topic already
+
+
+def test_the_z_and_a_mistakes_are_the_topics_and_grading_knows_no_topic():
+    grading = (ROOT / "nnsolve" / "grade.py").read_text(encoding="utf-8")
+    for name in ('"z', "f\"z", "grad_", "input_gradient", "output_gradient", "activation"):
+        assert name not in grading, name
+
+
+def test_the_z_and_a_mistakes_also_name_a_distractor(mlp_torch):
+    from nnsolve.grade import reproducing
+
+    spec = load_text(MLP.replace("ask: a2", "ask: a1"), file="mlp.yaml").spec
+    found = reproducing(variants(spec), {"a1": mlp_torch["z1"].detach().tolist()}, solve(spec), spec.tolerance)
+    assert [v.mistake for v in found] == ["gave z1, the value before the activation, for a1, the activation "
+                                          "applied to it (a1 = f(z1))"]
 
 
 def test_right_but_rounded_more_coarsely_than_the_tolerance(mlp_torch):
@@ -708,8 +723,8 @@ def test_two_right_options_either_earns_the_marks():
 
 @pytest.mark.parametrize("ask, given, says", [
     # by hand: ∂L/∂a = 0.25·0.5 − 0.2·0.4 + 2·(−0.1) = −0.155; σ′ at a = 0.5 is 0.25, so ∂L/∂z = −0.03875
-    ("input_gradient", "-0.155", "this is ∂L/∂a, the gradient at the node's output; the question asks for ∂L/∂z at "
-                                 "its input, ∂L/∂a · ∂a/∂z (times the local derivative)"),
+    ("input_gradient", "-0.155", "gave ∂L/∂a, the gradient at the node's output, for ∂L/∂z at its input, which is "
+                                 "∂L/∂a · ∂a/∂z (times the local derivative)"),  # the topic's variant
     ("output_gradient", "-0.03875", "multiplied by the local sigmoid derivative"),  # the topic's own variant
 ])
 def test_node_gradient_at_the_output_for_the_input(ask, given, says):

@@ -419,6 +419,8 @@ def _node_variants(spec: Spec) -> Iterator[Variant]:
     if local is not None:
         yield from variant(f"multiplied by the local {spec.node} derivative although only the gradient at the "
                            "node's output is asked", simplify(total * local[0]), with_input=False)
+        yield Variant("gave ∂L/∂a, the gradient at the node's output, for ∂L/∂z at its input, which is "
+                      "∂L/∂a · ∂a/∂z (times the local derivative)", {"input_gradient": total})
     yield from variant("sign error: the gradient with the wrong sign", -total)
     yield from variant("added the upstream gradients without their weights",
                        simplify(sum(b.upstream for b in branches)))

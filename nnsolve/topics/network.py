@@ -771,3 +771,21 @@ def variants(spec: Spec) -> Iterator[Variant]:
             continue  # changes nothing a student could submit
         seen.append(answers)
         yield Variant(mistake, answers)
+    yield from _swapped_variants(right)
+
+
+def _swapped_variants(right: dict) -> Iterator[Variant]:
+    """A layer's value on the other side of its activation, given for the one asked: z for a
+    (and a for z), ∂L/∂a for ∂L/∂z (and the reverse). Each names only the part it answers."""
+    for k in range(1, len(right) + 1):
+        a, z = f"a{k}", f"z{k}"
+        if a not in right or z not in right:
+            continue
+        yield Variant(f"gave {z}, the value before the activation, for {a}, the activation applied to it "
+                      f"({a} = f({z}))", {a: right[z]})
+        yield Variant(f"gave {a}, the value after the activation, for {z}, the value before it", {z: right[a]})
+        if f"grad_{a}" in right and f"grad_{z}" in right:
+            yield Variant(f"gave ∂L/∂{z}, the gradient after the activation's derivative is applied, for ∂L/∂{a}, "
+                          f"the gradient at the activation's output", {f"grad_{a}": right[f"grad_{z}"]})
+            yield Variant(f"gave ∂L/∂{a}, the gradient at the activation's output, for ∂L/∂{z} = ∂L/∂{a} ⊙ f′({z}), "
+                          f"which also multiplies by the activation's derivative", {f"grad_{z}": right[f"grad_{a}"]})
