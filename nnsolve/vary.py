@@ -25,7 +25,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import limits
-from .compare import agree
+from .compare import agree, round_sig_figs
 from .errors import NnsolveError, SpecError
 from .loader import Loaded, load_text
 from .numbers import is_number, plain, simplify
@@ -35,6 +35,7 @@ from .yamlout import dump
 
 DEFAULT_OPTIONS = 4  # options of a generated question when the source file lists none
 WALKED = 10_000  # a grid of at most this many combinations is listed and walked, not sampled
+OPTION_DIGITS = 4  # significant figures an option is written with (more only where the tolerance needs them)
 
 # Perturbations of the right answer, tried in this order when the mistakes give too few distinct
 # options: every number x of the answer becomes x·factor (x + factor − 1 when x is 0), an integer
@@ -163,6 +164,33 @@ def _writable(option: dict) -> bool:
     except (ValueError, TypeError):
         return False
     return True
+
+
+def _rounded(value: Any, digits: int) -> Any:
+    """A number rounded to ``digits`` significant figures, exactly (an int, a label, a number
+    already that short: unchanged)."""
+    if isinstance(value, list):
+        return [_rounded(v, digits) for v in value]
+    if isinstance(value, (bool, int)) or not is_number(value):
+        return value
+    return simplify(Fraction(round_sig_figs(value, digits)))
+
+
+def _as_written(options: list[dict], tol) -> tuple[list[dict], int | None]:
+    """The options as a file states them, and the significant figures they were rounded to.
+
+    An exact answer such as 1225/89, or a float's seventeen digits, is no way to state an
+    option: every number is rounded to the fewest significant figures, from OPTION_DIGITS up,
+    at which each option still agrees with its exact value (so the right one is still right,
+    and each mistake still gives its option) and no two options agree with each other. When no
+    rounding keeps that (a tolerance of zero), the exact values are written (digits None).
+    """
+    for digits in range(OPTION_DIGITS, 16):
+        written = [{n: _rounded(v, digits) for n, v in option.items()} for option in options]
+        if all(agree(option[n], w[n], tol) for option, w in zip(options, written) for n in option) and \
+                not any(_clash(a, b, tol) for i, a in enumerate(written) for b in written[i + 1:]):
+            return written, (digits if written != options else None)
+    return options, None
 
 
 def _stated_names(spec, solution) -> list[str]:
@@ -307,11 +335,12 @@ def _variant(problem: Loaded, values: dict, number: int, seed: int, source_id: s
     order = [(right, None), *wrong]
     draws.shuffle(order)
     keys = [chr(ord("a") + i) for i in range(len(order))]
-    data["choices"] = {k: _option(option, solution.primary) for k, (option, _) in zip(keys, order)}
+    written, digits = _as_written([option for option, _ in order], spec.tolerance)
+    data["choices"] = {k: _option(option, solution.primary) for k, option in zip(keys, written)}
     data["variant"] = {"of": source_id, "number": number, "seed": seed, "values": values,
                        "distractors": {k: reason for k, (_, reason) in zip(keys, order) if reason}}
     right_key = keys[[reason for _, reason in order].index(None)]
-    text = dump(data, _comment(source_id, number, seed, values, right_key))
+    text = dump(data, _comment(source_id, number, seed, values, right_key, digits))
     spec, solution = _solved_text(text)
     if solution.choice is None or solution.choice.key != right_key or not solution.choice.exact:
         raise _Rejected("the right option, as written, does not match the computed answer within the "
@@ -337,11 +366,13 @@ def _solved_text(text: str):
         raise _Rejected(exc.message, exc.field) from None
 
 
-def _comment(source_id: str, number: int, seed: int, values: dict, right_key: str) -> str:
+def _comment(source_id: str, number: int, seed: int, values: dict, right_key: str, digits: int | None) -> str:
     drawn = ", ".join(f"{k} = {_short(v)}" for k, v in values.items())
+    rounded = (f" The options are rounded to {digits} significant figures, each within the tolerance of its "
+               "exact value." if digits is not None else "")
     return textwrap.fill(f"Variant {number} of {source_id}, written by nnsolve vary --seed {seed}: {drawn}. "
-                         f"The right option is {right_key}; variant.distractors says why each other option is there.",
-                         width=88)
+                         f"The right option is {right_key}; variant.distractors says why each other option is there."
+                         + rounded, width=88)
 
 
 def _short(value: Any, width: int = 40) -> str:

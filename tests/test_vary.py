@@ -8,7 +8,9 @@ mistake it claims, and the same seed must give byte-identical files.
 from __future__ import annotations
 
 import math
+import re
 import textwrap
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from nnsolve.grade import reproducing
 from nnsolve.loader import load, load_text
 from nnsolve.solve import solve, variants
 from nnsolve.template import fill, lookup, parse_path
-from nnsolve.vary import PERTURBATIONS, make_variants
+from nnsolve.vary import OPTION_DIGITS, PERTURBATIONS, make_variants
 from tests.conftest import PROBLEMS
 from tests.test_cli import nnsolve
 
@@ -287,6 +289,19 @@ def _perturbed(x, factor):
     return round(x * factor) if isinstance(x, int) else x * (float(factor) if isinstance(x, float) else factor)
 
 
+def _sig_figs(x) -> int:
+    """The significant figures a number is written with (0.01374: 4)."""
+    return len(str(Decimal(x.numerator) / Decimal(x.denominator) if isinstance(x, Fraction) else x)
+               .replace("-", "").replace(".", "").lstrip("0"))
+
+
+def _to_sig_figs(x: Fraction, digits: int) -> Fraction:
+    """x rounded half up to ``digits`` significant figures, by integer arithmetic."""
+    exponent = math.floor(math.log10(abs(x))) - digits + 1
+    scale = Fraction(10) ** exponent
+    return Fraction(math.floor(abs(x) / scale + Fraction(1, 2))) * scale * (1 if x > 0 else -1)
+
+
 def _s03_total(data) -> int:
     """Learnable parameters of conv → max-pool 2 → flatten → dense → dense, counted here by hand."""
     size, _, channels = data["input"]
@@ -316,7 +331,8 @@ def test_right_options_agree_with_a_count_written_here(made, seed_id):
         elif seed_id == "s07":
             regular, separable = _s07_totals(data)
             assert (right["regular_total"], right["separable_total"]) == (regular, separable)
-            assert math.isclose(right["improvement_factor"], regular / separable, rel_tol=1e-12)
+            assert right["improvement_factor"] == _to_sig_figs(Fraction(regular, separable),
+                                                               _sig_figs(right["improvement_factor"]))
         else:
             branches = data["downstream"]
             assert right == sum(b["weight"] * b["upstream"] for b in branches)
@@ -364,3 +380,32 @@ def test_the_same_seed_writes_byte_identical_files(tmp_path):
     assert {f.name: f.text for f in make_variants(problem, 6, 4)} == written
     assert {f.name: f.text for f in make_variants(problem, 9, 4)[:6]} == written  # a larger count: the same first files
     assert {f.name: f.text for f in make_variants(problem, 6, 5)} != written
+
+
+def _numbers(value):
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in _numbers(v)]
+    if isinstance(value, list):
+        return [n for v in value for n in _numbers(v)]
+    return [value] if isinstance(value, (int, Fraction)) and not isinstance(value, bool) else []
+
+
+def test_options_are_written_rounded_as_an_exam_states_them(made):
+    rounded = 0
+    for _, files in made.values():
+        for file in files:
+            spec = load_text(file.text).spec
+            said = re.search(r"rounded to (\d+) significant figures", " ".join(file.text.split()))
+            digits = int(said.group(1)) if said else OPTION_DIGITS  # unrounded: already that short
+            rounded += said is not None
+            for value in _numbers(list(spec.choices.values())):
+                if not isinstance(value, int):  # a finite decimal of at most the digits the comment states
+                    assert _sig_figs(value) <= digits, (file.name, value)
+    assert rounded > 12  # s08, s11 and more: floats and fractions such as 1225/89 among the answers
+
+
+def test_a_zero_tolerance_writes_the_options_exactly():
+    text = (PROBLEMS / "vary/s11-svm-decision.yaml").read_text() + "tolerance: {relative: 0}\n"
+    files = make_variants(load_text(text, file="s11.yaml"), 3, 2)
+    assert any("/" in str(v) for f in files for v in load_text(f.text).spec.choices.values())  # 4/15, not 0.2667
+    assert not any("significant figures" in f.text for f in files)
