@@ -130,6 +130,16 @@ def _is_value(value: Any, depth: int = 0) -> bool:
     return not isinstance(value, Mapping)
 
 
+# Fields nnsolve vary writes itself in every variant, and why.
+_WRITTEN_BY_VARY = {
+    "id": "each variant gets its own (s03-v001, from the template's id)",
+    "title": "each variant gets its own (the template's, with \"(variant 1)\")",
+    "question": "it is filled from its placeholders: write {field} in it where a drawn value goes",
+    "choices": "nnsolve vary makes each variant's options (the right answer and its mistakes' answers)",
+    "submitted": "a variant has no submitted answer (nnsolve vary leaves it out)",
+}
+
+
 def check_vary(spec: Any, data: dict, lines: Mapping[str, int], file: str) -> Any:
     """Check a file's ``vary`` section against its data, and fill its question's placeholders
     with the values written in the file (so ``nnsolve run`` shows the question it states).
@@ -150,6 +160,9 @@ def check_vary(spec: Any, data: dict, lines: Mapping[str, int], file: str) -> An
                             file=file, line=lines.get(field), field=field) from None
         if path[0] in ("vary", "variant", "topic"):
             raise SpecError(f"{path[0]} cannot be varied", file=file, line=lines.get(field), field=field)
+        if path[0] in _WRITTEN_BY_VARY:  # a drawn value here would be overwritten or dropped
+            raise SpecError(f"{path[0]} cannot be varied: {_WRITTEN_BY_VARY[path[0]]}",
+                            file=file, line=lines.get(field), field=field)
         for other, other_path in paths.items():
             shorter = min(len(path), len(other_path))
             if path[:shorter] == other_path[:shorter]:

@@ -163,6 +163,15 @@ def test_a_template_loads_with_its_question_filled_from_the_values_written():
     (_with_vary("  input: {values: [[8, 8, 3]]}"), "p.yaml:13: vary.input: overlaps vary.input[0]: vary a field or a "
                                                    "part of it, not both"),
     (_with_vary("  topic: {values: [svm]}"), "p.yaml:13: vary.topic: topic cannot be varied"),
+    (_with_vary("  id: {values: [a, b]}"),
+     "p.yaml:13: vary.id: id cannot be varied: each variant gets its own (s03-v001, from the template's id)"),
+    (_with_vary("  question: {values: [a, b]}"),
+     "p.yaml:13: vary.question: question cannot be varied: it is filled from its placeholders: write {field} in "
+     "it where a drawn value goes"),
+    (S03.replace("vary:", "choices: {a: 1, b: 2}\nvary:").replace("  layers[0].filters: {min: 8, max: 32, step: 8}",
+                                                                   "  choices.a: {values: [3, 4]}"),
+     "p.yaml:14: vary.choices.a: choices cannot be varied: nnsolve vary makes each variant's options (the right "
+     "answer and its mistakes' answers)"),
     (_with_vary("  input[0: {values: [8]}"), "p.yaml:13: vary.input[0: 'input[0' is not a field path: an index is a "
                                               "whole number in brackets, as in input[0]"),
     (S03.replace('{same_as: "input[0]"}', '{same_as: "input[2]"}'),
