@@ -583,10 +583,12 @@ def vary(
     from .loader import load
     from .files import output_path, write_atomically
     from .render.safe import visible
-    from .vary import make_variants
+    from .vary import make_variants, unshown_fields
 
     problem = load(str(file))
     made = make_variants(problem, count, seed)
+    for warning in unshown_fields(problem):
+        sys.stderr.write(f"{warning.line_text()}\n")
     for variant in made:
         output_path(output / variant.name, [str(file)], "variant")
     try:

@@ -123,6 +123,24 @@ def fill(template: str, data: Any) -> str:
     return _PLACEHOLDER.sub(replace, template)
 
 
+def unshown(template: str, keys) -> list[str]:
+    """The varied fields (``keys``) that no placeholder of the template shows, whole or in part
+    (``{input}`` shows ``input[0]``; ``{input[0]}`` shows part of ``input``)."""
+    shown = []
+    for match in _PLACEHOLDER.finditer(template):
+        if match.group(1) is not None:
+            try:
+                shown.append(parse_path(match.group(1).strip()))
+            except ValueError:
+                pass  # check_vary has refused it already
+    out = []
+    for key in keys:
+        path = parse_path(key)
+        if not any(path[:len(p)] == p[:len(path)] for p in shown):
+            out.append(key)
+    return out
+
+
 def _is_value(value: Any, depth: int = 0) -> bool:
     """A number, a label, or a vector or matrix of them: what a placeholder can show."""
     if isinstance(value, list):

@@ -30,7 +30,7 @@ from .errors import NnsolveError, SpecError
 from .loader import Loaded, load_text
 from .numbers import is_number, plain, simplify
 from .solve import solve, variants
-from .template import assign, fill, parse_path
+from .template import assign, fill, parse_path, unshown
 from .yamlout import dump
 
 DEFAULT_OPTIONS = 4  # options of a generated question when the source file lists none
@@ -249,6 +249,18 @@ def make_variants(problem: Loaded, count: int, seed: int) -> list[VariantFile]:
         else:
             raise _no_variant(problem, failure, values)
     return made
+
+
+def unshown_fields(problem: Loaded) -> list[SpecError]:
+    """A warning for each varied field that no placeholder of the question shows: if the
+    question states its value in words, every variant's text would keep the file's number."""
+    question = problem.data.get("question")
+    if problem.spec.vary is None or not isinstance(question, str):
+        return []
+    return [SpecError(f"warning: the question has no placeholder for this field; if it states the value, write "
+                      f"{{{key}}} there, or each variant's text keeps the file's value",
+                      file=problem.file, line=problem.lines.get(f"vary.{key}"), field=f"vary.{key}")
+            for key in unshown(question, problem.spec.vary)]
 
 
 class _Combinations:

@@ -418,3 +418,25 @@ def test_a_zero_tolerance_writes_the_options_exactly():
     files = make_variants(load_text(text, file="s11.yaml"), 3, 2)
     assert any("/" in str(v) for f in files for v in load_text(f.text).spec.choices.values())  # 4/15, not 0.2667
     assert not any("significant figures" in f.text for f in files)
+
+
+def test_a_varied_field_the_question_never_shows_is_warned_about(tmp_path):
+    # The question states the filters as a number: every variant's text would say 16.
+    template = tmp_path / "p.yaml"
+    template.write_text(S03.replace("{layers[0].filters} filters", "16 filters"), encoding="utf-8")
+    result = nnsolve("vary", str(template), "--count", "2", "-o", str(tmp_path / "out"))
+    assert result.returncode == 0
+    assert result.stderr == (f"{template}:13: vary.layers[0].filters: warning: the question has no placeholder for "
+                             "this field; if it states the value, write {layers[0].filters} there, or each variant's "
+                             "text keeps the file's value\n")
+    assert len(result.stdout.splitlines()) == 2
+
+
+def test_every_shipped_template_shows_every_varied_field():
+    from nnsolve.template import unshown
+
+    assert unshown("a {input}, {layers[0]} and {x[1]}", ["input[0]", "layers[0].filters", "x"]) == []
+    assert unshown("a {input[0]}", ["input[1]", "kernel"]) == ["input[1]", "kernel"]
+    for path in TEMPLATES:
+        problem = load(str(path))
+        assert unshown(problem.data["question"], problem.spec.vary) == [], path.name
