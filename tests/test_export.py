@@ -34,14 +34,53 @@ from tests.test_cli import nnsolve
 
 QTI = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
 SCHEMA = ROOT / "tests/schemas/qti12_canvas.xsd"
+CATEGORIES = 7 + 6  # the seven seed templates' (the seeds as they stand join them), and OTHER_TOPICS'
+
+
+# Templates made here from problems of the topics no seed covers: (file, its question's text →
+# the same with placeholders, the vary section). Their variants join the bank, so every check
+# below runs on them too.
+OTHER_TOPICS = {
+    "detection/iou.yaml": (
+        ("corners (1, 1) and (4, 4)", "corners ({boxes[0][0]}, {boxes[0][1]}) and ({boxes[0][2]}, {boxes[0][3]})"),
+        "  boxes[0][0]: {values: [0, 0.5, 1, 1.5]}\n  boxes[0][2]: {min: 3, max: 6}\n"),
+    "moving_average/temperatures.yaml": (
+        ("θ₁ = 40, θ₂ = 49 and θ₃ = 45. With β = 0.9", "θ = {sequence}. With β = {beta}"),
+        "  sequence: {shape: [3], min: 10, max: 50}\n  beta: {values: [0.8, 0.9, 0.95]}\n"),
+    "function/cubic-gd.yaml": (
+        ("learning rate 0.1 on f(x) = x³ − 3x² + 2, starting from x = 3.",
+         "learning rate {optimizer.learning_rate} on f(x) = x³ − 3x² + 2, starting from x = {start.x}."),
+        "  optimizer.learning_rate: {min: 0.05, max: 0.2, step: 0.025}\n  start.x: {values: [3, 2.5, -1]}\n"),
+    "backprop/w5-update.yaml": (
+        ("w5 = 0.40, w6 = 0.45", "w5 = {values.w5}, w6 = {values.w6}"),
+        "  values.w5: {values: [0.3, 0.4, 0.5, 0.6]}\n  values.w6: {values: [0.45, 0.35, 0.25]}\n"),
+    "network/mlp-2-2-2.yaml": (
+        ("the input x = (0.05, 0.10)", "the input x = {input}"),
+        "  input[0]: {min: 0.05, max: 0.5, step: 0.05}\n  input[1]: {values: [0.1, 0.2]}\n"),
+    "metrics/three-classes.yaml": (
+        ("Predicted: cat, dog, cat, dog, dog, cat, dog, bird, cat, bird", "Predicted: {y_pred}"),
+        "  y_pred[1]: {values: [cat, dog, bird]}\n  y_pred[5]: {values: [cat, dog, bird]}\n"
+        "  y_pred[8]: {values: [cat, dog, bird]}\n"),
+}
+
+
+def other_topic_template(name: str):
+    (old, new), vary = OTHER_TOPICS[name]
+    data = load(str(PROBLEMS / name)).data
+    question = " ".join(data["question"].split())  # the text may break across lines
+    assert old in question, name
+    data["question"] = question.replace(old, new)
+    return load_text(dump(data) + "vary:\n" + vary, file=name.replace("/", "-"))
 
 
 @pytest.fixture(scope="module")
 def bank(tmp_path_factory) -> Path:
-    """Four variants of every seed template, and the seeds that a quiz can ask as they stand."""
+    """Four variants of every seed template and of OTHER_TOPICS' templates, and the seeds that a
+    quiz can ask as they stand."""
     folder = tmp_path_factory.mktemp("bank")
-    for template in sorted((PROBLEMS / "vary").glob("*.yaml")):
-        for file in make_variants(load(str(template)), 4, 7):
+    templates = [load(str(t)) for t in sorted((PROBLEMS / "vary").glob("*.yaml"))]
+    for problem in templates + [other_topic_template(name) for name in OTHER_TOPICS]:
+        for file in make_variants(problem, 4, 7):
             (folder / file.name).write_text(file.text, encoding="utf-8")
     for seed in ("s03-cnn-params", "s08-momentum", "s09-cnn-shapes", "s11-svm-decision", "s12-sigmoid-node"):
         (folder / f"{seed}.yaml").write_text((PROBLEMS / f"seed/{seed}.yaml").read_text(), encoding="utf-8")
@@ -146,7 +185,7 @@ def test_moodle_numerical_questions_and_categories(exported, problems):
             feedback = htmllib.unescape(wrong.findtext("feedback/text"))
             assert "common mistake" in feedback
             assert not agree(solution.answer, Fraction(Decimal(wrong.findtext("text"))), spec.tolerance)
-    assert len(seen_categories) == len(set(seen_categories)) == 7  # a seed shares its variants' category
+    assert len(seen_categories) == len(set(seen_categories)) == CATEGORIES  # a seed shares its variants' category
     assert seen_categories.count("$course$/top/nnsolve/s03") == 1
 
 
@@ -178,7 +217,7 @@ def test_qti_zip_validates_and_every_reference_resolves(exported, problems):
 
     root = ET.fromstring(files[assessment_name])
     groups = root.find(f"{QTI}assessment/{QTI}section").findall(f"{QTI}section")
-    assert len(groups) == 7
+    assert len(groups) == CATEGORIES
     for group in groups:
         assert group.findtext(f"{QTI}selection_ordering/{QTI}selection/{QTI}selection_number") == "1"
         for item in group.findall(f"{QTI}item"):
@@ -312,7 +351,7 @@ def test_export_command_is_byte_identical_for_the_same_files(bank, exported, tmp
         out = tmp_path / f"quiz.{fmt.value}"
         result = nnsolve("export", str(bank), "--to", fmt.value, "-o", str(out))
         assert result.returncode == 0, result.stderr
-        assert result.stdout == f"{out}: 33 questions in 7 categories\n"
+        assert result.stdout == f"{out}: {33 + 4 * len(OTHER_TOPICS)} questions in {CATEGORIES} categories\n"
         assert out.read_bytes() == (exported[fmt] if fmt is not ExportFormat.qti
                                     else render(build_quiz([str(bank)]), fmt, title="quiz"))
 
