@@ -108,6 +108,11 @@ def fill(template: str, data: Any) -> str:
         if token in ("{{", "}}"):
             return token[0]
         if match.group(1) is None:
+            nested = re.match(r"\{[^{}]*\{", template[match.start():])
+            if token == "{" and nested is not None:  # {input[0]:{width}}: a format specification's nesting
+                raise ValueError(f"a brace inside the placeholder at character {match.start() + 1} "
+                                 f"({nested.group()!r}…): a placeholder is only a field path, as in {{input[0]}}; "
+                                 "write {{ and }} for literal braces")
             raise ValueError(f"a single {token!r} at character {match.start() + 1}: write {token * 2} for a "
                              "literal brace, or {field} for a field's value")
         inside = match.group(1).strip()

@@ -92,6 +92,15 @@ def test_fill(template, text):
             "layers[0].filters"),
     ("{layers}", "the placeholder {layers} names a group of fields, not a value (a number, a label, a vector or a matrix)"),
     ("a { b", "a single '{' at character 3: write {{ for a literal brace, or {field} for a field's value"),
+    ("x {input[0]:{input[1]}}", "a brace inside the placeholder at character 3 ('{input[0]:{'…): a placeholder is "
+                                "only a field path, as in {input[0]}; write {{ and }} for literal braces"),
+    ("{__class__}", "the placeholder {__class__} names no field of this problem: there is no field '__class__' in "
+                    "this file"),
+    ("{0.__init__}", "the placeholder {0.__init__} names no field of this problem: '0.__init__' is not a field path "
+                     "such as input[0] or layers[0].filters"),
+    ("{input[0].__init__.__globals__}", "the placeholder {input[0].__init__.__globals__} names no field of this "
+                                        "problem: input[0] is not a mapping of fields, so input[0].__init__ names "
+                                        "nothing"),
     ("a } b", "a single '}' at character 3: write }} for a literal brace, or {field} for a field's value"),
 ])
 def test_bad_placeholders(template, message):
