@@ -2,7 +2,8 @@
 
 Moodle XML by moodle-xml-parser (multiple choice) and ElementTree (numerical questions and
 categories); the QTI zip's XML against a strict schema of the QTI 1.2 elements Canvas uses
-(tests/schemas/qti12_canvas.xsd) plus the references between its parts; GIFT by a reader
+(tests/schemas/qti12_canvas.xsd) plus the references between its parts, and its elements against a
+file text2qti wrote (tests/schemas/text2qti-reference.xml, which the schema also accepts); GIFT by a reader
 written here after Moodle's own importer (qformat_gift). Each check compares what was read
 with the problem files: the right option and the computed answer, tolerances, the mistake
 in each wrong option's feedback, and the category of every variant.
@@ -243,6 +244,43 @@ def test_qti_zip_validates_and_every_reference_resolves(exported, problems):
                 high = Decimal(scored[0].findtext(f"{QTI}conditionvar/{QTI}varlte"))
                 centre, margin = interval(solution.answer, spec.tolerance)
                 assert (low, high) == (centre - margin, centre + margin)
+
+
+_FIXED = ("texttype", "rcardinality", "fibtype", "feedbacktype", "action", "varname", "vartype", "continue",
+          "minvalue", "maxvalue")  # attributes whose values are the format's, not the content's
+
+
+def _shape(root: ET.Element) -> set[tuple]:
+    """Every element as its path, attribute names and format-fixed attribute values, and each
+    metadata field's label (with the question type's value)."""
+    out = set()
+
+    def walk(e: ET.Element, path: str) -> None:
+        path += "/" + e.tag.removeprefix(QTI)
+        fixed = tuple(sorted((k, v) for k, v in e.attrib.items() if k in _FIXED))
+        out.add((path, tuple(sorted(e.attrib)), fixed))
+        if e.tag == f"{QTI}qtimetadatafield":
+            label = e.findtext(f"{QTI}fieldlabel")
+            out.add(("field", label, e.findtext(f"{QTI}fieldentry") if label == "question_type" else None))
+        for child in e:
+            walk(child, path)
+
+    walk(root, "")
+    return out
+
+
+def test_qti_is_written_as_text2qti_writes_it(exported):
+    """text2qti (whose zips Canvas imports) wrote tests/schemas/text2qti-reference.xml: a group
+    of multiple-choice questions with feedback per option and a group with a numerical range.
+    It validates against the schema, and nnsolve's QTI has the same elements, attributes and
+    metadata fields: not one that text2qti does not write, and none left out."""
+    import xmlschema
+
+    reference = SCHEMA.parent / "text2qti-reference.xml"
+    xmlschema.XMLSchema(str(SCHEMA)).validate(str(reference))
+    files = _zip(exported[ExportFormat.qti])
+    (name,) = [n for n in files if n.count("/") and not n.endswith("assessment_meta.xml")]
+    assert _shape(ET.fromstring(files[name])) == _shape(ET.parse(reference).getroot())
 
 
 # ---------------------------------------------------------------------------------------------
