@@ -5,7 +5,9 @@ names, fills the question's placeholders, solves each variant, and gives it opti
 answer and distractors from the topic's common mistakes (``nnsolve.solve.variants``), none
 within the tolerance of the right answer or of each other, in an order shuffled by the seed.
 When too few mistakes give distinct numbers, documented perturbations of the right answer
-(``PERTURBATIONS``) fill the rest, and the file says which option is which.
+(``PERTURBATIONS``) fill the rest, and the file says which option is which. The options are
+written as an exam states them, rounded to ``OPTION_DIGITS`` significant figures (more where
+the tolerance needs them), each still within the tolerance of its exact value.
 
 Everything drawn comes from one ``random.Random(seed)`` stream read only through ``random()``,
 whose sequence Python guarantees across versions: the same seed writes byte-identical files,
