@@ -15,6 +15,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from nnsolve import limits
 from nnsolve.compare import agree
@@ -317,8 +319,8 @@ def _perturbed(x, factor):
 
 def _sig_figs(x) -> int:
     """The significant figures a number is written with (0.01374: 4)."""
-    return len(str(Decimal(x.numerator) / Decimal(x.denominator) if isinstance(x, Fraction) else x)
-               .replace("-", "").replace(".", "").lstrip("0"))
+    d = Decimal(x.numerator) / Decimal(x.denominator) if isinstance(x, Fraction) else Decimal(x)
+    return len(d.normalize().as_tuple().digits)
 
 
 def _to_sig_figs(x: Fraction, digits: int) -> Fraction:
@@ -457,3 +459,27 @@ def test_every_shipped_template_shows_every_varied_field():
     for path in TEMPLATES:
         problem = load(str(path))
         assert unshown(problem.data["question"], problem.spec.vary) == [], path.name
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.floats(-1e6, 1e6, allow_nan=False),
+                          st.fractions(min_value=-10**6, max_value=10**6, max_denominator=10**6)),
+                min_size=2, max_size=6),
+       st.sampled_from([{}, {"relative": 0.001}, {"absolute": 0.5}, {"sig_figs": 3}, {"decimals": 2},
+                        {"relative": 0}]))
+def test_written_options_keep_every_promise(values, tolerance):
+    """Whatever the numbers and the tolerance: each written option agrees with its exact value,
+    no two written options agree, and a rounded one has at most the digits said."""
+    from nnsolve.spec import Tolerance
+    from nnsolve.vary import _as_written, _clash as clash
+
+    tol = Tolerance(**tolerance)
+    options = [{"x": v} for v in values]
+    assume(not any(clash(a, b, tol) for i, a in enumerate(options) for b in options[i + 1:]))
+    written, digits = _as_written(options, tol)
+    assert [list(o) for o in written] == [["x"]] * len(options)
+    for exact, w in zip(options, written):
+        assert agree(exact["x"], w["x"], tol)
+        if digits is not None and not isinstance(w["x"], int):
+            assert _sig_figs(w["x"]) <= digits
+    assert not any(clash(a, b, tol) for i, a in enumerate(written) for b in written[i + 1:])
