@@ -259,10 +259,13 @@ def unshown_fields(problem: Loaded) -> list[SpecError]:
     question = problem.data.get("question")
     if problem.spec.vary is None or not isinstance(question, str):
         return []
+    missing = unshown(question, problem.spec.vary)
+    # A copy (same_as) of a field the question shows is shown too: {input[0]}×{input[0]}.
+    missing = [key for key in missing if problem.spec.vary[key].same_as in (None, *missing)]
     return [SpecError(f"warning: the question has no placeholder for this field; if it states the value, write "
                       f"{{{key}}} there, or each variant's text keeps the file's value",
                       file=problem.file, line=problem.lines.get(f"vary.{key}"), field=f"vary.{key}")
-            for key in unshown(question, problem.spec.vary)]
+            for key in missing]
 
 
 class _Combinations:

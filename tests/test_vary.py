@@ -25,7 +25,7 @@ from nnsolve.grade import reproducing
 from nnsolve.loader import load, load_text
 from nnsolve.solve import solve, variants
 from nnsolve.template import fill, lookup, parse_path
-from nnsolve.vary import OPTION_DIGITS, PERTURBATIONS, make_variants
+from nnsolve.vary import OPTION_DIGITS, PERTURBATIONS, make_variants, unshown_fields
 from tests.conftest import PROBLEMS
 from tests.test_cli import nnsolve
 from tests.test_export import OTHER_TOPICS
@@ -449,6 +449,11 @@ def test_a_varied_field_the_question_never_shows_is_warned_about(tmp_path):
                              "this field; if it states the value, write {layers[0].filters} there, or each variant's "
                              "text keeps the file's value\n")
     assert len(result.stdout.splitlines()) == 2
+    # A copy of a field the question shows needs no placeholder of its own.
+    square = S03.replace("{input[0]}×{input[1]}", "{input[0]}×{input[0]}")
+    assert unshown_fields(load_text(square, file="p.yaml")) == []
+    hidden = unshown_fields(load_text(square.replace("A {input[0]}×{input[0]} image", "An image"), file="p.yaml"))
+    assert [w.field for w in hidden] == ["vary.input[0]", "vary.input[1]"]
 
 
 def test_every_shipped_template_shows_every_varied_field():
