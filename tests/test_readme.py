@@ -77,3 +77,22 @@ def test_the_authoring_lines_run_as_written(tmp_path):
         done = subprocess.run([sys.executable, "-m", "nnsolve", *args], cwd=tmp_path, capture_output=True,
                               text=True, timeout=120)
         assert done.returncode == 0, f"`nnsolve {' '.join(args)}`: {done.stderr}"
+
+
+def test_the_variants_example_runs_as_written_to_a_moodle_file(tmp_path):
+    """README's worked example, from the seed template to a Moodle import file, line by line,
+    then read back by moodle-xml-parser: 30 variants in the category nnsolve / s03."""
+    from moodle_xml_parser.parser import parse_file
+
+    (tmp_path / "problems").symlink_to(ROOT / "problems")  # the lines name the repository's files
+    block = next(number for number, args in LINES if args[0] == "vary")
+    lines = [args for number, args in LINES if number == block]
+    assert [args[0] for args in lines] == ["vary", "export"]
+    for args in lines:
+        done = subprocess.run([sys.executable, "-m", "nnsolve", *args], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0 and done.stderr == "", f"`nnsolve {' '.join(args)}`: {done.stderr}"
+    questions = parse_file(str(tmp_path / "s03-quiz.xml"))["multichoice"]
+    assert [q.name for q in questions] == [f"s03-v{n:03d}" for n in range(1, 31)]
+    assert all(sorted(o.score_fraction for o in q.options) == [0, 0, 0, 100] for q in questions)
+    assert (tmp_path / "s03-quiz.xml").read_text(encoding="utf-8").count("$course$/top/nnsolve/s03<") == 1
