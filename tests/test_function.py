@@ -384,6 +384,9 @@ def test_classification_by_fxx_alone_is_a_variant():
     ('objective: "x1 + x_1"\nstationary_points: true', "t.yaml:2: objective: the variables x1 and x_1 would both"),
     ('objective: "log(x)"\nstart: {x: -1}', "t.yaml:3: start: f is not a real number at x = -1"),
     ('objective: "1/x"\nstart: {x: 0}', "t.yaml:3: start: f divides by zero at x = 0"),
+    # 2^(2^(2^(2^(2^2)))) = 2^(2^65536) exactly would never finish; past MAX_EXACT_DIGITS it is a float, and overflows
+    ('objective: "x**x**x**x**x**x"\nstart: {x: 2}\noptimizer: {type: gd, learning_rate: 0.1}',
+     "t.yaml:3: start: f overflows at x = 2"),
     ('objective: "x**2"\nstart: {x: 1}\nask: y', "t.yaml:4: ask: 'y' is not an answer of this problem"),
     ('objective: "x**2"\nstart: {x: 1}\noptimizer: {type: gd, learning_rate: 0.1}\niterations: 100000',
      "t.yaml:5: iterations: must be at most 10,000"),
