@@ -384,6 +384,11 @@ def test_classification_by_fxx_alone_is_a_variant():
     ('objective: "x1 + x_1"\nstationary_points: true', "t.yaml:2: objective: the variables x1 and x_1 would both"),
     ('objective: "log(x)"\nstart: {x: -1}', "t.yaml:3: start: f is not a real number at x = -1"),
     ('objective: "1/x"\nstart: {x: 0}', "t.yaml:3: start: f divides by zero at x = 0"),
+    # the gradient 1/x exists at 2, f = log(−2) does not: the start is named, not the first iterate
+    ('objective: "log(-x)"\nstart: {x: 2}\noptimizer: {type: gd, learning_rate: 0.1}',
+     "t.yaml:3: start: f is not a real number at x = 2"),
+    ('objective: "log(x)"\nstart: {x: 0.5}\noptimizer: {type: gd, learning_rate: 1}',  # 0.5 − 1·(1/0.5) = −1.5
+     "t.yaml:4: optimizer: iteration 1: f is not a real number at x = -1.5"),
     # 2^(2^(2^(2^(2^2)))) = 2^(2^65536) exactly would never finish; past MAX_EXACT_DIGITS it is a float, and overflows
     ('objective: "x**x**x**x**x**x"\nstart: {x: 2}\noptimizer: {type: gd, learning_rate: 0.1}',
      "t.yaml:3: start: f overflows at x = 2"),
