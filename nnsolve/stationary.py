@@ -10,7 +10,8 @@ guessed at.
 
 Each real stationary point is classified by the signs of the Hessian's eigenvalues, counted
 exactly with Descartes' rule of signs on det(H − λI) (every root real, H being symmetric) at a
-rational point, and to 50 digits (mpmath) at an irrational one:
+point where the Hessian is rational (a rational point, or one such as x = 3√2/4 where 12x² is 27/2),
+and to 50 digits (mpmath) otherwise:
 all positive, a minimum; all negative, a maximum; both, a saddle point; otherwise the test is
 inconclusive. One variable: the first derivative that does not vanish there decides (even
 order: a minimum or maximum by its sign; odd: an inflection point).
@@ -265,18 +266,32 @@ def _classify_one_variable(calc: Calculus, x, exact: bool) -> tuple[str, str]:
     return INCONCLUSIVE, f"every derivative up to order {HIGHEST_DERIVATIVE} vanishes"
 
 
+def _rational_at(h, symbols: list, point: tuple):
+    """A second derivative at an irrational point, exactly, when it is rational there (12x² at
+    x = 3√2/4 is 27/2), else None. Radicals only: an implicit root (CRootOf) is left to the digits."""
+    import sympy
+
+    if any(v.has(sympy.CRootOf) for v in point):
+        return None
+    value = sympy.expand(h.subs(dict(zip(symbols, point))))
+    return value if isinstance(value, sympy.Rational) else None
+
+
 def _classify(calc: Calculus, point: tuple) -> tuple[str, str, list[list[Number]]]:
-    """The point's kind, the reason in words, and the Hessian there (exact at a rational point)."""
+    """The point's kind, the reason in words, and the Hessian there (exact wherever it is rational)."""
     import sympy
 
     symbols = [sympy.Symbol(n, real=True) for n in calc.names]
-    exact = all(isinstance(v, sympy.Rational) for v in point)
-    values = dict(zip(symbols, point if exact else [sympy.N(v, _DIGITS + 10) for v in point]))
-    hessian = [[h.subs(values) for h in row] for row in calc.hessian]
-    exact = exact and all(isinstance(h, sympy.Rational) for row in hessian for h in row)
+    rational_point = all(isinstance(v, sympy.Rational) for v in point)
+    values = dict(zip(symbols, point if rational_point else [sympy.N(v, _DIGITS + 10) for v in point]))
+    hessian = []
+    for row in calc.hessian:
+        exact_row = [h.subs(values) if rational_point else _rational_at(h, symbols, point) for h in row]
+        hessian.append([e if e is not None else h.subs(values) for e, h in zip(exact_row, row)])
+    exact = all(isinstance(h, sympy.Rational) for row in hessian for h in row)  # the signs then exactly, too
     matrix = [[_number(h) for h in row] for row in hessian]
     if len(symbols) == 1:
-        return (*_classify_one_variable(calc, point[0], exact), matrix)
+        return (*_classify_one_variable(calc, point[0], rational_point and exact), matrix)
     precise = matrix if exact else [[sympy.re(sympy.N(h, _DIGITS)) for h in row] for row in hessian]
     positive, negative, zero = _eigen_signs(precise, exact)
     counts = f"{positive} positive, {negative} negative" + (f", {zero} zero" if zero else "")

@@ -96,6 +96,19 @@ def test_irrational_stationary_points_are_exact_in_the_steps():
     assert shown == ["−√(2)", "√(2)"]
 
 
+def test_a_hessian_that_is_rational_at_an_irrational_point_is_exact():
+    # ∇f = (4x³ − 3y, 2y − 3x) = 0: y = 3x/2, x² = 9/8, so x = ±3√2/4; there H = [[12x², −3], [−3, 2]]
+    # and 12x² = 12 · 9/8 = 27/2 exactly (by hand); det H = 27 − 9 = 18 > 0 with 27/2 > 0: minima.
+    solution = solve_yaml('topic: function\nobjective: "x**4 - 3*x*y + y**2"\nstationary_points: true\n')
+    hessians = [s.value for s in solution.steps if s.title.endswith("the Hessian")]
+    assert hessians == [[[Fraction(27, 2), -3], [-3, 2]], [[0, -3], [-3, 2]], [[Fraction(27, 2), -3], [-3, 2]]]
+    for (x, y), h in zip(solution.answers["stationary_points"].value, hessians):
+        numeric = np.array([[12 * x * x, -3], [-3, 2]])  # numpy at the float point, independently
+        assert np.allclose(numeric, np.array(h, dtype=float))
+    assert solution.answers["classification"].value == ["minimum", "saddle point", "minimum"]
+    assert not any("computed to 50 digits" in (s.note or "") for s in solution.steps)  # exact signs
+
+
 def test_evaluating_at_a_point_gives_gradient_and_hessian():
     solution = solve_yaml("""
         topic: function
