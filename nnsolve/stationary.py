@@ -3,9 +3,10 @@
 ∇f = 0 is solved when, after clearing denominators and dropping factors that are never zero
 (eˣ, constants), it is a system of polynomial equations whose Bézout bound (the product of
 their degrees) is at most MAX_STATIONARY_SOLUTIONS: one variable by sympy's ``real_roots``
-(every real root, exactly), several by ``sympy.solve``, whose answer is trusted only when it has
-as many distinct solutions as the system (counted from a Gröbner basis of its radical); a
-system with a curve of solutions is reported as such. Anything else is said plainly, never
+(every real root, exactly), several through a lex Gröbner basis in shape position, factor by
+factor of its last polynomial where it is not (``_by_components``), or else by ``sympy.solve``,
+whose answer is trusted only when it has as many distinct solutions as the system (counted
+from a Gröbner basis of its radical); a system with a curve of solutions is reported as such. Anything else is said plainly, never
 guessed at.
 
 Each real stationary point is classified by the signs of the Hessian's eigenvalues, counted
@@ -137,6 +138,8 @@ def solve_gradient(calc: Calculus) -> tuple[list[tuple] | None, str | None]:
     if not basis.is_zero_dimensional:
         return None, "∇f = 0 holds along a whole curve or surface, not at isolated points"
     shaped = _shape(list(basis.exprs), symbols)
+    if shaped is None:
+        shaped = _by_components(exprs, symbols, basis)
     if shaped is not None:
         points = shaped
     else:
@@ -176,6 +179,49 @@ def _shape(basis: list, symbols: list) -> list[tuple] | None:
         implicit = r.has(sympy.CRootOf)  # expanding powers of an implicit root only makes them longer
         others = [p.subs(last, r) if implicit else sympy.expand(p.subs(last, r)) for p in solved]
         points.append((*others, r))
+    return points
+
+
+def _by_components(exprs: list, symbols: list, basis=None) -> list[tuple] | None:
+    """Every real solution, one irreducible factor q of the last variable's eliminant at a time, else None.
+
+    A rational root of q (a linear factor) is substituted and the smaller system solved the same
+    way; any other factor is added to the system, whose lex basis must then be in shape position.
+    Exact work over the rationals: sympy's ``solve`` (the fallback) computes over algebraic
+    expressions and took seconds on x⁴ + y⁴ + x²y + xy², whose eliminant is y³(4y + 3)(a quartic).
+    """
+    import sympy
+
+    last = symbols[-1]
+    if len(symbols) == 1:
+        polys = [sympy.Poly(e, last) for e in exprs]
+        common = polys[0]
+        for q in polys[1:]:
+            common = common.gcd(q)
+        if common.is_zero:
+            return None
+        return [(r,) for r in sorted(set(sympy.real_roots(common)), key=float)] if common.degree() > 0 else []
+    basis = basis or sympy.groebner(exprs, *symbols, order="lex")
+    if list(basis.exprs) == [1]:
+        return []
+    eliminant = basis.exprs[-1]
+    if not eliminant.free_symbols <= {last}:
+        return None
+    points = []
+    for factor, _ in sympy.factor_list(eliminant, last)[1]:
+        if sympy.degree(factor, last) == 1:
+            c1, c0 = sympy.Poly(factor, last).all_coeffs()
+            root = -c0 / c1
+            rest = [r for r in (sympy.expand(e.subs(last, root)) for e in exprs) if r != 0]
+            inner = _by_components(rest, symbols[:-1]) if rest else None
+            if inner is None:
+                return None
+            points += [(*p, root) for p in inner]
+        else:
+            component = _shape(list(sympy.groebner([*exprs, factor], *symbols, order="lex").exprs), symbols)
+            if component is None:
+                return None
+            points += component
     return points
 
 

@@ -457,3 +457,32 @@ def test_given_data_typeset_the_objective_start_and_optimizer():
     given = solve_file(PROBLEMS / "function/cubic-gd.yaml").given
     assert [g.label for g in given] == ["Objective f(x)", "Start x", "Optimizer", "Learning rate η", "Iterations"]
     assert expr_text(given[0].value) == "x³ − 3·x² + 2" and given[1].value == 3 and given[-1].value == 3
+
+
+def test_stationary_points_off_shape_position_come_factor_by_factor(monkeypatch):
+    # ∇f = (4x³ + 2xy + y², 4y³ + x² + 2xy): the lex basis's eliminant is y³(4y + 3)(a quartic), not in shape
+    # position (y = 0 twice over); by hand (−3/4, −3/4) and (0, 0) solve it, and Newton from a grid finds the rest.
+    import sympy
+
+    def slow(*args, **kwargs):
+        raise AssertionError("sympy.solve (over algebraic expressions, seconds) should not be needed")
+
+    monkeypatch.setattr(sympy, "solve", slow)
+    solution = solve_yaml('topic: function\nobjective: "x**4 + y**4 + x**2*y + x*y**2"\nstationary_points: true\n')
+    points = solution.answers["stationary_points"].value
+    assert [Fraction(-3, 4), Fraction(-3, 4)] in points and [0, 0] in points
+
+    def gradient(p):
+        x, y = p
+        return np.array([4 * x**3 + 2 * x * y + y * y, 4 * y**3 + x * x + 2 * x * y])
+
+    def hessian(p):
+        x, y = p
+        return np.array([[12 * x * x + 2 * y, 2 * x + 2 * y], [2 * x + 2 * y, 12 * y * y + 2 * x]])
+
+    found = [np.array([float(v) for v in p]) for p in points]
+    for p in found:
+        assert np.abs(gradient(p)).max() < 1e-10
+    for q in _grid_newton_roots(gradient, hessian):
+        assert any(np.allclose(p, q, atol=1e-5) for p in found), f"missed {q}"
+    assert len(found) == 4
