@@ -112,12 +112,31 @@ def _distinct_solutions(polys, symbols) -> int | None:
                if not any(all(ei >= mi for ei, mi in zip(e, m)) for m in leading))
 
 
+@lru_cache(maxsize=1024)
+def _approx(v):
+    """An exact coordinate to _DIGITS + 10 digits, once: evaluating a polynomial in an implicit root
+    (CRootOf) is most of the work of Himmelblau's nine points, and the sort, the floats shown and the
+    classification all ask for it."""
+    import sympy
+
+    roots = v.atoms(sympy.CRootOf)
+    if roots:  # each root once, with guard digits, then the polynomial in it as a number
+        v = v.xreplace({r: _approx_root(r) for r in roots})
+    return sympy.N(v, _DIGITS + 10)
+
+
+@lru_cache(maxsize=256)
+def _approx_root(root):
+    """An implicit root to _DIGITS + 20 digits (guard digits for the polynomial evaluated at it)."""
+    return root.evalf(_DIGITS + 20)
+
+
 def _real(v) -> bool:
     import sympy
 
     if v.is_real is not None:
         return bool(v.is_real)
-    return abs(complex(sympy.N(v, 30)).imag) < 1e-20
+    return abs(complex(_approx(v)).imag) < 1e-20
 
 
 def solve_gradient(calc: Calculus) -> tuple[list[tuple] | None, str | None]:
@@ -151,7 +170,7 @@ def solve_gradient(calc: Calculus) -> tuple[list[tuple] | None, str | None]:
         if len(complete) != count:
             return None, f"sympy found {len(complete)} of the {count} solutions of ∇f = 0 exactly"
         points = [p for p in complete if all(_real(v) for v in p)]
-    return sorted(points, key=lambda p: tuple(float(sympy.re(sympy.N(v, 30))) for v in p)), None
+    return sorted(points, key=lambda p: tuple(float(sympy.re(_approx(v))) for v in p)), None
 
 
 def _shape(basis: list, symbols: list) -> list[tuple] | None:
@@ -235,7 +254,7 @@ def _number(v) -> Number:
     if isinstance(v, sympy.Rational):
         q = Fraction(int(v.p), int(v.q))
         return q.numerator if q.denominator == 1 else q
-    return float(sympy.re(sympy.N(v, 30)))
+    return float(sympy.re(_approx(v)))
 
 
 _DIGITS = 50  # an irrational stationary point is classified numerically, to this many digits
@@ -297,7 +316,7 @@ def _classify_one_variable(calc: Calculus, x, exact: bool) -> tuple[str, str]:
     import sympy
 
     symbol = sympy.Symbol(calc.names[0], real=True)  # sympy's cache: the symbol the objective was built with
-    at_x = x if exact else sympy.N(x, _DIGITS + 10)
+    at_x = x if exact else _approx(x)
     derivative = calc.hessian[0][0]
     for order in range(2, HIGHEST_DERIVATIVE + 1):
         s = _sign(derivative.subs(symbol, at_x))
@@ -329,7 +348,7 @@ def _classify(calc: Calculus, point: tuple) -> tuple[str, str, list[list[Number]
 
     symbols = [sympy.Symbol(n, real=True) for n in calc.names]
     rational_point = all(isinstance(v, sympy.Rational) for v in point)
-    values = dict(zip(symbols, point if rational_point else [sympy.N(v, _DIGITS + 10) for v in point]))
+    values = dict(zip(symbols, point if rational_point else [_approx(v) for v in point]))
     hessian = []
     for row in calc.hessian:
         exact_row = [h.subs(values) if rational_point else _rational_at(h, symbols, point) for h in row]
