@@ -207,6 +207,14 @@ def substitute(expr: Expr, values: dict[str, Value]) -> Expr:
     return expr  # a number, a Partial or a Raw has no symbol to replace
 
 
+def _outgrows(a: Fraction, b: int) -> bool:
+    """True when aᵇ exactly would surely have more than MAX_EXACT_DIGITS digits (x**x at x = 2, three
+    times nested, is 2^65536 and then 2^(2^65536)): that power is taken in floats, and overflows there."""
+    from .numbers import _EXACT_BITS
+
+    return max(a.numerator.bit_length() - 1, a.denominator.bit_length() - 1) * abs(b) > _EXACT_BITS
+
+
 def evaluate(expr: Expr) -> Number:
     """Compute a fully substituted expression exactly where the operations are exact."""
     if isinstance(expr, Num):
@@ -233,9 +241,9 @@ def evaluate(expr: Expr) -> Number:
             return a / b
         if expr.op == "^":
             a, b = vals
-            if isinstance(b, int) and not isinstance(a, float):
+            if isinstance(b, int) and not isinstance(a, float) and not _outgrows(Fraction(a), b):
                 return simplify(Fraction(a) ** b)  # exact, also for a negative power of an int
-            return a**b if isinstance(b, int) else float(a) ** float(b)
+            return float(a) ** b if isinstance(b, int) else float(a) ** float(b)
         raise TypeError(f"cannot evaluate operator {expr.op!r}")
     if isinstance(expr, Call):
         fn = _FUNCTIONS.get(expr.fn)

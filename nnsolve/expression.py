@@ -111,7 +111,7 @@ def _build(node: ast.AST, source: str, nodes: list[Node], inputs: dict[str, int]
         return len(nodes) - 1
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-            raise _refuse("calling " + (repr(node.func.id) if isinstance(node.func, ast.Name) else "this"))
+            raise _refuse("calling " + (repr(node.func.id) if isinstance(node.func, ast.Name) else _describe(node.func)))
         fn = node.func.id
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args) or len(node.args) != FUNCTIONS[fn]:
             raise ValueError(f"{fn} takes {FUNCTIONS[fn]} argument{'s' if FUNCTIONS[fn] > 1 else ''}, "
@@ -130,7 +130,9 @@ def _describe(node: ast.AST) -> str:
     kinds = {ast.Attribute: "an attribute (a.b)", ast.Subscript: "a subscript (a[i])", ast.Lambda: "a lambda",
              ast.ListComp: "a comprehension", ast.GeneratorExp: "a comprehension", ast.SetComp: "a comprehension",
              ast.DictComp: "a comprehension", ast.Compare: "a comparison", ast.BoolOp: "and/or",
-             ast.IfExp: "if/else", ast.NamedExpr: "':='"}
+             ast.IfExp: "if/else", ast.NamedExpr: "':='", ast.JoinedStr: "an f-string", ast.Tuple: "a tuple (a, b)",
+             ast.List: "a list [a, b]", ast.Set: "a set {a, b}", ast.Dict: "a dict {a: b}", ast.Starred: "*a",
+             ast.Call: "a call's result"}
     for kind, text in kinds.items():
         if isinstance(node, kind):
             return text

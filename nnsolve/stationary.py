@@ -3,14 +3,16 @@
 ∇f = 0 is solved when, after clearing denominators and dropping factors that are never zero
 (eˣ, constants), it is a system of polynomial equations whose Bézout bound (the product of
 their degrees) is at most MAX_STATIONARY_SOLUTIONS: one variable by sympy's ``real_roots``
-(every real root, exactly), several by ``sympy.solve``, whose answer is trusted only when it has
-as many distinct solutions as the system (counted from a Gröbner basis of its radical); a
-system with a curve of solutions is reported as such. Anything else is said plainly, never
+(every real root, exactly), several through a lex Gröbner basis in shape position, factor by
+factor of its last polynomial where it is not (``_by_components``), or else by ``sympy.solve``,
+whose answer is trusted only when it has as many distinct solutions as the system (counted
+from a Gröbner basis of its radical); a system with a curve of solutions is reported as such. Anything else is said plainly, never
 guessed at.
 
 Each real stationary point is classified by the signs of the Hessian's eigenvalues, counted
 exactly with Descartes' rule of signs on det(H − λI) (every root real, H being symmetric) at a
-rational point, and to 50 digits (mpmath) at an irrational one:
+point where the Hessian is rational (a rational point, or one such as x = 3√2/4 where 12x² is 27/2),
+and to 50 digits (mpmath) otherwise:
 all positive, a minimum; all negative, a maximum; both, a saddle point; otherwise the test is
 inconclusive. One variable: the first derivative that does not vanish there decides (even
 order: a minimum or maximum by its sign; odd: an inflection point).
@@ -110,12 +112,31 @@ def _distinct_solutions(polys, symbols) -> int | None:
                if not any(all(ei >= mi for ei, mi in zip(e, m)) for m in leading))
 
 
+@lru_cache(maxsize=1024)
+def _approx(v):
+    """An exact coordinate to _DIGITS + 10 digits, once: evaluating a polynomial in an implicit root
+    (CRootOf) is most of the work of Himmelblau's nine points, and the sort, the floats shown and the
+    classification all ask for it."""
+    import sympy
+
+    roots = v.atoms(sympy.CRootOf)
+    if roots:  # each root once, with guard digits, then the polynomial in it as a number
+        v = v.xreplace({r: _approx_root(r) for r in roots})
+    return sympy.N(v, _DIGITS + 10)
+
+
+@lru_cache(maxsize=256)
+def _approx_root(root):
+    """An implicit root to _DIGITS + 20 digits (guard digits for the polynomial evaluated at it)."""
+    return root.evalf(_DIGITS + 20)
+
+
 def _real(v) -> bool:
     import sympy
 
     if v.is_real is not None:
         return bool(v.is_real)
-    return abs(complex(sympy.N(v, 30)).imag) < 1e-20
+    return abs(complex(_approx(v)).imag) < 1e-20
 
 
 def solve_gradient(calc: Calculus) -> tuple[list[tuple] | None, str | None]:
@@ -136,6 +157,8 @@ def solve_gradient(calc: Calculus) -> tuple[list[tuple] | None, str | None]:
     if not basis.is_zero_dimensional:
         return None, "∇f = 0 holds along a whole curve or surface, not at isolated points"
     shaped = _shape(list(basis.exprs), symbols)
+    if shaped is None:
+        shaped = _by_components(exprs, symbols, basis)
     if shaped is not None:
         points = shaped
     else:
@@ -147,7 +170,7 @@ def solve_gradient(calc: Calculus) -> tuple[list[tuple] | None, str | None]:
         if len(complete) != count:
             return None, f"sympy found {len(complete)} of the {count} solutions of ∇f = 0 exactly"
         points = [p for p in complete if all(_real(v) for v in p)]
-    return sorted(points, key=lambda p: tuple(float(sympy.re(sympy.N(v, 30))) for v in p)), None
+    return sorted(points, key=lambda p: tuple(float(sympy.re(_approx(v))) for v in p)), None
 
 
 def _shape(basis: list, symbols: list) -> list[tuple] | None:
@@ -178,6 +201,49 @@ def _shape(basis: list, symbols: list) -> list[tuple] | None:
     return points
 
 
+def _by_components(exprs: list, symbols: list, basis=None) -> list[tuple] | None:
+    """Every real solution, one irreducible factor q of the last variable's eliminant at a time, else None.
+
+    A rational root of q (a linear factor) is substituted and the smaller system solved the same
+    way; any other factor is added to the system, whose lex basis must then be in shape position.
+    Exact work over the rationals: sympy's ``solve`` (the fallback) computes over algebraic
+    expressions and took seconds on x⁴ + y⁴ + x²y + xy², whose eliminant is y³(4y + 3)(a quartic).
+    """
+    import sympy
+
+    last = symbols[-1]
+    if len(symbols) == 1:
+        polys = [sympy.Poly(e, last) for e in exprs]
+        common = polys[0]
+        for q in polys[1:]:
+            common = common.gcd(q)
+        if common.is_zero:
+            return None
+        return [(r,) for r in sorted(set(sympy.real_roots(common)), key=float)] if common.degree() > 0 else []
+    basis = basis or sympy.groebner(exprs, *symbols, order="lex")
+    if list(basis.exprs) == [1]:
+        return []
+    eliminant = basis.exprs[-1]
+    if not eliminant.free_symbols <= {last}:
+        return None
+    points = []
+    for factor, _ in sympy.factor_list(eliminant, last)[1]:
+        if sympy.degree(factor, last) == 1:
+            c1, c0 = sympy.Poly(factor, last).all_coeffs()
+            root = -c0 / c1
+            rest = [r for r in (sympy.expand(e.subs(last, root)) for e in exprs) if r != 0]
+            inner = _by_components(rest, symbols[:-1]) if rest else None
+            if inner is None:
+                return None
+            points += [(*p, root) for p in inner]
+        else:
+            component = _shape(list(sympy.groebner([*exprs, factor], *symbols, order="lex").exprs), symbols)
+            if component is None:
+                return None
+            points += component
+    return points
+
+
 # ---------------------------------------------------------------------------------------------
 # Classification
 
@@ -188,7 +254,7 @@ def _number(v) -> Number:
     if isinstance(v, sympy.Rational):
         q = Fraction(int(v.p), int(v.q))
         return q.numerator if q.denominator == 1 else q
-    return float(sympy.re(sympy.N(v, 30)))
+    return float(sympy.re(_approx(v)))
 
 
 _DIGITS = 50  # an irrational stationary point is classified numerically, to this many digits
@@ -250,7 +316,7 @@ def _classify_one_variable(calc: Calculus, x, exact: bool) -> tuple[str, str]:
     import sympy
 
     symbol = sympy.Symbol(calc.names[0], real=True)  # sympy's cache: the symbol the objective was built with
-    at_x = x if exact else sympy.N(x, _DIGITS + 10)
+    at_x = x if exact else _approx(x)
     derivative = calc.hessian[0][0]
     for order in range(2, HIGHEST_DERIVATIVE + 1):
         s = _sign(derivative.subs(symbol, at_x))
@@ -265,18 +331,32 @@ def _classify_one_variable(calc: Calculus, x, exact: bool) -> tuple[str, str]:
     return INCONCLUSIVE, f"every derivative up to order {HIGHEST_DERIVATIVE} vanishes"
 
 
+def _rational_at(h, symbols: list, point: tuple):
+    """A second derivative at an irrational point, exactly, when it is rational there (12x² at
+    x = 3√2/4 is 27/2), else None. Radicals only: an implicit root (CRootOf) is left to the digits."""
+    import sympy
+
+    if any(v.has(sympy.CRootOf) for v in point):
+        return None
+    value = sympy.expand(h.subs(dict(zip(symbols, point))))
+    return value if isinstance(value, sympy.Rational) else None
+
+
 def _classify(calc: Calculus, point: tuple) -> tuple[str, str, list[list[Number]]]:
-    """The point's kind, the reason in words, and the Hessian there (exact at a rational point)."""
+    """The point's kind, the reason in words, and the Hessian there (exact wherever it is rational)."""
     import sympy
 
     symbols = [sympy.Symbol(n, real=True) for n in calc.names]
-    exact = all(isinstance(v, sympy.Rational) for v in point)
-    values = dict(zip(symbols, point if exact else [sympy.N(v, _DIGITS + 10) for v in point]))
-    hessian = [[h.subs(values) for h in row] for row in calc.hessian]
-    exact = exact and all(isinstance(h, sympy.Rational) for row in hessian for h in row)
+    rational_point = all(isinstance(v, sympy.Rational) for v in point)
+    values = dict(zip(symbols, point if rational_point else [_approx(v) for v in point]))
+    hessian = []
+    for row in calc.hessian:
+        exact_row = [h.subs(values) if rational_point else _rational_at(h, symbols, point) for h in row]
+        hessian.append([e if e is not None else h.subs(values) for e, h in zip(exact_row, row)])
+    exact = all(isinstance(h, sympy.Rational) for row in hessian for h in row)  # the signs then exactly, too
     matrix = [[_number(h) for h in row] for row in hessian]
     if len(symbols) == 1:
-        return (*_classify_one_variable(calc, point[0], exact), matrix)
+        return (*_classify_one_variable(calc, point[0], rational_point and exact), matrix)
     precise = matrix if exact else [[sympy.re(sympy.N(h, _DIGITS)) for h in row] for row in hessian]
     positive, negative, zero = _eigen_signs(precise, exact)
     counts = f"{positive} positive, {negative} negative" + (f", {zero} zero" if zero else "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -81,3 +83,18 @@ def test_power_towers_are_refused(text, phrase):
 @pytest.mark.parametrize("text", ["x**64", "(x**8)**8", "x**64 * y**64", "(x**2)**-32", "x**0.5", "x**y"])
 def test_powers_within_the_cap(text):
     parse_expression(text)
+
+
+@pytest.mark.parametrize("text,message", [
+    ("__import__('os').system('ls')", "calling an attribute (a.b) is not allowed"),
+    ("(lambda: 1)()", "calling a lambda is not allowed"),
+    ("exp(x)(y)", "calling a call's result is not allowed"),
+    ("f'{x}'", "an f-string is not allowed"),
+    ("(x, y)", "a tuple (a, b) is not allowed"),
+    ("[x, y]", "a list [a, b] is not allowed"),
+    ("{x: y}", "a dict {a: b} is not allowed"),
+])
+def test_refusal_names_what_it_refuses_in_words(text, message):
+    # the user reads a message, not Python's ast class names (JoinedStr) or a bare 'calling this'
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        parse_expression(text)

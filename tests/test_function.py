@@ -96,6 +96,19 @@ def test_irrational_stationary_points_are_exact_in_the_steps():
     assert shown == ["−√(2)", "√(2)"]
 
 
+def test_a_hessian_that_is_rational_at_an_irrational_point_is_exact():
+    # ∇f = (4x³ − 3y, 2y − 3x) = 0: y = 3x/2, x² = 9/8, so x = ±3√2/4; there H = [[12x², −3], [−3, 2]]
+    # and 12x² = 12 · 9/8 = 27/2 exactly (by hand); det H = 27 − 9 = 18 > 0 with 27/2 > 0: minima.
+    solution = solve_yaml('topic: function\nobjective: "x**4 - 3*x*y + y**2"\nstationary_points: true\n')
+    hessians = [s.value for s in solution.steps if s.title.endswith("the Hessian")]
+    assert hessians == [[[Fraction(27, 2), -3], [-3, 2]], [[0, -3], [-3, 2]], [[Fraction(27, 2), -3], [-3, 2]]]
+    for (x, y), h in zip(solution.answers["stationary_points"].value, hessians):
+        numeric = np.array([[12 * x * x, -3], [-3, 2]])  # numpy at the float point, independently
+        assert np.allclose(numeric, np.array(h, dtype=float))
+    assert solution.answers["classification"].value == ["minimum", "saddle point", "minimum"]
+    assert not any("computed to 50 digits" in (s.note or "") for s in solution.steps)  # exact signs
+
+
 def test_evaluating_at_a_point_gives_gradient_and_hessian():
     solution = solve_yaml("""
         topic: function
@@ -384,6 +397,14 @@ def test_classification_by_fxx_alone_is_a_variant():
     ('objective: "x1 + x_1"\nstationary_points: true', "t.yaml:2: objective: the variables x1 and x_1 would both"),
     ('objective: "log(x)"\nstart: {x: -1}', "t.yaml:3: start: f is not a real number at x = -1"),
     ('objective: "1/x"\nstart: {x: 0}', "t.yaml:3: start: f divides by zero at x = 0"),
+    # the gradient 1/x exists at 2, f = log(−2) does not: the start is named, not the first iterate
+    ('objective: "log(-x)"\nstart: {x: 2}\noptimizer: {type: gd, learning_rate: 0.1}',
+     "t.yaml:3: start: f is not a real number at x = 2"),
+    ('objective: "log(x)"\nstart: {x: 0.5}\noptimizer: {type: gd, learning_rate: 1}',  # 0.5 − 1·(1/0.5) = −1.5
+     "t.yaml:4: optimizer: iteration 1: f is not a real number at x = -1.5"),
+    # 2^(2^(2^(2^(2^2)))) = 2^(2^65536) exactly would never finish; past MAX_EXACT_DIGITS it is a float, and overflows
+    ('objective: "x**x**x**x**x**x"\nstart: {x: 2}\noptimizer: {type: gd, learning_rate: 0.1}',
+     "t.yaml:3: start: f overflows at x = 2"),
     ('objective: "x**2"\nstart: {x: 1}\nask: y', "t.yaml:4: ask: 'y' is not an answer of this problem"),
     ('objective: "x**2"\nstart: {x: 1}\noptimizer: {type: gd, learning_rate: 0.1}\niterations: 100000',
      "t.yaml:5: iterations: must be at most 10,000"),
@@ -436,3 +457,32 @@ def test_given_data_typeset_the_objective_start_and_optimizer():
     given = solve_file(PROBLEMS / "function/cubic-gd.yaml").given
     assert [g.label for g in given] == ["Objective f(x)", "Start x", "Optimizer", "Learning rate η", "Iterations"]
     assert expr_text(given[0].value) == "x³ − 3·x² + 2" and given[1].value == 3 and given[-1].value == 3
+
+
+def test_stationary_points_off_shape_position_come_factor_by_factor(monkeypatch):
+    # ∇f = (4x³ + 2xy + y², 4y³ + x² + 2xy): the lex basis's eliminant is y³(4y + 3)(a quartic), not in shape
+    # position (y = 0 twice over); by hand (−3/4, −3/4) and (0, 0) solve it, and Newton from a grid finds the rest.
+    import sympy
+
+    def slow(*args, **kwargs):
+        raise AssertionError("sympy.solve (over algebraic expressions, seconds) should not be needed")
+
+    monkeypatch.setattr(sympy, "solve", slow)
+    solution = solve_yaml('topic: function\nobjective: "x**4 + y**4 + x**2*y + x*y**2"\nstationary_points: true\n')
+    points = solution.answers["stationary_points"].value
+    assert [Fraction(-3, 4), Fraction(-3, 4)] in points and [0, 0] in points
+
+    def gradient(p):
+        x, y = p
+        return np.array([4 * x**3 + 2 * x * y + y * y, 4 * y**3 + x * x + 2 * x * y])
+
+    def hessian(p):
+        x, y = p
+        return np.array([[12 * x * x + 2 * y, 2 * x + 2 * y], [2 * x + 2 * y, 12 * y * y + 2 * x]])
+
+    found = [np.array([float(v) for v in p]) for p in points]
+    for p in found:
+        assert np.abs(gradient(p)).max() < 1e-10
+    for q in _grid_newton_roots(gradient, hessian):
+        assert any(np.allclose(p, q, atol=1e-5) for p in found), f"missed {q}"
+    assert len(found) == 4

@@ -155,11 +155,15 @@ def run(spec: Spec, calc: Calculus, bend: Bend = Bend()) -> list[Iteration]:
     state = {n: optim.initial_state(opt, n) for n in names} if not newton else {}
     first: tuple | None = None  # the start point's gradient and Hessian, for the stale-gradient mistake
     history = []
+    at(calc.f_expr, point, "f")  # f itself must be defined at the start, not only its gradient (log(−x))
     for t in range(1, _iterations(spec) + 1):
+        at_start = t == 1  # the derivatives of the first iteration are taken at the start point itself
         try:
             it = _iterate(spec, calc, bend, t, point, state, first)
+            at_start = False
+            at(calc.f_expr, it.after, "f")  # an iterate outside f's domain is this iteration's fault
         except SolveError as exc:
-            if exc.field != "start" or t == 1:
+            if exc.field != "start" or at_start:
                 raise
             diverge = " (the iterates diverge)" if "overflows" in exc.message else ""
             raise SolveError(f"iteration {t}: {exc.message}{diverge}", field="optimizer") from None
