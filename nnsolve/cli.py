@@ -463,8 +463,9 @@ def key(
     pdf: bool = typer.Option(False, "--pdf", help="With a .tex key: also compile it to a .pdf beside it (pdflatex)."),
     answers_only: bool = typer.Option(False, "--answers-only", help="Only the table of answers: question, answer, "
                                                                     "option, marks."),
-    title: Optional[str] = typer.Option(None, "--title", help="The title (else exam.yaml's, else 'Answer key')."),
-    course: Optional[str] = typer.Option(None, "--course", help="The course (else exam.yaml's)."),
+    title: Optional[str] = typer.Option(None, "--title", metavar="TEXT",
+                                         help="The title (else exam.yaml's, else 'Answer key')."),
+    course: Optional[str] = typer.Option(None, "--course", metavar="TEXT", help="The course (else exam.yaml's)."),
     page_breaks: bool = typer.Option(False, "--page-breaks", help="Start every problem on a new page."),
     shuffle: bool = typer.Option(False, "--shuffle-options", help=SHUFFLE_HELP),
     seed: int = typer.Option(0, "--seed", min=0, metavar="N", help="The seed of --shuffle-options."),
@@ -520,8 +521,9 @@ def key(
 def paper(
     paths: List[Path] = typer.Argument(..., metavar="PATH", help=FILES_HELP, show_default=False),
     output: Path = typer.Option(..., "--output", "-o", metavar="FILE", help=DOCUMENT_HELP, show_default=False),
-    title: Optional[str] = typer.Option(None, "--title", help="The title (else exam.yaml's, else 'Exam')."),
-    course: Optional[str] = typer.Option(None, "--course", help="The course (else exam.yaml's)."),
+    title: Optional[str] = typer.Option(None, "--title", metavar="TEXT",
+                                         help="The title (else exam.yaml's, else 'Exam')."),
+    course: Optional[str] = typer.Option(None, "--course", metavar="TEXT", help="The course (else exam.yaml's)."),
     space: Optional[int] = typer.Option(None, "--space", min=0, max=100, metavar="LINES",
                                         help="Room for working under each question, in lines (else exam.yaml's)."),
     page_breaks: bool = typer.Option(False, "--page-breaks", help="Start every question on a new page."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -214,6 +215,9 @@ def test_help_has_no_type_noise(name, command):
     assert "{" not in usage and "<" not in usage, usage
     for noise in ("<list[", "<path>", "<int range>", "<int>", "<text>"):
         assert noise not in text, (name, noise)
+    # click names an option's Python type in angle brackets (<str>, <float>); only a list of choices may show
+    types = [m for m in re.findall(r"<([^<>\s]+)>", text) if "|" not in m]
+    assert not types, (name, types)
 
 
 # --- check ------------------------------------------------------------------------------------
