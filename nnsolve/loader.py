@@ -367,7 +367,7 @@ def _strip_loc(loc: tuple[Any, ...], data: Any) -> tuple[Path_, tuple[tuple[Any,
         elif isinstance(current, dict) and isinstance(part, str) and part == loc[-1]:
             path.append(part)  # a missing or extra field: name it, its parent gives the line
             current = None
-        elif isinstance(part, str) and index < len(loc) - 1:
+        elif isinstance(part, str) and (index < len(loc) - 1 or not isinstance(current, dict)):
             branches.append(loc[:index + 1])
     return tuple(path), tuple(branches)
 
@@ -390,15 +390,42 @@ def _one_member_per_union(errors: list[tuple[dict, tuple]]) -> list[tuple[dict, 
         if len(members) < 2:
             continue
         best = min(members, key=lambda m: (sum(e["type"] in _TYPE_ERRORS for e in members[m]), len(members[m])))
+        if all(len(found) == 1 and found[0]["type"] in _KINDS_OF_VALUE for found in members.values()):
+            # the value is of none of the kinds the union takes ('Same' for a number, a pair, same or
+            # valid): name them all, rather than one member's complaint
+            members[best][0]["alternatives"] = [found[0] for found in members.values()]
         errors = [(err, branches) for err, branches in errors
                   if not any(b[:-1] == point and b[-1] != best for b in branches)]
     return errors
+
+
+# What a union's member takes, said from its error about a value of another kind.
+_KINDS_OF_VALUE = {"int_type": "an integer", "int_parsing": "an integer", "float_type": "a number",
+                   "float_parsing": "a number", "bool_type": "true or false", "bool_parsing": "true or false",
+                   "string_type": "text", "list_type": "a list", "tuple_type": "a list", "dict_type": "a mapping",
+                   "model_type": "a mapping", "model_attributes_type": "a mapping", "literal_error": None}
+
+
+def _one_of(alternatives: list[dict[str, Any]], value: object) -> str:
+    """``must be an integer, a list, 'same' or 'valid'``: every kind a union takes, and a likely name."""
+    kinds, names = [], []
+    for err in alternatives:
+        if err["type"] == "literal_error":
+            literal = _quoted((err.get("ctx") or {}).get("expected"))
+            names += literal
+            kinds += [f"'{name}'" for name in literal]
+        elif _KINDS_OF_VALUE[err["type"]] not in kinds:
+            kinds.append(_KINDS_OF_VALUE[err["type"]])
+    said = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " or " + kinds[-1]
+    return f"must be {said}" + _did_you_mean(value, names)
 
 
 def _message(err: dict[str, Any], known: list[str]) -> str:
     """pydantic's error in nnsolve's words; ``known`` are the names valid at the error's place."""
     kind = err["type"]
     ctx = err.get("ctx") or {}
+    if err.get("alternatives"):
+        return _one_of(err["alternatives"], err.get("input"))
     if kind == "missing":
         return "is required but missing"
     if kind == "extra_forbidden":

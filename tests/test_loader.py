@@ -174,3 +174,18 @@ def test_one_member_of_a_plain_union_speaks_for_it():
     # input is a matrix or a tensor: the matrix reading fits best, so only its error is given
     text = "topic: conv_values\ninput: [[1, x], [3, 4]]\nkernel: [[1]]\n"
     assert _lines(text) == ["p.yaml:2: input[0][1]: must be a number such as 3, -0.25 or 7/15"]
+
+
+@pytest.mark.parametrize("padding,expected", [
+    ("Same", "must be an integer, a list, 'same' or 'valid'; did you mean 'same'?"),
+    ("VALID", "must be an integer, a list, 'same' or 'valid'; did you mean 'valid'?"),
+    ("full", "must be an integer, a list, 'same' or 'valid'"),
+    ("[1, 2, 3]", "has more than 2 items"),  # a list: the pair's complaint, not "must be an integer"
+    ("[1, -2]", None),  # one error, at the item
+])
+def test_a_value_of_no_kind_a_union_takes_is_told_every_kind(padding, expected):
+    lines = _lines(CONV % f"padding: {padding}")
+    if expected is None:
+        assert lines == ["p.yaml:4: layers[0].padding[1] (Layer 1): must be at least 0"]
+    else:
+        assert lines == [f"p.yaml:4: layers[0].padding (Layer 1): {expected}"]
