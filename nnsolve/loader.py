@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
 
 from . import limits, vocabulary
 from .errors import NnsolveError, ProblemFileError, SpecError
@@ -536,6 +536,9 @@ def _inside(node: Any, part: Any) -> Any:
             for arg in args:
                 if _takes_tag(arg, part):
                     return arg
+                if typing.get_origin(arg) is typing.Annotated and any(
+                        isinstance(meta, Tag) and meta.tag == part for meta in typing.get_args(arg)[1:]):
+                    return typing.get_args(arg)[0]  # a callable Discriminator's alternative, named by its Tag
         for arg in args:
             found = _inside(arg, part)
             if found is not None:

@@ -189,3 +189,9 @@ def test_a_value_of_no_kind_a_union_takes_is_told_every_kind(padding, expected):
         assert lines == ["p.yaml:4: layers[0].padding[1] (Layer 1): must be at least 0"]
     else:
         assert lines == [f"p.yaml:4: layers[0].padding (Layer 1): {expected}"]
+
+
+def test_a_misspelt_field_of_padding_asked_for_is_hinted():
+    # padding {output: N} is an alternative chosen by a callable discriminator: its fields are known there too
+    assert _lines(CONV % "padding: {outpt: 3}") == [
+        "p.yaml:4: layers[0].padding.outpt (Layer 1): unknown field; did you mean 'output'?"]
