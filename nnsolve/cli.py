@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -221,7 +222,8 @@ def check(
     \b
     Example:  nnsolve check problems/
     """
-    from .grade import collect_paths
+    from .documents import load_exam
+    from .grade import EXAM_FILE, collect_paths
     from .loader import load
     from .render.report import progress
     from .solve import solve_file
@@ -233,7 +235,10 @@ def check(
     with progress(len(files), enabled=sys.stderr.isatty(), label="checking") as advance:
         for file in files:
             try:
-                solve_file(file) if solve else load(file)
+                if os.path.basename(file) == EXAM_FILE:
+                    load_exam(file)  # a header named (as pre-commit names every staged file): checked as one
+                else:
+                    solve_file(file) if solve else load(file)
             except NnsolveError as exc:
                 invalid += 1
                 sys.stdout.write(exc.located(file=file).report())

@@ -271,6 +271,20 @@ def test_pre_commit_hook_runs_check_on_the_staged_files():
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "3 files checked: all valid\n")
 
 
+def test_check_reads_an_exam_yaml_named_as_the_header_it_is(capsys, tmp_path):
+    """pre-commit names every staged YAML file, the folder's exam.yaml (paper and key header) among them."""
+    from tests.test_hostile import run_in_process
+
+    exam, problem = tmp_path / "exam.yaml", str(PROBLEMS / "seed/s03-cnn-params.yaml")
+    exam.write_text("title: Midterm\ncourse: NN 101\n")
+    code, out, err = run_in_process(capsys, "check", str(exam), problem)
+    assert (code, out, err) == (0, "", "2 files checked: all valid\n")
+    exam.write_text("title: Midterm\npagebreaks: true\n")
+    code, out, err = run_in_process(capsys, "check", str(exam), problem)
+    assert (code, out, err) == (1, f"{exam}:2: pagebreaks: unknown field; did you mean 'page_breaks'?\n",
+                                "2 files checked: 1 invalid\n")
+
+
 def test_a_short_batch_shows_its_progress_bar_only_once_it_is_slow(monkeypatch):
     import time
 
