@@ -205,7 +205,8 @@ def new(
         write_atomically(str(output), text)
     except OSError as exc:
         raise NnsolveError(f"cannot write {output}: {exc.strerror or exc}") from None
-    sys.stderr.write(f"wrote {output}: a {topic} problem to edit; then: nnsolve check {output}\n")
+    # "a new": reads right before every topic name ("a optimizer_steps problem" did not)
+    sys.stderr.write(f"wrote {output}: a new {topic} problem to edit; then: nnsolve check {output}\n")
 
 
 @command()
