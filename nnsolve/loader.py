@@ -447,9 +447,10 @@ def _message(err: dict[str, Any], known: list[str]) -> str:
             return "must be positive"
         return f"must be greater than {ctx.get('gt')}"
     if kind == "less_than_equal":
-        if isinstance(ctx.get("le"), int):
-            return f"must be at most {ctx.get('le'):,} (nnsolve's cap {_cap_name(ctx['le'], err['loc'])})"
-        return f"must be at most {ctx.get('le')}"
+        if not isinstance(ctx.get("le"), int):
+            return f"must be at most {ctx.get('le')}"
+        cap = _cap_name(ctx["le"], err["loc"])
+        return f"must be at most {ctx['le']:,}" + (f" (nnsolve's cap {cap})" if cap != "?" else "")
     if kind == "less_than":
         return f"must be less than {ctx.get('lt')}"
     if kind in ("string_type",):
@@ -505,8 +506,8 @@ def _cap_name(value: Any, loc: tuple[Any, ...]) -> str:
         field = next((str(part) for part in reversed(loc) if isinstance(part, str)), "")
         word = {"points": "SAMPLES", "test_samples": "SAMPLES", "weights": "NEURON_INPUTS"}.get(field, field.upper())
         names = [n for n in names if word and word in n] or \
-            [n for n in names if n in ("MAX_DIMENSION", "MAX_LAYERS", "MAX_SAMPLES")] or names
-    return " or ".join(names) if names else "?"
+            [n for n in names if n in ("MAX_DIMENSION", "MAX_LAYERS", "MAX_SAMPLES")]
+    return " or ".join(names) if names else "?"  # none: a bound of the field itself (exam.yaml's space ≤ 100)
 
 
 @lru_cache(maxsize=256)

@@ -306,3 +306,12 @@ def test_a_short_batch_shows_its_progress_bar_only_once_it_is_slow(monkeypatch):
     with report.progress(report.PROGRESS_FROM, enabled=True) as advance:  # long: the bar at once
         advance()
     assert len(started) == 2
+
+
+def test_a_bound_that_is_no_cap_is_not_named_as_one(capsys, tmp_path):
+    from tests.test_hostile import run_in_process
+
+    exam = tmp_path / "exam.yaml"
+    exam.write_text("title: Midterm\nspace: 500\n")  # at most 100 lines: the field's range, not a limits.py cap
+    code, out, err = run_in_process(capsys, "check", str(exam))
+    assert (code, out) == (1, f"{exam}:2: space: must be at most 100\n")
