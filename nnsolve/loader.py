@@ -420,8 +420,9 @@ def _one_of(alternatives: list[dict[str, Any]], value: object) -> str:
     return f"must be {said}" + _did_you_mean(value, names)
 
 
-def _message(err: dict[str, Any], known: list[str]) -> str:
-    """pydantic's error in nnsolve's words; ``known`` are the names valid at the error's place."""
+def _message(err: dict[str, Any], known: list[str], model: Any = None) -> str:
+    """pydantic's error in nnsolve's words; ``known`` are the names valid at the error's place
+    under ``model`` (the Spec validated against)."""
     kind = err["type"]
     ctx = err.get("ctx") or {}
     if err.get("alternatives"):
@@ -434,6 +435,9 @@ def _message(err: dict[str, Any], known: list[str]) -> str:
             return f"unknown field; {note}"
         if close:
             return f"unknown field; did you mean '{close}'?"
+        deeper = _one_level_down(model, tuple(err["loc"])[:-1], str(err["loc"][-1]), known) if known else None
+        if deeper:
+            return f"unknown field here; did you mean '{deeper}'?"
         fields = ", ".join(known[:16]) + (", …" if len(known) > 16 else "")
         return f"unknown field; the fields here are {fields}" if known else "unknown field"
     if kind in ("int_type", "int_parsing", "int_from_float"):
@@ -479,6 +483,27 @@ def _message(err: dict[str, Any], known: list[str]) -> str:
         return msg.removeprefix("Value error, ")
     msg = str(err["msg"])
     return msg[:1].lower() + msg[1:]
+
+
+def _one_level_down(model: Any, loc: tuple[Any, ...], name: str, known: list[str]) -> str | None:
+    """For an unknown field that belongs in a mapping beside it (Keras' ``lr`` next to the
+    optimizer): the field it stands for there, as ``optimizer.learning_rate``; or None."""
+    from .topics import models_in
+
+    here: Any = model
+    for part in loc:
+        here = _inside(here, part)
+    for field in known:
+        annotation = _inside(here, field) if here is not None else None
+        while typing.get_origin(annotation) is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        if annotation is None or typing.get_origin(annotation) in (list, dict):
+            continue  # a list's items have no one path to name
+        inner = sorted({info.alias or n for m in models_in(annotation) for n, info in m.model_fields.items()})
+        meant = name if name in inner else vocabulary.suggest(name, inner, vocabulary.FIELDS, spelling=False)
+        if meant is not None:
+            return f"{field}.{meant}"
+    return None
 
 
 def _field_hint(name: str, known: list[str]) -> tuple[str | None, str | None]:
@@ -646,7 +671,7 @@ def validation_error(exc: ValidationError, data: dict[str, Any], doc: _Document,
     errors = []
     for shown, (name, (line, _, path, err, message)) in enumerate(ordered):
         if message is None:
-            message = _message(err, known(err) if shown < limits.MAX_ERRORS_SHOWN else [])
+            message = _message(err, known(err) if shown < limits.MAX_ERRORS_SHOWN else [], model)
         errors.append(SpecError(message, file=file, line=line if doc.lines else None, field=name, kind=err["type"]))
     first = errors[0]
     first.more = tuple(errors[1:])

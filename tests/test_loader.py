@@ -195,3 +195,14 @@ def test_a_misspelt_field_of_padding_asked_for_is_hinted():
     # padding {output: N} is an alternative chosen by a callable discriminator: its fields are known there too
     assert _lines(CONV % "padding: {outpt: 3}") == [
         "p.yaml:4: layers[0].padding.outpt (Layer 1): unknown field; did you mean 'output'?"]
+
+
+@pytest.mark.parametrize("field,expected", [
+    ("lr: 0.1", "lr: unknown field here; did you mean 'optimizer.learning_rate'?"),  # Keras' lr, one level up
+    ("momentum: 0.9", "momentum: unknown field here; did you mean 'optimizer.momentum'?"),
+    ("beta1: 0.9", "beta1: unknown field here; did you mean 'optimizer.beta1'?"),
+    ("b: 1", "b: unknown field; did you mean 'bias'?"),  # a name of this level wins
+])
+def test_a_field_of_the_mapping_beside_it_is_hinted_with_its_path(field, expected):
+    lines = _lines(ADAM.replace("optimizer:", f"{field}\noptimizer:") % "beta2: 0.99")
+    assert lines == [f"p.yaml:5: {expected}"]
