@@ -82,6 +82,7 @@ def run(
     """
     from .loader import load
     from .render import render, terminal_width
+    from .render.report import progress
     from .render.safe import visible
     from .solve import solve_file
     from .topics import topic_module
@@ -107,21 +108,30 @@ def run(
         options = {"color": sys.stdout.isatty(), "width": terminal_width(100)}
     if fmt is Format.latex:
         options["standalone"] = standalone
-    several, failed, shown, objects = len(files) > 1, None, 0, []
-    for file in files:
-        try:
-            problem, solution = solve_file(str(file))
-        except NnsolveError as exc:
-            sys.stderr.write(exc.located(file=str(file)).report())
-            failed = exc
-            continue
-        text = render(solution, fmt, **options)
-        if fmt is Format.json:
-            objects.append(text)  # printed together: one object, or a list of them
-            continue
-        header = f"==> {visible(str(file), one_line=True)} <==\n" if several and fmt is Format.text else ""
-        sys.stdout.write(("\n" if shown else "") + header + text)
-        shown += 1
+    several, failed, shown, objects, held = len(files) > 1, None, 0, [], []
+    # Solutions stream to a terminal, showing the progress themselves; when they are held (JSON,
+    # or stdout is a file) a slow batch shows a bar on stderr, and they are written after it.
+    hold = several and sys.stderr.isatty() and (fmt is Format.json or not sys.stdout.isatty())
+    with progress(len(files), enabled=hold, label="solving") as advance:
+        for file in files:
+            try:
+                problem, solution = solve_file(str(file))
+            except NnsolveError as exc:
+                sys.stderr.write(exc.located(file=str(file)).report())
+                failed = exc
+                continue
+            finally:
+                advance()
+            text = render(solution, fmt, **options)
+            if fmt is Format.json:
+                objects.append(text)  # printed together: one object, or a list of them
+                continue
+            header = f"==> {visible(str(file), one_line=True)} <==\n" if several and fmt is Format.text else ""
+            held.append(("\n" if shown else "") + header + text)
+            if not hold:
+                sys.stdout.write(held.pop())
+            shown += 1
+    sys.stdout.write("".join(held))
     if objects:
         sys.stdout.write((_json_list(objects) if several else objects[0]) + "\n")
     if failed is not None:

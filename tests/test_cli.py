@@ -315,3 +315,34 @@ def test_a_bound_that_is_no_cap_is_not_named_as_one(capsys, tmp_path):
     exam.write_text("title: Midterm\nspace: 500\n")  # at most 100 lines: the field's range, not a limits.py cap
     code, out, err = run_in_process(capsys, "check", str(exam))
     assert (code, out) == (1, f"{exam}:2: space: must be at most 100\n")
+
+
+@pytest.mark.parametrize("fmt,stdout_is_a_terminal,bar", [
+    ("json", True, True),  # the objects are printed together at the end: the bar shows the wait
+    ("text", False, True),  # stdout is a file: the bar on the terminal, the solutions after it
+    ("text", True, False),  # the solutions stream to the terminal: they show the progress themselves
+])
+def test_run_of_several_files_shows_a_bar_while_its_output_is_held(capsys, monkeypatch, fmt, stdout_is_a_terminal,
+                                                                     bar):
+    import contextlib
+
+    import nnsolve.render.report as report
+    from tests.test_hostile import run_in_process
+
+    seen = []
+
+    @contextlib.contextmanager
+    def fake_progress(total, enabled, label="grading"):
+        seen.append((total, enabled, label))
+        yield lambda: seen.append(sys.stdout.getvalue() if enabled else None)  # nothing printed under the bar
+
+    monkeypatch.setattr(report, "progress", fake_progress)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: stdout_is_a_terminal)
+    s03, s09 = str(PROBLEMS / "seed/s03-cnn-params.yaml"), str(PROBLEMS / "seed/s09-cnn-shapes.yaml")
+    code, out, err = run_in_process(capsys, "run", s03, "missing.yaml", s09, "-f", fmt)
+    assert (code, err) == (2, "missing.yaml: no such file\n")
+    assert seen[0] == (3, bar, "solving") and len(seen) == 4
+    if bar:
+        assert seen[1:] == ["", "", ""]
+    assert out.startswith("[\n" if fmt == "json" else f"==> {s03} <==\n")
