@@ -287,7 +287,8 @@ def _yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[str, int | None]:
         source = lines[mark.line] if mark and mark.line < len(lines) else ""
         indent = source[: len(source) - len(source.lstrip())]
         if "\t" in indent or "'\\t'" in problem or (mark and source[mark.column:mark.column + 1] == "\t"):
-            return ": a tab character cannot indent YAML; use spaces", (mark.line + 1 if mark else None)
+            where = f" at column {source.index(chr(9)) + 1}" if "\t" in source else ""
+            return f"{where}: a tab character cannot indent YAML; use spaces", (mark.line + 1 if mark else None)
         for phrase, in_context, at_context, words in _YAML_PROBLEMS:
             if phrase in problem and in_context in context:
                 if at_context and exc.context_mark is not None:

@@ -122,7 +122,7 @@ def test_model_level_errors_name_their_field_and_line(text, expected):
     ("topic: svm\ntitle: 'unclosed\n", "p.yaml:2: invalid YAML at column 8: the quote that opens here is never closed"),
     ("topic: svm\n  points: 3\n", "p.yaml:2: invalid YAML at column 9: a 'key:' where a value was expected"),
     ("topic: svm\npoints:\n  - x: [1]\n   y: 1\n", "p.yaml:4: invalid YAML at column 4: this line does not line up"),
-    ("topic: svm\n\tpoints: 3\n", "p.yaml:2: invalid YAML: a tab character cannot indent YAML; use spaces"),
+    ("topic: svm\n\tpoints: 3\n", "p.yaml:2: invalid YAML at column 1: a tab character cannot indent YAML; use spaces"),
 ])
 def test_yaml_syntax_errors_in_plain_words_with_line_and_column(text, expected):
     (line,) = _lines(text)
