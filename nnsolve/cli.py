@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -81,6 +82,7 @@ def run(
     """
     from .loader import load
     from .render import render, terminal_width
+    from .render.report import progress
     from .render.safe import visible
     from .solve import solve_file
     from .topics import topic_module
@@ -106,21 +108,30 @@ def run(
         options = {"color": sys.stdout.isatty(), "width": terminal_width(100)}
     if fmt is Format.latex:
         options["standalone"] = standalone
-    several, failed, shown, objects = len(files) > 1, None, 0, []
-    for file in files:
-        try:
-            problem, solution = solve_file(str(file))
-        except NnsolveError as exc:
-            sys.stderr.write(exc.located(file=str(file)).report())
-            failed = exc
-            continue
-        text = render(solution, fmt, **options)
-        if fmt is Format.json:
-            objects.append(text)  # printed together: one object, or a list of them
-            continue
-        header = f"==> {visible(str(file), one_line=True)} <==\n" if several and fmt is Format.text else ""
-        sys.stdout.write(("\n" if shown else "") + header + text)
-        shown += 1
+    several, failed, shown, objects, held = len(files) > 1, None, 0, [], []
+    # Solutions stream to a terminal, showing the progress themselves; when they are held (JSON,
+    # or stdout is a file) a slow batch shows a bar on stderr, and they are written after it.
+    hold = several and sys.stderr.isatty() and (fmt is Format.json or not sys.stdout.isatty())
+    with progress(len(files), enabled=hold, label="solving") as advance:
+        for file in files:
+            try:
+                problem, solution = solve_file(str(file))
+            except NnsolveError as exc:
+                sys.stderr.write(exc.located(file=str(file)).report())
+                failed = exc
+                continue
+            finally:
+                advance()
+            text = render(solution, fmt, **options)
+            if fmt is Format.json:
+                objects.append(text)  # printed together: one object, or a list of them
+                continue
+            header = f"==> {visible(str(file), one_line=True)} <==\n" if several and fmt is Format.text else ""
+            held.append(("\n" if shown else "") + header + text)
+            if not hold:
+                sys.stdout.write(held.pop())
+            shown += 1
+    sys.stdout.write("".join(held))
     if objects:
         sys.stdout.write((_json_list(objects) if several else objects[0]) + "\n")
     if failed is not None:
@@ -204,7 +215,8 @@ def new(
         write_atomically(str(output), text)
     except OSError as exc:
         raise NnsolveError(f"cannot write {output}: {exc.strerror or exc}") from None
-    sys.stderr.write(f"wrote {output}: a {topic} problem to edit; then: nnsolve check {output}\n")
+    # "a new": reads right before every topic name ("a optimizer_steps problem" did not)
+    sys.stderr.write(f"wrote {output}: a new {topic} problem to edit; then: nnsolve check {output}\n")
 
 
 @command()
@@ -221,7 +233,8 @@ def check(
     \b
     Example:  nnsolve check problems/
     """
-    from .grade import collect_paths
+    from .documents import load_exam
+    from .grade import EXAM_FILE, collect_paths
     from .loader import load
     from .render.report import progress
     from .solve import solve_file
@@ -233,7 +246,10 @@ def check(
     with progress(len(files), enabled=sys.stderr.isatty(), label="checking") as advance:
         for file in files:
             try:
-                solve_file(file) if solve else load(file)
+                if os.path.basename(file) == EXAM_FILE:
+                    load_exam(file)  # a header named (as pre-commit names every staged file): checked as one
+                else:
+                    solve_file(file) if solve else load(file)
             except NnsolveError as exc:
                 invalid += 1
                 sys.stdout.write(exc.located(file=file).report())
@@ -463,8 +479,9 @@ def key(
     pdf: bool = typer.Option(False, "--pdf", help="With a .tex key: also compile it to a .pdf beside it (pdflatex)."),
     answers_only: bool = typer.Option(False, "--answers-only", help="Only the table of answers: question, answer, "
                                                                     "option, marks."),
-    title: Optional[str] = typer.Option(None, "--title", help="The title (else exam.yaml's, else 'Answer key')."),
-    course: Optional[str] = typer.Option(None, "--course", help="The course (else exam.yaml's)."),
+    title: Optional[str] = typer.Option(None, "--title", metavar="TEXT",
+                                         help="The title (else exam.yaml's, else 'Answer key')."),
+    course: Optional[str] = typer.Option(None, "--course", metavar="TEXT", help="The course (else exam.yaml's)."),
     page_breaks: bool = typer.Option(False, "--page-breaks", help="Start every problem on a new page."),
     shuffle: bool = typer.Option(False, "--shuffle-options", help=SHUFFLE_HELP),
     seed: int = typer.Option(0, "--seed", min=0, metavar="N", help="The seed of --shuffle-options."),
@@ -520,8 +537,9 @@ def key(
 def paper(
     paths: List[Path] = typer.Argument(..., metavar="PATH", help=FILES_HELP, show_default=False),
     output: Path = typer.Option(..., "--output", "-o", metavar="FILE", help=DOCUMENT_HELP, show_default=False),
-    title: Optional[str] = typer.Option(None, "--title", help="The title (else exam.yaml's, else 'Exam')."),
-    course: Optional[str] = typer.Option(None, "--course", help="The course (else exam.yaml's)."),
+    title: Optional[str] = typer.Option(None, "--title", metavar="TEXT",
+                                         help="The title (else exam.yaml's, else 'Exam')."),
+    course: Optional[str] = typer.Option(None, "--course", metavar="TEXT", help="The course (else exam.yaml's)."),
     space: Optional[int] = typer.Option(None, "--space", min=0, max=100, metavar="LINES",
                                         help="Room for working under each question, in lines (else exam.yaml's)."),
     page_breaks: bool = typer.Option(False, "--page-breaks", help="Start every question on a new page."),

@@ -38,8 +38,6 @@ class Exam(Strict):
 
 def read_exam(paths: list[str]) -> Exam:
     """The ``exam.yaml`` of the folder named first (or of the first file's folder), or the defaults."""
-    from .loader import parse, validation_error
-
     if not paths:
         return Exam()
     first = paths[0]
@@ -47,9 +45,14 @@ def read_exam(paths: list[str]) -> Exam:
     path = os.path.join(folder, EXAM_FILE)
     if not os.path.isfile(path):
         return Exam()
+    return load_exam(path)
+
+
+def load_exam(path: str) -> Exam:
+    """An ``exam.yaml`` read and validated, its mistakes as a problem file's are (FILE:LINE: field)."""
     from pydantic import ValidationError
 
-    from .loader import read_text
+    from .loader import parse, read_text, validation_error
 
     data, doc = parse(read_text(path), file=path)
     try:

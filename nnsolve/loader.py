@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
 
 from . import limits, vocabulary
 from .errors import NnsolveError, ProblemFileError, SpecError
@@ -287,7 +287,8 @@ def _yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[str, int | None]:
         source = lines[mark.line] if mark and mark.line < len(lines) else ""
         indent = source[: len(source) - len(source.lstrip())]
         if "\t" in indent or "'\\t'" in problem or (mark and source[mark.column:mark.column + 1] == "\t"):
-            return ": a tab character cannot indent YAML; use spaces", (mark.line + 1 if mark else None)
+            where = f" at column {source.index(chr(9)) + 1}" if "\t" in source else ""
+            return f"{where}: a tab character cannot indent YAML; use spaces", (mark.line + 1 if mark else None)
         for phrase, in_context, at_context, words in _YAML_PROBLEMS:
             if phrase in problem and in_context in context:
                 if at_context and exc.context_mark is not None:
@@ -367,7 +368,7 @@ def _strip_loc(loc: tuple[Any, ...], data: Any) -> tuple[Path_, tuple[tuple[Any,
         elif isinstance(current, dict) and isinstance(part, str) and part == loc[-1]:
             path.append(part)  # a missing or extra field: name it, its parent gives the line
             current = None
-        elif isinstance(part, str) and index < len(loc) - 1:
+        elif isinstance(part, str) and (index < len(loc) - 1 or not isinstance(current, dict)):
             branches.append(loc[:index + 1])
     return tuple(path), tuple(branches)
 
@@ -390,15 +391,43 @@ def _one_member_per_union(errors: list[tuple[dict, tuple]]) -> list[tuple[dict, 
         if len(members) < 2:
             continue
         best = min(members, key=lambda m: (sum(e["type"] in _TYPE_ERRORS for e in members[m]), len(members[m])))
+        if all(len(found) == 1 and found[0]["type"] in _KINDS_OF_VALUE for found in members.values()):
+            # the value is of none of the kinds the union takes ('Same' for a number, a pair, same or
+            # valid): name them all, rather than one member's complaint
+            members[best][0]["alternatives"] = [found[0] for found in members.values()]
         errors = [(err, branches) for err, branches in errors
                   if not any(b[:-1] == point and b[-1] != best for b in branches)]
     return errors
 
 
-def _message(err: dict[str, Any], known: list[str]) -> str:
-    """pydantic's error in nnsolve's words; ``known`` are the names valid at the error's place."""
+# What a union's member takes, said from its error about a value of another kind.
+_KINDS_OF_VALUE = {"int_type": "an integer", "int_parsing": "an integer", "float_type": "a number",
+                   "float_parsing": "a number", "bool_type": "true or false", "bool_parsing": "true or false",
+                   "string_type": "text", "list_type": "a list", "tuple_type": "a list", "dict_type": "a mapping",
+                   "model_type": "a mapping", "model_attributes_type": "a mapping", "literal_error": None}
+
+
+def _one_of(alternatives: list[dict[str, Any]], value: object) -> str:
+    """``must be an integer, a list, 'same' or 'valid'``: every kind a union takes, and a likely name."""
+    kinds, names = [], []
+    for err in alternatives:
+        if err["type"] == "literal_error":
+            literal = _quoted((err.get("ctx") or {}).get("expected"))
+            names += literal
+            kinds += [f"'{name}'" for name in literal]
+        elif _KINDS_OF_VALUE[err["type"]] not in kinds:
+            kinds.append(_KINDS_OF_VALUE[err["type"]])
+    said = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " or " + kinds[-1]
+    return f"must be {said}" + _did_you_mean(value, names)
+
+
+def _message(err: dict[str, Any], known: list[str], model: Any = None) -> str:
+    """pydantic's error in nnsolve's words; ``known`` are the names valid at the error's place
+    under ``model`` (the Spec validated against)."""
     kind = err["type"]
     ctx = err.get("ctx") or {}
+    if err.get("alternatives"):
+        return _one_of(err["alternatives"], err.get("input"))
     if kind == "missing":
         return "is required but missing"
     if kind == "extra_forbidden":
@@ -407,6 +436,9 @@ def _message(err: dict[str, Any], known: list[str]) -> str:
             return f"unknown field; {note}"
         if close:
             return f"unknown field; did you mean '{close}'?"
+        deeper = _one_level_down(model, tuple(err["loc"])[:-1], str(err["loc"][-1]), known) if known else None
+        if deeper:
+            return f"unknown field here; did you mean '{deeper}'?"
         fields = ", ".join(known[:16]) + (", …" if len(known) > 16 else "")
         return f"unknown field; the fields here are {fields}" if known else "unknown field"
     if kind in ("int_type", "int_parsing", "int_from_float"):
@@ -420,9 +452,10 @@ def _message(err: dict[str, Any], known: list[str]) -> str:
             return "must be positive"
         return f"must be greater than {ctx.get('gt')}"
     if kind == "less_than_equal":
-        if isinstance(ctx.get("le"), int):
-            return f"must be at most {ctx.get('le'):,} (nnsolve's cap {_cap_name(ctx['le'], err['loc'])})"
-        return f"must be at most {ctx.get('le')}"
+        if not isinstance(ctx.get("le"), int):
+            return f"must be at most {ctx.get('le')}"
+        cap = _cap_name(ctx["le"], err["loc"])
+        return f"must be at most {ctx['le']:,}" + (f" (nnsolve's cap {cap})" if cap != "?" else "")
     if kind == "less_than":
         return f"must be less than {ctx.get('lt')}"
     if kind in ("string_type",):
@@ -453,6 +486,27 @@ def _message(err: dict[str, Any], known: list[str]) -> str:
     return msg[:1].lower() + msg[1:]
 
 
+def _one_level_down(model: Any, loc: tuple[Any, ...], name: str, known: list[str]) -> str | None:
+    """For an unknown field that belongs in a mapping beside it (Keras' ``lr`` next to the
+    optimizer): the field it stands for there, as ``optimizer.learning_rate``; or None."""
+    from .topics import models_in
+
+    here: Any = model
+    for part in loc:
+        here = _inside(here, part)
+    for field in known:
+        annotation = _inside(here, field) if here is not None else None
+        while typing.get_origin(annotation) is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        if annotation is None or typing.get_origin(annotation) in (list, dict):
+            continue  # a list's items have no one path to name
+        inner = sorted({info.alias or n for m in models_in(annotation) for n, info in m.model_fields.items()})
+        meant = name if name in inner else vocabulary.suggest(name, inner, vocabulary.FIELDS, spelling=False)
+        if meant is not None:
+            return f"{field}.{meant}"
+    return None
+
+
 def _field_hint(name: str, known: list[str]) -> tuple[str | None, str | None]:
     """For an unknown field: the known field it most likely means, or a note on why there is none."""
     close = vocabulary.suggest(name, known, vocabulary.FIELDS, spelling=False)
@@ -478,8 +532,8 @@ def _cap_name(value: Any, loc: tuple[Any, ...]) -> str:
         field = next((str(part) for part in reversed(loc) if isinstance(part, str)), "")
         word = {"points": "SAMPLES", "test_samples": "SAMPLES", "weights": "NEURON_INPUTS"}.get(field, field.upper())
         names = [n for n in names if word and word in n] or \
-            [n for n in names if n in ("MAX_DIMENSION", "MAX_LAYERS", "MAX_SAMPLES")] or names
-    return " or ".join(names) if names else "?"
+            [n for n in names if n in ("MAX_DIMENSION", "MAX_LAYERS", "MAX_SAMPLES")]
+    return " or ".join(names) if names else "?"  # none: a bound of the field itself (exam.yaml's space ≤ 100)
 
 
 @lru_cache(maxsize=256)
@@ -509,6 +563,9 @@ def _inside(node: Any, part: Any) -> Any:
             for arg in args:
                 if _takes_tag(arg, part):
                     return arg
+                if typing.get_origin(arg) is typing.Annotated and any(
+                        isinstance(meta, Tag) and meta.tag == part for meta in typing.get_args(arg)[1:]):
+                    return typing.get_args(arg)[0]  # a callable Discriminator's alternative, named by its Tag
         for arg in args:
             found = _inside(arg, part)
             if found is not None:
@@ -615,7 +672,7 @@ def validation_error(exc: ValidationError, data: dict[str, Any], doc: _Document,
     errors = []
     for shown, (name, (line, _, path, err, message)) in enumerate(ordered):
         if message is None:
-            message = _message(err, known(err) if shown < limits.MAX_ERRORS_SHOWN else [])
+            message = _message(err, known(err) if shown < limits.MAX_ERRORS_SHOWN else [], model)
         errors.append(SpecError(message, file=file, line=line if doc.lines else None, field=name, kind=err["type"]))
     first = errors[0]
     first.more = tuple(errors[1:])

@@ -109,6 +109,11 @@ class Solution:
 
         return render_latex(self)
 
+    def _repr_html_(self) -> str:
+        from .render.html import fragment_html
+
+        return fragment_html(self)
+
     def __rich_console__(self, console, options):
         from .render.text import fitted
 

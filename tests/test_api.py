@@ -68,6 +68,10 @@ def test_a_solution_shows_itself():
     solution = nnsolve.solve(S03)
     assert "\\boxed{217{,}850}" in solution._repr_markdown_()
     assert solution._repr_latex_().startswith("\\subsection*{s03: learnable parameters of a small CNN}")
+    html = solution._repr_html_()  # a part of the notebook's page: no document, no style of its own
+    assert html.startswith('<div class="nnsolve"><h2>s03: learnable parameters of a small CNN</h2>')
+    assert html.endswith("</div>") and "<html" not in html and "<style" not in html and "<body" not in html
+    assert "217,850" in html
     console = Console(width=60, record=True, file=None, color_system=None)
     with console.capture() as captured:
         console.print(solution)
@@ -92,4 +96,5 @@ def test_a_notebook_runs_the_api(tmp_path):
     shown = notebook.cells[1].outputs[0]["data"]
     assert "**Answer.** Total learnable parameters $= \\boxed{217{,}850}$" in shown["text/markdown"]
     assert "\\boxed{217{,}850}" in shown["text/latex"]
+    assert shown["text/html"].startswith('<div class="nnsolve"><h2>s03: learnable parameters of a small CNN</h2>')
     assert notebook.cells[2].outputs[0]["data"]["text/plain"] == "0"

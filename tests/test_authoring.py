@@ -36,7 +36,7 @@ def test_new_writes_a_file_and_says_so(capsys, tmp_path):
     target = tmp_path / "mine.yaml"
     code, out, err = run_in_process(capsys, "new", "svm", "-o", str(target))
     assert (code, out) == (0, "")
-    assert err == f"wrote {target}: a svm problem to edit; then: nnsolve check {target}\n"
+    assert err == f"wrote {target}: a new svm problem to edit; then: nnsolve check {target}\n"
     assert solve(load(str(target)).spec).answer == -1
     code, out, err = run_in_process(capsys, "new", "svm", "-o", str(target))
     assert (code, err) == (2, f"nnsolve: {target} exists already; choose another name (nnsolve new does not "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -214,6 +215,9 @@ def test_help_has_no_type_noise(name, command):
     assert "{" not in usage and "<" not in usage, usage
     for noise in ("<list[", "<path>", "<int range>", "<int>", "<text>"):
         assert noise not in text, (name, noise)
+    # click names an option's Python type in angle brackets (<str>, <float>); only a list of choices may show
+    types = [m for m in re.findall(r"<([^<>\s]+)>", text) if "|" not in m]
+    assert not types, (name, types)
 
 
 # --- check ------------------------------------------------------------------------------------
@@ -267,6 +271,20 @@ def test_pre_commit_hook_runs_check_on_the_staged_files():
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "3 files checked: all valid\n")
 
 
+def test_check_reads_an_exam_yaml_named_as_the_header_it_is(capsys, tmp_path):
+    """pre-commit names every staged YAML file, the folder's exam.yaml (paper and key header) among them."""
+    from tests.test_hostile import run_in_process
+
+    exam, problem = tmp_path / "exam.yaml", str(PROBLEMS / "seed/s03-cnn-params.yaml")
+    exam.write_text("title: Midterm\ncourse: NN 101\n")
+    code, out, err = run_in_process(capsys, "check", str(exam), problem)
+    assert (code, out, err) == (0, "", "2 files checked: all valid\n")
+    exam.write_text("title: Midterm\npagebreaks: true\n")
+    code, out, err = run_in_process(capsys, "check", str(exam), problem)
+    assert (code, out, err) == (1, f"{exam}:2: pagebreaks: unknown field; did you mean 'page_breaks'?\n",
+                                "2 files checked: 1 invalid\n")
+
+
 def test_a_short_batch_shows_its_progress_bar_only_once_it_is_slow(monkeypatch):
     import time
 
@@ -288,3 +306,43 @@ def test_a_short_batch_shows_its_progress_bar_only_once_it_is_slow(monkeypatch):
     with report.progress(report.PROGRESS_FROM, enabled=True) as advance:  # long: the bar at once
         advance()
     assert len(started) == 2
+
+
+def test_a_bound_that_is_no_cap_is_not_named_as_one(capsys, tmp_path):
+    from tests.test_hostile import run_in_process
+
+    exam = tmp_path / "exam.yaml"
+    exam.write_text("title: Midterm\nspace: 500\n")  # at most 100 lines: the field's range, not a limits.py cap
+    code, out, err = run_in_process(capsys, "check", str(exam))
+    assert (code, out) == (1, f"{exam}:2: space: must be at most 100\n")
+
+
+@pytest.mark.parametrize("fmt,stdout_is_a_terminal,bar", [
+    ("json", True, True),  # the objects are printed together at the end: the bar shows the wait
+    ("text", False, True),  # stdout is a file: the bar on the terminal, the solutions after it
+    ("text", True, False),  # the solutions stream to the terminal: they show the progress themselves
+])
+def test_run_of_several_files_shows_a_bar_while_its_output_is_held(capsys, monkeypatch, fmt, stdout_is_a_terminal,
+                                                                     bar):
+    import contextlib
+
+    import nnsolve.render.report as report
+    from tests.test_hostile import run_in_process
+
+    seen = []
+
+    @contextlib.contextmanager
+    def fake_progress(total, enabled, label="grading"):
+        seen.append((total, enabled, label))
+        yield lambda: seen.append(sys.stdout.getvalue() if enabled else None)  # nothing printed under the bar
+
+    monkeypatch.setattr(report, "progress", fake_progress)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: stdout_is_a_terminal)
+    s03, s09 = str(PROBLEMS / "seed/s03-cnn-params.yaml"), str(PROBLEMS / "seed/s09-cnn-shapes.yaml")
+    code, out, err = run_in_process(capsys, "run", s03, "missing.yaml", s09, "-f", fmt)
+    assert (code, err) == (2, "missing.yaml: no such file\n")
+    assert seen[0] == (3, bar, "solving") and len(seen) == 4
+    if bar:
+        assert seen[1:] == ["", "", ""]
+    assert out.startswith("[\n" if fmt == "json" else f"==> {s03} <==\n")

@@ -122,7 +122,7 @@ def test_model_level_errors_name_their_field_and_line(text, expected):
     ("topic: svm\ntitle: 'unclosed\n", "p.yaml:2: invalid YAML at column 8: the quote that opens here is never closed"),
     ("topic: svm\n  points: 3\n", "p.yaml:2: invalid YAML at column 9: a 'key:' where a value was expected"),
     ("topic: svm\npoints:\n  - x: [1]\n   y: 1\n", "p.yaml:4: invalid YAML at column 4: this line does not line up"),
-    ("topic: svm\n\tpoints: 3\n", "p.yaml:2: invalid YAML: a tab character cannot indent YAML; use spaces"),
+    ("topic: svm\n\tpoints: 3\n", "p.yaml:2: invalid YAML at column 1: a tab character cannot indent YAML; use spaces"),
 ])
 def test_yaml_syntax_errors_in_plain_words_with_line_and_column(text, expected):
     (line,) = _lines(text)
@@ -174,3 +174,35 @@ def test_one_member_of_a_plain_union_speaks_for_it():
     # input is a matrix or a tensor: the matrix reading fits best, so only its error is given
     text = "topic: conv_values\ninput: [[1, x], [3, 4]]\nkernel: [[1]]\n"
     assert _lines(text) == ["p.yaml:2: input[0][1]: must be a number such as 3, -0.25 or 7/15"]
+
+
+@pytest.mark.parametrize("padding,expected", [
+    ("Same", "must be an integer, a list, 'same' or 'valid'; did you mean 'same'?"),
+    ("VALID", "must be an integer, a list, 'same' or 'valid'; did you mean 'valid'?"),
+    ("full", "must be an integer, a list, 'same' or 'valid'"),
+    ("[1, 2, 3]", "has more than 2 items"),  # a list: the pair's complaint, not "must be an integer"
+    ("[1, -2]", None),  # one error, at the item
+])
+def test_a_value_of_no_kind_a_union_takes_is_told_every_kind(padding, expected):
+    lines = _lines(CONV % f"padding: {padding}")
+    if expected is None:
+        assert lines == ["p.yaml:4: layers[0].padding[1] (Layer 1): must be at least 0"]
+    else:
+        assert lines == [f"p.yaml:4: layers[0].padding (Layer 1): {expected}"]
+
+
+def test_a_misspelt_field_of_padding_asked_for_is_hinted():
+    # padding {output: N} is an alternative chosen by a callable discriminator: its fields are known there too
+    assert _lines(CONV % "padding: {outpt: 3}") == [
+        "p.yaml:4: layers[0].padding.outpt (Layer 1): unknown field; did you mean 'output'?"]
+
+
+@pytest.mark.parametrize("field,expected", [
+    ("lr: 0.1", "lr: unknown field here; did you mean 'optimizer.learning_rate'?"),  # Keras' lr, one level up
+    ("momentum: 0.9", "momentum: unknown field here; did you mean 'optimizer.momentum'?"),
+    ("beta1: 0.9", "beta1: unknown field here; did you mean 'optimizer.beta1'?"),
+    ("b: 1", "b: unknown field; did you mean 'bias'?"),  # a name of this level wins
+])
+def test_a_field_of_the_mapping_beside_it_is_hinted_with_its_path(field, expected):
+    lines = _lines(ADAM.replace("optimizer:", f"{field}\noptimizer:") % "beta2: 0.99")
+    assert lines == [f"p.yaml:5: {expected}"]

@@ -384,3 +384,10 @@ def page_html(page: pg.Page, maths: str = "mathml") -> str:
 
 def render_html(solution) -> str:
     return page_html(pg.solution_page(solution))
+
+
+def fragment_html(solution) -> str:
+    """The solution as a part of someone else's page (a Jupyter cell): its blocks, with no
+    document around them and no style that would restyle the page."""
+    return f'<div class="nnsolve">{blocks_html(pg.solution_page(solution).blocks)}</div>'
+
