@@ -210,7 +210,7 @@ def at(e: Expr, point: dict[str, Number], what: str) -> tuple[Expr, Number]:
     if max((_digits(v) for v in values.values()), default=0) * max(degree(e), 1) > limits.MAX_EXACT_DIGITS:
         values = {k: float(v) for k, v in values.items()}
     substitution = substitute(e, values)
-    where = ", ".join(f"{n} = {number_text(v)}" for n, v in point.items())
+    where = point_text(point)
     try:
         value = evaluate(substitution)
         if isinstance(value, complex):

@@ -208,7 +208,7 @@ def _pass_steps(nodes: list[Node], passed: Pass, upstream: Number, prefix: str =
              for i, node in enumerate(nodes) if node.op not in ("input", "const")]
     root = nodes[-1]
     steps.append(Step(f"{prefix}Gradient arriving at the output", lhs=_grad_sym(root.label or "f"),
-                      value=upstream, note="given" if upstream != 1 else "∂f/∂f = 1"))
+                      value=upstream, note="given" if upstream != 1 else "f is this node itself, so its derivative is 1"))
     for index in range(len(nodes) - 2, -1, -1):
         node = nodes[index]
         if node.op == "const" or towards is not None and not depends_on(nodes, index, towards):
