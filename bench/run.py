@@ -5,6 +5,9 @@
    floor `python -c "from pydantic import BaseModel; import yaml"` (goal: ≤ 1.6×).
 2. Batch grading: throughput of `nnsolve grade --jobs 2` on 1,000 / 5,000 / 10,000 files (a mix of
    the seed problems), with the peak memory of the run (goal: ≥ 1,000 problems/s, flat memory).
+   Then distinct problems (a generated bank, no two alike) against copies, with the ratio to a
+   one-process `yaml.safe_load` of the same files and the parent's own peak memory by file count
+   (goals: ≥ 2,000 distinct files/s, ≤ 2× that floor, copies ≥ 3,500 files/s, flat memory).
 3. Cost against size (bench/sizes.py): every topic at three sizes of what grows its work (layers,
    cells, iterations, points, graph nodes, ...), loaded, solved, graded and rendered in every format,
    with the exponent of its growth (goal: under 0.5 s a problem, linear growth).
@@ -136,6 +139,105 @@ def batch(counts=(1_000, 5_000, 10_000), jobs: int = 2, repeats: int = 3) -> lis
     return rows
 
 
+def _distinct(i: int) -> dict:
+    """Problem ``i`` of a bank of distinct problems: seven topics in turn (bench/sizes.py's small
+    problems), each with numbers drawn from ``i``, so no two files share a solution."""
+    import sizes
+
+    kind = i % 7
+    if kind == 0:
+        doc = sizes._layers(4)
+        doc["input"] = [16 + i % 97, 16 + (i // 97) % 89, 1 + i % 5]
+    elif kind == 1:
+        doc = sizes._cells(16)
+        doc["bias"] = i
+    elif kind == 2:
+        doc = sizes._iterations(3)
+        doc["weights"] = [0.5, round(0.001 * i, 3)]
+    elif kind == 3:
+        doc = sizes._points(6)
+        doc["test_samples"] = [[i % 11, i // 11 % 13 - 6]]
+    elif kind == 4:
+        doc = sizes._sequence(8)
+        doc["initial"] = i
+    elif kind == 5:
+        doc = sizes._boxes(4)
+        doc["boxes"][0] = [v + i % 37 + i // 37 % 41 * 40 for v in doc["boxes"][0]]
+    else:
+        doc = sizes._labels(30)
+        shift = i % 30
+        doc["y_pred"] = doc["y_pred"][shift:] + doc["y_pred"][:shift]
+        doc["y_true"][i // 30 % 30] = "bird"
+    doc["title"] = f"distinct problem {i}"
+    return doc
+
+
+def _write_distinct(folder: Path, n: int) -> None:
+    import yaml
+
+    folder.mkdir()
+    for i in range(n):
+        (folder / f"{i:05d}.yaml").write_text(yaml.safe_dump(_distinct(i), sort_keys=False))
+
+
+def _write_copies(folder: Path, n: int) -> None:
+    seeds = sorted(p for p in SEED.glob("*.yaml") if p.name[:3] in COMPUTED)
+    folder.mkdir()
+    for i in range(n):
+        src = seeds[i % len(seeds)]
+        shutil.copyfile(src, folder / f"{i:05d}-{src.name}")
+
+
+# `nnsolve grade` in this process, then its own peak RSS: the parent's memory alone (the workers'
+# is their own), as it grows with the number of files.
+PARENT_PROBE = """
+import resource, sys
+sys.argv = ["nnsolve", *sys.argv[1:]]
+from nnsolve.start import main
+try:
+    main()
+finally:
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+"""
+
+# The floor: one process that reads every file with yaml.safe_load and does nothing else.
+LOAD_FLOOR = """
+import sys, yaml
+from pathlib import Path
+for path in sorted(Path(sys.argv[1]).glob("*.yaml")):
+    yaml.safe_load(path.read_text())
+"""
+
+
+def distinct_batch(counts=(1_000, 4_000), jobs: int = 2, repeats: int = 3) -> list[dict]:
+    """`nnsolve grade DIR --jobs 2 --format json -o FILE` over distinct problems and over copies of
+    the seeds, at each count: files/s, the ratio to the one-process safe_load floor, and the
+    parent's own peak memory (flat in the number of files when the work is fed lazily)."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in counts:
+            row: dict = {"files": n}
+            for corpus, write in (("distinct", _write_distinct), ("copies", _write_copies)):
+                folder = Path(tmp) / f"{corpus}{n}"
+                write(folder, n)
+                grade = [PY, "-c", PARENT_PROBE, "grade", str(folder), "--jobs", str(jobs), "--format", "json",
+                         "-o", str(Path(tmp) / "r.json")]
+                floor = [PY, "-c", LOAD_FLOOR, str(folder)]
+                subprocess.run(grade, env=ENV, check=True, capture_output=True)  # bytecode and page cache warm
+                seconds, parent, floors = [], [], []
+                for _ in range(repeats):  # interleaved
+                    start = time.perf_counter()
+                    err = subprocess.run(grade, env=ENV, check=True, capture_output=True, text=True).stderr
+                    seconds.append(time.perf_counter() - start)
+                    parent.append(int(err.split()[-1]))
+                    floors.append(timed(floor)[0])
+                wall, load = statistics.median(seconds), statistics.median(floors)
+                row[corpus] = {"seconds": wall, "per_second": n / wall, "floor_s": load, "ratio": wall / load,
+                               "parent_mib": max(parent) / 1024}
+            rows.append(row)
+    return rows
+
+
 def serial_without_memo(n: int = 1_000) -> dict:
     """In one process, one file after another, every file solved as if its problem were new.
 
@@ -259,7 +361,7 @@ def _count_layers(problem: Path) -> int:
 
 
 def report(cold: dict, batch_rows: list[dict], memo: dict, arch_rows: list[dict], size_rows: list[dict],
-           klass: dict | None = None) -> str:
+           klass: dict | None = None, distinct_rows: list[dict] | None = None) -> str:
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; medians of interleaved runs on a shared machine, so "
@@ -291,6 +393,25 @@ def report(cold: dict, batch_rows: list[dict], memo: dict, arch_rows: list[dict]
                       f"batches each further file cost {1000 * (b['seconds'] - a['seconds']) / (b['files'] - a['files']):.2f} ms, "
                       f"{(b['files'] - a['files']) / (b['seconds'] - a['seconds']):,.0f} files/s.",
                       ""]
+    if distinct_rows:
+        lines += ["Distinct problems: a bank of generated problems, no two alike (seven topics in turn, "
+                  "bench/run.py `_distinct`), against copies of the seven computing seeds, each graded by "
+                  "`nnsolve grade DIR --jobs 2 --format json -o FILE`. The floor is one process that only "
+                  "reads every file with `yaml.safe_load`; the parent's memory is its own peak (the workers' "
+                  "is theirs): flat in the number of files when work is fed lazily.",
+                  "",
+                  "| files | distinct: files/s (goal ≥ 2,000) | × the safe_load floor (goal ≤ 2) | copies: files/s (goal ≥ 3,500) | × floor | parent's peak memory (distinct / copies) |",
+                  "|---:|---:|---:|---:|---:|---:|"]
+        for r in distinct_rows:
+            d, c = r["distinct"], r["copies"]
+            lines.append(f"| {r['files']:,} | {d['per_second']:,.0f} | {d['ratio']:.2f}× | {c['per_second']:,.0f} | "
+                         f"{c['ratio']:.2f}× | {d['parent_mib']:.1f} / {c['parent_mib']:.1f} MiB |")
+        if len(distinct_rows) >= 2:
+            a, b = distinct_rows[0], distinct_rows[-1]
+            growth = 1024 * (b["distinct"]["parent_mib"] - a["distinct"]["parent_mib"]) / (b["files"] - a["files"])
+            lines.append(f"\nThe parent grew {growth:.2f} KiB a file between {a['files']:,} and {b['files']:,} "
+                         f"distinct files: about what the sorted list of the files' names takes, which the batch holds for its order.")
+        lines.append("")
     if memo:
         lines += [f"A batch solves each distinct problem once (files that differ only in `submitted` share "
                   f"its solution and mistake variants; nnsolve/grade.py, `MEMO_SIZE`), so copies of seven "
@@ -341,6 +462,12 @@ def main() -> None:
     batch_rows = batch()
     for r in batch_rows:
         print(f"batch: {r['files']} files in {r['seconds']:.2f} s = {r['per_second']:.0f}/s, peak {r['peak_rss_mib']:.0f} MiB", flush=True)
+    distinct_rows = distinct_batch()
+    for r in distinct_rows:
+        d, c = r["distinct"], r["copies"]
+        print(f"distinct: {r['files']} files at {d['per_second']:.0f}/s = {d['ratio']:.2f}× the safe_load floor, "
+              f"copies {c['per_second']:.0f}/s = {c['ratio']:.2f}×; parent {d['parent_mib']:.1f} / "
+              f"{c['parent_mib']:.1f} MiB", flush=True)
     memo = serial_without_memo()
     print(f"serial, one process: {memo['without_per_second']:.0f}/s without the memo, "
           f"{memo['with_per_second']:.0f}/s with it", flush=True)
@@ -355,7 +482,7 @@ def main() -> None:
     for r in arch_rows:
         print(f"{r['model']}: params {r['params']} vs torch {r['torch_params']}, time ratio {r['time_ratio']:.2f}, "
               f"memory ratio {r['memory_ratio']:.2f}", flush=True)
-    text = report(cold, batch_rows, memo, arch_rows, size_rows, klass)
+    text = report(cold, batch_rows, memo, arch_rows, size_rows, klass, distinct_rows)
     RESULTS.write_text("# Benchmark results (`make bench`)\n\n" + text)
     readme = ROOT / "README.md"
     content = readme.read_text()

@@ -80,76 +80,11 @@ def run(
     Example:  nnsolve run problems/seed/s03-cnn-params.yaml --format json
     Example:  nnsolve run problems/seed/s01-vanishing-gradient.yaml --plot s01.png
     """
-    from .loader import load
-    from .render import render, terminal_width
-    from .render.report import progress
-    from .render.safe import visible
-    from .solve import solve_file
-    from .topics import topic_module
+    from .start import run_files
 
-    if standalone and fmt is not Format.latex:
-        raise NnsolveError(f"--standalone applies to --format latex, not {fmt.value}")
-    if (standalone or plot is not None) and len(files) > 1:
-        raise NnsolveError(f"{'--standalone' if standalone else '--plot'} takes one problem file "
-                           f"(for several, an answer key: nnsolve key FILE... -o key.tex)")
-    if plot is not None:
-        from .files import output_path
-
-        output_path(plot, [str(files[0])], "figure")
-        problem = load(str(files[0]))
-        if not getattr(topic_module(problem.spec.topic), "FIGURES", False):
-            from .topics import TOPICS
-
-            drawn = ", ".join(t for t in TOPICS if getattr(topic_module(t), "FIGURES", False))
-            raise NnsolveError(f"--plot: a {problem.spec.topic} problem has no figure to draw "
-                               f"({drawn} problems do)", file=problem.file)
-    options: dict = {}
-    if fmt is Format.text:
-        options = {"color": sys.stdout.isatty(), "width": terminal_width(100)}
-    if fmt is Format.latex:
-        options["standalone"] = standalone
-    several, failed, shown, objects, held = len(files) > 1, None, 0, [], []
-    # Solutions stream to a terminal, showing the progress themselves; when they are held (JSON,
-    # or stdout is a file) a slow batch shows a bar on stderr, and they are written after it.
-    hold = several and sys.stderr.isatty() and (fmt is Format.json or not sys.stdout.isatty())
-    with progress(len(files), enabled=hold, label="solving") as advance:
-        for file in files:
-            try:
-                problem, solution = solve_file(str(file))
-            except NnsolveError as exc:
-                sys.stderr.write(exc.located(file=str(file)).report())
-                failed = exc
-                continue
-            finally:
-                advance()
-            text = render(solution, fmt, **options)
-            if fmt is Format.json:
-                objects.append(text)  # printed together: one object, or a list of them
-                continue
-            header = f"==> {visible(str(file), one_line=True)} <==\n" if several and fmt is Format.text else ""
-            held.append(("\n" if shown else "") + header + text)
-            if not hold:
-                sys.stdout.write(held.pop())
-            shown += 1
-    sys.stdout.write("".join(held))
-    if objects:
-        sys.stdout.write((_json_list(objects) if several else objects[0]) + "\n")
-    if failed is not None:
-        raise typer.Exit(failed.exit_code)
-    if plot is not None:
-        from .plot import write_png
-
-        try:
-            write_png(solution.figures, str(plot))
-        except NnsolveError as exc:
-            raise problem.locate(exc) from None
-        except OSError as exc:
-            raise NnsolveError(f"cannot write the figure to {plot}: {exc.strerror or exc}") from None
-
-
-def _json_list(documents: list[str]) -> str:
-    """Several ``run --format json`` objects as one JSON list, each as it prints alone."""
-    return "[\n" + ",\n".join(documents) + "\n]"
+    code = run_files([str(file) for file in files], fmt, standalone, None if plot is None else str(plot))
+    if code:
+        raise typer.Exit(code)
 
 
 @command()
@@ -659,30 +594,24 @@ def export(
 
 
 def main() -> None:
-    """Entry point: nnsolve's own errors become one line on stderr and an exit code."""
+    """The typer app under nnsolve's error policy (nnsolve.start.guarded), with typer's own exits."""
+    from .start import guarded
+
+    guarded(_app)
+
+
+def _app() -> int:
     try:
-        code = app(standalone_mode=False)  # a command's typer.Exit(code) comes back as its return value
-        if code:
-            sys.exit(code)
-    except NnsolveError as exc:  # every error of the file, one line each
-        sys.stderr.write(f"nnsolve: {exc}\n" if exc.file is None else exc.report())
-        sys.exit(exc.exit_code)
+        return app(standalone_mode=False) or None  # a command's typer.Exit(code) comes back as its return value
     except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except typer.Abort:
         sys.stderr.write("nnsolve: aborted\n")
-        sys.exit(130)
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM where a command handles it (nnsolve.workers)
-        code = getattr(exc, "exit_code", 130)
-        sys.stderr.write(f"nnsolve: {'terminated' if code == 143 else 'interrupted'}\n")
-        sys.exit(code)
-    except BrokenPipeError:  # `nnsolve run x | head`: the reader left; nothing more to say
-        sys.stderr.close()
-        sys.exit(1)
+        return 130
     except typer.TyperException as exc:  # usage errors (typer's bundled click): usage line and message
         show = getattr(exc, "show", None)
         if show is not None:
             show()
         else:
             sys.stderr.write(f"nnsolve: {exc.format_message()}\n")
-        sys.exit(getattr(exc, "exit_code", 2) or 2)
+        return getattr(exc, "exit_code", 2) or 2

@@ -120,6 +120,46 @@ def test_start_up_imports_nothing_heavy():
     assert out.strip().endswith("[]")
 
 
+
+@pytest.mark.parametrize("args, plain", [
+    (["run", "a.yaml"], (["a.yaml"], "text")),
+    (["run", "./d//a.yaml", "b.yml", "-f", "json"], (["d/a.yaml", "b.yml"], "json")),
+    (["run", "--format=html", "a.yaml", "--format", "latex"], (["a.yaml"], "latex")),  # the last one counts
+    (["run"], None),  # typer's usage error
+    (["run", "a.yaml", "-f"], None),
+    (["run", "a.yaml", "-f", "JSON"], None),  # typer names the choices
+    (["run", "a.yaml", "--plot", "a.png"], None),
+    (["run", "a.yaml", "--standalone", "-f", "latex"], None),
+    (["run", "--help"], None),
+    (["run", "-", "a.yaml"], None),
+    (["run", "--", "-a.yaml"], None),
+    (["grade", "a.yaml"], None),
+    ([], None),
+])
+def test_plain_run_is_read_without_typer_and_anything_else_goes_to_it(args, plain):
+    from nnsolve.start import plain_run
+
+    assert plain_run(args) == plain
+
+
+def test_plain_run_prints_what_the_typer_command_prints_without_importing_typer():
+    files = [str(PROBLEMS / "seed/s03-cnn-params.yaml"), "missing.yaml"]
+    code = ("import sys; sys.argv = ['nnsolve', *sys.argv[1:]]\n"
+            "from nnsolve.start import main\n"
+            "try: main()\n"
+            "finally: print('typer' in sys.modules, file=sys.stderr)\n")
+    plain = subprocess.run([sys.executable, "-c", code, "run", *files, "-f", "json"],
+                           capture_output=True, text=True, cwd=ROOT)
+    via_typer = subprocess.run([sys.executable, "-c", code, "run", *files, "-f", "json", "--standalone"],
+                               capture_output=True, text=True, cwd=ROOT)
+    assert plain.stderr.splitlines() == ["missing.yaml: no such file", "False"]
+    assert via_typer.returncode == 2 and via_typer.stderr.endswith("True\n")  # --standalone: typer's path
+    through_app = subprocess.run([sys.executable, "-c", code.replace("nnsolve.start", "nnsolve.cli"), "run",
+                                  *files, "-f", "json"], capture_output=True, text=True, cwd=ROOT)
+    assert (plain.returncode, plain.stdout) == (through_app.returncode, through_app.stdout) == (2, plain.stdout)
+    assert [s["answer"] for s in json.loads(plain.stdout)] == [217850]  # several files: a list
+
+
 # --- run: the terminal's width, several files, refusals before solving ------------------------
 
 SHIPPED = sorted(PROBLEMS.rglob("*.yaml"))

@@ -12,6 +12,7 @@ already use), and leaves every other character as it is.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from fractions import Fraction
 
@@ -45,19 +46,39 @@ _NUMBERS = frozenset({int, float, bool, Fraction, type(None)})
 def neutralised(data):
     """``data`` (a page of nnsolve.render.page, or any part of one) with ``visible`` applied to
     every string in it: through tuples, lists, dicts and (frozen) dataclasses; numbers and other
-    values are kept. Every translator of the page then shows only harmless text."""
-    if type(data) in _NUMBERS:  # most of a page's leaves: the cells of its matrices
+    values are kept. Every translator of the page then shows only harmless text.
+
+    A tuple or frozen dataclass with nothing to change is returned itself (nearly every part of
+    a page: rebuilding each one was most of the cost of rendering a 1,000-layer network)."""
+    kind = type(data)
+    if kind in _NUMBERS:  # most of a page's leaves: the cells of its matrices
         return data
-    if isinstance(data, str):
+    if kind is str or isinstance(data, str):
         return visible(data) if UNSAFE.search(data) else data
     if isinstance(data, list):
         return [neutralised(item) for item in data]
     if isinstance(data, tuple):
         items = [neutralised(item) for item in data]
-        return type(data)(*items) if hasattr(data, "_fields") else type(data)(items)
+        if all(new is old for new, old in zip(items, data)):
+            return data
+        return kind(*items) if hasattr(data, "_fields") else kind(items)
     if isinstance(data, dict):
         return {neutralised(key): neutralised(value) for key, value in data.items()}
     if dataclasses.is_dataclass(data) and not isinstance(data, type):
-        changes = {f.name: neutralised(getattr(data, f.name)) for f in dataclasses.fields(data) if f.init}
+        names = _init_fields(kind)
+        changes = {}
+        for name in names:
+            value = getattr(data, name)
+            clean = neutralised(value)
+            if clean is not value:
+                changes[name] = clean
+        if not changes and kind.__dataclass_params__.frozen:
+            return data
         return dataclasses.replace(data, **changes)
     return data
+
+
+@functools.lru_cache(maxsize=None)
+def _init_fields(kind: type) -> tuple[str, ...]:
+    """The fields ``dataclasses.replace`` passes to a dataclass's __init__."""
+    return tuple(f.name for f in dataclasses.fields(kind) if f.init)

@@ -84,7 +84,8 @@ Layer = Annotated[
           Residual, Apply],
     Field(discriminator="type"),
 ]
-Residual.model_rebuild()
+# Residual names Layer before it is defined: with defer_build its schema is built on first use, as part
+# of Spec's (building it here would compile the whole layer union twice, once for Residual alone).
 
 Ask = Literal["total_params", "trainable_params", "non_trainable_params", "flatten_size", "output_size",
               "output_shape", "total_macs", "shape_after", "receptive_field", "effective_stride", "activations",

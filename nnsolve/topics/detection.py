@@ -141,7 +141,8 @@ def overlap(a: tuple[Number, ...], b: tuple[Number, ...], *, sum_union: bool = F
     area_a = simplify((a[2] - a[0] + one) * (a[3] - a[1] + one))
     area_b = simplify((b[2] - b[0] + one) * (b[3] - b[1] + one))
     union = simplify(area_a + area_b - (0 if sum_union else intersection))
-    iou = simplify(Fraction(intersection) / Fraction(union)) if union else 0
+    # boxes apart (the commonest pair in non-max suppression) need no division
+    iou = simplify(Fraction(intersection) / Fraction(union)) if union and intersection else 0
     return Overlap(width, height, intersection, area_a, area_b, union, iou)
 
 
@@ -153,8 +154,9 @@ def nms(spec: Spec, *, by_file_order: bool = False, suppressed_suppress: bool = 
     order = list(range(len(boxes))) if by_file_order else sorted(range(len(boxes)), key=lambda i: -spec.scores[i])
     kept: list[int] = []
     suppressed: dict[int, tuple[int, Number]] = {}
-    for i in order:
-        rivals = [j for j in order[:order.index(i)] if suppressed_suppress or j in kept]
+    for position, i in enumerate(order):
+        # the boxes before it that may suppress it; kept is already in this order
+        rivals = order[:position] if suppressed_suppress else kept
         for j in rivals:
             iou = overlap(boxes[i], boxes[j], sum_union=sum_union).iou
             if (iou <= spec.iou_threshold) if keep_overlapping else (iou > spec.iou_threshold):
@@ -245,6 +247,7 @@ def _solve_nms(spec: Spec) -> Solution:
     kept, suppressed = nms(spec)
     order = sorted(range(len(boxes)), key=lambda i: -spec.scores[i])
     blocks: list = []
+    earlier: list[int] = []  # the kept boxes before the one worked out, in score order
     for i in order:
         label, score = _label(spec, i), number_text(spec.scores[i])
         if i in suppressed:
@@ -254,13 +257,13 @@ def _solve_nms(spec: Spec) -> Solution:
                                formula=sym("I") / sym("U"), substitution=num(o.intersection) / num(o.union), value=iou,
                                note=f"above the threshold {number_text(spec.iou_threshold)}: box {label} is suppressed"))
         else:
-            earlier = [j for j in kept if order.index(j) < order.index(i)]
             ious = ", ".join(f"{_label(spec, j)}: {number_text(overlap(boxes[i], boxes[j]).iou)}" for j in earlier)
             blocks.append(Step(f"Box {label} (score {score}): kept",
                                note=(f"its IoU with every kept box is at most {number_text(spec.iou_threshold)} "
                                      f"({ious})") if earlier else "the highest score"))
+            earlier.append(i)
     rows = tuple((_label(spec, i), [*spec.boxes[i]], spec.scores[i],
-                  "kept" if i in kept else f"suppressed by {_label(spec, suppressed[i][0])}",
+                  "kept" if i not in suppressed else f"suppressed by {_label(spec, suppressed[i][0])}",
                   suppressed[i][1] if i in suppressed else None) for i in order)
     blocks.append(Table("Boxes by score", ("Box", "Box coordinates", "Score", "Result", "IoU"), rows))
     answers = {"kept": Answer([_label(spec, i) for i in kept], "boxes kept, by score"),

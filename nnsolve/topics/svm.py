@@ -429,7 +429,23 @@ def _gram(k, features) -> list[list[Number]]:
     return gram
 
 
+# The last spec fitted and its model: grading solves a spec and then asks for its variants(),
+# and the support-set search is most of an SVM's cost, so it is done once. The spec is frozen
+# and held here, so the same object always means the same fit; one entry bounds the memory.
+_last_fit: tuple[Spec, _Model] | None = None
+
+
 def _model(spec: Spec) -> _Model:
+    global _last_fit
+    last = _last_fit
+    if last is not None and last[0] is spec:
+        return last[1]
+    model = _fitted(spec)
+    _last_fit = (spec, model)
+    return model
+
+
+def _fitted(spec: Spec) -> _Model:
     _check(spec)
     kernel = spec.kernel
     features = [list(p.x) for p in spec.points]
