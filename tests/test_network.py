@@ -821,6 +821,17 @@ def test_work_beyond_the_cap_is_refused_naming_it():
         solve(spec)
 
 
+def test_the_work_cap_counts_each_trained_value_s_updates():
+    # Updates are worked value by value: Adam's costs some 55 multiply-accumulates of a pass. A 40 × 40
+    # layer's 1,600 weights × 3 Adam iterations are 264,000 units of updates alone, past the 200,000 cap,
+    # while its pass (3 × (1,600 MACs + 40 values) + 1,600 + 1,000 per layer, ≈ 7,500 an iteration) is not.
+    p = dict(input=[1] * 40, orientation="out_in", layers=[{"type": "dense", "weights": [[1] * 40] * 40, "bias": False}],
+             loss={"type": "squared_error"}, target=[0] * 40)
+    assert solve(network(**p, optimizer={"type": "gd", "learning_rate": 0.1}, iterations=3)).answer is not None
+    with pytest.raises(NnsolveError, match="55 per trained value for adam's update.*MAX_NETWORK_WORK"):
+        solve(network(**p, optimizer={"type": "adam", "learning_rate": 0.1}, iterations=3))
+
+
 def test_every_scalar_step_of_the_examples_evaluates_to_its_value():
     for path in sorted((PROBLEMS / "network").glob("*.yaml")):
         for step in solve_file(path).steps:
