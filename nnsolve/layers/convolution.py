@@ -402,7 +402,8 @@ class Conv2d(_Convolution):
     def _window(self, shape: Shape, site: Site) -> Window:
         filters, groups, kernel = self._geometry(shape[0])
         return window(self.padding, shape[1:], kernel, pair(self.stride), pair(self.dilation),
-                      kind=self.type, at=site.at("kernel"), padding_at=site.at("padding"))
+                      kind=self.type, at=site.at("kernel" if self.weights is None else "weights"),
+                      padding_at=site.at("padding"))
 
     def _groups_fit(self, c_in: int, filters: int, groups: int, site: Site) -> None:
         if c_in % groups or filters % groups:
