@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from nnsolve.errors import NnsolveError
+from nnsolve.errors import NnsolveError, SolveError
 from nnsolve.expr import evaluate
 from nnsolve.loader import load_text
 from nnsolve.solve import solve, variants
@@ -830,6 +830,31 @@ def test_the_work_cap_counts_each_trained_value_s_updates():
     assert solve(network(**p, optimizer={"type": "gd", "learning_rate": 0.1}, iterations=3)).answer is not None
     with pytest.raises(NnsolveError, match="55 per trained value for adam's update.*MAX_NETWORK_WORK"):
         solve(network(**p, optimizer={"type": "adam", "learning_rate": 0.1}, iterations=3))
+
+
+def test_a_diverging_run_is_one_line_at_the_iteration_that_overflows():
+    p = dict(input=[1, 2], orientation="out_in",
+             layers=[{"type": "dense", "weights": [[1, 1], [1, 1]], "bias": False},
+                     {"type": "dense", "weights": [[1, 1]], "bias": False}],
+             loss={"type": "squared_error"}, target=[1], optimizer={"type": "gd", "learning_rate": 0.5}, iterations=8)
+    # torch's float64 run of the same network: the first iteration whose loss is inf
+    w1, w2 = torch.ones(2, 2, dtype=DT, requires_grad=True), torch.ones(1, 2, dtype=DT, requires_grad=True)
+    opt, x, first = torch.optim.SGD([w1, w2], lr=0.5), torch.tensor([1.0, 2.0], dtype=DT), None
+    for t in range(1, 9):
+        opt.zero_grad()
+        loss = ((w2 @ (w1 @ x) - 1) ** 2).mean()
+        if first is None and not torch.isfinite(loss):
+            first = t
+        loss.backward()
+        opt.step()
+    with pytest.raises(SolveError) as info:
+        solve(network(**p))
+    assert info.value.field == "iterations"
+    assert str(info.value).startswith(f"iterations: iteration {first} overflows a float")
+    with pytest.raises(SolveError, match="the forward and backward pass overflows") as info:
+        solve(network(input=[1e300], orientation="out_in", layers=[{"type": "dense", "weights": [[1e300]], "bias": False}],
+                      loss={"type": "squared_error"}, target=[1]))
+    assert info.value.field == "layers"
 
 
 def test_every_scalar_step_of_the_examples_evaluates_to_its_value():

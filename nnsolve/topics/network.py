@@ -14,6 +14,7 @@ aᵢ = f(zᵢ). Its parameters are Wᵢ, bᵢ (dense, convolution), γᵢ, βᵢ
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Iterator, Literal, Union
 
@@ -356,18 +357,38 @@ def _run(spec: Spec, setup: _Setup = _Setup(), prefix_steps: bool = False) -> tu
         point = dict(params)
         for n in trained:
             point[n] = optim.lookahead_each(opt, params[n], state[n])
-        run = _forward_backward(spec, net, point, setup, notes, t)
         before_state = dict(state)
-        after = dict(params)
-        for n in trained:
-            new, state[n] = optim.update_each(opt, t, params[n], run.grads[n], state[n], setup.knobs)
-            exact = T.simplified(new)
-            after[n] = _bounded(exact, notes, f"{n} after iteration {t}")
-            if after[n] is not exact:  # past the digit cap: its optimizer state goes on in floats too
-                state[n] = tuple(T.from_float(T.as_float(s)) for s in state[n])
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):  # an overflow is found below and said in one line
+                run = _forward_backward(spec, net, point, setup, notes, t)
+                after = dict(params)
+                for n in trained:
+                    new, state[n] = optim.update_each(opt, t, params[n], run.grads[n], state[n], setup.knobs)
+                    exact = T.simplified(new)
+                    after[n] = _bounded(exact, notes, f"{n} after iteration {t}")
+                    if after[n] is not exact:  # past the digit cap: its optimizer state goes on in floats too
+                        state[n] = tuple(T.from_float(T.as_float(s)) for s in state[n])
+            finite = _finite(run, after)
+        except OverflowError:  # an exact value past the digit cap and beyond a float's range too
+            finite = False
+        if not finite:
+            where = f"iteration {t}" if opt is not None else \
+                "the forward pass" if spec.loss is None else "the forward and backward pass"
+            why = ": the updates diverge; a smaller learning rate or fewer iterations stay finite" if t > 1 else ""
+            raise SolveError(f"{where} overflows a float (beyond ±1.8e308, where PyTorch's float64 gives inf or "
+                             f"nan){why}", field="iterations" if t > 1 else "layers")
         history.append(_Iteration(t, params, point, run, after, before_state, dict(state)))
         params = after
     return net, history, notes
+
+
+def _finite(run: _Pass, params: dict) -> bool:
+    """Whether every value of a pass (outputs, loss, gradients) and every parameter after it is finite."""
+    tensors = [trace.y for trace in run.traces] + list(run.grads.values()) + list(params.values())
+    tensors += [a for a in (run.grad_in, run.loss_grad) if a is not None]
+    if isinstance(run.loss, float) and not math.isfinite(run.loss):
+        return False
+    return all(not isinstance(v, float) or math.isfinite(v) for a in tensors for v in np.asarray(a).flat)
 
 
 # ---------------------------------------------------------------------------------------------
