@@ -653,6 +653,29 @@ def test_generated_networks_match_pytorch(networks):
     check()
 
 
+@pytest.mark.parametrize("p", [
+    # a softmax inside the network (the generated ones put it last, before cross-entropy), trained by Adam
+    dict(batch=[[0.5, -1, 2], [1, 0, 0.3]], orientation="out_in",
+         layers=[{"type": "dense", "weights": [[1, -1, 0.5], [2, 1, 0]], "bias": [0.1, 0], "activation": "softmax"},
+                 {"type": "dense", "weights": [[1, 2]], "bias": [0]}],
+         loss={"type": "squared_error", "half": True, "reduction": "mean"}, targets=[[1], [0]],
+         optimizer={"type": "adam", "learning_rate": 0.1}, iterations=2),
+    # softmax over an image's channels, cell by cell
+    dict(input=[[[1, 2], [3, 4]], [[0, 1], [1, 0]]], layers=[{"type": "activation", "function": "softmax"},
+                                                             {"type": "flatten"}],
+         loss={"type": "squared_error"}, target=[0, 0, 0, 0, 1, 1, 1, 1]),
+    # Keras weights, a one-hot and a class index in one batch, L2, Nesterov
+    dict(batch=[[1, 2, 3], [3, 1, 0]], orientation="in_out",
+         layers=[{"type": "dense", "weights": [[1, 0], [0, 1], [1, 1]], "bias": False},
+                 {"type": "activation", "function": "softmax"}],
+         loss={"type": "cross_entropy", "reduction": "sum", "l2": 0.1}, targets=[[0, 1], 0],
+         optimizer={"type": "nesterov", "learning_rate": 0.1, "momentum": 0.9}, iterations=3),
+], ids=["softmax-inside", "softmax-channels", "keras-l2-nesterov"])
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
+def test_hand_networks_match_pytorch(p):
+    check_against_torch(p)
+
+
 def test_dropout_matches_torch_dropout_with_its_own_mask():
     torch.manual_seed(3)
     x = torch.tensor([[0.5, -1.0, 2.0, 1.5, -0.5, 3.0]], dtype=DT)
