@@ -895,7 +895,7 @@ def test_every_scalar_step_of_the_examples_evaluates_to_its_value():
 NETWORK_FILES = sorted((PROBLEMS / "network").glob("*.yaml"))
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "latex"])
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "latex", "html"])
 def test_every_example_runs_in_every_format(capsys, fmt):
     from tests.test_hostile import run_in_process
 
@@ -907,6 +907,8 @@ def test_every_example_runs_in_every_format(capsys, fmt):
             assert data["topic"] == "network" and data["answer"] is not None
         if fmt == "latex":
             assert "\\begin" in out and "′" not in out  # derivatives are f' in LaTeX
+        if fmt == "html":
+            assert out.startswith("<!DOCTYPE html>") and "Traceback" not in out
 
 
 def test_grade_and_key_take_network_problems(capsys, tmp_path):
