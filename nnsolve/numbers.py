@@ -210,6 +210,8 @@ def round_sig(x: Fraction | float | int, digits: int = DIGITS) -> str:
     with localcontext() as ctx:
         ctx.prec = 60
         r = d.quantize(quantum)
+        if r.adjusted() > exponent:  # 0.0999999 rounds up to 0.10000: the figures count from the new first digit
+            r = d.quantize(quantum.scaleb(1))
     # Trailing zeros stay: 0.89090 says five significant figures, 0.8909 would say four.
     return _group(format(r, "f"))
 

@@ -21,6 +21,12 @@ from nnsolve.render.numbers import number_latex, number_text
         (0.1007812345, "0.10078"),
         (17.97752808988764, "17.978"),
         (Fraction(3, 1), "3"),
+        # rounding that carries into a new first digit keeps five figures, not six
+        (0.099999999, "0.10000"),
+        (-0.09999999992, "-0.10000"),
+        (9.99999999, "10.000"),
+        (0.00099999999, "0.0010000"),
+        (99999.99999, "100,000"),
     ],
 )
 def test_number_text(value, text):
