@@ -33,6 +33,16 @@ def test_number_text(value, text):
     assert number_text(value) == text
 
 
+def test_a_list_of_grouped_numbers_is_set_apart_by_semicolons():
+    from nnsolve.expr import num
+    from nnsolve.numbers import plain
+
+    assert plain([144, 576, 1296, 2304]) == "[144; 576; 1,296; 2,304]"  # four values, not six
+    assert plain([[1, 2], [3, 1000]]) == "[[1; 2]; [3; 1,000]]"  # one separator for the whole matrix
+    assert plain([5, -2, 999]) == "[5, -2, 999]"
+    assert expr_text(num([[16, 64], [1024, -1600]])) == "[[16; 64]; [1,024; −1,600]]"
+
+
 def test_number_latex():
     assert number_latex(69120000) == "69{,}120{,}000"
     assert number_latex(Fraction(-7, 15)) == r"-\tfrac{7}{15} \approx -0.46667"
