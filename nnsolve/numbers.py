@@ -210,6 +210,8 @@ def round_sig(x: Fraction | float | int, digits: int = DIGITS) -> str:
     with localcontext() as ctx:
         ctx.prec = 60
         r = d.quantize(quantum)
+        if r.adjusted() > exponent:  # 0.0999999 rounds up to 0.10000: the figures count from the new first digit
+            r = d.quantize(quantum.scaleb(1))
     # Trailing zeros stay: 0.89090 says five significant figures, 0.8909 would say four.
     return _group(format(r, "f"))
 
@@ -317,14 +319,33 @@ def number_text(x, unicode_minus: bool = False, approx: bool = True) -> str:
     return minus(out) if unicode_minus else out
 
 
+def list_separator(value: list) -> str:
+    """", " between the items of a vector or matrix, or "; " (at every level) when one of its
+    numbers has thousands separators: [576; 1,296] reads as two values where [576, 1,296] reads as three."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(item)
+        elif is_number(item) and not isinstance(item, bool) and "," in number_text(item, approx=False):
+            return "; "
+    return ", "
+
+
 def plain(value) -> str:
     """Any value (number, vector, matrix, shape, label) as one line of plain text."""
     if isinstance(value, tuple):
         return " × ".join(plain(v) for v in value)
     if isinstance(value, list):
-        return "[" + ", ".join(plain(v) for v in value) + "]"
+        return _plain_list(value, list_separator(value))
     if isinstance(value, dict):
         return ", ".join(f"{k} = {plain(v)}" for k, v in value.items())
     return number_text(value)
+
+
+def _plain_list(value, separator: str) -> str:
+    if isinstance(value, list):
+        return "[" + separator.join(_plain_list(v, separator) for v in value) + "]"
+    return plain(value)
 
 

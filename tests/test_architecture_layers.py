@@ -103,6 +103,17 @@ def test_conv3d_against_torch(size, c, f, k, s, p, bias):
     check_one([*size, c], layer, module, torch.zeros(1, c, *size))
 
 
+def test_a_1d_or_3d_kernel_too_large_names_its_axis():
+    # the window check is the 2-D one's (convolution.Window.fits): a dilated kernel of 3 spans 2·2 + 1 = 5
+    with pytest.raises(SolveError) as info:
+        solve_arch([4, 2], [{"type": "conv1d", "filters": 3, "kernel": 3, "dilation": 2}])
+    assert info.value.field == "layers[0].kernel"
+    assert str(info.value).endswith("conv1d: the kernel spans 5 along the length but its padded input is only 4 "
+                                    "(4 + 0 + 0); nothing to slide it over")
+    with pytest.raises(SolveError, match="spans 3 along the depth but its padded input is only 2 "):
+        solve_arch([2, 4, 4, 1], [{"type": "conv3d", "filters": 1, "kernel": 3}])
+
+
 # ---------------------------------------------------------------------------------------------
 # Pooling: ceil mode, global max, adaptive
 

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from nnsolve.errors import NnsolveError
+from nnsolve.errors import NnsolveError, SolveError
 from nnsolve.expr import evaluate
 from nnsolve.loader import load_text
 from nnsolve.solve import solve, variants
@@ -653,6 +653,29 @@ def test_generated_networks_match_pytorch(networks):
     check()
 
 
+@pytest.mark.parametrize("p", [
+    # a softmax inside the network (the generated ones put it last, before cross-entropy), trained by Adam
+    dict(batch=[[0.5, -1, 2], [1, 0, 0.3]], orientation="out_in",
+         layers=[{"type": "dense", "weights": [[1, -1, 0.5], [2, 1, 0]], "bias": [0.1, 0], "activation": "softmax"},
+                 {"type": "dense", "weights": [[1, 2]], "bias": [0]}],
+         loss={"type": "squared_error", "half": True, "reduction": "mean"}, targets=[[1], [0]],
+         optimizer={"type": "adam", "learning_rate": 0.1}, iterations=2),
+    # softmax over an image's channels, cell by cell
+    dict(input=[[[1, 2], [3, 4]], [[0, 1], [1, 0]]], layers=[{"type": "activation", "function": "softmax"},
+                                                             {"type": "flatten"}],
+         loss={"type": "squared_error"}, target=[0, 0, 0, 0, 1, 1, 1, 1]),
+    # Keras weights, a one-hot and a class index in one batch, L2, Nesterov
+    dict(batch=[[1, 2, 3], [3, 1, 0]], orientation="in_out",
+         layers=[{"type": "dense", "weights": [[1, 0], [0, 1], [1, 1]], "bias": False},
+                 {"type": "activation", "function": "softmax"}],
+         loss={"type": "cross_entropy", "reduction": "sum", "l2": 0.1}, targets=[[0, 1], 0],
+         optimizer={"type": "nesterov", "learning_rate": 0.1, "momentum": 0.9}, iterations=3),
+], ids=["softmax-inside", "softmax-channels", "keras-l2-nesterov"])
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
+def test_hand_networks_match_pytorch(p):
+    check_against_torch(p)
+
+
 def test_dropout_matches_torch_dropout_with_its_own_mask():
     torch.manual_seed(3)
     x = torch.tensor([[0.5, -1.0, 2.0, 1.5, -0.5, 3.0]], dtype=DT)
@@ -821,6 +844,42 @@ def test_work_beyond_the_cap_is_refused_naming_it():
         solve(spec)
 
 
+def test_the_work_cap_counts_each_trained_value_s_updates():
+    # Updates are worked value by value: Adam's costs some 55 multiply-accumulates of a pass. A 40 × 40
+    # layer's 1,600 weights × 3 Adam iterations are 264,000 units of updates alone, past the 200,000 cap,
+    # while its pass (3 × (1,600 MACs + 40 values) + 1,600 + 1,000 per layer, ≈ 7,500 an iteration) is not.
+    p = dict(input=[1] * 40, orientation="out_in", layers=[{"type": "dense", "weights": [[1] * 40] * 40, "bias": False}],
+             loss={"type": "squared_error"}, target=[0] * 40)
+    assert solve(network(**p, optimizer={"type": "gd", "learning_rate": 0.1}, iterations=3)).answer is not None
+    with pytest.raises(NnsolveError, match="55 per trained value for adam's update.*MAX_NETWORK_WORK"):
+        solve(network(**p, optimizer={"type": "adam", "learning_rate": 0.1}, iterations=3))
+
+
+def test_a_diverging_run_is_one_line_at_the_iteration_that_overflows():
+    p = dict(input=[1, 2], orientation="out_in",
+             layers=[{"type": "dense", "weights": [[1, 1], [1, 1]], "bias": False},
+                     {"type": "dense", "weights": [[1, 1]], "bias": False}],
+             loss={"type": "squared_error"}, target=[1], optimizer={"type": "gd", "learning_rate": 0.5}, iterations=8)
+    # torch's float64 run of the same network: the first iteration whose loss is inf
+    w1, w2 = torch.ones(2, 2, dtype=DT, requires_grad=True), torch.ones(1, 2, dtype=DT, requires_grad=True)
+    opt, x, first = torch.optim.SGD([w1, w2], lr=0.5), torch.tensor([1.0, 2.0], dtype=DT), None
+    for t in range(1, 9):
+        opt.zero_grad()
+        loss = ((w2 @ (w1 @ x) - 1) ** 2).mean()
+        if first is None and not torch.isfinite(loss):
+            first = t
+        loss.backward()
+        opt.step()
+    with pytest.raises(SolveError) as info:
+        solve(network(**p))
+    assert info.value.field == "iterations"
+    assert str(info.value).startswith(f"iterations: iteration {first} overflows a float")
+    with pytest.raises(SolveError, match="the forward and backward pass overflows") as info:
+        solve(network(input=[1e300], orientation="out_in", layers=[{"type": "dense", "weights": [[1e300]], "bias": False}],
+                      loss={"type": "squared_error"}, target=[1]))
+    assert info.value.field == "layers"
+
+
 def test_every_scalar_step_of_the_examples_evaluates_to_its_value():
     for path in sorted((PROBLEMS / "network").glob("*.yaml")):
         for step in solve_file(path).steps:
@@ -836,7 +895,7 @@ def test_every_scalar_step_of_the_examples_evaluates_to_its_value():
 NETWORK_FILES = sorted((PROBLEMS / "network").glob("*.yaml"))
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "latex"])
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "latex", "html"])
 def test_every_example_runs_in_every_format(capsys, fmt):
     from tests.test_hostile import run_in_process
 
@@ -848,6 +907,8 @@ def test_every_example_runs_in_every_format(capsys, fmt):
             assert data["topic"] == "network" and data["answer"] is not None
         if fmt == "latex":
             assert "\\begin" in out and "′" not in out  # derivatives are f' in LaTeX
+        if fmt == "html":
+            assert out.startswith("<!DOCTYPE html>") and "Traceback" not in out
 
 
 def test_grade_and_key_take_network_problems(capsys, tmp_path):

@@ -21,10 +21,26 @@ from nnsolve.render.numbers import number_latex, number_text
         (0.1007812345, "0.10078"),
         (17.97752808988764, "17.978"),
         (Fraction(3, 1), "3"),
+        # rounding that carries into a new first digit keeps five figures, not six
+        (0.099999999, "0.10000"),
+        (-0.09999999992, "-0.10000"),
+        (9.99999999, "10.000"),
+        (0.00099999999, "0.0010000"),
+        (99999.99999, "100,000"),
     ],
 )
 def test_number_text(value, text):
     assert number_text(value) == text
+
+
+def test_a_list_of_grouped_numbers_is_set_apart_by_semicolons():
+    from nnsolve.expr import num
+    from nnsolve.numbers import plain
+
+    assert plain([144, 576, 1296, 2304]) == "[144; 576; 1,296; 2,304]"  # four values, not six
+    assert plain([[1, 2], [3, 1000]]) == "[[1; 2]; [3; 1,000]]"  # one separator for the whole matrix
+    assert plain([5, -2, 999]) == "[5, -2, 999]"
+    assert expr_text(num([[16, 64], [1024, -1600]])) == "[[16; 64]; [1,024; −1,600]]"
 
 
 def test_number_latex():

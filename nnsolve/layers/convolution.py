@@ -128,6 +128,17 @@ class Window:
     def axis(self, a: int) -> tuple:
         return self.size[a], self.kernel[a], self.stride[a], self.pad[a], self.dilation[a]
 
+    def fits(self, what: str, kind: str | None, field: str, along: tuple[str, ...] | None = None) -> None:
+        """A SolveError at ``field`` when the ``what`` (kernel, window) spans more than its padded input
+        on an axis (named ``along`` a sequence's or a volume's axes, else in pixels)."""
+        for a, (n, span, (before, after)) in enumerate(zip(self.size, self.span, self.pad)):
+            if n + before + after < span and not (self.ceil and self.out[a] >= 1):  # ceil mode: a partial window
+                prefix = f"{kind}: " if kind else ""
+                extent = f"{span} pixels" if along is None else f"{span} along the {along[a]}"
+                raise SolveError(f"{prefix}the {what} spans {extent} but its padded input is only "
+                                 f"{n + before + after} ({n} + {before} + {after}); nothing to slide it over",
+                                 field=field)
+
 
 def window(padding, size, kernel, stride, dilation=(1, 1), *, what: str = "kernel", kind: str | None = None,
            at: str | None = None, ceil: bool = False, padding_at: str = "padding") -> Window:
@@ -144,13 +155,7 @@ def window(padding, size, kernel, stride, dilation=(1, 1), *, what: str = "kerne
                          f"{pair(padding.output)[a]}: with none it is already {valid}", field=padding_at)
     win = Window(tuple(size), tuple(kernel), tuple(stride), tuple(dilation), pads, padding == "same",  # type: ignore
                  ceil, asked)
-    for a in (0, 1):
-        n, span, (before, after) = size[a], win.span[a], pads[a]
-        if n + before + after < span and not (ceil and win.out[a] >= 1):  # ceil mode: a partial window
-            prefix = f"{kind}: " if kind else ""
-            raise SolveError(f"{prefix}the {what} spans {span} pixels but its padded input is only "
-                             f"{n + before + after} ({n} + {before} + {after}); nothing to slide it over",
-                             field=at or what)
+    win.fits(what, kind, at or what)
     return win
 
 
@@ -402,7 +407,8 @@ class Conv2d(_Convolution):
     def _window(self, shape: Shape, site: Site) -> Window:
         filters, groups, kernel = self._geometry(shape[0])
         return window(self.padding, shape[1:], kernel, pair(self.stride), pair(self.dilation),
-                      kind=self.type, at=site.at("kernel"), padding_at=site.at("padding"))
+                      kind=self.type, at=site.at("kernel" if self.weights is None else "weights"),
+                      padding_at=site.at("padding"))
 
     def _groups_fit(self, c_in: int, filters: int, groups: int, site: Site) -> None:
         if c_in % groups or filters % groups:

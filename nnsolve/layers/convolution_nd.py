@@ -21,7 +21,7 @@ from ..spec import Count as Positive
 from ..spec import NonNegative
 from .activation import Activated, Name, activation_field, alpha_field
 from .base import Count, Layer, Shape, Site
-from .convolution import _size_step, axis_padding
+from .convolution import Window, _size_step, axis_padding
 
 Sizes = Union[Positive, Annotated[list[Positive], Field(min_length=1, max_length=3)]]
 Paddings = Union[NonNegative, Annotated[list[NonNegative], Field(min_length=1, max_length=3)], Literal["same", "valid"]]
@@ -55,6 +55,10 @@ class _ConvolutionNd(Activated, Layer):
         value = getattr(self, name)
         return tuple(value) if isinstance(value, list) else (value,) * len(self.AXES)
 
+    def _each_padding(self) -> tuple[int, ...]:
+        """The zeros on each side of every axis, for a numeric padding (0s for 'same' and 'valid')."""
+        return (0,) * len(self.AXES) if self.padding in ("same", "valid") else self._each("padding")
+
     def _split(self, shape: Shape, site: Site) -> tuple[tuple[int, ...], int]:
         """(the sizes along the sliding axes, the input channels)."""
         raise NotImplementedError
@@ -68,23 +72,13 @@ class _ConvolutionNd(Activated, Layer):
         if c_in % self.groups or self.filters % self.groups:
             raise SolveError(f"{self.type}: groups = {self.groups} must divide both the input channels ({c_in}) "
                              f"and the filters ({self.filters})", field=site.at("groups"))
-        out, steps, spans, pads = [], [], [], []
-        for a, (n, k, s, d) in enumerate(zip(sizes, kernel, stride, dilation)):
-            if self.padding in ("same", "valid"):
-                pad = axis_padding(self.padding, 0, n, k, s, d)
-            else:
-                p = self._each("padding")[a]
-                pad = (p, p)
-            span = d * (k - 1) + 1
-            spans.append((span, s))
-            pads.append(pad)
-            if n + pad[0] + pad[1] < span:
-                raise SolveError(f"{self.type}: the kernel spans {span} along the {self.AXES[a]} but its padded "
-                                 f"input is only {n + pad[0] + pad[1]}; nothing to slide it over",
-                                 field=site.at("kernel"))
-            out.append((n + pad[0] + pad[1] - span) // s + 1)
-            steps.append(_size_step(site.title(self, f"output {self.AXES[a]}"), self.AXES[a][0].upper(), n, k, s,
-                                    pad, d, self.padding == "same", out[-1]))
+        pads = tuple(axis_padding(self.padding, 0, n, k, s, d) if self.padding in ("same", "valid") else (p, p)
+                     for n, k, s, d, p in zip(sizes, kernel, stride, dilation, self._each_padding()))
+        win = Window(tuple(sizes), kernel, stride, dilation, pads, self.padding == "same")
+        win.fits("kernel", self.type, site.at("kernel"), along=self.AXES)
+        out, spans = list(win.out), list(zip(win.span, stride))
+        steps = [_size_step(site.title(self, f"output {self.AXES[a]}"), self.AXES[a][0].upper(), *win.axis(a),
+                            self.padding == "same", out[a]) for a in range(len(self.AXES))]
         per_filter = math.prod(kernel) * (c_in // self.groups)
         params = per_filter * self.filters + (self.filters if self.bias else 0)
         if len(self.AXES) == 1 or len(set(kernel)) == 1:

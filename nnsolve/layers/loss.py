@@ -344,7 +344,7 @@ class MulticlassHinge(_Classes):
                           value=value))
         steps.append(Step(f"{prefix}Gradient of the loss at the scores", lhs=partial("L", out), value=_shown(grad),
                           note=f"each wrong class with a positive margin gets {number_text(c)}; the correct class "
-                               f"{number_text(-c)} for each of them (a margin of exactly 0 counts as 0)"))
+                               f"{number_text(-c, unicode_minus=True)} for each of them (a margin of exactly 0 counts as 0)"))
         return steps
 
 

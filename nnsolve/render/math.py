@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..expr import Call, Expr, Index, Num, Op, Partial, Raw, Sum, Sym
-from ..numbers import is_number
+from ..numbers import is_number, list_separator
 from .numbers import exact_decimal, latex_escape, number_latex, number_text, plain
 from .symbols import math_latex
 
@@ -108,10 +108,12 @@ def _call(e: Call, latex: bool) -> str:
     return f"{_FN_TEXT.get(e.fn, e.fn)}({args})"
 
 
-def _list_text(value, approx: bool) -> str:
-    """A vector or a matrix's rows as text, with proper minus signs: [4/15, −2/15]."""
+def _list_text(value, approx: bool, separator: str | None = None) -> str:
+    """A vector or a matrix's rows as text, with proper minus signs: [4/15, −2/15]; semicolons part
+    the values when one has thousands separators ([576; 1,296])."""
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_list_text(v, approx) for v in value) + "]"
+        separator = separator or list_separator(list(value))
+        return "[" + separator.join(_list_text(v, approx, separator) for v in value) + "]"
     return number_text(value, unicode_minus=True, approx=approx) if is_number(value) else str(value)
 
 

@@ -564,7 +564,7 @@ case("network-bce-saturated.yaml", "topic: network\ninput: [1]\norientation: out
      "target: [1]\n", ":6: loss:", "strictly between 0 and 1")
 bad("network-conv-kernel-too-big.yaml", NETWORK_CONV, "weights: [[1, 0], [0, -1]]",
     "weights: [[1, 0, 1, 1, 1], [0, -1, 1, 1, 1], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1]]",
-    "layers[0].kernel", "spans 5 pixels but its padded input is only 3")
+    "layers[0].weights", "spans 5 pixels but its padded input is only 3")
 bad("network-conv-weights-channels.yaml", NETWORK_CONV, "weights: [[1, 0], [0, -1]]",
     "weights: [[[[1, 0], [0, -1]], [[1, 0], [0, -1]]]]", "layers[0].weights",
     "the weights are 1 × 2 × 2 × 2 (filters × channels × rows × columns) but the input is 1 × 3 × 4")
