@@ -119,9 +119,16 @@ class ClassResult:
         return simplify(sum((Fraction(q.marks) for q in self.questions), Fraction(0)))
 
 
-def load_exam(paths: list[str]) -> tuple[list[Question], list[NnsolveError], list[str]]:
+def load_exam(paths: list[str], jobs: int = 1, timeout: float | None = None
+              ) -> tuple[list[Question], list[NnsolveError], list[str]]:
     """Load and solve each problem once. A file that fails is one error, the rest are questions.
-    The third list names every file's question in the exam's order (a failed file by its stem)."""
+    The third list names every file's question in the exam's order (a failed file by its stem).
+
+    Each file is read here; its solving (with its common mistakes' variants, which the marking
+    and the item analysis ask for) runs in ``jobs`` worker processes when ``jobs`` > 1 or a
+    ``timeout`` (seconds per file) is set, as ``nnsolve grade`` and ``key`` do (nnsolve.workers):
+    a file over the budget, or whose worker dies, is that file's one error. The results are the
+    same as in one process: a solver is a pure function of its problem."""
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         raise NnsolveError(f"{missing[0]}: no such file or folder (the exam's problems)")
@@ -131,27 +138,52 @@ def load_exam(paths: list[str]) -> tuple[list[Question], list[NnsolveError], lis
     questions: list[Question] = []
     errors: list[NnsolveError] = []
     seen: dict[str, str] = {}
-    order: list[str] = []
+    order = [os.path.splitext(os.path.basename(path))[0] for path in files]
+    loaded: list[Loaded] = []
     for path in files:
-        order.append(os.path.splitext(os.path.basename(path))[0])
-        problem = None
         try:
-            problem = load(path)
-            solved = _Solved(solve(problem.spec))
+            loaded.append(load(path))
         except NnsolveError as exc:
-            errors.append(problem.locate(exc) if problem is not None else exc.located(file=path))
+            errors.append(exc.located(file=path))
+    if timeout or (jobs > 1 and len(loaded) > 1):
+        from .workers import run_each
+
+        outcomes = run_each(_solved_problem, loaded, jobs=max(1, min(jobs, len(loaded))), timeout=timeout,
+                            fault=_stopped)
+    else:
+        outcomes = map(_solved_problem, loaded)
+    for problem, outcome in zip(loaded, outcomes):
+        if isinstance(outcome, NnsolveError):
+            errors.append(outcome)
             continue
-        spec = problem.spec
+        path, spec = problem.file, problem.spec
         qid = spec.id or os.path.splitext(os.path.basename(path))[0]
         if qid in seen:
             errors.append(NnsolveError(f"the question id {qid!r} is also {seen[qid]}'s; give each problem its "
                                        f"own id", file=path, line=problem.lines.get("id"), field="id"))
             continue
         seen[qid] = path
-        order[-1] = qid
+        order[files.index(path)] = qid
         marks = spec.marks if spec.marks is not None else 1
-        questions.append(Question(qid, path, problem, solved, marks))
+        questions.append(Question(qid, path, problem, outcome, marks))
+    errors.sort(key=lambda e: files.index(e.file) if e.file in files else len(files))
     return questions, errors, order
+
+
+def _solved_problem(problem: Loaded) -> _Solved | NnsolveError:
+    """The problem solved, with its mistakes' variants; or the one error that says why it cannot be."""
+    try:
+        solved = _Solved(solve(problem.spec))
+        solved.variants(problem.spec)
+    except NnsolveError as exc:
+        return problem.locate(exc)
+    except Exception as exc:  # a bug in nnsolve: this question's error, not the class's
+        return NnsolveError(f"internal error (a bug in nnsolve): {type(exc).__name__}: {exc}", file=problem.file)
+    return solved
+
+
+def _stopped(problem: Loaded, stopped) -> NnsolveError:
+    return NnsolveError(stopped.reason("solving"), file=problem.file)
 
 
 def lms_questions(table: AnswersTable, order: list[str], mapping: dict[str, str]) -> dict[str, str]:
@@ -165,10 +197,12 @@ def lms_questions(table: AnswersTable, order: list[str], mapping: dict[str, str]
     return dict(zip(table.lms_keys, order))
 
 
-def grade_class(paths: list[str], table: AnswersTable, mapping: dict[str, str] | None = None) -> ClassResult:
+def grade_class(paths: list[str], table: AnswersTable, mapping: dict[str, str] | None = None,
+                jobs: int = 1, timeout: float | None = None) -> ClassResult:
     """Grade every student of ``table`` on the exam at ``paths``. ``mapping`` maps an LMS
-    download's response keys to question ids (see ``lms_questions``)."""
-    questions, problem_errors, order = load_exam(paths)
+    download's response keys to question ids (see ``lms_questions``); ``jobs`` and ``timeout``
+    are how the problems are solved (see ``load_exam``)."""
+    questions, problem_errors, order = load_exam(paths, jobs, timeout)
     by_id = {q.id: q for q in questions}
     for q in questions:  # a question may also be named by its file stem
         by_id.setdefault(os.path.splitext(os.path.basename(q.file))[0], q)

@@ -263,7 +263,8 @@ def grade(
     fmt: ReportFormat = typer.Option(ReportFormat.table, "--format", "-f", help="Report format."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE",
                                           help="Write the report to this file (atomically).", show_default=False),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=0, metavar="N", help="Grade in N processes (0: one per CPU)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=0, metavar="N", help="Grade in N processes (0: one per CPU); with --answers, "
+                                                                        "solve the exam's problems in N."),
     shuffle: bool = typer.Option(False, "--shuffle-options", help="The paper's options were shuffled with --seed."),
     seed: int = typer.Option(0, "--seed", min=0, metavar="N", help="The seed of --shuffle-options."),
     timeout: float = typer.Option(TIMEOUT, "--timeout", min=0, metavar="SECONDS", help=TIMEOUT_HELP),
@@ -294,14 +295,16 @@ def grade(
     Example:  nnsolve grade problems/seed --format markdown -o grades.md
               nnsolve grade problems/class --answers problems/class/answers.csv --gradebook grades.csv
     """
+    import os
+
     if answers is not None:
         if output is not None or fmt is not ReportFormat.table:
             raise NnsolveError("with --answers, write the reports with --gradebook, --items and --feedback "
                                "(not --output or --format)")
-        _grade_class(paths, answers, gradebook, items, feedback, hints, bom, _question_map(question_map))
+        _grade_class(paths, answers, gradebook, items, feedback, hints, bom, _question_map(question_map),
+                     jobs or os.cpu_count() or 1, timeout)
     elif gradebook or items or feedback or question_map:
         raise NnsolveError("--gradebook, --items, --feedback and --map need --answers (a table of the class's answers)")
-    import os
     import shutil
     import tempfile
 
@@ -382,7 +385,7 @@ def _question_map(given: list[str]) -> dict[str, str]:
 
 
 def _grade_class(paths, answers: Path, gradebook, items, feedback, hints: bool, bom: bool,
-                 question_map: dict[str, str]) -> None:
+                 question_map: dict[str, str], jobs: int, timeout: float) -> None:
     """``grade --answers``: grade the class, print the summary, write the reports asked for."""
     from .answers import read_answers
     from .classroom import grade_class, item_analysis
@@ -399,7 +402,7 @@ def _grade_class(paths, answers: Path, gradebook, items, feedback, hints: bool, 
                 raise NnsolveError(f"--{what} {path}: name a {' or '.join(writers[what])} file")
             outputs.append((output_path(path, [str(answers)], what), writers[what][path.suffix.lower()]))
     table = read_answers(str(answers))
-    result = grade_class([str(p) for p in paths], table, question_map)
+    result = grade_class([str(p) for p in paths], table, question_map, jobs, timeout)
     for error in (*result.problem_errors, *result.table_errors):
         sys.stderr.write(f"{error.line_text()}\n")
     analysis = item_analysis(result)

@@ -364,3 +364,40 @@ def test_cli_grades_a_moodle_download_with_a_map(tmp_path):
                   "--map", "3=s11", "--map", "4=s12", "--gradebook", str(tmp_path / "g.csv"))
     assert (out.returncode, out.stderr) == (0, "")
     assert (tmp_path / "g.csv").read_text().splitlines()[1] == "ada@example.edu,Ada Lovelace,10,5,4,5,24,24,100.0"
+
+
+def test_cli_jobs_solve_in_worker_processes_and_the_reports_are_byte_identical(tmp_path):
+    written = {}
+    for jobs in ("1", "2"):
+        out_dir = tmp_path / f"j{jobs}"
+        out_dir.mkdir()
+        out = nnsolve("grade", str(EXAM), "--answers", str(ANSWERS), "--jobs", jobs, "--timeout", "0" if jobs == "1" else "60",
+                      "--gradebook", str(out_dir / "g.csv"), "--items", str(out_dir / "i.json"),
+                      "--feedback", str(out_dir / "fb"))
+        assert out.returncode == 1, out.stderr  # the table's one error, line 29
+        written[jobs] = (out.stdout, out.stderr,
+                         {p.relative_to(out_dir).as_posix(): p.read_bytes() for p in sorted(out_dir.rglob("*.*"))})
+    assert written["1"] == written["2"]
+    assert len(written["2"][2]) == 2 + 12
+
+
+def test_a_problem_over_the_time_budget_is_its_one_error_and_the_others_are_graded(monkeypatch):
+    import time
+
+    import nnsolve.classroom as classroom
+
+    solved = classroom._solved_problem
+
+    def slow_on_s05(problem):
+        if problem.file.endswith("s05-depthwise.yaml"):
+            time.sleep(30)
+        return solved(problem)
+
+    monkeypatch.setattr(classroom, "_solved_problem", slow_on_s05)  # the workers are forked with it
+    result = grade_class([str(EXAM)], read_answers(str(ANSWERS)), jobs=2, timeout=1)
+    assert [e.line_text() for e in result.problem_errors] == [
+        f"{EXAM / 's05-depthwise.yaml'}: took longer than 1 s and was stopped (--timeout)"]
+    assert [q.id for q in result.questions] == ["s03", "s11", "s12"]
+    expected = expected_marks(ANSWERS)
+    assert {s.student: s.total for s in result.students} == {
+        student: sum(m for q, m in marks.items() if q != "s05") for student, marks in expected.items()}
