@@ -100,6 +100,8 @@ class StudentResult:
     questions: dict[str, QuestionMark]  # question id → mark, in the exam's order
     total: Number
     out_of: Number
+    attempt: int = 1  # the attempt graded (an LMS download's), of ``attempts``
+    attempts: int = 1
 
     @property
     def percentage(self) -> float:
@@ -113,6 +115,7 @@ class ClassResult:
     problem_errors: list[NnsolveError]  # problem files that could not be loaded or solved
     table_errors: list[AnswersError]  # lines of the answers table that were not graded
     answers_file: str = ""
+    keep: str = "highest"  # which attempt of a student's counts (ATTEMPTS)
 
     @property
     def out_of(self) -> Number:
@@ -198,18 +201,24 @@ def lms_questions(table: AnswersTable, order: list[str], mapping: dict[str, str]
 
 
 def grade_class(paths: list[str], table: AnswersTable, mapping: dict[str, str] | None = None,
-                jobs: int = 1, timeout: float | None = None) -> ClassResult:
+                jobs: int = 1, timeout: float | None = None, keep: str = "highest") -> ClassResult:
     """Grade every student of ``table`` on the exam at ``paths``. ``mapping`` maps an LMS
     download's response keys to question ids (see ``lms_questions``); ``jobs`` and ``timeout``
-    are how the problems are solved (see ``load_exam``)."""
+    are how the problems are solved (see ``load_exam``). A student with several attempts (rows
+    of an LMS download) has each graded, and ``keep`` says which counts: "highest", "first"
+    or "last" (see ``ATTEMPTS``)."""
+    if keep not in ATTEMPTS:
+        raise ValueError(f"keep must be one of {ATTEMPTS}, not {keep!r}")
     questions, problem_errors, order = load_exam(paths, jobs, timeout)
     by_id = {q.id: q for q in questions}
     for q in questions:  # a question may also be named by its file stem
         by_id.setdefault(os.path.splitext(os.path.basename(q.file))[0], q)
     errors = list(table.errors)
 
-    # Each student's answers, checked against the exam; a repeated part is graded once (its first line).
-    given: dict[str, dict[str, dict[str, Answer]]] = {s: {} for s in table.names}
+    # Each student's answers (per attempt of an LMS download), checked against the exam; a repeated
+    # part is graded once (its first line).
+    given: dict[str, dict[int, dict[str, dict[str, Answer]]]] = {
+        s: {a: {} for a in table.attempts.get(s, [1])} for s in table.names}
     bad_columns: set[str] = set()  # a wide table's column that names no question is reported once, at line 1
 
     def refuse(answer: Answer, message: str) -> None:
@@ -248,7 +257,7 @@ def grade_class(paths: list[str], table: AnswersTable, mapping: dict[str, str] |
             refuse(answer, f"{question.id}: {answer.part!r} is not a part of this question; its parts "
                            f"are {question.parts_text()}")
             continue
-        parts = given.setdefault(answer.student, {}).setdefault(question.id, {})
+        parts = given[answer.student].setdefault(answer.attempt, {}).setdefault(question.id, {})
         if name in parts:
             errors.append(table.at(answer.line, f"student {answer.student!r}, {question.id}.{name}: repeats "
                                                 f"{table.unit} {parts[name].line}; only that {table.unit} is graded"))
@@ -256,17 +265,35 @@ def grade_class(paths: list[str], table: AnswersTable, mapping: dict[str, str] |
         parts[name] = answer
 
     for question in questions:
-        question.weights = _class_weights(question, (p for s in given.values() for p in s.get(question.id, {})))
+        question.weights = _class_weights(question, (p for s in given.values() for a in s.values()
+                                                     for p in a.get(question.id, {})))
 
     students = []
-    for student, answered in given.items():
-        marks = {q.id: _mark(q, answered.get(q.id, {}), errors, table) for q in questions}
-        students.append(StudentResult(
-            student, table.names.get(student, ""), marks,
-            total=simplify(sum((Fraction(m.marks) for m in marks.values()), Fraction(0))),
-            out_of=simplify(sum((Fraction(m.out_of) for m in marks.values()), Fraction(0)))))
+    for student, attempts in given.items():
+        graded = []
+        for attempt, answered in attempts.items():
+            marks = {q.id: _mark(q, answered.get(q.id, {}), errors, table) for q in questions}
+            graded.append(StudentResult(
+                student, table.names.get(student, ""), marks,
+                total=simplify(sum((Fraction(m.marks) for m in marks.values()), Fraction(0))),
+                out_of=simplify(sum((Fraction(m.out_of) for m in marks.values()), Fraction(0))),
+                attempt=attempt, attempts=len(attempts)))
+        students.append(_kept_attempt(graded, keep))
     errors.sort(key=lambda e: (e.line is None, e.line or 0))  # a JSON/YAML table's record errors keep their order
-    return ClassResult(questions, students, problem_errors, errors, table.file)
+    return ClassResult(questions, students, problem_errors, errors, table.file, keep)
+
+
+ATTEMPTS = ("highest", "first", "last")  # which of a student's attempts counts (grade --attempts)
+
+
+def _kept_attempt(graded: list[StudentResult], keep: str) -> StudentResult:
+    """The attempt that counts: the highest total (the earliest of equals: Moodle's "highest
+    grade"), the first or the last (by attempt number)."""
+    if keep == "first":
+        return min(graded, key=lambda r: r.attempt)
+    if keep == "last":
+        return max(graded, key=lambda r: r.attempt)
+    return min(graded, key=lambda r: (-Fraction(r.total), r.attempt))
 
 
 def _class_weights(question: Question, answered_parts) -> dict[str, Number]:

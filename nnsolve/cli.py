@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
@@ -257,6 +258,14 @@ def schema() -> None:
     typer.echo(json.dumps(problem_schema(), indent=2, ensure_ascii=False))
 
 
+class Attempts(str, Enum):
+    """Which of a student's attempts in an LMS download counts (nnsolve.classroom.ATTEMPTS)."""
+
+    highest = "highest"
+    first = "first"
+    last = "last"
+
+
 @command()
 def grade(
     paths: List[Path] = typer.Argument(..., metavar="PATH", help=FILES_HELP, show_default=False),
@@ -282,6 +291,8 @@ def grade(
                                            help="With a Moodle or Canvas download: its question KEY (Moodle's "
                                                 "Response N, Canvas's question id) is the exam's question ID "
                                                 "(default: by order)."),
+    attempts: Attempts = typer.Option(Attempts.highest, "--attempts",
+                                      help="With a Moodle or Canvas download: which of a student's attempts counts."),
 ) -> None:
     """Grade answered problems: solve each, compare with its 'submitted' answer, award marks, name mistakes.
 
@@ -302,7 +313,7 @@ def grade(
             raise NnsolveError("with --answers, write the reports with --gradebook, --items and --feedback "
                                "(not --output or --format)")
         _grade_class(paths, answers, gradebook, items, feedback, hints, bom, _question_map(question_map),
-                     jobs or os.cpu_count() or 1, timeout)
+                     jobs or os.cpu_count() or 1, timeout, attempts.value)
     elif gradebook or items or feedback or question_map:
         raise NnsolveError("--gradebook, --items, --feedback and --map need --answers (a table of the class's answers)")
     import shutil
@@ -385,7 +396,7 @@ def _question_map(given: list[str]) -> dict[str, str]:
 
 
 def _grade_class(paths, answers: Path, gradebook, items, feedback, hints: bool, bom: bool,
-                 question_map: dict[str, str], jobs: int, timeout: float) -> None:
+                 question_map: dict[str, str], jobs: int, timeout: float, attempts: str) -> None:
     """``grade --answers``: grade the class, print the summary, write the reports asked for."""
     from .answers import read_answers
     from .classroom import grade_class, item_analysis
@@ -402,7 +413,7 @@ def _grade_class(paths, answers: Path, gradebook, items, feedback, hints: bool, 
                 raise NnsolveError(f"--{what} {path}: name a {' or '.join(writers[what])} file")
             outputs.append((output_path(path, [str(answers)], what), writers[what][path.suffix.lower()]))
     table = read_answers(str(answers))
-    result = grade_class([str(p) for p in paths], table, question_map, jobs, timeout)
+    result = grade_class([str(p) for p in paths], table, question_map, jobs, timeout, attempts)
     for error in (*result.problem_errors, *result.table_errors):
         sys.stderr.write(f"{error.line_text()}\n")
     analysis = item_analysis(result)

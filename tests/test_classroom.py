@@ -188,7 +188,7 @@ def test_gradebook_csv_guards_formulas_and_offers_a_bom(tmp_path):
     document = json.loads(classbook.gradebook_json(result))
     assert document["students"][0] == {"student": '=HYPERLINK("x")', "name": "+cmd",
                                        "marks": {"s03": 10, "s05": 0, "s11": 0, "s12": 0},
-                                       "total": 10, "out_of": 24, "percentage": 41.7}
+                                       "total": 10, "out_of": 24, "percentage": 41.7, "attempt": 1, "attempts": 1}
 
 
 def test_feedback_with_hints_names_the_mistake_but_not_the_answer(graded):
@@ -401,3 +401,49 @@ def test_a_problem_over_the_time_budget_is_its_one_error_and_the_others_are_grad
     expected = expected_marks(ANSWERS)
     assert {s.student: s.total for s in result.students} == {
         student: sum(m for q, m in marks.items() if q != "s05") for student, marks in expected.items()}
+
+
+# Ada's three attempts and Alan's one, as Moodle's Responses report lists them (a row per attempt);
+# each attempt's marks worked by hand from KEY and MARKS: s03 (10), s05 (5), s11 (4, both parts), s12 (5).
+MOODLE_ATTEMPTS = """Surname,First name,Email address,State,Started on,Completed,Time taken,Grade/24.00,Response 1,Response 2,Response 3,Response 4
+Lovelace,Ada,ada@example.edu,Finished,1 Dec,1 Dec,9 mins,14.00,"217,882",It reduces the computational cost and memory usage.,-1,0.0449
+Lovelace,Ada,ada@example.edu,Finished,2 Dec,2 Dec,9 mins,24.00,"217,850",It reduces the computational cost and memory usage.,-1,0.0449
+Lovelace,Ada,ada@example.edu,Finished,3 Dec,3 Dec,9 mins,0.00,-,-,-,-
+Turing,Alan,alan@example.edu,Finished,1 Dec,1 Dec,9 mins,10.00,"217,850",-,-,-
+"""
+ATTEMPT_TOTALS = {"ada@example.edu": [14, 24, 0], "alan@example.edu": [10]}
+
+
+@pytest.mark.parametrize("keep", ["highest", "first", "last"])
+def test_each_attempt_is_graded_and_attempts_says_which_counts(keep, tmp_path):
+    table = tmp_path / "moodle.csv"
+    table.write_text(MOODLE_ATTEMPTS, encoding="utf-8")
+    result = grade_class([str(EXAM)], read_answers(str(table)), keep=keep)
+    assert result.table_errors == []  # a second row is the student's next attempt, not a repeat
+    for student in result.students:
+        totals = ATTEMPT_TOTALS[student.student]
+        kept = {"highest": totals.index(max(totals)), "first": 0, "last": len(totals) - 1}[keep]
+        assert (student.total, student.attempt, student.attempts) == (totals[kept], kept + 1, len(totals))
+    rows = list(csv.reader(classbook.gradebook_csv(result).splitlines()))
+    assert rows[0][-1] == "attempt" and rows[2][-1] == "1 of 1"
+    page = dict(classbook.feedback_pages(result))["ada_example.edu.md"]
+    assert f"; attempt {rows[1][-1]}, {classbook.KEPT[keep]}" in page
+
+
+def test_canvas_attempt_column_numbers_the_attempts(tmp_path):
+    lines = (EXAM / "canvas-student-analysis.csv").read_text(encoding="utf-8").splitlines()
+    ada = lines[1].split(",")
+    assert ada[7] == "1"  # the attempt column
+    first = ",".join(ada[:7] + ["2"] + ada[8:])  # her attempt 2, listed first, answers as in the file (24)
+    second = ",".join(ada[:7] + ["1", "217882"] + ada[9:])  # attempt 1: s03 wrong (14)
+    table = tmp_path / "canvas.csv"
+    table.write_text("\n".join([lines[0], first, second]) + "\n", encoding="utf-8")
+    for keep, total, attempt in (("highest", 24, 2), ("first", 14, 1), ("last", 24, 2)):
+        [student] = grade_class([str(EXAM)], read_answers(str(table)), keep=keep).students
+        assert (student.total, student.attempt, student.attempts) == (total, attempt, 2), keep
+
+
+def test_one_attempt_each_leaves_the_gradebook_as_it_was(graded):
+    rows = list(csv.reader(classbook.gradebook_csv(graded).splitlines()))
+    assert rows[0][-1] == "percentage"
+    assert "attempt" not in classbook.summary_text(graded, item_analysis(graded))

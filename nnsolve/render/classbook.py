@@ -50,17 +50,33 @@ def gradebook_rows(result) -> list[dict]:
     return [{"student": s.student, "name": s.name,
              "marks": {q: json_number(Fraction(m.marks)) for q, m in s.questions.items()},
              "total": json_number(Fraction(s.total)), "out_of": json_number(Fraction(s.out_of)),
-             "percentage": round(s.percentage, 1)} for s in result.students]
+             "percentage": round(s.percentage, 1), "attempt": s.attempt, "attempts": s.attempts}
+            for s in result.students]
+
+
+def _attempts(result) -> bool:
+    """Whether some student made several attempts (an LMS download): the reports then say which counted."""
+    return any(s.attempts > 1 for s in result.students)
+
+
+KEPT = {"highest": "the one with the highest total", "first": "the first", "last": "the last"}  # --attempts
+
+
+def _attempt_text(student) -> str:
+    return f"{student.attempt} of {student.attempts}"
 
 
 def gradebook_csv(result, bom: bool = False) -> str:
-    """One row per student: id, name, marks per question, total, out of, percentage (UTF-8;
-    with ``bom`` a byte-order mark first, so that Excel reads it as UTF-8 when opened directly)."""
+    """One row per student: id, name, marks per question, total, out of, percentage, and when
+    some student made several attempts the one graded ("2 of 3") (UTF-8; with ``bom`` a
+    byte-order mark first, so that Excel reads it as UTF-8 when opened directly)."""
     ids = [q.id for q in result.questions]
-    rows: list[list] = [["student", "name", *ids, "total", "out_of", "percentage"]]
+    attempts = _attempts(result)
+    rows: list[list] = [["student", "name", *ids, "total", "out_of", "percentage", *(["attempt"] if attempts else [])]]
     for s in result.students:
         rows.append([s.student, s.name, *(marks_text(s.questions[q].marks) for q in ids),
-                     marks_text(s.total), marks_text(s.out_of), _percent(s.percentage)])
+                     marks_text(s.total), marks_text(s.out_of), _percent(s.percentage),
+                     *([_attempt_text(s)] if attempts else [])])
     return ("\ufeff" if bom else "") + _csv(rows)
 
 
@@ -171,6 +187,10 @@ def summary_text(result, items, width: int = 80) -> str:
     marks = sum((Fraction(s.total) for s in result.students), Fraction(0))
     n = len(result.students)
     mean = f"{float(marks / n):.2f}" if n else "—"
+    several = sum(1 for s in result.students if s.attempts > 1)
+    if several:
+        console.print(f"{several} student{'s' if several != 1 else ''} made several attempts; each is graded on "
+                      f"{KEPT[result.keep]} (--attempts; the gradebook's attempt column says which)")
     console.print(f"{n} student{'s' if n != 1 else ''}, {len(ids)} question{'s' if len(ids) != 1 else ''} "
                   f"worth {marks_text(result.out_of)}; mean total {mean}; {len(result.table_errors)} answers-table "
                   f"error{'s' if len(result.table_errors) != 1 else ''}, {len(result.problem_errors)} invalid "
@@ -195,6 +215,8 @@ def feedback(result, student, hints: bool = False) -> tuple[str, str, list, list
     by_id = {q.id: q for q in result.questions}
     title = f"{student.name} ({student.student})" if student.name else student.student
     total = f"Total: {marks_text(student.total)} of {marks_text(student.out_of)} ({_percent(student.percentage)}%)"
+    if student.attempts > 1:
+        total += f"; attempt {_attempt_text(student)}, {KEPT[result.keep]}"
     rows = [(qid, f"{marks_text(m.marks)}/{marks_text(m.out_of)}") for qid, m in student.questions.items()]
     sections = []
     for qid, mark in student.questions.items():
