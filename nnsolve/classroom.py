@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from pydantic import ValidationError
 
+from . import limits
 from .answers import Answer, AnswersError, AnswersTable
 from .compare import Unreadable, read_answer
 from .errors import NnsolveError
@@ -91,6 +93,8 @@ class QuestionMark:
     marks: Number
     out_of: Number
     invalid: tuple[str, ...] = ()  # answers that were not graded (not an option, ...)
+    gradable: bool = True  # False: the question's file is invalid (ClassResult.not_gradable)
+    answered: bool = False  # of a question not gradable: whether the student answered it
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,8 @@ class ClassResult:
     table_errors: list[AnswersError]  # lines of the answers table that were not graded
     answers_file: str = ""
     keep: str = "highest"  # which attempt of a student's counts (ATTEMPTS)
+    not_gradable: dict[str, NnsolveError] = field(default_factory=dict)  # question → its invalid file's error
+    columns: list[str] = field(default_factory=list)  # every question in the exam's order, gradable or not
 
     @property
     def out_of(self) -> Number:
@@ -123,9 +129,10 @@ class ClassResult:
 
 
 def load_exam(paths: list[str], jobs: int = 1, timeout: float | None = None
-              ) -> tuple[list[Question], list[NnsolveError], list[str]]:
+              ) -> tuple[list[Question], list[NnsolveError], list[str], dict[str, NnsolveError]]:
     """Load and solve each problem once. A file that fails is one error, the rest are questions.
-    The third list names every file's question in the exam's order (a failed file by its stem).
+    The third list names every file's question in the exam's order (a file that could not be
+    read by its stem); the fourth maps each question that cannot be graded to its file's error.
 
     Each file is read here; its solving (with its common mistakes' variants, which the marking
     and the item analysis ask for) runs in ``jobs`` worker processes when ``jobs`` > 1 or a
@@ -140,14 +147,17 @@ def load_exam(paths: list[str], jobs: int = 1, timeout: float | None = None
         raise NnsolveError(f"no problem files (*.yaml, *.yml) in {', '.join(paths)}")
     questions: list[Question] = []
     errors: list[NnsolveError] = []
+    failed: dict[str, NnsolveError] = {}
     seen: dict[str, str] = {}
     order = [os.path.splitext(os.path.basename(path))[0] for path in files]
     loaded: list[Loaded] = []
-    for path in files:
+    for index, path in enumerate(files):
         try:
             loaded.append(load(path))
         except NnsolveError as exc:
             errors.append(exc.located(file=path))
+            order[index] = _stated_id(path) or order[index]
+            failed.setdefault(order[index], exc)
     if timeout or (jobs > 1 and len(loaded) > 1):
         from .workers import run_each
 
@@ -156,11 +166,14 @@ def load_exam(paths: list[str], jobs: int = 1, timeout: float | None = None
     else:
         outcomes = map(_solved_problem, loaded)
     for problem, outcome in zip(loaded, outcomes):
-        if isinstance(outcome, NnsolveError):
-            errors.append(outcome)
-            continue
         path, spec = problem.file, problem.spec
         qid = spec.id or os.path.splitext(os.path.basename(path))[0]
+        if isinstance(outcome, NnsolveError):
+            errors.append(outcome)
+            if qid not in seen:
+                failed.setdefault(qid, outcome)
+                order[files.index(path)] = qid
+            continue
         if qid in seen:
             errors.append(NnsolveError(f"the question id {qid!r} is also {seen[qid]}'s; give each problem its "
                                        f"own id", file=path, line=problem.lines.get("id"), field="id"))
@@ -170,7 +183,24 @@ def load_exam(paths: list[str], jobs: int = 1, timeout: float | None = None
         marks = spec.marks if spec.marks is not None else 1
         questions.append(Question(qid, path, problem, outcome, marks))
     errors.sort(key=lambda e: files.index(e.file) if e.file in files else len(files))
-    return questions, errors, order
+    for q in questions:  # a failed file's id that a later valid file also has is that file's question
+        failed.pop(q.id, None)
+    return questions, errors, order, failed
+
+
+STATED_ID = re.compile(r"^id:[ \t]*(['\"]?)([A-Za-z0-9_.-]{1,64})\1[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def _stated_id(path: str) -> str | None:
+    """The ``id:`` line of a file that could not be read as a problem (its YAML broken, say), so
+    that the answers to it are known as its: a plain top-level ``id: s05`` and nothing else."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read(limits.MAX_FILE_BYTES)
+    except OSError:
+        return None
+    found = {match.group(2) for match in STATED_ID.finditer(text)}
+    return found.pop() if len(found) == 1 else None
 
 
 def _solved_problem(problem: Loaded) -> _Solved | NnsolveError:
@@ -209,10 +239,20 @@ def grade_class(paths: list[str], table: AnswersTable, mapping: dict[str, str] |
     or "last" (see ``ATTEMPTS``)."""
     if keep not in ATTEMPTS:
         raise ValueError(f"keep must be one of {ATTEMPTS}, not {keep!r}")
-    questions, problem_errors, order = load_exam(paths, jobs, timeout)
+    questions, problem_errors, order, failed = load_exam(paths, jobs, timeout)
     by_id = {q.id: q for q in questions}
     for q in questions:  # a question may also be named by its file stem
-        by_id.setdefault(os.path.splitext(os.path.basename(q.file))[0], q)
+        by_id.setdefault(_stem(q.file), q)
+    # A question whose file is invalid is its file's one error, not one per answer: its answers
+    # are set aside, and the reports mark them as not gradable.
+    not_gradable = {qid: qid for qid in failed}
+    for qid, exc in failed.items():
+        if exc.file:
+            not_gradable.setdefault(_stem(exc.file), qid)
+    exam = list(dict.fromkeys(qid for qid in order if qid in failed or qid in by_id and by_id[qid].id == qid))
+    set_aside: dict[str, set[str]] = {}  # student → the questions not gradable that they answered
+    known = (f" (and {', '.join(failed)}, whose file{'s are' if len(failed) > 1 else ' is'} invalid)"
+             if failed else "")
     errors = list(table.errors)
 
     # Each student's answers (per attempt of an LMS download), checked against the exam; a repeated
@@ -248,9 +288,12 @@ def grade_class(paths: list[str], table: AnswersTable, mapping: dict[str, str] |
                 continue
             answer = dataclasses.replace(answer, question=qid)
         question = by_id.get(answer.question)
+        if question is None and answer.question in not_gradable:
+            set_aside.setdefault(answer.student, set()).add(not_gradable[answer.question])
+            continue
         if question is None:
             refuse(answer, f"{answer.question!r} is not a question of this exam; its questions are "
-                           f"{', '.join(q.id for q in questions)}")
+                           f"{', '.join(q.id for q in questions)}{known}")
             continue
         name = question.part_name(answer.part)
         if name is None:
@@ -272,7 +315,9 @@ def grade_class(paths: list[str], table: AnswersTable, mapping: dict[str, str] |
     for student, attempts in given.items():
         graded = []
         for attempt, answered in attempts.items():
-            marks = {q.id: _mark(q, answered.get(q.id, {}), errors, table) for q in questions}
+            marks = {qid: _mark(by_id[qid], answered.get(qid, {}), errors, table) if qid in by_id
+                     else QuestionMark(None, 0, 0, gradable=False, answered=qid in set_aside.get(student, ()))
+                     for qid in exam}
             graded.append(StudentResult(
                 student, table.names.get(student, ""), marks,
                 total=simplify(sum((Fraction(m.marks) for m in marks.values()), Fraction(0))),
@@ -280,7 +325,8 @@ def grade_class(paths: list[str], table: AnswersTable, mapping: dict[str, str] |
                 attempt=attempt, attempts=len(attempts)))
         students.append(_kept_attempt(graded, keep))
     errors.sort(key=lambda e: (e.line is None, e.line or 0))  # a JSON/YAML table's record errors keep their order
-    return ClassResult(questions, students, problem_errors, errors, table.file, keep)
+    return ClassResult(questions, students, problem_errors, errors, table.file, keep,
+                       {qid: failed[qid] for qid in exam if qid in failed}, exam)
 
 
 ATTEMPTS = ("highest", "first", "last")  # which of a student's attempts counts (grade --attempts)
@@ -294,6 +340,10 @@ def _kept_attempt(graded: list[StudentResult], keep: str) -> StudentResult:
     if keep == "last":
         return max(graded, key=lambda r: r.attempt)
     return min(graded, key=lambda r: (-Fraction(r.total), r.attempt))
+
+
+def _stem(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
 
 
 def _class_weights(question: Question, answered_parts) -> dict[str, Number]:
@@ -423,6 +473,7 @@ class ItemStats:
     invalid: int  # answers that were not graded (not an option, ...)
     unreadable: int  # students with a marked part whose answer could not be read (0 marks, not "wrong")
     discrimination: Fraction | None  # None with fewer than 2 students
+    not_gradable: str | None = None  # the question's invalid file's error (its answers are ``invalid``)
 
     @property
     def share_right(self) -> Fraction:
@@ -439,7 +490,14 @@ def item_analysis(result: ClassResult) -> list[ItemStats]:
     group = max(1, round(len(students) * UPPER_LOWER_SHARE)) if len(students) >= 2 else 0
     upper, lower = ranked[:group], ranked[len(ranked) - group:] if group else []
     out = []
-    for q in result.questions:
+    by_id = {q.id: q for q in result.questions}
+    for qid in result.columns or list(by_id):
+        if qid not in by_id:
+            answered = sum(1 for s in students if s.questions[qid].answered)
+            out.append(ItemStats(qid, 0, len(students), 0, Fraction(0), (), (), len(students) - answered,
+                                 answered, 0, None, result.not_gradable[qid].line_text()))
+            continue
+        q = by_id[qid]
         marks = [s.questions[q.id] for s in students]
         mistakes: dict[str, int] = {}
         chosen: dict[str, int] = {}

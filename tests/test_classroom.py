@@ -401,6 +401,9 @@ def test_a_problem_over_the_time_budget_is_its_one_error_and_the_others_are_grad
     expected = expected_marks(ANSWERS)
     assert {s.student: s.total for s in result.students} == {
         student: sum(m for q, m in marks.items() if q != "s05") for student, marks in expected.items()}
+    assert [e.line_text() for e in result.table_errors] == [  # s05's rows are set aside, not errors
+        f"{ANSWERS}:29: 's13' is not a question of this exam; its questions are s03, s11, s12 (and s05, whose "
+        f"file is invalid)"]
 
 
 # Ada's three attempts and Alan's one, as Moodle's Responses report lists them (a row per attempt);
@@ -447,3 +450,31 @@ def test_one_attempt_each_leaves_the_gradebook_as_it_was(graded):
     rows = list(csv.reader(classbook.gradebook_csv(graded).splitlines()))
     assert rows[0][-1] == "percentage"
     assert "attempt" not in classbook.summary_text(graded, item_analysis(graded))
+
+
+@pytest.mark.parametrize("id_line, qid", [("id: s05\n", "s05"), ("", "s05-depthwise")])
+def test_an_invalid_problem_file_is_one_error_and_its_answers_are_not_gradable(id_line, qid, tmp_path):
+    exam = tmp_path / "exam"
+    exam.mkdir()
+    for name in ("s03-cnn-params.yaml", "s11-svm-decision.yaml", "s12-sigmoid-node.yaml"):
+        (exam / name).write_bytes((EXAM / name).read_bytes())
+    broken = exam / "s05-depthwise.yaml"
+    broken.write_text(f"topic: cnn_architecture\n{id_line}input: [32, 32\nlayers: []\n", encoding="utf-8")
+    table = tmp_path / "answers.csv"
+    table.write_text(ANSWERS.read_text(encoding="utf-8").replace(",s05,", f",{qid},"), encoding="utf-8")
+    result = grade_class([str(exam)], read_answers(str(table)))
+    assert len(result.problem_errors) == 1 and result.problem_errors[0].file == str(broken)
+    assert [e.line for e in result.table_errors] == [29]  # s13 alone: no line per answer to the broken file
+    expected = expected_marks(ANSWERS)
+    answered = {row["student"] for row in csv.DictReader(ANSWERS.open(encoding="utf-8")) if row["question"] == "s05"}
+    rows = {r[0]: r for r in csv.reader(classbook.gradebook_csv(result).splitlines())}
+    assert rows["student"][2:-3] == ["s03", qid, "s11", "s12"]
+    for s in result.students:
+        assert s.total == sum(m for q, m in expected[s.student].items() if q != "s05") and s.out_of == 24 - 5
+        assert rows[s.student][3] == ("not gradable" if s.student in answered else "")
+    item = next(i for i in item_analysis(result) if i.question == qid)
+    assert (item.not_gradable, item.invalid, item.unanswered) == (
+        result.problem_errors[0].line_text(), len(answered), len(result.students) - len(answered))
+    assert json.loads(classbook.gradebook_json(result))["students"][0]["marks"][qid] is None
+    page = dict(classbook.feedback_pages(result))["u01.md"]
+    assert f"| {qid} | not gradable |" in page and "does not count in your total" in page
