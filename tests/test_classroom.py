@@ -12,6 +12,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nnsolve.answers import AnswersError, read_answers
 from nnsolve.classroom import grade_class, item_analysis
@@ -478,3 +480,28 @@ def test_an_invalid_problem_file_is_one_error_and_its_answers_are_not_gradable(i
     assert json.loads(classbook.gradebook_json(result))["students"][0]["marks"][qid] is None
     page = dict(classbook.feedback_pages(result))["u01.md"]
     assert f"| {qid} | not gradable |" in page and "does not count in your total" in page
+
+
+MC = {q: KEY[q]["choice"] for q in ("s03", "s05", "s12")}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(*(st.sampled_from("abcd ") for _ in MC)), min_size=2, max_size=30))
+def test_discrimination_index_agrees_with_its_definition_on_generated_classes(tmp_path, answers):
+    """D = (R_upper − R_lower) / n for right-or-wrong questions, the groups the top and bottom 27%
+    of the class (rounded, at least 1) by a total counted here from the key; ties by student id."""
+    table = tmp_path / "wide.csv"
+    rows = ["student," + ",".join(MC)] + [f"u{i:02d}," + ",".join(a.strip() for a in row)
+                                          for i, row in enumerate(answers)]
+    table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    exam = [str(EXAM / f) for f in ("s03-cnn-params.yaml", "s05-depthwise.yaml", "s12-sigmoid-node.yaml")]
+    items = {i.question: i for i in item_analysis(grade_class(exam, read_answers(str(table))))}
+    right = {f"u{i:02d}": {q: a == MC[q] for q, a in zip(MC, row)} for i, row in enumerate(answers)}
+    total = {s: sum(MARKS[q] for q in MC if r[q]) for s, r in right.items()}
+    ranked = sorted(total, key=lambda s: (-total[s], s))
+    n = max(1, round(Fraction(27, 100) * len(ranked)))
+    upper, lower = ranked[:n], ranked[-n:]
+    for q in MC:
+        r_upper, r_lower = (sum(right[s][q] for s in group) for group in (upper, lower))
+        assert items[q].discrimination == Fraction(r_upper - r_lower, n), q
+        assert items[q].right == sum(r[q] for r in right.values())
