@@ -411,22 +411,36 @@ def _grade_class(paths, answers: Path, gradebook, items, feedback, hints: bool, 
         if path is not None:
             if path.suffix.lower() not in writers[what]:
                 raise NnsolveError(f"--{what} {path}: name a {' or '.join(writers[what])} file")
-            outputs.append((output_path(path, [str(answers)], what), writers[what][path.suffix.lower()]))
+            folder = path.parent
+            if not folder.is_dir():  # said before the grading, not after it
+                raise NnsolveError(f"cannot write the {what} to {path}: there is no folder {folder}")
+            outputs.append((what, output_path(path, [str(answers)], what), writers[what][path.suffix.lower()]))
     table = read_answers(str(answers))
     result = grade_class([str(p) for p in paths], table, question_map, jobs, timeout, attempts)
     for error in (*result.problem_errors, *result.table_errors):
         sys.stderr.write(f"{error.line_text()}\n")
     analysis = item_analysis(result)
+    what, path = "feedback", feedback
+    written = []
     try:
-        for path, write in outputs:
+        for what, path, write in outputs:
             write_atomically(path, write(result, analysis))
+            written.append(f"{path} ({'the item analysis' if what == 'items' else 'the gradebook'})")
+        what, path = "feedback", feedback
         if feedback is not None:
             feedback.mkdir(parents=True, exist_ok=True)
-            for name, page in classbook.feedback_pages(result, hints):
-                write_atomically(str(feedback / name), page)
-    except OSError as exc:
-        raise NnsolveError(f"cannot write {exc.filename or 'a report'}: {exc.strerror or exc}") from None
+            pages = classbook.feedback_pages(result, hints)
+            for name, page in pages:
+                path = feedback / name
+                write_atomically(str(path), page)
+            written.append(f"{feedback}/ ({len(pages) // 2} students' feedback, .md and .html)")
+    except OSError as exc:  # the file's own name, not its temporary's
+        raise NnsolveError(f"cannot write the {what} to {path}: {exc.strerror or exc}") from None
     typer.echo(classbook.summary_text(result, analysis, terminal_width(80)), nl=False)
+    if written:
+        from .render.safe import visible
+
+        sys.stderr.write(visible(f"wrote {', '.join(written)}", one_line=True) + "\n")
     raise typer.Exit(1 if result.problem_errors or result.table_errors else 0)
 
 

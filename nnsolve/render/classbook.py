@@ -260,13 +260,22 @@ def feedback(result, student, hints: bool = False) -> tuple[str, str, list, list
         if not mark.gradable:
             sections.append((qid, [NOT_GRADED_TEXT]))
             continue
+        heading = _heading(by_id[qid])
         if mark.grade is None:
-            sections.append((qid, ["Not answered."]))
+            sections.append((heading, ["Not answered."]))
             continue
         wrong = [p for p in mark.grade.parts if not p.correct and p.out_of]
         if wrong or mark.invalid:
-            sections.append((qid, [_part_feedback(by_id[qid], part, hints) for part in wrong]))
+            sections.append((heading, [_part_feedback(by_id[qid], part, hints) for part in wrong]))
     return title, total, rows, sections
+
+
+def _heading(question) -> str:
+    """A feedback section's heading: the question's id and title (which may start with the id)."""
+    title = " ".join(str(question.solution.title or "").split())
+    if not title or title == question.id:
+        return question.id
+    return title if title.startswith(question.id) else f"{question.id}: {title}"
 
 
 NOT_GRADED_TEXT = "Not graded: the question could not be graded, and does not count in your total."
@@ -313,13 +322,13 @@ def _part_feedback(question, part, hints: bool) -> str:
         return "; ".join(part.diagnosis) or f"{label} is wrong"
     from ..numbers import plain
 
-    given = f"option {part.submitted}" if part.name == "choice" else plain(part.submitted)
     if getattr(part, "unreadable", False):
-        return f"{label}: could not read your answer {given}; write a number, a shape or a list"
+        return f"{label}: could not read your answer {plain(part.submitted)}; write a number, a shape or a list"
+    wrong = f"Option {part.submitted} is wrong" if part.name == "choice" else f"{label}: your answer {plain(part.submitted)} is wrong"
     mistake = question.mistake(part)
     if mistake:
-        return f"{label}: your answer {given} is wrong; it matches this mistake: {mistake}"
-    return f"{label}: your answer {given} is wrong; check your working"
+        return f"{wrong}; it matches this mistake: {mistake}"
+    return f"{wrong}; check your working"
 
 
 def feedback_name(student_id: str) -> str:
