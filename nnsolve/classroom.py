@@ -369,7 +369,7 @@ def _mark(question: Question, answered: dict[str, Answer], errors: list, table: 
     for name, answer in answered.items():
         value = answer.value
         if name == "choice":
-            key = _option_key(spec.choices, value)
+            key = _option_key(spec.choices, value, question.solution.primary)
             if key is None:
                 invalid.append(f"option {value!r} is not one of the options ({', '.join(spec.choices)})")
                 continue
@@ -399,9 +399,10 @@ def _mark(question: Question, answered: dict[str, Answer], errors: list, table: 
     return QuestionMark(grade, grade.marks, question.marks, tuple(invalid))
 
 
-def _option_key(choices: dict, value: str) -> str | None:
+def _option_key(choices: dict, value: str, primary: str | None = None) -> str | None:
     """The option a choice names: its letter ("d", "D", "d."), or, as an LMS writes the response,
-    the option's own value ("217,850") when exactly one option has it."""
+    the option's own value ("217,850") when exactly one option has it; of an option that states
+    several numbers, the value of what the question asks for (``primary``)."""
     letter = value.strip().rstrip(".)").strip()
     key = next((k for k in choices if k.lower() == letter.lower()), None)
     if key is not None:
@@ -410,7 +411,9 @@ def _option_key(choices: dict, value: str) -> str | None:
     said = " ".join(value.split()).casefold()
     for k, option in choices.items():
         if isinstance(option, dict):
-            continue
+            if primary is None or primary not in option:
+                continue
+            option = option[primary]
         if isinstance(option, str):
             if " ".join(option.split()).casefold() == said:
                 matching.append(k)
@@ -474,6 +477,7 @@ class ItemStats:
     unreadable: int  # students with a marked part whose answer could not be read (0 marks, not "wrong")
     discrimination: Fraction | None  # None with fewer than 2 students
     not_gradable: str | None = None  # the question's invalid file's error (its answers are ``invalid``)
+    key_note: str | None = None  # the options are flawed: none fully right, or several right (check the question)
 
     @property
     def share_right(self) -> Fraction:
@@ -510,11 +514,14 @@ def item_analysis(result: ClassResult) -> list[ItemStats]:
                 mistake = q.mistake(part)
                 if mistake:
                     mistakes[mistake] = mistakes.get(mistake, 0) + 1
-        options = ()
+        options, key_note = (), None
         if q.problem.spec.choices:
-            right = _right_option(q.solution)[0]
-            options = tuple((key, chosen.get(key, 0), key == right,
-                             None if key == right else q.mistake(_chosen(key)))
+            right, key_note = _right_option(q.solution)
+            also = q.solution.choice.also if q.solution.choice else ()
+            if also:
+                key_note = f"options {', '.join([right, *also])} all agree with the computed answer; each earns the marks"
+            options = tuple((key, chosen.get(key, 0), key == right or key in also,
+                             None if key == right or key in also else q.mistake(_chosen(key)))
                             for key in q.problem.spec.choices)
         discrimination = None
         if group:
@@ -530,7 +537,7 @@ def item_analysis(result: ClassResult) -> list[ItemStats]:
             invalid=sum(1 for m in marks if m.invalid),
             unreadable=sum(1 for m in marks if m.grade is not None
                            and any(getattr(p, "unreadable", False) and p.out_of for p in m.grade.parts)),
-            discrimination=discrimination))
+            discrimination=discrimination, key_note=key_note))
     return out
 
 

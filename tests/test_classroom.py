@@ -507,3 +507,23 @@ def test_discrimination_index_agrees_with_its_definition_on_generated_classes(tm
         r_upper, r_lower = (sum(right[s][q] for s in group) for group in (upper, lower))
         assert items[q].discrimination == Fraction(r_upper - r_lower, n), q
         assert items[q].right == sum(r[q] for r in right.values())
+
+
+SEED = ROOT / "problems" / "seed"
+
+
+def test_an_option_that_states_several_numbers_is_named_by_the_asked_one_and_a_flawed_key_is_flagged(tmp_path):
+    # s09's options state flatten_size and output_size; it asks for flatten_size (option b: 784).
+    # s07's options: none agrees on every number (the key's "(c) partial").
+    table = tmp_path / "a.csv"
+    table.write_text("student,s07,s09\nk1,c,784\nk2,a,1352\nk3,d,5\n", encoding="utf-8")
+    exam = [str(SEED / "s07-conv-cost.yaml"), str(SEED / "s09-cnn-shapes.yaml")]
+    result = grade_class(exam, read_answers(str(table)))
+    assert [s.questions["s09"].marks for s in result.students] == [5, 0, 0]
+    assert result.students[1].questions["s09"].grade.submitted == {"choice": "a"}
+    assert result.students[2].questions["s09"].invalid  # 5 is the output size of a, c and d: names none
+    items = {i.question: i for i in item_analysis(result)}
+    assert items["s09"].key_note is None
+    assert items["s07"].key_note == ("no option agrees with the computed answer on every number; "
+                                     "option c is the best match")
+    assert "s07: check the question: no option agrees" in classbook.summary_text(result, list(items.values()), 200)

@@ -119,6 +119,7 @@ def _item_dict(item) -> dict:
             "discrimination": None if item.discrimination is None else round(float(item.discrimination), 4),
             "mistakes": [{"mistake": m, "students": n} for m, n in item.mistakes],
             **({"not_gradable": item.not_gradable} if item.not_gradable else {}),
+            **({"key_note": item.key_note} if item.key_note else {}),
             "options": [{"option": k, "chosen": n, "right": right, "mistake": mistake}
                         for k, n, right, mistake in item.options]}
 
@@ -130,16 +131,16 @@ def items_json(items) -> str:
 
 def items_csv(items) -> str:
     rows: list[list] = [["question", "marks", "students", "right", "share_right", "mean_marks", "unanswered",
-                         "invalid", "unreadable", "discrimination", "options_chosen", "top_mistakes"]]
+                         "invalid", "unreadable", "discrimination", "options_chosen", "top_mistakes", "key_note"]]
     for i in items:
         if i.not_gradable:  # its answers are counted as invalid; the figures of marks are not known
             rows.append([i.question, "", i.students, "", "", "", i.unanswered, i.invalid, "", "", "",
-                         f"{NOT_GRADABLE}: {i.not_gradable}"])
+                         f"{NOT_GRADABLE}: {i.not_gradable}", ""])
             continue
         rows.append([i.question, marks_text(i.marks), i.students, i.right, _ratio(i.share_right, 3),
                      _ratio(i.mean_marks, 3), i.unanswered, i.invalid, i.unreadable, _ratio(i.discrimination, 3),
                      "; ".join(f"{k}: {n}" for k, n, _, _ in i.options),
-                     "; ".join(f"{m} ({n})" for m, n in i.mistakes[:3])])
+                     "; ".join(f"{m} ({n})" for m, n in i.mistakes[:3]), i.key_note or ""])
     return _csv(rows)
 
 
@@ -170,6 +171,8 @@ def items_markdown(items) -> str:
         if not i.options and not i.mistakes:
             continue
         lines += ["", f"## {_md(i.question)}", ""]
+        if i.key_note:
+            lines += [f"Check the question: {_md(i.key_note)}.", ""]
         for key, n, right, mistake in i.options:
             why = " (right)" if right else (f" — {_md(mistake)}" if mistake else "")
             lines.append(f"- option {_md(key)}: chosen {n} time{'s' if n != 1 else ''}{why}")
@@ -218,6 +221,9 @@ def summary_text(result, items, width: int = 80) -> str:
                           f"{i.right}/{i.students}", f"{float(i.mean_marks):.2f}", _ratio(i.discrimination),
                           Text(visible(top, one_line=True)))
     console.print(fit(console, questions, width))
+    for i in items:
+        if i.key_note:
+            console.print(Text(visible(f"{i.question}: check the question: {i.key_note}", one_line=True)))
     marks = sum((Fraction(s.total) for s in result.students), Fraction(0))
     n = len(result.students)
     mean = f"{float(marks / n):.2f}" if n else "—"
