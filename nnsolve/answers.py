@@ -216,6 +216,7 @@ def _layout(table: AnswersTable, header: list[str], line: int | None) -> str:
 MOODLE_RESPONSE = re.compile(r"^Response (\d{1,4})$")
 CANVAS_QUESTION = re.compile(r"^(\d{1,18}): ")
 MOODLE_IDENTITY = ("ID number", "Email address", "Username")  # the first one filled in is the student's id
+MOODLE_UNFINISHED = ("In progress", "Overdue", "Never submitted")  # a State whose attempt Moodle does not grade
 CANVAS_IDENTITY = ("sis_id", "id")
 
 
@@ -274,6 +275,11 @@ def _take(table: AnswersTable, row: dict[str, str], layout: str, line: int) -> b
         table.error(line, f"the student id is longer than {limits.MAX_TABLE_CELL_CHARS} characters; not graded")
         return True
     attempt = 1
+    state = _cell(row.get("State", "")) if table.lms == "Moodle" else ""
+    if state in MOODLE_UNFINISHED:
+        table.error(line, f"student {student!r}: an attempt in the state {state!r}; not graded (Moodle grades "
+                          f"finished attempts)")
+        return True
     if layout == "lms":  # each row of a download is one attempt: Canvas's ``attempt``, else the n-th row
         attempts = table.attempts.setdefault(student, [])
         stated = _cell(row.get("attempt", "")) if table.lms == "Canvas" else ""

@@ -527,3 +527,16 @@ def test_an_option_that_states_several_numbers_is_named_by_the_asked_one_and_a_f
     assert items["s07"].key_note == ("no option agrees with the computed answer on every number; "
                                      "option c is the best match")
     assert "s07: check the question: no option agrees" in classbook.summary_text(result, list(items.values()), 200)
+
+
+def test_an_unfinished_moodle_attempt_is_one_line_and_not_graded(tmp_path):
+    lines = MOODLE_ATTEMPTS.splitlines()
+    lines[3] = lines[3].replace(",Finished,", ",In progress,")  # Ada's third attempt (0 marks), unfinished
+    table = tmp_path / "moodle.csv"
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = grade_class([str(EXAM)], read_answers(str(table)), keep="last")
+    assert [e.line_text() for e in result.table_errors] == [
+        f"{table}:4: student 'ada@example.edu': an attempt in the state 'In progress'; not graded (Moodle grades "
+        f"finished attempts)"]
+    ada = result.students[0]
+    assert (ada.total, ada.attempt, ada.attempts) == (24, 2, 2)
