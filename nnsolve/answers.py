@@ -275,8 +275,11 @@ def _take(table: AnswersTable, row: dict[str, str], layout: str, line: int) -> b
         table.error(line, f"the student id is longer than {limits.MAX_TABLE_CELL_CHARS} characters; not graded")
         return True
     attempt = 1
+    name = name[:limits.MAX_TABLE_CELL_CHARS]
+    if not table.names.get(student):  # every student in the table's order, with the first name given
+        table.names[student] = name
     state = _cell(row.get("State", "")) if table.lms == "Moodle" else ""
-    if state in MOODLE_UNFINISHED:
+    if state in MOODLE_UNFINISHED:  # the student is still in the gradebook, with their finished attempts or 0
         table.error(line, f"student {student!r}: an attempt in the state {state!r}; not graded (Moodle grades "
                           f"finished attempts)")
         return True
@@ -289,9 +292,6 @@ def _take(table: AnswersTable, row: dict[str, str], layout: str, line: int) -> b
             attempt = max(attempts, default=0) + 1
         if attempt not in attempts:
             attempts.append(attempt)
-    name = name[:limits.MAX_TABLE_CELL_CHARS]
-    if not table.names.get(student):  # every student in the table's order, with the first name given
-        table.names[student] = name
     if cells is not None:
         pass
     elif layout == "long":

@@ -540,3 +540,7 @@ def test_an_unfinished_moodle_attempt_is_one_line_and_not_graded(tmp_path):
         f"finished attempts)"]
     ada = result.students[0]
     assert (ada.total, ada.attempt, ada.attempts) == (24, 2, 2)
+    table.write_text("\n".join([lines[0], lines[4].replace(",Finished,", ",Never submitted,")]) + "\n",
+                     encoding="utf-8")
+    [alan] = grade_class([str(EXAM)], read_answers(str(table))).students  # still in the gradebook, with 0
+    assert (alan.student, alan.total, alan.out_of) == ("alan@example.edu", 0, 24)
