@@ -402,6 +402,7 @@ def _grade_class(paths, answers: Path, gradebook, items, feedback, hints: bool, 
     from .classroom import grade_class, item_analysis
     from .files import output_path, write_atomically
     from .render import classbook, terminal_width
+    from .workers import Terminated, sigterm_interrupts
 
     writers = {"gradebook": {".csv": lambda r, i: classbook.gradebook_csv(r, bom), ".json": lambda r, i: classbook.gradebook_json(r)},
                "items": {".csv": lambda r, i: classbook.items_csv(i), ".json": lambda r, i: classbook.items_json(i),
@@ -416,7 +417,13 @@ def _grade_class(paths, answers: Path, gradebook, items, feedback, hints: bool, 
                 raise NnsolveError(f"cannot write the {what} to {path}: there is no folder {folder}")
             outputs.append((what, output_path(path, [str(answers)], what), writers[what][path.suffix.lower()]))
     table = read_answers(str(answers))
-    result = grade_class([str(p) for p in paths], table, question_map, jobs, timeout, attempts)
+    try:
+        with sigterm_interrupts():
+            result = grade_class([str(p) for p in paths], table, question_map, jobs, timeout, attempts)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: the workers are stopped; no report is half written
+        terminated = isinstance(exc, Terminated)
+        sys.stderr.write(f"nnsolve: {'terminated' if terminated else 'interrupted'}; no report was written\n")
+        raise typer.Exit(Terminated.exit_code if terminated else 130) from None
     for error in (*result.problem_errors, *result.table_errors):
         sys.stderr.write(f"{error.line_text()}\n")
     analysis = item_analysis(result)

@@ -544,3 +544,28 @@ def test_an_unfinished_moodle_attempt_is_one_line_and_not_graded(tmp_path):
                      encoding="utf-8")
     [alan] = grade_class([str(EXAM)], read_answers(str(table))).students  # still in the gradebook, with 0
     assert (alan.student, alan.total, alan.out_of) == ("alan@example.edu", 0, 24)
+
+
+@pytest.mark.parametrize("signum, code, word", [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")])
+def test_ctrl_c_while_a_problem_is_solved_in_a_worker_is_exit_130_with_no_report(signum, code, word, tmp_path):
+    import signal
+    import time
+
+    from tests.test_workers import _alive, _nnsolve, _slow_problem, _wait_for_worker_busy, linux_only
+
+    if linux_only.args[0]:
+        pytest.skip("reads /proc (Linux)")
+    exam = tmp_path / "exam"
+    exam.mkdir()
+    (exam / "s03-cnn-params.yaml").write_bytes((EXAM / "s03-cnn-params.yaml").read_bytes())
+    (exam / "s05-slow.yaml").write_text(_slow_problem(), encoding="utf-8")
+    process = _nnsolve("grade", str(exam), "--answers", str(ANSWERS), "--jobs", "2", "--timeout", "0",
+                       "--gradebook", str(tmp_path / "g.csv"))
+    workers = _wait_for_worker_busy(process.pid)
+    sent = time.monotonic()
+    process.send_signal(getattr(signal, signum))
+    _, err = process.communicate(timeout=20)
+    assert time.monotonic() - sent < 5  # the worker on the slow problem is killed, not waited for
+    assert (process.returncode, err) == (code, f"nnsolve: {word}; no report was written\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exam"]  # no gradebook, no temporary
+    assert not any(_alive(pid) for pid in workers)
