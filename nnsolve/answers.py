@@ -15,7 +15,9 @@ Two layouts, told apart by the header (the keys of a JSON/YAML record):
   per question a ``<question id>: <question text>`` column and a points column, then ``n correct``,
   ``n incorrect``, ``score``). Each response column's key (Moodle's N, Canvas's question id) is
   the answer's ``question``; nnsolve.classroom maps the keys to the exam's questions, by order
-  or as the instructor maps them (``--map``). Only the response columns are read.
+  or as the instructor maps them (``--map``). Only the response columns are read. Each row is
+  one attempt (Canvas's ``attempt``, else the student's n-th row): a student's second row is
+  their next attempt, not a repeat.
 
 The table is untrusted input: it is read with the csv module (or safe YAML), never evaluated,
 within the caps of nnsolve/limits.py. A line that cannot be used (too few cells, no student, a
@@ -51,6 +53,7 @@ class Answer:
     value: str
     line: int  # the line (CSV) or record number (JSON, YAML) it came from
     column: str | None = None  # the wide layout's column it came from (a bad column is reported once)
+    attempt: int = 1  # an LMS download's attempt (Canvas's ``attempt``, else the student's n-th row)
 
 
 @dataclass
@@ -63,6 +66,7 @@ class AnswersTable:
     records: bool = False  # JSON or YAML: an answer's ``line`` is its record's number (from 1)
     lms: str | None = None  # "Moodle" or "Canvas": the answers' questions are the LMS's keys (see lms_keys)
     lms_keys: list[str] = field(default_factory=list)  # the response columns' keys, in the table's order
+    attempts: dict[str, list[int]] = field(default_factory=dict)  # an LMS download's student → their attempts
 
     @property
     def unit(self) -> str:
@@ -212,6 +216,7 @@ def _layout(table: AnswersTable, header: list[str], line: int | None) -> str:
 MOODLE_RESPONSE = re.compile(r"^Response (\d{1,4})$")
 CANVAS_QUESTION = re.compile(r"^(\d{1,18}): ")
 MOODLE_IDENTITY = ("ID number", "Email address", "Username")  # the first one filled in is the student's id
+MOODLE_UNFINISHED = ("In progress", "Overdue", "Never submitted")  # a State whose attempt Moodle does not grade
 CANVAS_IDENTITY = ("sis_id", "id")
 
 
@@ -269,9 +274,24 @@ def _take(table: AnswersTable, row: dict[str, str], layout: str, line: int) -> b
     if len(student) > limits.MAX_TABLE_CELL_CHARS:
         table.error(line, f"the student id is longer than {limits.MAX_TABLE_CELL_CHARS} characters; not graded")
         return True
+    attempt = 1
     name = name[:limits.MAX_TABLE_CELL_CHARS]
     if not table.names.get(student):  # every student in the table's order, with the first name given
         table.names[student] = name
+    state = _cell(row.get("State", "")) if table.lms == "Moodle" else ""
+    if state in MOODLE_UNFINISHED:  # the student is still in the gradebook, with their finished attempts or 0
+        table.error(line, f"student {student!r}: an attempt in the state {state!r}; not graded (Moodle grades "
+                          f"finished attempts)")
+        return True
+    if layout == "lms":  # each row of a download is one attempt: Canvas's ``attempt``, else the n-th row
+        attempts = table.attempts.setdefault(student, [])
+        stated = _cell(row.get("attempt", "")) if table.lms == "Canvas" else ""
+        if stated.isascii() and stated.isdigit() and 0 < int(stated) <= limits.MAX_ANSWER_ROWS:
+            attempt = int(stated)
+        else:
+            attempt = max(attempts, default=0) + 1
+        if attempt not in attempts:
+            attempts.append(attempt)
     if cells is not None:
         pass
     elif layout == "long":
@@ -298,7 +318,7 @@ def _take(table: AnswersTable, row: dict[str, str], layout: str, line: int) -> b
             table.error(line, f"more than {limits.MAX_ANSWER_ROWS:,} answers (nnsolve's cap MAX_ANSWER_ROWS); "
                               f"this line and the rest were not read")
             return False
-        table.answers.append(Answer(student, question, part, value, line, column))
+        table.answers.append(Answer(student, question, part, value, line, column, attempt))
     return True
 
 

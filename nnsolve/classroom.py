@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from pydantic import ValidationError
 
+from . import limits
 from .answers import Answer, AnswersError, AnswersTable
 from .compare import Unreadable, read_answer
 from .errors import NnsolveError
@@ -91,6 +93,8 @@ class QuestionMark:
     marks: Number
     out_of: Number
     invalid: tuple[str, ...] = ()  # answers that were not graded (not an option, ...)
+    gradable: bool = True  # False: the question's file is invalid (ClassResult.not_gradable)
+    answered: bool = False  # of a question not gradable: whether the student answered it
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,8 @@ class StudentResult:
     questions: dict[str, QuestionMark]  # question id → mark, in the exam's order
     total: Number
     out_of: Number
+    attempt: int = 1  # the attempt graded (an LMS download's), of ``attempts``
+    attempts: int = 1
 
     @property
     def percentage(self) -> float:
@@ -113,15 +119,26 @@ class ClassResult:
     problem_errors: list[NnsolveError]  # problem files that could not be loaded or solved
     table_errors: list[AnswersError]  # lines of the answers table that were not graded
     answers_file: str = ""
+    keep: str = "highest"  # which attempt of a student's counts (ATTEMPTS)
+    not_gradable: dict[str, NnsolveError] = field(default_factory=dict)  # question → its invalid file's error
+    columns: list[str] = field(default_factory=list)  # every question in the exam's order, gradable or not
 
     @property
     def out_of(self) -> Number:
         return simplify(sum((Fraction(q.marks) for q in self.questions), Fraction(0)))
 
 
-def load_exam(paths: list[str]) -> tuple[list[Question], list[NnsolveError], list[str]]:
+def load_exam(paths: list[str], jobs: int = 1, timeout: float | None = None
+              ) -> tuple[list[Question], list[NnsolveError], list[str], dict[str, NnsolveError]]:
     """Load and solve each problem once. A file that fails is one error, the rest are questions.
-    The third list names every file's question in the exam's order (a failed file by its stem)."""
+    The third list names every file's question in the exam's order (a file that could not be
+    read by its stem); the fourth maps each question that cannot be graded to its file's error.
+
+    Each file is read here; its solving (with its common mistakes' variants, which the marking
+    and the item analysis ask for) runs in ``jobs`` worker processes when ``jobs`` > 1 or a
+    ``timeout`` (seconds per file) is set, as ``nnsolve grade`` and ``key`` do (nnsolve.workers):
+    a file over the budget, or whose worker dies, is that file's one error. The results are the
+    same as in one process: a solver is a pure function of its problem."""
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         raise NnsolveError(f"{missing[0]}: no such file or folder (the exam's problems)")
@@ -130,28 +147,76 @@ def load_exam(paths: list[str]) -> tuple[list[Question], list[NnsolveError], lis
         raise NnsolveError(f"no problem files (*.yaml, *.yml) in {', '.join(paths)}")
     questions: list[Question] = []
     errors: list[NnsolveError] = []
+    failed: dict[str, NnsolveError] = {}
     seen: dict[str, str] = {}
-    order: list[str] = []
-    for path in files:
-        order.append(os.path.splitext(os.path.basename(path))[0])
-        problem = None
+    order = [os.path.splitext(os.path.basename(path))[0] for path in files]
+    loaded: list[Loaded] = []
+    for index, path in enumerate(files):
         try:
-            problem = load(path)
-            solved = _Solved(solve(problem.spec))
+            loaded.append(load(path))
         except NnsolveError as exc:
-            errors.append(problem.locate(exc) if problem is not None else exc.located(file=path))
-            continue
-        spec = problem.spec
+            errors.append(exc.located(file=path))
+            order[index] = _stated_id(path) or order[index]
+            failed.setdefault(order[index], exc)
+    if timeout or (jobs > 1 and len(loaded) > 1):
+        from .workers import run_each
+
+        outcomes = run_each(_solved_problem, loaded, jobs=max(1, min(jobs, len(loaded))), timeout=timeout,
+                            fault=_stopped)
+    else:
+        outcomes = map(_solved_problem, loaded)
+    for problem, outcome in zip(loaded, outcomes):
+        path, spec = problem.file, problem.spec
         qid = spec.id or os.path.splitext(os.path.basename(path))[0]
+        if isinstance(outcome, NnsolveError):
+            errors.append(outcome)
+            if qid not in seen:
+                failed.setdefault(qid, outcome)
+                order[files.index(path)] = qid
+            continue
         if qid in seen:
             errors.append(NnsolveError(f"the question id {qid!r} is also {seen[qid]}'s; give each problem its "
                                        f"own id", file=path, line=problem.lines.get("id"), field="id"))
             continue
         seen[qid] = path
-        order[-1] = qid
+        order[files.index(path)] = qid
         marks = spec.marks if spec.marks is not None else 1
-        questions.append(Question(qid, path, problem, solved, marks))
-    return questions, errors, order
+        questions.append(Question(qid, path, problem, outcome, marks))
+    errors.sort(key=lambda e: files.index(e.file) if e.file in files else len(files))
+    for q in questions:  # a failed file's id that a later valid file also has is that file's question
+        failed.pop(q.id, None)
+    return questions, errors, order, failed
+
+
+STATED_ID = re.compile(r"^id:[ \t]*(['\"]?)([A-Za-z0-9_.-]{1,64})\1[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def _stated_id(path: str) -> str | None:
+    """The ``id:`` line of a file that could not be read as a problem (its YAML broken, say), so
+    that the answers to it are known as its: a plain top-level ``id: s05`` and nothing else."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read(limits.MAX_FILE_BYTES)
+    except OSError:
+        return None
+    found = {match.group(2) for match in STATED_ID.finditer(text)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _solved_problem(problem: Loaded) -> _Solved | NnsolveError:
+    """The problem solved, with its mistakes' variants; or the one error that says why it cannot be."""
+    try:
+        solved = _Solved(solve(problem.spec))
+        solved.variants(problem.spec)
+    except NnsolveError as exc:
+        return problem.locate(exc)
+    except Exception as exc:  # a bug in nnsolve: this question's error, not the class's
+        return NnsolveError(f"internal error (a bug in nnsolve): {type(exc).__name__}: {exc}", file=problem.file)
+    return solved
+
+
+def _stopped(problem: Loaded, stopped) -> NnsolveError:
+    return NnsolveError(stopped.reason("solving"), file=problem.file)
 
 
 def lms_questions(table: AnswersTable, order: list[str], mapping: dict[str, str]) -> dict[str, str]:
@@ -165,17 +230,35 @@ def lms_questions(table: AnswersTable, order: list[str], mapping: dict[str, str]
     return dict(zip(table.lms_keys, order))
 
 
-def grade_class(paths: list[str], table: AnswersTable, mapping: dict[str, str] | None = None) -> ClassResult:
+def grade_class(paths: list[str], table: AnswersTable, mapping: dict[str, str] | None = None,
+                jobs: int = 1, timeout: float | None = None, keep: str = "highest") -> ClassResult:
     """Grade every student of ``table`` on the exam at ``paths``. ``mapping`` maps an LMS
-    download's response keys to question ids (see ``lms_questions``)."""
-    questions, problem_errors, order = load_exam(paths)
+    download's response keys to question ids (see ``lms_questions``); ``jobs`` and ``timeout``
+    are how the problems are solved (see ``load_exam``). A student with several attempts (rows
+    of an LMS download) has each graded, and ``keep`` says which counts: "highest", "first"
+    or "last" (see ``ATTEMPTS``)."""
+    if keep not in ATTEMPTS:
+        raise ValueError(f"keep must be one of {ATTEMPTS}, not {keep!r}")
+    questions, problem_errors, order, failed = load_exam(paths, jobs, timeout)
     by_id = {q.id: q for q in questions}
     for q in questions:  # a question may also be named by its file stem
-        by_id.setdefault(os.path.splitext(os.path.basename(q.file))[0], q)
+        by_id.setdefault(_stem(q.file), q)
+    # A question whose file is invalid is its file's one error, not one per answer: its answers
+    # are set aside, and the reports mark them as not gradable.
+    not_gradable = {qid: qid for qid in failed}
+    for qid, exc in failed.items():
+        if exc.file:
+            not_gradable.setdefault(_stem(exc.file), qid)
+    exam = list(dict.fromkeys(qid for qid in order if qid in failed or qid in by_id and by_id[qid].id == qid))
+    set_aside: dict[str, set[str]] = {}  # student → the questions not gradable that they answered
+    known = (f" (and {', '.join(failed)}, whose file{'s are' if len(failed) > 1 else ' is'} invalid)"
+             if failed else "")
     errors = list(table.errors)
 
-    # Each student's answers, checked against the exam; a repeated part is graded once (its first line).
-    given: dict[str, dict[str, dict[str, Answer]]] = {s: {} for s in table.names}
+    # Each student's answers (per attempt of an LMS download), checked against the exam; a repeated
+    # part is graded once (its first line).
+    given: dict[str, dict[int, dict[str, dict[str, Answer]]]] = {
+        s: {a: {} for a in table.attempts.get(s, [1])} for s in table.names}
     bad_columns: set[str] = set()  # a wide table's column that names no question is reported once, at line 1
 
     def refuse(answer: Answer, message: str) -> None:
@@ -205,16 +288,19 @@ def grade_class(paths: list[str], table: AnswersTable, mapping: dict[str, str] |
                 continue
             answer = dataclasses.replace(answer, question=qid)
         question = by_id.get(answer.question)
+        if question is None and answer.question in not_gradable:
+            set_aside.setdefault(answer.student, set()).add(not_gradable[answer.question])
+            continue
         if question is None:
             refuse(answer, f"{answer.question!r} is not a question of this exam; its questions are "
-                           f"{', '.join(q.id for q in questions)}")
+                           f"{', '.join(q.id for q in questions)}{known}")
             continue
         name = question.part_name(answer.part)
         if name is None:
             refuse(answer, f"{question.id}: {answer.part!r} is not a part of this question; its parts "
                            f"are {question.parts_text()}")
             continue
-        parts = given.setdefault(answer.student, {}).setdefault(question.id, {})
+        parts = given[answer.student].setdefault(answer.attempt, {}).setdefault(question.id, {})
         if name in parts:
             errors.append(table.at(answer.line, f"student {answer.student!r}, {question.id}.{name}: repeats "
                                                 f"{table.unit} {parts[name].line}; only that {table.unit} is graded"))
@@ -222,17 +308,42 @@ def grade_class(paths: list[str], table: AnswersTable, mapping: dict[str, str] |
         parts[name] = answer
 
     for question in questions:
-        question.weights = _class_weights(question, (p for s in given.values() for p in s.get(question.id, {})))
+        question.weights = _class_weights(question, (p for s in given.values() for a in s.values()
+                                                     for p in a.get(question.id, {})))
 
     students = []
-    for student, answered in given.items():
-        marks = {q.id: _mark(q, answered.get(q.id, {}), errors, table) for q in questions}
-        students.append(StudentResult(
-            student, table.names.get(student, ""), marks,
-            total=simplify(sum((Fraction(m.marks) for m in marks.values()), Fraction(0))),
-            out_of=simplify(sum((Fraction(m.out_of) for m in marks.values()), Fraction(0)))))
+    for student, attempts in given.items():
+        graded = []
+        for attempt, answered in attempts.items():
+            marks = {qid: _mark(by_id[qid], answered.get(qid, {}), errors, table) if qid in by_id
+                     else QuestionMark(None, 0, 0, gradable=False, answered=qid in set_aside.get(student, ()))
+                     for qid in exam}
+            graded.append(StudentResult(
+                student, table.names.get(student, ""), marks,
+                total=simplify(sum((Fraction(m.marks) for m in marks.values()), Fraction(0))),
+                out_of=simplify(sum((Fraction(m.out_of) for m in marks.values()), Fraction(0))),
+                attempt=attempt, attempts=len(attempts)))
+        students.append(_kept_attempt(graded, keep))
     errors.sort(key=lambda e: (e.line is None, e.line or 0))  # a JSON/YAML table's record errors keep their order
-    return ClassResult(questions, students, problem_errors, errors, table.file)
+    return ClassResult(questions, students, problem_errors, errors, table.file, keep,
+                       {qid: failed[qid] for qid in exam if qid in failed}, exam)
+
+
+ATTEMPTS = ("highest", "first", "last")  # which of a student's attempts counts (grade --attempts)
+
+
+def _kept_attempt(graded: list[StudentResult], keep: str) -> StudentResult:
+    """The attempt that counts: the highest total (the earliest of equals: Moodle's "highest
+    grade"), the first or the last (by attempt number)."""
+    if keep == "first":
+        return min(graded, key=lambda r: r.attempt)
+    if keep == "last":
+        return max(graded, key=lambda r: r.attempt)
+    return min(graded, key=lambda r: (-Fraction(r.total), r.attempt))
+
+
+def _stem(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
 
 
 def _class_weights(question: Question, answered_parts) -> dict[str, Number]:
@@ -258,7 +369,7 @@ def _mark(question: Question, answered: dict[str, Answer], errors: list, table: 
     for name, answer in answered.items():
         value = answer.value
         if name == "choice":
-            key = _option_key(spec.choices, value)
+            key = _option_key(spec.choices, value, question.solution.primary)
             if key is None:
                 invalid.append(f"option {value!r} is not one of the options ({', '.join(spec.choices)})")
                 continue
@@ -288,9 +399,10 @@ def _mark(question: Question, answered: dict[str, Answer], errors: list, table: 
     return QuestionMark(grade, grade.marks, question.marks, tuple(invalid))
 
 
-def _option_key(choices: dict, value: str) -> str | None:
+def _option_key(choices: dict, value: str, primary: str | None = None) -> str | None:
     """The option a choice names: its letter ("d", "D", "d."), or, as an LMS writes the response,
-    the option's own value ("217,850") when exactly one option has it."""
+    the option's own value ("217,850") when exactly one option has it; of an option that states
+    several numbers, the value of what the question asks for (``primary``)."""
     letter = value.strip().rstrip(".)").strip()
     key = next((k for k in choices if k.lower() == letter.lower()), None)
     if key is not None:
@@ -299,7 +411,9 @@ def _option_key(choices: dict, value: str) -> str | None:
     said = " ".join(value.split()).casefold()
     for k, option in choices.items():
         if isinstance(option, dict):
-            continue
+            if primary is None or primary not in option:
+                continue
+            option = option[primary]
         if isinstance(option, str):
             if " ".join(option.split()).casefold() == said:
                 matching.append(k)
@@ -362,6 +476,8 @@ class ItemStats:
     invalid: int  # answers that were not graded (not an option, ...)
     unreadable: int  # students with a marked part whose answer could not be read (0 marks, not "wrong")
     discrimination: Fraction | None  # None with fewer than 2 students
+    not_gradable: str | None = None  # the question's invalid file's error (its answers are ``invalid``)
+    key_note: str | None = None  # the options are flawed: none fully right, or several right (check the question)
 
     @property
     def share_right(self) -> Fraction:
@@ -378,7 +494,14 @@ def item_analysis(result: ClassResult) -> list[ItemStats]:
     group = max(1, round(len(students) * UPPER_LOWER_SHARE)) if len(students) >= 2 else 0
     upper, lower = ranked[:group], ranked[len(ranked) - group:] if group else []
     out = []
-    for q in result.questions:
+    by_id = {q.id: q for q in result.questions}
+    for qid in result.columns or list(by_id):
+        if qid not in by_id:
+            answered = sum(1 for s in students if s.questions[qid].answered)
+            out.append(ItemStats(qid, 0, len(students), 0, Fraction(0), (), (), len(students) - answered,
+                                 answered, 0, None, result.not_gradable[qid].line_text()))
+            continue
+        q = by_id[qid]
         marks = [s.questions[q.id] for s in students]
         mistakes: dict[str, int] = {}
         chosen: dict[str, int] = {}
@@ -391,11 +514,14 @@ def item_analysis(result: ClassResult) -> list[ItemStats]:
                 mistake = q.mistake(part)
                 if mistake:
                     mistakes[mistake] = mistakes.get(mistake, 0) + 1
-        options = ()
+        options, key_note = (), None
         if q.problem.spec.choices:
-            right = _right_option(q.solution)[0]
-            options = tuple((key, chosen.get(key, 0), key == right,
-                             None if key == right else q.mistake(_chosen(key)))
+            right, key_note = _right_option(q.solution)
+            also = q.solution.choice.also if q.solution.choice else ()
+            if also:
+                key_note = f"options {', '.join([right, *also])} all agree with the computed answer; each earns the marks"
+            options = tuple((key, chosen.get(key, 0), key == right or key in also,
+                             None if key == right or key in also else q.mistake(_chosen(key)))
                             for key in q.problem.spec.choices)
         discrimination = None
         if group:
@@ -411,7 +537,7 @@ def item_analysis(result: ClassResult) -> list[ItemStats]:
             invalid=sum(1 for m in marks if m.invalid),
             unreadable=sum(1 for m in marks if m.grade is not None
                            and any(getattr(p, "unreadable", False) and p.out_of for p in m.grade.parts)),
-            discrimination=discrimination))
+            discrimination=discrimination, key_note=key_note))
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
@@ -208,13 +209,22 @@ def schema() -> None:
     typer.echo(json.dumps(problem_schema(), indent=2, ensure_ascii=False))
 
 
+class Attempts(str, Enum):
+    """Which of a student's attempts in an LMS download counts (nnsolve.classroom.ATTEMPTS)."""
+
+    highest = "highest"
+    first = "first"
+    last = "last"
+
+
 @command()
 def grade(
     paths: List[Path] = typer.Argument(..., metavar="PATH", help=FILES_HELP, show_default=False),
     fmt: ReportFormat = typer.Option(ReportFormat.table, "--format", "-f", help="Report format."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE",
                                           help="Write the report to this file (atomically).", show_default=False),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=0, metavar="N", help="Grade in N processes (0: one per CPU)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=0, metavar="N", help="Grade in N processes (0: one per CPU); with --answers, "
+                                                                        "solve the exam's problems in N."),
     shuffle: bool = typer.Option(False, "--shuffle-options", help="The paper's options were shuffled with --seed."),
     seed: int = typer.Option(0, "--seed", min=0, metavar="N", help="The seed of --shuffle-options."),
     timeout: float = typer.Option(TIMEOUT, "--timeout", min=0, metavar="SECONDS", help=TIMEOUT_HELP),
@@ -232,6 +242,8 @@ def grade(
                                            help="With a Moodle or Canvas download: its question KEY (Moodle's "
                                                 "Response N, Canvas's question id) is the exam's question ID "
                                                 "(default: by order)."),
+    attempts: Attempts = typer.Option(Attempts.highest, "--attempts",
+                                      help="With a Moodle or Canvas download: which of a student's attempts counts."),
 ) -> None:
     """Grade answered problems: solve each, compare with its 'submitted' answer, award marks, name mistakes.
 
@@ -245,14 +257,16 @@ def grade(
     Example:  nnsolve grade problems/seed --format markdown -o grades.md
               nnsolve grade problems/class --answers problems/class/answers.csv --gradebook grades.csv
     """
+    import os
+
     if answers is not None:
         if output is not None or fmt is not ReportFormat.table:
             raise NnsolveError("with --answers, write the reports with --gradebook, --items and --feedback "
                                "(not --output or --format)")
-        _grade_class(paths, answers, gradebook, items, feedback, hints, bom, _question_map(question_map))
+        _grade_class(paths, answers, gradebook, items, feedback, hints, bom, _question_map(question_map),
+                     jobs or os.cpu_count() or 1, timeout, attempts.value)
     elif gradebook or items or feedback or question_map:
         raise NnsolveError("--gradebook, --items, --feedback and --map need --answers (a table of the class's answers)")
-    import os
     import shutil
     import tempfile
 
@@ -333,12 +347,13 @@ def _question_map(given: list[str]) -> dict[str, str]:
 
 
 def _grade_class(paths, answers: Path, gradebook, items, feedback, hints: bool, bom: bool,
-                 question_map: dict[str, str]) -> None:
+                 question_map: dict[str, str], jobs: int, timeout: float, attempts: str) -> None:
     """``grade --answers``: grade the class, print the summary, write the reports asked for."""
     from .answers import read_answers
     from .classroom import grade_class, item_analysis
     from .files import output_path, write_atomically
     from .render import classbook, terminal_width
+    from .workers import Terminated, sigterm_interrupts
 
     writers = {"gradebook": {".csv": lambda r, i: classbook.gradebook_csv(r, bom), ".json": lambda r, i: classbook.gradebook_json(r)},
                "items": {".csv": lambda r, i: classbook.items_csv(i), ".json": lambda r, i: classbook.items_json(i),
@@ -348,22 +363,42 @@ def _grade_class(paths, answers: Path, gradebook, items, feedback, hints: bool, 
         if path is not None:
             if path.suffix.lower() not in writers[what]:
                 raise NnsolveError(f"--{what} {path}: name a {' or '.join(writers[what])} file")
-            outputs.append((output_path(path, [str(answers)], what), writers[what][path.suffix.lower()]))
+            folder = path.parent
+            if not folder.is_dir():  # said before the grading, not after it
+                raise NnsolveError(f"cannot write the {what} to {path}: there is no folder {folder}")
+            outputs.append((what, output_path(path, [str(answers)], what), writers[what][path.suffix.lower()]))
     table = read_answers(str(answers))
-    result = grade_class([str(p) for p in paths], table, question_map)
+    try:
+        with sigterm_interrupts():
+            result = grade_class([str(p) for p in paths], table, question_map, jobs, timeout, attempts)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: the workers are stopped; no report is half written
+        terminated = isinstance(exc, Terminated)
+        sys.stderr.write(f"nnsolve: {'terminated' if terminated else 'interrupted'}; no report was written\n")
+        raise typer.Exit(Terminated.exit_code if terminated else 130) from None
     for error in (*result.problem_errors, *result.table_errors):
         sys.stderr.write(f"{error.line_text()}\n")
     analysis = item_analysis(result)
+    what, path = "feedback", feedback
+    written = []
     try:
-        for path, write in outputs:
+        for what, path, write in outputs:
             write_atomically(path, write(result, analysis))
+            written.append(f"{path} ({'the item analysis' if what == 'items' else 'the gradebook'})")
+        what, path = "feedback", feedback
         if feedback is not None:
             feedback.mkdir(parents=True, exist_ok=True)
-            for name, page in classbook.feedback_pages(result, hints):
-                write_atomically(str(feedback / name), page)
-    except OSError as exc:
-        raise NnsolveError(f"cannot write {exc.filename or 'a report'}: {exc.strerror or exc}") from None
+            pages = classbook.feedback_pages(result, hints)
+            for name, page in pages:
+                path = feedback / name
+                write_atomically(str(path), page)
+            written.append(f"{feedback}/ ({len(pages) // 2} students' feedback, .md and .html)")
+    except OSError as exc:  # the file's own name, not its temporary's
+        raise NnsolveError(f"cannot write the {what} to {path}: {exc.strerror or exc}") from None
     typer.echo(classbook.summary_text(result, analysis, terminal_width(80)), nl=False)
+    if written:
+        from .render.safe import visible
+
+        sys.stderr.write(visible(f"wrote {', '.join(written)}", one_line=True) + "\n")
     raise typer.Exit(1 if result.problem_errors or result.table_errors else 0)
 
 

@@ -12,6 +12,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nnsolve.answers import AnswersError, read_answers
 from nnsolve.classroom import grade_class, item_analysis
@@ -188,7 +190,7 @@ def test_gradebook_csv_guards_formulas_and_offers_a_bom(tmp_path):
     document = json.loads(classbook.gradebook_json(result))
     assert document["students"][0] == {"student": '=HYPERLINK("x")', "name": "+cmd",
                                        "marks": {"s03": 10, "s05": 0, "s11": 0, "s12": 0},
-                                       "total": 10, "out_of": 24, "percentage": 41.7}
+                                       "total": 10, "out_of": 24, "percentage": 41.7, "attempt": 1, "attempts": 1}
 
 
 def test_feedback_with_hints_names_the_mistake_but_not_the_answer(graded):
@@ -208,7 +210,9 @@ def test_cli_writes_the_reports_and_exits_1_for_a_table_error(tmp_path):
                   "--items", str(tmp_path / "items.csv"), "--feedback", str(tmp_path / "fb"), "--hints")
     assert out.returncode == 1, out.stderr
     assert out.stderr == (f"{ANSWERS}:29: 's13' is not a question of this exam; its questions are "
-                          f"s03, s05, s11, s12\n")
+                          f"s03, s05, s11, s12\n"
+                          f"wrote {tmp_path / 'g.json'} (the gradebook), {tmp_path / 'items.csv'} (the item "
+                          f"analysis), {tmp_path / 'fb'}/ (6 students' feedback, .md and .html)\n")
     assert "u01" in out.stdout and "22/24" in out.stdout and "Traceback" not in out.stderr
     assert max(len(line) for line in out.stdout.splitlines()) <= 80
     assert json.loads((tmp_path / "g.json").read_text())["students"][0]["total"] == 22
@@ -362,5 +366,206 @@ def test_an_lms_download_is_untrusted_text(tmp_path):
 def test_cli_grades_a_moodle_download_with_a_map(tmp_path):
     out = nnsolve("grade", str(EXAM), "--answers", str(EXAM / "moodle-responses.csv"), "--map", "1=s03,2=s05",
                   "--map", "3=s11", "--map", "4=s12", "--gradebook", str(tmp_path / "g.csv"))
-    assert (out.returncode, out.stderr) == (0, "")
+    assert (out.returncode, out.stderr) == (0, f"wrote {tmp_path / 'g.csv'} (the gradebook)\n")
     assert (tmp_path / "g.csv").read_text().splitlines()[1] == "ada@example.edu,Ada Lovelace,10,5,4,5,24,24,100.0"
+
+
+def test_cli_jobs_solve_in_worker_processes_and_the_reports_are_byte_identical(tmp_path):
+    written = {}
+    for jobs in ("1", "2"):
+        out_dir = tmp_path / f"j{jobs}"
+        out_dir.mkdir()
+        out = nnsolve("grade", str(EXAM), "--answers", str(ANSWERS), "--jobs", jobs, "--timeout", "0" if jobs == "1" else "60",
+                      "--gradebook", str(out_dir / "g.csv"), "--items", str(out_dir / "i.json"),
+                      "--feedback", str(out_dir / "fb"))
+        assert out.returncode == 1, out.stderr  # the table's one error, line 29
+        written[jobs] = (out.stdout, out.stderr.replace(str(out_dir), "OUT"),
+                         {p.relative_to(out_dir).as_posix(): p.read_bytes() for p in sorted(out_dir.rglob("*.*"))})
+    assert written["1"] == written["2"]
+    assert len(written["2"][2]) == 2 + 12
+
+
+def test_a_problem_over_the_time_budget_is_its_one_error_and_the_others_are_graded(monkeypatch):
+    import time
+
+    import nnsolve.classroom as classroom
+
+    solved = classroom._solved_problem
+
+    def slow_on_s05(problem):
+        if problem.file.endswith("s05-depthwise.yaml"):
+            time.sleep(30)
+        return solved(problem)
+
+    monkeypatch.setattr(classroom, "_solved_problem", slow_on_s05)  # the workers are forked with it
+    result = grade_class([str(EXAM)], read_answers(str(ANSWERS)), jobs=2, timeout=1)
+    assert [e.line_text() for e in result.problem_errors] == [
+        f"{EXAM / 's05-depthwise.yaml'}: took longer than 1 s and was stopped (--timeout)"]
+    assert [q.id for q in result.questions] == ["s03", "s11", "s12"]
+    expected = expected_marks(ANSWERS)
+    assert {s.student: s.total for s in result.students} == {
+        student: sum(m for q, m in marks.items() if q != "s05") for student, marks in expected.items()}
+    assert [e.line_text() for e in result.table_errors] == [  # s05's rows are set aside, not errors
+        f"{ANSWERS}:29: 's13' is not a question of this exam; its questions are s03, s11, s12 (and s05, whose "
+        f"file is invalid)"]
+
+
+# Ada's three attempts and Alan's one, as Moodle's Responses report lists them (a row per attempt);
+# each attempt's marks worked by hand from KEY and MARKS: s03 (10), s05 (5), s11 (4, both parts), s12 (5).
+MOODLE_ATTEMPTS = """Surname,First name,Email address,State,Started on,Completed,Time taken,Grade/24.00,Response 1,Response 2,Response 3,Response 4
+Lovelace,Ada,ada@example.edu,Finished,1 Dec,1 Dec,9 mins,14.00,"217,882",It reduces the computational cost and memory usage.,-1,0.0449
+Lovelace,Ada,ada@example.edu,Finished,2 Dec,2 Dec,9 mins,24.00,"217,850",It reduces the computational cost and memory usage.,-1,0.0449
+Lovelace,Ada,ada@example.edu,Finished,3 Dec,3 Dec,9 mins,0.00,-,-,-,-
+Turing,Alan,alan@example.edu,Finished,1 Dec,1 Dec,9 mins,10.00,"217,850",-,-,-
+"""
+ATTEMPT_TOTALS = {"ada@example.edu": [14, 24, 0], "alan@example.edu": [10]}
+
+
+@pytest.mark.parametrize("keep", ["highest", "first", "last"])
+def test_each_attempt_is_graded_and_attempts_says_which_counts(keep, tmp_path):
+    table = tmp_path / "moodle.csv"
+    table.write_text(MOODLE_ATTEMPTS, encoding="utf-8")
+    result = grade_class([str(EXAM)], read_answers(str(table)), keep=keep)
+    assert result.table_errors == []  # a second row is the student's next attempt, not a repeat
+    for student in result.students:
+        totals = ATTEMPT_TOTALS[student.student]
+        kept = {"highest": totals.index(max(totals)), "first": 0, "last": len(totals) - 1}[keep]
+        assert (student.total, student.attempt, student.attempts) == (totals[kept], kept + 1, len(totals))
+    rows = list(csv.reader(classbook.gradebook_csv(result).splitlines()))
+    assert rows[0][-1] == "attempt" and rows[2][-1] == "1 of 1"
+    page = dict(classbook.feedback_pages(result))["ada_example.edu.md"]
+    assert f"; attempt {rows[1][-1]}, {classbook.KEPT[keep]}" in page
+
+
+def test_canvas_attempt_column_numbers_the_attempts(tmp_path):
+    lines = (EXAM / "canvas-student-analysis.csv").read_text(encoding="utf-8").splitlines()
+    ada = lines[1].split(",")
+    assert ada[7] == "1"  # the attempt column
+    first = ",".join(ada[:7] + ["2"] + ada[8:])  # her attempt 2, listed first, answers as in the file (24)
+    second = ",".join(ada[:7] + ["1", "217882"] + ada[9:])  # attempt 1: s03 wrong (14)
+    table = tmp_path / "canvas.csv"
+    table.write_text("\n".join([lines[0], first, second]) + "\n", encoding="utf-8")
+    for keep, total, attempt in (("highest", 24, 2), ("first", 14, 1), ("last", 24, 2)):
+        [student] = grade_class([str(EXAM)], read_answers(str(table)), keep=keep).students
+        assert (student.total, student.attempt, student.attempts) == (total, attempt, 2), keep
+
+
+def test_one_attempt_each_leaves_the_gradebook_as_it_was(graded):
+    rows = list(csv.reader(classbook.gradebook_csv(graded).splitlines()))
+    assert rows[0][-1] == "percentage"
+    assert "attempt" not in classbook.summary_text(graded, item_analysis(graded))
+
+
+@pytest.mark.parametrize("id_line, qid", [("id: s05\n", "s05"), ("", "s05-depthwise")])
+def test_an_invalid_problem_file_is_one_error_and_its_answers_are_not_gradable(id_line, qid, tmp_path):
+    exam = tmp_path / "exam"
+    exam.mkdir()
+    for name in ("s03-cnn-params.yaml", "s11-svm-decision.yaml", "s12-sigmoid-node.yaml"):
+        (exam / name).write_bytes((EXAM / name).read_bytes())
+    broken = exam / "s05-depthwise.yaml"
+    broken.write_text(f"topic: cnn_architecture\n{id_line}input: [32, 32\nlayers: []\n", encoding="utf-8")
+    table = tmp_path / "answers.csv"
+    table.write_text(ANSWERS.read_text(encoding="utf-8").replace(",s05,", f",{qid},"), encoding="utf-8")
+    result = grade_class([str(exam)], read_answers(str(table)))
+    assert len(result.problem_errors) == 1 and result.problem_errors[0].file == str(broken)
+    assert [e.line for e in result.table_errors] == [29]  # s13 alone: no line per answer to the broken file
+    expected = expected_marks(ANSWERS)
+    answered = {row["student"] for row in csv.DictReader(ANSWERS.open(encoding="utf-8")) if row["question"] == "s05"}
+    rows = {r[0]: r for r in csv.reader(classbook.gradebook_csv(result).splitlines())}
+    assert rows["student"][2:-3] == ["s03", qid, "s11", "s12"]
+    for s in result.students:
+        assert s.total == sum(m for q, m in expected[s.student].items() if q != "s05") and s.out_of == 24 - 5
+        assert rows[s.student][3] == ("not gradable" if s.student in answered else "")
+    item = next(i for i in item_analysis(result) if i.question == qid)
+    assert (item.not_gradable, item.invalid, item.unanswered) == (
+        result.problem_errors[0].line_text(), len(answered), len(result.students) - len(answered))
+    assert json.loads(classbook.gradebook_json(result))["students"][0]["marks"][qid] is None
+    page = dict(classbook.feedback_pages(result))["u01.md"]
+    assert f"| {qid} | not gradable |" in page and "does not count in your total" in page
+
+
+MC = {q: KEY[q]["choice"] for q in ("s03", "s05", "s12")}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(*(st.sampled_from("abcd ") for _ in MC)), min_size=2, max_size=30))
+def test_discrimination_index_agrees_with_its_definition_on_generated_classes(tmp_path, answers):
+    """D = (R_upper − R_lower) / n for right-or-wrong questions, the groups the top and bottom 27%
+    of the class (rounded, at least 1) by a total counted here from the key; ties by student id."""
+    table = tmp_path / "wide.csv"
+    rows = ["student," + ",".join(MC)] + [f"u{i:02d}," + ",".join(a.strip() for a in row)
+                                          for i, row in enumerate(answers)]
+    table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    exam = [str(EXAM / f) for f in ("s03-cnn-params.yaml", "s05-depthwise.yaml", "s12-sigmoid-node.yaml")]
+    items = {i.question: i for i in item_analysis(grade_class(exam, read_answers(str(table))))}
+    right = {f"u{i:02d}": {q: a == MC[q] for q, a in zip(MC, row)} for i, row in enumerate(answers)}
+    total = {s: sum(MARKS[q] for q in MC if r[q]) for s, r in right.items()}
+    ranked = sorted(total, key=lambda s: (-total[s], s))
+    n = max(1, round(Fraction(27, 100) * len(ranked)))
+    upper, lower = ranked[:n], ranked[-n:]
+    for q in MC:
+        r_upper, r_lower = (sum(right[s][q] for s in group) for group in (upper, lower))
+        assert items[q].discrimination == Fraction(r_upper - r_lower, n), q
+        assert items[q].right == sum(r[q] for r in right.values())
+
+
+SEED = ROOT / "problems" / "seed"
+
+
+def test_an_option_that_states_several_numbers_is_named_by_the_asked_one_and_a_flawed_key_is_flagged(tmp_path):
+    # s09's options state flatten_size and output_size; it asks for flatten_size (option b: 784).
+    # s07's options: none agrees on every number (the key's "(c) partial").
+    table = tmp_path / "a.csv"
+    table.write_text("student,s07,s09\nk1,c,784\nk2,a,1352\nk3,d,5\n", encoding="utf-8")
+    exam = [str(SEED / "s07-conv-cost.yaml"), str(SEED / "s09-cnn-shapes.yaml")]
+    result = grade_class(exam, read_answers(str(table)))
+    assert [s.questions["s09"].marks for s in result.students] == [5, 0, 0]
+    assert result.students[1].questions["s09"].grade.submitted == {"choice": "a"}
+    assert result.students[2].questions["s09"].invalid  # 5 is the output size of a, c and d: names none
+    items = {i.question: i for i in item_analysis(result)}
+    assert items["s09"].key_note is None
+    assert items["s07"].key_note == ("no option agrees with the computed answer on every number; "
+                                     "option c is the best match")
+    assert "s07: check the question: no option agrees" in classbook.summary_text(result, list(items.values()), 200)
+
+
+def test_an_unfinished_moodle_attempt_is_one_line_and_not_graded(tmp_path):
+    lines = MOODLE_ATTEMPTS.splitlines()
+    lines[3] = lines[3].replace(",Finished,", ",In progress,")  # Ada's third attempt (0 marks), unfinished
+    table = tmp_path / "moodle.csv"
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = grade_class([str(EXAM)], read_answers(str(table)), keep="last")
+    assert [e.line_text() for e in result.table_errors] == [
+        f"{table}:4: student 'ada@example.edu': an attempt in the state 'In progress'; not graded (Moodle grades "
+        f"finished attempts)"]
+    ada = result.students[0]
+    assert (ada.total, ada.attempt, ada.attempts) == (24, 2, 2)
+    table.write_text("\n".join([lines[0], lines[4].replace(",Finished,", ",Never submitted,")]) + "\n",
+                     encoding="utf-8")
+    [alan] = grade_class([str(EXAM)], read_answers(str(table))).students  # still in the gradebook, with 0
+    assert (alan.student, alan.total, alan.out_of) == ("alan@example.edu", 0, 24)
+
+
+@pytest.mark.parametrize("signum, code, word", [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")])
+def test_ctrl_c_while_a_problem_is_solved_in_a_worker_is_exit_130_with_no_report(signum, code, word, tmp_path):
+    import signal
+    import time
+
+    from tests.test_workers import _alive, _nnsolve, _slow_problem, _wait_for_worker_busy, linux_only
+
+    if linux_only.args[0]:
+        pytest.skip("reads /proc (Linux)")
+    exam = tmp_path / "exam"
+    exam.mkdir()
+    (exam / "s03-cnn-params.yaml").write_bytes((EXAM / "s03-cnn-params.yaml").read_bytes())
+    (exam / "s05-slow.yaml").write_text(_slow_problem(), encoding="utf-8")
+    process = _nnsolve("grade", str(exam), "--answers", str(ANSWERS), "--jobs", "2", "--timeout", "0",
+                       "--gradebook", str(tmp_path / "g.csv"))
+    workers = _wait_for_worker_busy(process.pid)
+    sent = time.monotonic()
+    process.send_signal(getattr(signal, signum))
+    _, err = process.communicate(timeout=20)
+    assert time.monotonic() - sent < 5  # the worker on the slow problem is killed, not waited for
+    assert (process.returncode, err) == (code, f"nnsolve: {word}; no report was written\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exam"]  # no gradebook, no temporary
+    assert not any(_alive(pid) for pid in workers)

@@ -46,28 +46,62 @@ def _csv(rows: list[list]) -> str:
 # Gradebook
 
 
+NOT_GRADABLE = "not gradable"  # a student's cell for a question whose problem file is invalid, that they answered
+
+
+def _columns(result) -> list[str]:
+    return result.columns or [q.id for q in result.questions]
+
+
 def gradebook_rows(result) -> list[dict]:
     return [{"student": s.student, "name": s.name,
-             "marks": {q: json_number(Fraction(m.marks)) for q, m in s.questions.items()},
+             "marks": {q: json_number(Fraction(m.marks)) if m.gradable else None for q, m in s.questions.items()},
+             **({"not_gradable": [q for q, m in s.questions.items() if m.answered]} if result.not_gradable else {}),
              "total": json_number(Fraction(s.total)), "out_of": json_number(Fraction(s.out_of)),
-             "percentage": round(s.percentage, 1)} for s in result.students]
+             "percentage": round(s.percentage, 1), "attempt": s.attempt, "attempts": s.attempts}
+            for s in result.students]
+
+
+def _attempts(result) -> bool:
+    """Whether some student made several attempts (an LMS download): the reports then say which counted."""
+    return any(s.attempts > 1 for s in result.students)
+
+
+KEPT = {"highest": "the one with the highest total", "first": "the first", "last": "the last"}  # --attempts
+
+
+def _attempt_text(student) -> str:
+    return f"{student.attempt} of {student.attempts}"
 
 
 def gradebook_csv(result, bom: bool = False) -> str:
-    """One row per student: id, name, marks per question, total, out of, percentage (UTF-8;
-    with ``bom`` a byte-order mark first, so that Excel reads it as UTF-8 when opened directly)."""
-    ids = [q.id for q in result.questions]
-    rows: list[list] = [["student", "name", *ids, "total", "out_of", "percentage"]]
+    """One row per student: id, name, marks per question, total, out of, percentage, and when
+    some student made several attempts the one graded ("2 of 3") (UTF-8; with ``bom`` a
+    byte-order mark first, so that Excel reads it as UTF-8 when opened directly)."""
+    ids = _columns(result)
+    attempts = _attempts(result)
+    rows: list[list] = [["student", "name", *ids, "total", "out_of", "percentage", *(["attempt"] if attempts else [])]]
     for s in result.students:
-        rows.append([s.student, s.name, *(marks_text(s.questions[q].marks) for q in ids),
-                     marks_text(s.total), marks_text(s.out_of), _percent(s.percentage)])
+        rows.append([s.student, s.name, *(_sheet_mark(s.questions[q]) for q in ids),
+                     marks_text(s.total), marks_text(s.out_of), _percent(s.percentage),
+                     *([_attempt_text(s)] if attempts else [])])
     return ("\ufeff" if bom else "") + _csv(rows)
+
+
+def _sheet_mark(mark) -> str:
+    """A gradebook cell: the marks; for a question not gradable, "not gradable" where the student
+    answered it and nothing where they did not."""
+    if not mark.gradable:
+        return NOT_GRADABLE if mark.answered else ""
+    return marks_text(mark.marks)
 
 
 def gradebook_json(result) -> str:
     document = {"nnsolve_gradebook": GRADEBOOK_VERSION, "answers": result.answers_file,
                 "questions": [{"id": q.id, "file": q.file, "marks": json_number(Fraction(q.marks))}
-                              for q in result.questions],
+                              for q in result.questions]
+                + [{"id": qid, "file": e.file, "marks": None, "not_gradable": e.line_text()}
+                   for qid, e in result.not_gradable.items()],
                 "students": gradebook_rows(result),
                 "errors": [e.line_text() for e in (*result.problem_errors, *result.table_errors)]}
     return json_safe(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
@@ -84,6 +118,8 @@ def _item_dict(item) -> dict:
             "invalid": item.invalid, "unreadable": item.unreadable,
             "discrimination": None if item.discrimination is None else round(float(item.discrimination), 4),
             "mistakes": [{"mistake": m, "students": n} for m, n in item.mistakes],
+            **({"not_gradable": item.not_gradable} if item.not_gradable else {}),
+            **({"key_note": item.key_note} if item.key_note else {}),
             "options": [{"option": k, "chosen": n, "right": right, "mistake": mistake}
                         for k, n, right, mistake in item.options]}
 
@@ -95,12 +131,16 @@ def items_json(items) -> str:
 
 def items_csv(items) -> str:
     rows: list[list] = [["question", "marks", "students", "right", "share_right", "mean_marks", "unanswered",
-                         "invalid", "unreadable", "discrimination", "options_chosen", "top_mistakes"]]
+                         "invalid", "unreadable", "discrimination", "options_chosen", "top_mistakes", "key_note"]]
     for i in items:
+        if i.not_gradable:  # its answers are counted as invalid; the figures of marks are not known
+            rows.append([i.question, "", i.students, "", "", "", i.unanswered, i.invalid, "", "", "",
+                         f"{NOT_GRADABLE}: {i.not_gradable}", ""])
+            continue
         rows.append([i.question, marks_text(i.marks), i.students, i.right, _ratio(i.share_right, 3),
                      _ratio(i.mean_marks, 3), i.unanswered, i.invalid, i.unreadable, _ratio(i.discrimination, 3),
                      "; ".join(f"{k}: {n}" for k, n, _, _ in i.options),
-                     "; ".join(f"{m} ({n})" for m, n in i.mistakes[:3])])
+                     "; ".join(f"{m} ({n})" for m, n in i.mistakes[:3]), i.key_note or ""])
     return _csv(rows)
 
 
@@ -117,13 +157,22 @@ def items_markdown(items) -> str:
              "| Question | Marks | Right | Mean marks | Discrimination | Unanswered | Invalid | Unreadable |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for i in items:
+        if i.not_gradable:
+            lines.append(f"| {_md(i.question)} | — | {NOT_GRADABLE} | | | {i.unanswered} | {i.invalid} | |")
+            continue
         lines.append(f"| {_md(i.question)} | {marks_text(i.marks)} | {i.right}/{i.students} "
                      f"({float(i.share_right):.0%}) | {float(i.mean_marks):.2f} | {_ratio(i.discrimination)} "
                      f"| {i.unanswered} | {i.invalid} | {i.unreadable} |")
     for i in items:
+        if i.not_gradable:
+            lines += ["", f"## {_md(i.question)}", "", f"Not gradable: {_md(i.not_gradable)}. Its "
+                      f"{i.invalid} answer{'s were' if i.invalid != 1 else ' was'} set aside; fix the file and grade again."]
+            continue
         if not i.options and not i.mistakes:
             continue
         lines += ["", f"## {_md(i.question)}", ""]
+        if i.key_note:
+            lines += [f"Check the question: {_md(i.key_note)}.", ""]
         for key, n, right, mistake in i.options:
             why = " (right)" if right else (f" — {_md(mistake)}" if mistake else "")
             lines.append(f"- option {_md(key)}: chosen {n} time{'s' if n != 1 else ''}{why}")
@@ -146,7 +195,7 @@ def summary_text(result, items, width: int = 80) -> str:
 
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, no_color=True, color_system=None, highlight=False, emoji=False)
-    ids = [q.id for q in result.questions]
+    ids = _columns(result)
     students = Table(title="Students")
     students.add_column("Student")
     students.add_column("Name")
@@ -163,14 +212,25 @@ def summary_text(result, items, width: int = 80) -> str:
     for column in ("Question", "Marks", "Right", "Mean", "D", "Commonest mistake"):
         questions.add_column(column, justify="left" if column in ("Question", "Commonest mistake") else "right")
     for i in items:
+        if i.not_gradable:
+            questions.add_row(Text(visible(i.question, one_line=True)), "—", "", "", "",
+                              Text(f"not gradable: its file is invalid ({i.invalid} answered)"))
+            continue
         top = f"{i.mistakes[0][0]} ({i.mistakes[0][1]})" if i.mistakes else ""
         questions.add_row(Text(visible(i.question, one_line=True)), marks_text(i.marks),
                           f"{i.right}/{i.students}", f"{float(i.mean_marks):.2f}", _ratio(i.discrimination),
                           Text(visible(top, one_line=True)))
     console.print(fit(console, questions, width))
+    for i in items:
+        if i.key_note:
+            console.print(Text(visible(f"{i.question}: check the question: {i.key_note}", one_line=True)))
     marks = sum((Fraction(s.total) for s in result.students), Fraction(0))
     n = len(result.students)
     mean = f"{float(marks / n):.2f}" if n else "—"
+    several = sum(1 for s in result.students if s.attempts > 1)
+    if several:
+        console.print(f"{several} student{'s' if several != 1 else ''} made several attempts; each is graded on "
+                      f"{KEPT[result.keep]} (--attempts; the gradebook's attempt column says which)")
     console.print(f"{n} student{'s' if n != 1 else ''}, {len(ids)} question{'s' if len(ids) != 1 else ''} "
                   f"worth {marks_text(result.out_of)}; mean total {mean}; {len(result.table_errors)} answers-table "
                   f"error{'s' if len(result.table_errors) != 1 else ''}, {len(result.problem_errors)} invalid "
@@ -179,6 +239,8 @@ def summary_text(result, items, width: int = 80) -> str:
 
 
 def _mark_cell(mark) -> str:
+    if not mark.gradable:
+        return "n/g" if mark.answered else "—"
     if mark.grade is None and not mark.invalid:
         return "—"
     return marks_text(mark.marks)
@@ -195,16 +257,34 @@ def feedback(result, student, hints: bool = False) -> tuple[str, str, list, list
     by_id = {q.id: q for q in result.questions}
     title = f"{student.name} ({student.student})" if student.name else student.student
     total = f"Total: {marks_text(student.total)} of {marks_text(student.out_of)} ({_percent(student.percentage)}%)"
-    rows = [(qid, f"{marks_text(m.marks)}/{marks_text(m.out_of)}") for qid, m in student.questions.items()]
+    if student.attempts > 1:
+        total += f"; attempt {_attempt_text(student)}, {KEPT[result.keep]}"
+    rows = [(qid, f"{marks_text(m.marks)}/{marks_text(m.out_of)}" if m.gradable else NOT_GRADABLE)
+            for qid, m in student.questions.items()]
     sections = []
     for qid, mark in student.questions.items():
+        if not mark.gradable:
+            sections.append((qid, [NOT_GRADED_TEXT]))
+            continue
+        heading = _heading(by_id[qid])
         if mark.grade is None:
-            sections.append((qid, ["Not answered."]))
+            sections.append((heading, ["Not answered."]))
             continue
         wrong = [p for p in mark.grade.parts if not p.correct and p.out_of]
         if wrong or mark.invalid:
-            sections.append((qid, [_part_feedback(by_id[qid], part, hints) for part in wrong]))
+            sections.append((heading, [_part_feedback(by_id[qid], part, hints) for part in wrong]))
     return title, total, rows, sections
+
+
+def _heading(question) -> str:
+    """A feedback section's heading: the question's id and title (which may start with the id)."""
+    title = " ".join(str(question.solution.title or "").split())
+    if not title or title == question.id:
+        return question.id
+    return title if title.startswith(question.id) else f"{question.id}: {title}"
+
+
+NOT_GRADED_TEXT = "Not graded: the question could not be graded, and does not count in your total."
 
 
 def feedback_markdown(result, student, hints: bool = False) -> str:
@@ -213,7 +293,7 @@ def feedback_markdown(result, student, hints: bool = False) -> str:
     lines += [f"| {_md(qid)} | {marks} |" for qid, marks in rows]
     for qid, items in sections:
         lines += ["", f"## {_md(qid)}", ""]
-        lines += [item if item == "Not answered." else f"- {_md(item)}" for item in items]
+        lines += [item if item in ("Not answered.", NOT_GRADED_TEXT) else f"- {_md(item)}" for item in items]
     return "\n".join(lines) + "\n"
 
 
@@ -228,8 +308,8 @@ def feedback_html(result, student, hints: bool = False) -> str:
     body.append("</tbody></table>")
     for qid, items in sections:
         body.append(f"<h2>{escape(qid)}</h2>")
-        if items == ["Not answered."]:
-            body.append("<p>Not answered.</p>")
+        if items in (["Not answered."], [NOT_GRADED_TEXT]):
+            body.append(f"<p>{items[0]}</p>")
         else:
             body.append("<ul>" + "".join(f"<li>{escape(item)}</li>" for item in items) + "</ul>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -248,13 +328,13 @@ def _part_feedback(question, part, hints: bool) -> str:
         return "; ".join(part.diagnosis) or f"{label} is wrong"
     from ..numbers import plain
 
-    given = f"option {part.submitted}" if part.name == "choice" else plain(part.submitted)
     if getattr(part, "unreadable", False):
-        return f"{label}: could not read your answer {given}; write a number, a shape or a list"
+        return f"{label}: could not read your answer {plain(part.submitted)}; write a number, a shape or a list"
+    wrong = f"Option {part.submitted} is wrong" if part.name == "choice" else f"{label}: your answer {plain(part.submitted)} is wrong"
     mistake = question.mistake(part)
     if mistake:
-        return f"{label}: your answer {given} is wrong; it matches this mistake: {mistake}"
-    return f"{label}: your answer {given} is wrong; check your working"
+        return f"{wrong}; it matches this mistake: {mistake}"
+    return f"{wrong}; check your working"
 
 
 def feedback_name(student_id: str) -> str:
