@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictInt
 
 from ..expr import num, sym
-from ..layers import convolution
+from ..layers import convolution, stack
 from ..plot import Figure, Panel, Series
 from ..solution import Answer, Step, Table
 from ..spec import Count, Strict
@@ -49,15 +49,17 @@ def _stack(setup: Setup, stride: int):
                                  at="setup.kernel")
         size_steps += convolution.window_steps(win, f"Stride {stride}, layer {layer} (conv2d): output")
         sizes.append(win.out[0])
+    field = stack.input_field((1, setup.input, setup.input))  # (r, j) per axis, by the layer library's rule
     fields, jumps = [1], [1]
     field_steps = []
     for layer in range(1, setup.layers + 1):
-        fields.append(fields[-1] + (setup.kernel - 1) * jumps[-1])
+        field = stack.seen([field], ((setup.kernel, stride),) * 2)
+        fields.append(stack.field_value(field))
         field_steps.append(Step(f"Stride {stride}, layer {layer}: receptive field", lhs=sym(f"r_{layer}"),
                                 formula=sym(f"r_{layer - 1}") + (sym("K") - 1) * sym(f"j_{layer - 1}"),
                                 substitution=num(fields[-2]) + (num(setup.kernel) - 1) * num(jumps[-1]),
                                 value=fields[-1]))
-        jumps.append(jumps[-1] * stride)
+        jumps.append(stack.field_value(field, 1))
     return sizes, fields, size_steps + field_steps
 
 
