@@ -23,7 +23,7 @@ from pydantic import Field
 from .errors import SolveError
 from .expr import Expr, call, dot, num, sym
 from .linalg import solve_square
-from .numbers import _EXACT_BITS, Number, Real, number_text, plain, simplify
+from .numbers import _EXACT_BITS, Number, Real, number_text, simplify
 from .solution import Step
 from .spec import FieldError, Strict
 
@@ -303,9 +303,12 @@ def update_steps(opt, t: int, label: str, name: str, p: Expr, sub: str, p_old: N
                  substitution=dot(opt.beta1, m_old) + dot(1 - opt.beta1, g_val), value=m_new),
             Step(f"{label}: second moment of {name}", lhs=s, formula=b2 * s + (1 - b2) * g_sym ** 2,
                  substitution=dot(opt.beta2, s_old) + dot(1 - opt.beta2, g_val ** 2), value=s_new),
-            Step(f"{label}: bias-corrected moments of {name}", lhs=sym("m_hat"),
+            Step(f"{label}: bias-corrected first moment of {name}", lhs=sym("m_hat"),
                  formula=m / (1 - b1 ** sym("t")), substitution=num(m_new) / (1 - num(opt.beta1) ** t),
-                 value=m_hat, note=f"ŝ = s / (1 − β₂ᵗ) = {plain(s_hat)}"),
+                 value=m_hat),
+            Step(f"{label}: bias-corrected second moment of {name}", lhs=sym("s_hat"),
+                 formula=s / (1 - b2 ** sym("t")), substitution=num(s_new) / (1 - num(opt.beta2) ** t),
+                 value=s_hat),
             Step(f"{label}: update {name}", lhs=p,
                  formula=p - eta * sym("m_hat") / (call("sqrt", sym("s_hat")) + sym("epsilon")),
                  substitution=num(p_old) - dot(opt.learning_rate, num(m_hat))
