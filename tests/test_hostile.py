@@ -715,3 +715,19 @@ def test_thousands_of_exact_iterations_switch_to_floats_and_say_so():
         g = w * (2 / 3) + b
         w, b = w - g * (2 / 3) / 7, b - g / 7
     assert float(solution.answers["w1"].value) == pytest.approx(w, rel=1e-9, abs=1e-12)
+
+
+def test_grading_a_file_at_the_work_cap_tries_only_the_simplest_mistakes_and_says_so():
+    """Each mistake re-trains the whole run: MAX_VARIANT_WORK bounds their sum (grade took 7.8 s before)."""
+    from nnsolve import api, limits
+    from nnsolve.solve import variants
+    from nnsolve.topics import optimizer_steps
+    from tests.bound_cases import CASES
+
+    problem = api.load(CASES["optimizer-linear-gd-exact"])
+    tried = limits.MAX_VARIANT_WORK // limits.MAX_OPTIMIZER_WORK
+    (warning,) = api.solve(problem).warnings
+    total = len(optimizer_steps._candidates(problem.spec))
+    assert warning.startswith(f"Grading compares a wrong answer with the {tried} simplest of the {total} common")
+    assert 0 < len(variants(problem.spec)) <= tried < total
+    assert not api.solve("problems/seed/s08-momentum.yaml").warnings  # a small file: every mistake is tried
