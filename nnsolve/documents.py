@@ -45,11 +45,19 @@ def read_exam(paths: list[str]) -> Exam:
     first = paths[0]
     folder = first if os.path.isdir(first) else os.path.dirname(first) or "."
     path = os.path.join(folder, EXAM_FILE)
-    if not os.path.isfile(path):
+    if not os.path.lexists(path):
         return Exam()
     from pydantic import ValidationError
 
+    from .errors import ProblemFileError
+    from .files import inside
     from .loader import read_text
+
+    # the rule for every file read from a folder (nnsolve.grade.collect_paths): a link must stay inside
+    # it; read_text then refuses a folder, a FIFO or a device
+    if os.path.islink(path) and not inside(path, os.path.realpath(folder)):
+        raise ProblemFileError(f"is a symbolic link to a file outside {folder}; not followed "
+                               f"(copy the exam's header into the folder)", file=path)
 
     data, doc = parse(read_text(path), file=path)
     try:

@@ -493,6 +493,32 @@ def test_symbolic_links_that_leave_the_folder_are_reported_not_followed(tmp_path
     assert code == 0 and "SECRET" not in err and "class/leaves.yaml,cnn_architecture" in out
 
 
+@pytest.mark.parametrize("command", ["key", "paper"])
+def test_an_exam_yaml_that_leaves_the_folder_or_is_no_file_is_refused(tmp_path, command):
+    """exam.yaml (a folder's paper and key header) is read by the rule of every file in the folder."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "exam.yaml").write_text("title: SECRET-TITLE\n", encoding="utf-8")
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "a.yaml").write_bytes(S03.read_bytes())
+    header = folder / "exam.yaml"
+    header.symlink_to(outside / "exam.yaml")
+    code, out, err = _cli(command, "class", "-o", "doc.md", cwd=tmp_path)
+    assert (code, err) == (2, "class/exam.yaml: is a symbolic link to a file outside class; not followed "
+                              "(copy the exam's header into the folder)\n")
+    assert not (tmp_path / "doc.md").exists()
+    header.unlink()
+    os.mkfifo(header)  # reading it would block: refused before it is opened
+    code, out, err = _cli(command, "class", "-o", "doc.md", cwd=tmp_path)
+    assert (code, err) == (2, "class/exam.yaml: is not a regular file\n")
+    header.unlink()
+    header.symlink_to(folder / "inside.yaml")
+    (folder / "inside.yaml").write_text("title: Midterm\n", encoding="utf-8")  # a link inside: read
+    code, out, err = _cli(command, "class", "-o", "doc.md", cwd=tmp_path)
+    assert code == 1 and "Midterm" in (tmp_path / "doc.md").read_text(encoding="utf-8")  # inside.yaml: no topic
+
+
 # --- nothing lost: a batch with broken files, and an interrupted write ---------------------------
 
 def test_grade_batch_with_hostile_files_keeps_every_other_result(capsys, tmp_path):
