@@ -757,3 +757,27 @@ def test_grading_a_file_at_the_work_cap_tries_only_the_simplest_mistakes_and_say
     assert warning.startswith(f"Grading compares a wrong answer with the {tried} simplest of the {total} common")
     assert 0 < len(variants(problem.spec)) <= tried < total
     assert not api.solve("problems/seed/s08-momentum.yaml").warnings  # a small file: every mistake is tried
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "latex", "html"])
+def test_an_exact_1e300_is_shown_in_scientific_notation_not_301_digits(capsys, tmp_path, fmt):
+    """Exact values are written in full up to 24 digits (DISPLAY_DIGITS); 10³⁰⁰ is 1.0000e+300."""
+    path = tmp_path / "far.yaml"
+    path.write_text("topic: svm\npoints:\n  - {x: [1e300, 1], y: 1, support: true}\n"
+                    "  - {x: [-1e300, 1], y: -1, support: true}\ntest_samples: [[1, 1]]\nask: class\n", encoding="utf-8")
+    code, out, err = run_in_process(capsys, "run", str(path), "-f", fmt)
+    assert code == 0, err
+    assert not re.search(r"\d([,{}]*\d){24}", out), "a number of more than 24 digits is shown in full"
+    assert "1.0000e+300" in out or "1.0000 \\times 10^{300}" in out
+    code, out, err = run_in_process(capsys, "run", str(path), "-f", "json")
+    import json
+    assert json.loads(out)["answers"]["decision_value"] == 1e-300  # the JSON keeps the value
+
+
+def test_a_long_exact_value_is_approximately_its_scientific_text_unless_that_is_all_of_it():
+    from nnsolve.numbers import number_text, shown_exactly
+
+    assert (number_text(10**300), shown_exactly(10**300)) == ("1.0000e+300", True)
+    assert (number_text(10**300 + 1), shown_exactly(10**300 + 1)) == ("1.0000e+300", False)
+    assert (number_text(10**24 - 1), shown_exactly(10**24 - 1)) == ("999,999,999,999,999,999,999,999", True)
+    assert (number_text(Fraction(10**30 + 1, 3)), shown_exactly(Fraction(10**30 + 1, 3))) == ("3.3333e+29", False)
