@@ -181,7 +181,7 @@ CASES.update({
                               "y": 1 if i % 2 else -1, "support": i < 2} for i in range(58)],
                             kernel={"type": "polynomial", "degree": limits.MAX_SVM_DEGREE, "coef0": "1/3",
                                     "gamma": "1/7"}, test=[[f"1/{k + 2}" for k in range(58)]]),
-    "svm-alpha-given-many": _svm([{**p, "alpha": f"{i % 3}/5"} for i, p in enumerate(_points(1000, 90))],
+    "svm-alpha-given-many": _svm([{**p, "alpha": f"{i % 3}/5"} for i, p in enumerate(_points(1000, 80))],  # < 256 KiB
                                  bias="1/3"),
 })
 
@@ -206,8 +206,8 @@ CASES.update({
                                scores=[f"{limits.MAX_BOXES - i}/{limits.MAX_BOXES}" for i in range(limits.MAX_BOXES)],
                                iou_threshold="1/3", submitted={"answer": ["b0"]}),
     "metrics-100-classes": _file(topic="classification_metrics", classes=[f"c{i}" for i in range(limits.MAX_CLASSES)],
-                                 y_true=[f"c{i % 100}" for i in range(40_000)],
-                                 y_pred=[f"c{(i * 7) % 100}" for i in range(40_000)], ask="f1_macro",
+                                 y_true=[f"c{i % 100}" for i in range(20_000)],  # < 256 KiB
+                                 y_pred=[f"c{(i * 7) % 100}" for i in range(20_000)], ask="f1_macro",
                                  submitted={"answer": "1/3"}),
     "network-dense-50": _file(topic="network", orientation="out_in", input=[f"{i}/10" for i in range(20)],
                               layers=[{"type": "dense", "weights": _grid(20, 20), "bias": [1] * 20,
