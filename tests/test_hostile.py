@@ -2,8 +2,9 @@
 an answer in bounded time and memory, and byte-identical output run after run.
 
 The corpus is tests/corpus/bad/ (written by tests/corpus/make_bad_corpus.py, each case's
-expected line and field stated by hand in EXPECTED.tsv); files too big or binary to commit
-are made here in tmp_path.
+expected line and field stated by hand in EXPECTED.tsv) and tests/corpus/hostile/ (legal files
+whose text must be neutralised in every output); files too big or binary to commit, and file
+names git cannot hold, are made here in tmp_path.
 """
 
 from __future__ import annotations
@@ -90,6 +91,9 @@ def test_corpus_is_what_its_generator_writes():
     assert (CORPUS / "EXPECTED.tsv").read_text(encoding="utf-8") == generator.expected_tsv()
     for name, text, _, _ in generator.CASES:
         assert (CORPUS / name).read_bytes() == text.encode("utf-8"), name
+    assert sorted(p.name for p in (ROOT / "tests" / "corpus" / "hostile").glob("*.yaml")) == sorted(generator.HOSTILE)
+    for name, text in generator.HOSTILE.items():
+        assert (ROOT / "tests" / "corpus" / "hostile" / name).read_bytes() == text.encode("utf-8"), name
 
 
 def test_corpus_covers_every_topic():
@@ -254,42 +258,24 @@ def test_no_network_and_no_writes_while_solving(capsys, monkeypatch, tmp_path):
 # What must never reach a terminal raw, stated by hand (not imported from nnsolve.render.safe):
 # C0 controls but tab and newline, DEL, C1 controls, the bidi marks, overrides and isolates.
 ACTING = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-ESCAPES = ("\x1b[2J \x1b]52;c;ZXZpbA==\x07 \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ \x1b]0;title\x07 "
-           "\x9b31m \x7f \u202eevil\u2066 \u200f\u061c")
-INJECTION = "<img src=x onerror=alert(1)> [bold]b[/bold] `tick`"
 RAW_TAG = re.compile(r"(?<!\\)<img")  # in Markdown, \< shows a < and starts no tag
-ODD_NAME = "na\x1b[31mme\u202e`|\n\n# x.yaml"  # ESC, a bidi override, a backtick, a pipe, a blank line
-
-
-def _q(text: str) -> str:
-    import json
-
-    return json.dumps(text)  # a JSON string is a YAML double-quoted scalar with the same escapes
-
-
-def _answered(text: str) -> str:
-    return f"""\
-topic: cnn_architecture
-title: {_q("T " + text)}
-question: {_q("Q " + text)}
-input: [8, 8, 1]
-layers: [{{type: flatten}}, {{type: dense, units: 2}}]
-ask: total_params
-choices: {{a: 130, b: {_q("B " + text)}, c: [1, {_q(text)}]}}
-submitted: {{choice: a, answer: {_q(text)}}}
-"""
+# The hostile texts (ESC sequences, C1, DEL, bidi; HTML, markup, a backtick; what pdflatex chokes on;
+# a file name with ESC, a backtick, a pipe and a blank line) and the corpus files holding them.
+HOSTILE = ROOT / "tests" / "corpus" / "hostile"
+from tests.corpus.make_bad_corpus import ESCAPES, INJECTION, ODD_NAME  # noqa: E402
+from tests.corpus.make_bad_corpus import answered as _answered  # noqa: E402
 
 
 @pytest.fixture
 def hostile_folder(tmp_path) -> Path:
+    """The corpus's escapes.yaml as answered.yaml and under ODD_NAME, and field-escapes.yaml under
+    ODD_NAME + .bad.yaml (names git cannot hold everywhere are made here)."""
     folder = tmp_path / "hostile"
     folder.mkdir()
-    text = ESCAPES + " " + INJECTION
-    (folder / "answered.yaml").write_text(_answered(text), encoding="utf-8")
-    (folder / ODD_NAME).write_text(_answered(text), encoding="utf-8")
-    (folder / (ODD_NAME + ".bad.yaml")).write_text(
-        f"topic: cnn_architecture\n{_q('field' + ESCAPES)}: 1\ninput: [8, 8, 1]\n"
-        "layers: [{type: flatten}]\n", encoding="utf-8")
+    escapes = (HOSTILE / "escapes.yaml").read_bytes()
+    (folder / "answered.yaml").write_bytes(escapes)
+    (folder / ODD_NAME).write_bytes(escapes)
+    (folder / (ODD_NAME + ".bad.yaml")).write_bytes((HOSTILE / "field-escapes.yaml").read_bytes())
     return folder
 
 
@@ -376,8 +362,7 @@ def test_latex_key_compiles_with_hostile_characters_in_every_slot(tmp_path):
 
     if shutil.which("pdflatex") is None:
         pytest.skip("pdflatex is not installed")
-    odd = "☃ \x7f \v \x1b[2J \u202e \\end{document} $x$ & % # { } ~ ^ _ <b>"
-    (tmp_path / "odd.yaml").write_text(_answered(odd), encoding="utf-8")
+    (tmp_path / "odd.yaml").write_bytes((HOSTILE / "latex-odd.yaml").read_bytes())  # LATEX_ODD in every slot
     code, out, err = _cli("key", "odd.yaml", "-o", "key.tex", "--pdf", "--title", "Key ☃", cwd=tmp_path)
     assert code == 0, err
     assert (tmp_path / "key.pdf").stat().st_size > 1000
