@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 from . import limits
 from .errors import NnsolveError
+from .files import kind_unread
 
 
 class AnswersError(NnsolveError):
@@ -90,6 +91,12 @@ def read_answers(path: str) -> AnswersTable:
     """The answers table at ``path`` (.csv, .json, .yaml/.yml). A missing or unreadable file, or
     one without a ``student`` column, is an AnswersError (exit code 2); a bad line is one of
     the table's ``errors``."""
+    kind = kind_unread(path)
+    if kind == "folder":
+        raise AnswersError("is a folder; name the answers table (.csv, .json or .yaml)", file=path)
+    if kind == "special":
+        raise AnswersError("is not a regular file (a device, a FIFO or a socket); name the answers table",
+                           file=path)
     try:
         size = os.path.getsize(path)
         if size > limits.MAX_ANSWERS_BYTES:

@@ -43,8 +43,16 @@ def read_exam(paths: list[str]) -> Exam:
     first = paths[0]
     folder = first if os.path.isdir(first) else os.path.dirname(first) or "."
     path = os.path.join(folder, EXAM_FILE)
-    if not os.path.isfile(path):
+    if not os.path.lexists(path):
         return Exam()
+    # the rule for every file read from a folder (nnsolve.grade.collect_paths): a link must stay inside
+    # it; read_text then refuses a folder, a FIFO or a device
+    from .errors import ProblemFileError
+    from .files import inside
+
+    if os.path.islink(path) and not inside(path, os.path.realpath(folder)):
+        raise ProblemFileError(f"is a symbolic link to a file outside {folder}; not followed "
+                               f"(copy the exam's header into the folder)", file=path)
     return load_exam(path)
 
 

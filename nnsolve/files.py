@@ -40,6 +40,24 @@ class Refused(str):
         return Refused, (str(self), self.reason)
 
 
+def inside(link: str, root: str) -> bool:
+    """Whether ``link`` leads to a place inside the folder ``root`` (a real path)."""
+    return os.path.commonpath([os.path.realpath(link), root]) == root
+
+
+def kind_unread(path: str) -> str | None:
+    """What ``path`` is when it is not a file to read: "folder", or "special" for a device, a FIFO or
+    a socket (checked before it is opened: opening a FIFO blocks, a device never ends); None for a
+    regular file or a missing path (opening it then says what is wrong)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return None if stat.S_ISREG(mode) else "special"
+
+
 # ---------------------------------------------------------------------------------------------
 # Writing
 

@@ -30,7 +30,7 @@ from decimal import Decimal
 from .compare import (Unreadable, agree, cells, disagreeing_cells, distance, quoted, read_answer, round_decimals,
                       round_sig_figs, same_shape)
 from .errors import NnsolveError, SpecError
-from .files import Refused
+from .files import Refused, inside
 from .loader import Loaded, load
 from .numbers import Number, Value, is_number, is_terminating, simplify
 from .numbers import plain
@@ -622,14 +622,14 @@ def _problem_files(folder: str) -> Iterator[str]:
         subfolders.sort()
         for name in subfolders:
             path = os.path.normpath(os.path.join(directory, name))
-            if os.path.islink(path) and not _inside(path, root):
+            if os.path.islink(path) and not inside(path, root):
                 yield Refused(path, f"is a symbolic link to a folder outside {folder}; not followed "
                                     f"(name the folder itself to read it)")
         for name in names:
             if not name.lower().endswith((".yaml", ".yml")) or name == EXAM_FILE:
                 continue
             path = os.path.normpath(os.path.join(directory, name))
-            if os.path.islink(path) and not _inside(path, root):
+            if os.path.islink(path) and not inside(path, root):
                 yield Refused(path, f"is a symbolic link to a file outside {folder}; not followed "
                                     f"(name the file itself to read it)")
             else:
@@ -637,11 +637,6 @@ def _problem_files(folder: str) -> Iterator[str]:
     for exc in unreadable:
         yield Refused(os.path.normpath(exc.filename or folder),
                       f"cannot read this folder ({exc.strerror or exc}); its problem files were not read")
-
-
-def _inside(link: str, root: str) -> bool:
-    """Whether ``link`` leads to a place inside the folder ``root`` (a real path)."""
-    return os.path.commonpath([os.path.realpath(link), root]) == root
 
 
 # The memo of the batch being graded (see MEMO_SIZE): set by grade_paths for its run, and for

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Tag, ValidationError
 
 from . import limits, vocabulary
 from .errors import NnsolveError, ProblemFileError, SpecError
-from .files import Refused
+from .files import Refused, kind_unread
 from .numbers import to_exact
 from .spec import FieldError
 
@@ -217,9 +217,10 @@ def read_text(path: str) -> str:
     """Read a problem file as UTF-8 text; the size cap is checked before anything is parsed."""
     if isinstance(path, Refused):  # a folder nnsolve.grade.collect_paths could not read, a link leading out
         raise ProblemFileError(path.reason, file=path)
-    if os.path.isdir(path):
+    kind = kind_unread(path)
+    if kind == "folder":
         raise ProblemFileError("is a directory, not a problem file", file=path)
-    if os.path.exists(path) and not os.path.isfile(path):  # a FIFO would block, a device never end
+    if kind == "special":
         raise ProblemFileError("is not a regular file", file=path)
     try:
         with open(path, "rb") as fh:

@@ -228,6 +228,20 @@ MAX_SHOWN_DIGITS = 1_000
 _LONG_INT_BITS = int(MAX_SHOWN_DIGITS * 3.3219280948873626)
 
 
+# An exact number shown is written in full up to this many digits (an integer, or a fraction's
+# numerator and denominator); a longer one (an exact 1e300) is shown in scientific notation to
+# DIGITS significant figures, with ≈ unless those digits are the whole of it. JSON keeps every
+# digit up to MAX_SHOWN_DIGITS.
+DISPLAY_DIGITS = 24
+
+
+def too_long_to_show(x: int | Fraction) -> bool:
+    """True when an exact number has more than DISPLAY_DIGITS digits in its integer or its numerator or denominator."""
+    if isinstance(x, int):
+        return decimal_digits(x) > DISPLAY_DIGITS
+    return decimal_digits(x.numerator) > DISPLAY_DIGITS or decimal_digits(x.denominator) > DISPLAY_DIGITS
+
+
 def decimal_digits(n: int) -> int:
     """How many decimal digits |n| has, computed without writing n as text."""
     n = abs(n)
@@ -265,9 +279,9 @@ def exact_decimal(x: Fraction) -> str | None:
     """The exact decimal text of a terminating fraction, or None if it does not terminate (or is long)."""
     if not is_terminating(x):
         return None
-    d = _decimal(x)
-    if abs(d.adjusted()) > 40:  # 60 significant digits would not hold it exactly, nor would anyone read it
+    if too_long_to_show(x):  # nor would anyone read it
         return None
+    d = _decimal(x)
     text = format(d, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
@@ -286,6 +300,8 @@ def shown_exactly(value) -> bool:
         return all(shown_exactly(v) for v in value)
     if isinstance(value, float):
         return float(round_sig(value).replace(",", "")) == value
+    if isinstance(value, (int, Fraction)) and not isinstance(value, bool) and too_long_to_show(value):
+        return Fraction(Decimal(round_sig(value).replace(",", ""))) == value  # 1.0000e+300 is 10³⁰⁰ exactly
     return True
 
 
@@ -298,15 +314,15 @@ def number_text(x, unicode_minus: bool = False, approx: bool = True) -> str:
     if isinstance(x, bool):
         return str(x).lower()
     if isinstance(x, int):
-        out = scientific_int(x) if x.bit_length() > _LONG_INT_BITS else f"{x:,}"
+        out = scientific_int(x) if too_long_to_show(x) else f"{x:,}"
     elif isinstance(x, Fraction):
         if x.denominator == 1:
             return number_text(x.numerator, unicode_minus)
         exact = exact_decimal(x)
         if exact is not None:
             out = exact
-        elif too_long(x):
-            out = round_sig(x)  # too long to write as a fraction (or at all, past 4,300 digits)
+        elif too_long_to_show(x):
+            out = round_sig(x)  # too long to read as a fraction (or to write at all, past 4,300 digits)
         elif approx:
             out = f"{x.numerator}/{x.denominator} ≈ {round_sig(x)}"
         else:

@@ -162,6 +162,27 @@ def test_bad_lines_are_reported_at_their_line(tmp_path):
     assert by["u2"].questions["s11"].marks == 4  # only s11's class is in the table: the whole question
 
 
+def test_an_answers_table_that_is_a_fifo_device_or_folder_is_refused_before_it_is_opened(tmp_path, monkeypatch):
+    """Opening a FIFO would block until a writer came; /dev/zero would never end: refused as the loader
+    refuses a problem file, by the one check in nnsolve.files, before any open."""
+    import builtins
+    import os
+
+    fifo = tmp_path / "answers.csv"
+    os.mkfifo(fifo)
+
+    def no_open(*args, **kwargs):
+        raise AssertionError(f"opened {args[0]}")
+
+    monkeypatch.setattr(builtins, "open", no_open)
+    for path, why in ((fifo, "is not a regular file (a device, a FIFO or a socket); name the answers table"),
+                      ("/dev/zero", "is not a regular file (a device, a FIFO or a socket); name the answers table"),
+                      (tmp_path, "is a folder; name the answers table (.csv, .json or .yaml)")):
+        with pytest.raises(AnswersError) as caught:
+            read_answers(str(path))
+        assert caught.value.line_text() == f"{path}: {why}"
+
+
 def test_an_answers_table_that_cannot_be_read_is_one_error(tmp_path):
     with pytest.raises(AnswersError, match="no such answers file"):
         read_answers(str(tmp_path / "none.csv"))

@@ -2,8 +2,9 @@
 an answer in bounded time and memory, and byte-identical output run after run.
 
 The corpus is tests/corpus/bad/ (written by tests/corpus/make_bad_corpus.py, each case's
-expected line and field stated by hand in EXPECTED.tsv); files too big or binary to commit
-are made here in tmp_path.
+expected line and field stated by hand in EXPECTED.tsv) and tests/corpus/hostile/ (legal files
+whose text must be neutralised in every output); files too big or binary to commit, and file
+names git cannot hold, are made here in tmp_path.
 """
 
 from __future__ import annotations
@@ -90,6 +91,9 @@ def test_corpus_is_what_its_generator_writes():
     assert (CORPUS / "EXPECTED.tsv").read_text(encoding="utf-8") == generator.expected_tsv()
     for name, text, _, _ in generator.CASES:
         assert (CORPUS / name).read_bytes() == text.encode("utf-8"), name
+    assert sorted(p.name for p in (ROOT / "tests" / "corpus" / "hostile").glob("*.yaml")) == sorted(generator.HOSTILE)
+    for name, text in generator.HOSTILE.items():
+        assert (ROOT / "tests" / "corpus" / "hostile" / name).read_bytes() == text.encode("utf-8"), name
 
 
 def test_corpus_covers_every_topic():
@@ -254,42 +258,24 @@ def test_no_network_and_no_writes_while_solving(capsys, monkeypatch, tmp_path):
 # What must never reach a terminal raw, stated by hand (not imported from nnsolve.render.safe):
 # C0 controls but tab and newline, DEL, C1 controls, the bidi marks, overrides and isolates.
 ACTING = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-ESCAPES = ("\x1b[2J \x1b]52;c;ZXZpbA==\x07 \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ \x1b]0;title\x07 "
-           "\x9b31m \x7f \u202eevil\u2066 \u200f\u061c")
-INJECTION = "<img src=x onerror=alert(1)> [bold]b[/bold] `tick`"
 RAW_TAG = re.compile(r"(?<!\\)<img")  # in Markdown, \< shows a < and starts no tag
-ODD_NAME = "na\x1b[31mme\u202e`|\n\n# x.yaml"  # ESC, a bidi override, a backtick, a pipe, a blank line
-
-
-def _q(text: str) -> str:
-    import json
-
-    return json.dumps(text)  # a JSON string is a YAML double-quoted scalar with the same escapes
-
-
-def _answered(text: str) -> str:
-    return f"""\
-topic: cnn_architecture
-title: {_q("T " + text)}
-question: {_q("Q " + text)}
-input: [8, 8, 1]
-layers: [{{type: flatten}}, {{type: dense, units: 2}}]
-ask: total_params
-choices: {{a: 130, b: {_q("B " + text)}, c: [1, {_q(text)}]}}
-submitted: {{choice: a, answer: {_q(text)}}}
-"""
+# The hostile texts (ESC sequences, C1, DEL, bidi; HTML, markup, a backtick; what pdflatex chokes on;
+# a file name with ESC, a backtick, a pipe and a blank line) and the corpus files holding them.
+HOSTILE = ROOT / "tests" / "corpus" / "hostile"
+from tests.corpus.make_bad_corpus import ESCAPES, INJECTION, ODD_NAME  # noqa: E402
+from tests.corpus.make_bad_corpus import answered as _answered  # noqa: E402
 
 
 @pytest.fixture
 def hostile_folder(tmp_path) -> Path:
+    """The corpus's escapes.yaml as answered.yaml and under ODD_NAME, and field-escapes.yaml under
+    ODD_NAME + .bad.yaml (names git cannot hold everywhere are made here)."""
     folder = tmp_path / "hostile"
     folder.mkdir()
-    text = ESCAPES + " " + INJECTION
-    (folder / "answered.yaml").write_text(_answered(text), encoding="utf-8")
-    (folder / ODD_NAME).write_text(_answered(text), encoding="utf-8")
-    (folder / (ODD_NAME + ".bad.yaml")).write_text(
-        f"topic: cnn_architecture\n{_q('field' + ESCAPES)}: 1\ninput: [8, 8, 1]\n"
-        "layers: [{type: flatten}]\n", encoding="utf-8")
+    escapes = (HOSTILE / "escapes.yaml").read_bytes()
+    (folder / "answered.yaml").write_bytes(escapes)
+    (folder / ODD_NAME).write_bytes(escapes)
+    (folder / (ODD_NAME + ".bad.yaml")).write_bytes((HOSTILE / "field-escapes.yaml").read_bytes())
     return folder
 
 
@@ -376,8 +362,7 @@ def test_latex_key_compiles_with_hostile_characters_in_every_slot(tmp_path):
 
     if shutil.which("pdflatex") is None:
         pytest.skip("pdflatex is not installed")
-    odd = "☃ \x7f \v \x1b[2J \u202e \\end{document} $x$ & % # { } ~ ^ _ <b>"
-    (tmp_path / "odd.yaml").write_text(_answered(odd), encoding="utf-8")
+    (tmp_path / "odd.yaml").write_bytes((HOSTILE / "latex-odd.yaml").read_bytes())  # LATEX_ODD in every slot
     code, out, err = _cli("key", "odd.yaml", "-o", "key.tex", "--pdf", "--title", "Key ☃", cwd=tmp_path)
     assert code == 0, err
     assert (tmp_path / "key.pdf").stat().st_size > 1000
@@ -491,6 +476,32 @@ def test_symbolic_links_that_leave_the_folder_are_reported_not_followed(tmp_path
     assert "SECRET" not in out + err  # the file outside was not read
     code, out, err = _cli("grade", "class/leaves.yaml", "-f", "csv", cwd=tmp_path)  # named: read
     assert code == 0 and "SECRET" not in err and "class/leaves.yaml,cnn_architecture" in out
+
+
+@pytest.mark.parametrize("command", ["key", "paper"])
+def test_an_exam_yaml_that_leaves_the_folder_or_is_no_file_is_refused(tmp_path, command):
+    """exam.yaml (a folder's paper and key header) is read by the rule of every file in the folder."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "exam.yaml").write_text("title: SECRET-TITLE\n", encoding="utf-8")
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "a.yaml").write_bytes(S03.read_bytes())
+    header = folder / "exam.yaml"
+    header.symlink_to(outside / "exam.yaml")
+    code, out, err = _cli(command, "class", "-o", "doc.md", cwd=tmp_path)
+    assert (code, err) == (2, "class/exam.yaml: is a symbolic link to a file outside class; not followed "
+                              "(copy the exam's header into the folder)\n")
+    assert not (tmp_path / "doc.md").exists()
+    header.unlink()
+    os.mkfifo(header)  # reading it would block: refused before it is opened
+    code, out, err = _cli(command, "class", "-o", "doc.md", cwd=tmp_path)
+    assert (code, err) == (2, "class/exam.yaml: is not a regular file\n")
+    header.unlink()
+    header.symlink_to(folder / "inside.yaml")
+    (folder / "inside.yaml").write_text("title: Midterm\n", encoding="utf-8")  # a link inside: read
+    code, out, err = _cli(command, "class", "-o", "doc.md", cwd=tmp_path)
+    assert code == 1 and "Midterm" in (tmp_path / "doc.md").read_text(encoding="utf-8")  # inside.yaml: no topic
 
 
 # --- nothing lost: a batch with broken files, and an interrupted write ---------------------------
@@ -702,7 +713,7 @@ def test_svm_marked_points_beyond_the_search_cap_are_still_solved(capsys, tmp_pa
     assert json.loads(out)["answers"]["class"] == 1
 
 
-def test_ten_thousand_exact_iterations_switch_to_floats_and_say_so():
+def test_thousands_of_exact_iterations_switch_to_floats_and_say_so():
     """Exact gd on a linear neuron gains digits every iteration (killed at 20 s before)."""
     from nnsolve import api, limits
     from tests.bound_cases import CASES
@@ -711,7 +722,47 @@ def test_ten_thousand_exact_iterations_switch_to_floats_and_say_so():
     note = [a for a in solution.assumptions if a.startswith("Carried as floats from iteration ")]
     assert len(note) == 1 and f"past {limits.MAX_EXACT_DIGITS:,} digits" in note[0]
     w, b = 1 / 3, 0.1  # the same training in floats, as an independent loop: ½(y − ŷ)², x = 2/3, y = 0
-    for _ in range(limits.MAX_ITERATIONS):
+    for _ in range(limits.MAX_OPTIMIZER_WORK // 2):  # the case's iterations: one weight and the bias
         g = w * (2 / 3) + b
         w, b = w - g * (2 / 3) / 7, b - g / 7
     assert float(solution.answers["w1"].value) == pytest.approx(w, rel=1e-9, abs=1e-12)
+
+
+def test_grading_a_file_at_the_work_cap_tries_only_the_simplest_mistakes_and_says_so():
+    """Each mistake re-trains the whole run: MAX_VARIANT_WORK bounds their sum (grade took 7.8 s before)."""
+    from nnsolve import api, limits
+    from nnsolve.solve import variants
+    from nnsolve.topics import optimizer_steps
+    from tests.bound_cases import CASES
+
+    problem = api.load(CASES["optimizer-linear-gd-exact"])
+    tried = limits.MAX_VARIANT_WORK // limits.MAX_OPTIMIZER_WORK
+    (warning,) = api.solve(problem).warnings
+    total = len(optimizer_steps._candidates(problem.spec))
+    assert warning.startswith(f"Grading compares a wrong answer with the {tried} simplest of the {total} common")
+    assert 0 < len(variants(problem.spec)) <= tried < total
+    assert not api.solve("problems/seed/s08-momentum.yaml").warnings  # a small file: every mistake is tried
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "latex", "html"])
+def test_an_exact_1e300_is_shown_in_scientific_notation_not_301_digits(capsys, tmp_path, fmt):
+    """Exact values are written in full up to 24 digits (DISPLAY_DIGITS); 10³⁰⁰ is 1.0000e+300."""
+    path = tmp_path / "far.yaml"
+    path.write_text("topic: svm\npoints:\n  - {x: [1e300, 1], y: 1, support: true}\n"
+                    "  - {x: [-1e300, 1], y: -1, support: true}\ntest_samples: [[1, 1]]\nask: class\n", encoding="utf-8")
+    code, out, err = run_in_process(capsys, "run", str(path), "-f", fmt)
+    assert code == 0, err
+    assert not re.search(r"\d([,{}]*\d){24}", out), "a number of more than 24 digits is shown in full"
+    assert "1.0000e+300" in out or "1.0000 \\times 10^{300}" in out
+    code, out, err = run_in_process(capsys, "run", str(path), "-f", "json")
+    import json
+    assert json.loads(out)["answers"]["decision_value"] == 1e-300  # the JSON keeps the value
+
+
+def test_a_long_exact_value_is_approximately_its_scientific_text_unless_that_is_all_of_it():
+    from nnsolve.numbers import number_text, shown_exactly
+
+    assert (number_text(10**300), shown_exactly(10**300)) == ("1.0000e+300", True)
+    assert (number_text(10**300 + 1), shown_exactly(10**300 + 1)) == ("1.0000e+300", False)
+    assert (number_text(10**24 - 1), shown_exactly(10**24 - 1)) == ("999,999,999,999,999,999,999,999", True)
+    assert (number_text(Fraction(10**30 + 1, 3)), shown_exactly(Fraction(10**30 + 1, 3))) == ("3.3333e+29", False)

@@ -20,14 +20,15 @@ SEED = PROBLEMS / "seed"
 GRADED = ("s03-cnn-params.yaml", "s08-momentum.yaml", "s12-sigmoid-node.yaml")
 
 
+SLOW = ROOT / "tests" / "slow_nnsolve.py"  # nnsolve, where a problem titled "slow" spins for minutes
+
+
 def _slow_problem() -> str:
-    """A legal optimizer-steps file that takes minutes: 9,900 momentum steps of a 100-input neuron
-    (the iterations × inputs cap allows 10⁶), so any timeout in these tests stops it."""
-    weights = [round(0.01 * (i % 7 + 1), 2) for i in range(100)]
-    x = [round(0.1 * (i % 5 + 1), 1) for i in range(100)]
-    return (f"topic: optimizer_steps\ntitle: slow\nweights: {weights}\nbias: 0.1\nactivation: sigmoid\n"
-            f"samples:\n  - {{x: {x}, y: 0.5}}\nloss: {{type: squared_error}}\n"
-            f"optimizer: {{type: momentum, learning_rate: 0.1, momentum: 0.5}}\niterations: 9900\nask: w2\n")
+    """A legal optimizer-steps file titled "slow": run by SLOW (or with ``slowed``), its solve takes
+    minutes, so any timeout in these tests stops it (no legal file is slow by itself: test_bounds.py)."""
+    return ("topic: optimizer_steps\ntitle: slow\nweights: [0.1, 0.2]\nbias: 0.1\nactivation: sigmoid\n"
+            "samples:\n  - {x: [1, 2], y: 0.5}\nloss: {type: squared_error}\n"
+            "optimizer: {type: momentum, learning_rate: 0.1, momentum: 0.5}\niterations: 3\nask: w2\n")
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def batch(tmp_path) -> Path:
 
 
 def _nnsolve(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "nnsolve", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, str(SLOW), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, cwd=ROOT)
 
 
@@ -70,7 +71,7 @@ linux_only = pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="re
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_file_over_the_timeout_is_reported_and_the_others_are_graded(batch, jobs):
     start = time.monotonic()
-    run = subprocess.run([sys.executable, "-m", "nnsolve", "grade", str(batch), "-f", "csv", "--timeout", "1",
+    run = subprocess.run([sys.executable, str(SLOW), "grade", str(batch), "-f", "csv", "--timeout", "1",
                           "--jobs", jobs], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert run.returncode == 1, run.stderr
     assert time.monotonic() - start < 30
@@ -82,8 +83,12 @@ def test_a_file_over_the_timeout_is_reported_and_the_others_are_graded(batch, jo
 
 
 @linux_only
-def test_a_worker_killed_by_a_signal_costs_only_its_file(batch):
+def test_a_worker_killed_by_a_signal_costs_only_its_file(batch, monkeypatch):
     from nnsolve.grade import grade_paths
+    from nnsolve.topics import optimizer_steps
+    from tests.slow_nnsolve import slowed
+
+    monkeypatch.setattr(optimizer_steps, "solve", slowed(optimizer_steps.solve))  # the forked workers' too
 
     paths = sorted(str(p) for p in batch.iterdir())
     results = grade_paths(paths, jobs=2)
@@ -178,6 +183,10 @@ def test_key_leaves_out_a_file_that_cannot_be_solved_or_shown(tmp_path, monkeypa
         return real(solution, **kwargs)
 
     monkeypatch.setattr(pg, "problem_blocks", unshowable_s03)
+    from nnsolve.topics import optimizer_steps
+    from tests.slow_nnsolve import slowed
+
+    monkeypatch.setattr(optimizer_steps, "solve", slowed(optimizer_steps.solve))
     key = tmp_path / "out" / "key.md"
     key.parent.mkdir()
     # --timeout 1 with one job: the files are solved in a worker, forked with the patch in place.

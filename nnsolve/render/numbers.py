@@ -8,7 +8,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..numbers import (DIGITS, exact_decimal, is_terminating, minus, number_text, plain,  # noqa: F401
-                       round_sig, shown_exactly, too_long)
+                       round_sig, shown_exactly, too_long_to_show)
 
 
 def number_latex(x, approx: bool = True) -> str:
@@ -23,7 +23,7 @@ def number_latex(x, approx: bool = True) -> str:
         exact = exact_decimal(x)
         if exact is not None:
             return exact.replace(",", "{,}")
-        if too_long(x):
+        if too_long_to_show(x):
             return _scientific_latex(round_sig(x))
         sign = "-" if x < 0 else ""
         fraction = rf"{sign}\tfrac{{{abs(x.numerator)}}}{{{x.denominator}}}"

@@ -86,7 +86,7 @@ class Spec(ProblemBase):
             if len(sample.x) != len(self.weights):
                 raise FieldError(f"samples[{i}].x", f"has {len(sample.x)} inputs but there are "
                                                     f"{len(self.weights)} weights")
-        work = self.iterations * len(self.samples) * (len(self.weights) + 1)
+        work = _work(self)
         if work > limits.MAX_OPTIMIZER_WORK:
             raise FieldError("iterations", f"iterations × samples × parameters is {work:,}, more than "
                                            f"MAX_OPTIMIZER_WORK = {limits.MAX_OPTIMIZER_WORK:,} (nnsolve's cap)")
@@ -106,6 +106,11 @@ class Spec(ProblemBase):
             if any(not 0 <= s.y <= 1 for s in self.samples):
                 raise FieldError("samples", "binary cross-entropy needs every target y between 0 and 1")
         return self
+
+
+def _work(spec: Spec) -> int:
+    """What one training costs: iterations × samples × parameters (MAX_OPTIMIZER_WORK caps it)."""
+    return spec.iterations * len(spec.samples) * (len(spec.weights) + 1)
 
 
 def _names(spec: Spec) -> list[str]:
@@ -162,15 +167,14 @@ def _loss_factor(spec: Spec, half: bool) -> Number:
     return simplify(c / 2 if half else c)
 
 
-def _forward(setup: _Setup, point: dict[str, Number]) -> tuple[list[_Forward], Number]:
+def _forward(setup: _Setup, numbers: "_Numbers", point: dict[str, Number]) -> tuple[list[_Forward], Number]:
     spec = setup.spec
-    c = _loss_factor(spec, setup.half)
+    c = numbers.c
     weights = [point[f"w{j}"] for j in range(1, len(spec.weights) + 1)]
     out, total = [], 0
-    for sample in spec.samples:
-        z = simplify(sum((w * x for w, x in zip(weights, sample.x)), point["b"]))
+    for xs, y in zip(numbers.xs, numbers.ys):
+        z = simplify(sum((w * x for w, x in zip(weights, xs)), point["b"]))
         y_hat, local = _activate(spec.activation, z)
-        y = sample.y
         if spec.loss.type == "squared_error":
             total += (y - y_hat) ** 2
             dL = c * 2 * (y_hat - y)
@@ -183,16 +187,49 @@ def _forward(setup: _Setup, point: dict[str, Number]) -> tuple[list[_Forward], N
     return out, simplify(c * total)
 
 
+@dataclass(frozen=True)
+class _Numbers:
+    """The file's numbers one iteration computes with: exact as written, or their floats once every
+    trained parameter is a float (a float times a Fraction converts the Fraction anyway, slowly)."""
+
+    xs: tuple[tuple[Number, ...], ...]  # each sample's inputs
+    ys: tuple[Number, ...]  # each sample's target
+    c: Number  # the loss's factor
+    opt: object  # the optimizer
+
+    @classmethod
+    def exact(cls, setup: _Setup) -> "_Numbers":
+        spec = setup.spec
+        return cls(tuple(tuple(s.x) for s in spec.samples), tuple(s.y for s in spec.samples),
+                   _loss_factor(spec, setup.half), spec.optimizer)
+
+    def floats(self, setup: _Setup) -> "_Numbers":
+        """Floats only where every use meets a float, so each result is the same to the last bit: η, m
+        and ε, and (unless ReLU can give an exact 0) a trained weight's input and a squared error's
+        target; not ρ, β, c or a cross-entropy's y, which enter as 1 − ρ, 2c, 1 − y."""
+        spec = setup.spec
+        floated = {int(n[1:]) - 1 for n in setup.trained if n != "b"} if spec.activation != "relu" else set()
+        xs = tuple(tuple(float(x) if j in floated else x for j, x in enumerate(row)) for row in self.xs)
+        ys = tuple(map(float, self.ys)) if floated and spec.loss.type == "squared_error" else self.ys
+        knobs = {name: float(getattr(self.opt, name)) for name in ("learning_rate", "momentum", "epsilon")
+                 if hasattr(self.opt, name)}
+        return _Numbers(xs, ys, self.c, self.opt.model_copy(update=knobs))
+
+
 def _run(setup: _Setup) -> list[_Iteration]:
     spec = setup.spec
     params: dict[str, Number] = {f"w{j}": w for j, w in enumerate(spec.weights, start=1)}
     params["b"] = spec.bias
     opt = spec.optimizer
     state = {name: optim.initial_state(opt, name) for name in setup.trained}
+    numbers = _Numbers.exact(setup)
+    exact = True
     history = []
     for t in range(1, spec.iterations + 1):
         try:
-            history.append(_iterate(setup, t, params, state))
+            history.append(_iterate(setup, numbers, t, params, state))
+            if exact and all(isinstance(v, float) for name in setup.trained for v in (params[name], *state[name])):
+                numbers, exact = numbers.floats(setup), False
         except OverflowError:
             raise SolveError(f"iteration {t} overflows a float (beyond ±1.8e308, where PyTorch's float64 gives "
                              f"inf): weights, inputs and their products this large cannot be trained",
@@ -200,20 +237,21 @@ def _run(setup: _Setup) -> list[_Iteration]:
     return history
 
 
-def _iterate(setup: _Setup, t: int, params: dict[str, Number], state: dict[str, tuple]) -> _Iteration:
+def _iterate(setup: _Setup, numbers: _Numbers, t: int, params: dict[str, Number],
+             state: dict[str, tuple]) -> _Iteration:
     """Iteration t: updates ``params`` and ``state`` in place; OverflowError when a value leaves a float's range."""
-    spec, opt = setup.spec, setup.spec.optimizer
+    opt = numbers.opt
     point = dict(params)
     for name in setup.trained:
         point[name] = optim.lookahead(opt, params[name], state[name])
-    forwards, loss = _forward(setup, point)
+    forwards, loss = _forward(setup, numbers, point)
     grads = {}
     for name in setup.trained:
         if name == "b":
             grads[name] = simplify(sum(f.dL_dz for f in forwards))
         else:
             j = int(name[1:]) - 1
-            grads[name] = simplify(sum(f.dL_dz * s.x[j] for f, s in zip(forwards, spec.samples)))
+            grads[name] = simplify(sum(f.dL_dz * xs[j] for f, xs in zip(forwards, numbers.xs)))
     it = _Iteration(t, dict(params), point, forwards, loss, grads, {})
     for name in setup.trained:
         if (name, t) in setup.skip:
@@ -489,7 +527,8 @@ def solve(spec: Spec) -> Solution:
     for text in readings:
         assumptions.append("Another reading: " + text + ".")
     return Solution(topic=TOPIC, answers=answers, primary=ask, blocks=tuple(blocks),
-                    assumptions=tuple(assumptions), figures=_figures(spec, setup, history))
+                    assumptions=tuple(assumptions), warnings=tuple(_variant_warning(spec)),
+                    figures=_figures(spec, setup, history))
 
 
 def _figures(spec: Spec, setup: _Setup, history: list[_Iteration]) -> tuple:
@@ -531,8 +570,9 @@ def _subscripts(n: int) -> str:
 # ---------------------------------------------------------------------------------------------
 # Common mistakes
 
-def variants(spec: Spec) -> Iterator[Variant]:
-    """Other readings of the loss and the trained set, skipped updates, and sign errors, combined."""
+def _candidates(spec: Spec) -> list[tuple[_Setup, list[str]]]:
+    """Other readings of the loss and the trained set, skipped updates, and sign errors, combined;
+    the simplest first (fewest mistakes at once)."""
     base = _default_setup(spec)
     ask = _asked(spec, base)
     opt = spec.optimizer
@@ -565,12 +605,33 @@ def variants(spec: Spec) -> Iterator[Variant]:
     else:
         candidates.append((replace(base, knobs=optim.Knobs(uphill=True)),
                            ["learning rate sign error: moved along +η·g instead of −η·g"]))
+    return sorted(candidates, key=lambda c: len(c[1]))
+
+
+def _tried(spec: Spec) -> int:
+    """How many mistakes grading re-trains: each costs a whole training, and MAX_VARIANT_WORK bounds their sum."""
+    return max(1, limits.MAX_VARIANT_WORK // _work(spec))
+
+
+def _variant_warning(spec: Spec) -> list[str]:
+    total, tried = len(_candidates(spec)), _tried(spec)
+    if total <= tried:
+        return []
+    return [f"Grading compares a wrong answer with the {tried} simplest of the {total} common mistakes only: each "
+            f"re-trains {spec.iterations:,} iterations, and the others would pass MAX_VARIANT_WORK = "
+            f"{limits.MAX_VARIANT_WORK:,} iterations × samples × parameters (nnsolve's cap)."]
+
+
+def variants(spec: Spec) -> Iterator[Variant]:
+    """The common mistakes (``_candidates``), as many as MAX_VARIANT_WORK lets grading re-train."""
+    base = _default_setup(spec)
+    ask = _asked(spec, base)
     # Simplest explanations first; a combination that gives the same asked value as a simpler one
     # (or as the correct working) explains nothing more.
     right_history = _run(base)
     right = _core_answers(base, right_history, ask)
     seen = {float(right[ask])}
-    for setup, parts in sorted(candidates, key=lambda c: len(c[1])):
+    for setup, parts in _candidates(spec)[:_tried(spec)]:
         try:
             history = _run(setup)
         except (SolveError, OverflowError, ZeroDivisionError, ValueError):

@@ -579,6 +579,49 @@ case("network-input-ragged.yaml", sub(NETWORK_CONV, "  - [0, 1, 3, 1]\n", "  - [
 case("network-input-and-batch.yaml", NETWORK_CONV + "batch: [[1]]\n", ":11: batch:", "give either 'input'")
 
 
+# --- tests/corpus/hostile/: legal problems whose text must reach no terminal, page or key raw -----
+# What each output must neutralise is stated by hand in tests/test_hostile.py (not imported from
+# nnsolve.render.safe). File names that git cannot hold on every system (ESC, a newline) are not
+# committed: the tests copy escapes.yaml under ODD_NAME.
+
+HOSTILE_HERE = HERE.parent / "hostile"
+# ESC sequences (clear screen, an OSC 52 clipboard write, an OSC 8 link, a window title), a C1 CSI,
+# DEL, bidi overrides, isolates and marks
+ESCAPES = ("\x1b[2J \x1b]52;c;ZXZpbA==\x07 \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ \x1b]0;title\x07 "
+           "\x9b31m \x7f \u202eevil\u2066 \u200f\u061c")
+INJECTION = "<img src=x onerror=alert(1)> [bold]b[/bold] `tick`"  # HTML, rich markup, a code span
+LATEX_ODD = "☃ \x7f \v \x1b[2J \u202e \\end{document} $x$ & % # { } ~ ^ _ <b>"  # what pdflatex chokes on
+ODD_NAME = "na\x1b[31mme\u202e`|\n\n# x.yaml"  # ESC, a bidi override, a backtick, a pipe, a blank line
+
+
+def _q(text: str) -> str:
+    import json
+
+    return json.dumps(text)  # a JSON string is a YAML double-quoted scalar with the same escapes
+
+
+def answered(text: str) -> str:
+    """A legal, answered problem with ``text`` in every text slot: title, question, options, answer."""
+    return f"""\
+topic: cnn_architecture
+title: {_q("T " + text)}
+question: {_q("Q " + text)}
+input: [8, 8, 1]
+layers: [{{type: flatten}}, {{type: dense, units: 2}}]
+ask: total_params
+choices: {{a: 130, b: {_q("B " + text)}, c: [1, {_q(text)}]}}
+submitted: {{choice: a, answer: {_q(text)}}}
+"""
+
+
+HOSTILE = {
+    "escapes.yaml": answered(ESCAPES + " " + INJECTION),
+    "field-escapes.yaml": f"topic: cnn_architecture\n{_q('field' + ESCAPES)}: 1\ninput: [8, 8, 1]\n"
+                          "layers: [{type: flatten}]\n",  # an unknown field's name is echoed in its error
+    "latex-odd.yaml": answered(LATEX_ODD),
+}
+
+
 def main() -> None:
     HERE.mkdir(parents=True, exist_ok=True)
     for old in HERE.glob("*.yaml"):
@@ -588,6 +631,12 @@ def main() -> None:
         (HERE / name).write_bytes(text.encode("utf-8"))
     (HERE / "EXPECTED.tsv").write_text(table)
     print(f"{len(CASES)} cases in {HERE}")
+    HOSTILE_HERE.mkdir(parents=True, exist_ok=True)
+    for old in HOSTILE_HERE.glob("*.yaml"):
+        old.unlink()
+    for name, text in HOSTILE.items():
+        (HOSTILE_HERE / name).write_bytes(text.encode("utf-8"))
+    print(f"{len(HOSTILE)} files in {HOSTILE_HERE}")
 
 
 if __name__ == "__main__":
