@@ -153,10 +153,10 @@ def test_nothing_submitted_is_ungraded():
      "s03.yaml:27: submitted.weights: at least one part must carry a weight above 0"),
     ("submitted: {}", "s03.yaml:27: submitted: submits nothing: give 'choice', 'answer' or 'answers'"),
 ])
-def test_submission_errors_name_the_field(tmp_path, submission, message):
+def test_submission_errors_name_the_field(tmp_path, monkeypatch, submission, message):
     path = tmp_path / "s03.yaml"
     path.write_text(S03 + submission + "\n")
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)  # restored after the test: later tests name files from the root
     assert grade_path("s03.yaml").error == message
 
 

@@ -741,7 +741,7 @@ def test_grading_a_file_at_the_work_cap_tries_only_the_simplest_mistakes_and_say
     total = len(optimizer_steps._candidates(problem.spec))
     assert warning.startswith(f"Grading compares a wrong answer with the {tried} simplest of the {total} common")
     assert 0 < len(variants(problem.spec)) <= tried < total
-    assert not api.solve("problems/seed/s08-momentum.yaml").warnings  # a small file: every mistake is tried
+    assert not api.solve(str(PROBLEMS / "seed/s08-momentum.yaml")).warnings  # a small file: every mistake is tried
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "latex", "html"])
