@@ -211,15 +211,15 @@ def newton_steps(opt: Newton, label: str, p: Expr, p_old: list[Number], p_new: l
     """The worked steps of one Newton update: x − f′/f″ for one variable, H·Δ = ∇f then p − η·Δ for several."""
     eta = opt.learning_rate
     if len(p_old) == 1:
-        f1, f2 = sym("f′", latex="f'"), sym("f″", latex="f''")
+        f1, f2 = sym("f′"), sym("f″")
         step = f1 / f2 if eta == 1 else sym("eta") * f1 / f2
         shown = num(g[0]) / num(hessian[0][0])
         return [Step(f"{label}: Newton step", lhs=p, formula=p - step,
                      substitution=num(p_old[0]) - (shown if eta == 1 else dot(eta, shown)), value=p_new[0],
                      note="f′ and f″ at the current point")]
-    d, grad = sym("Delta"), sym("∇f", latex=r"\nabla f")
+    d, grad = sym("Delta"), sym("∇f")
     return [
-        Step(f"{label}: Newton step, solving H·Δ = ∇f", lhs=d, formula=sym("H⁻¹", latex="H^{-1}") * grad, value=delta,
+        Step(f"{label}: Newton step, solving H·Δ = ∇f", lhs=d, formula=sym("H⁻¹") * grad, value=delta,
              note="solved exactly (Gaussian elimination)" if not any(isinstance(v, float) for v in delta) else None),
         Step(f"{label}: update", lhs=p, formula=p - (d if eta == 1 else sym("eta") * d),
              substitution=num(p_old) - (num(delta) if eta == 1 else dot(eta, num(delta))), value=p_new),

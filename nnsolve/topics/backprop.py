@@ -354,7 +354,7 @@ def _solve_node(spec: Spec) -> Solution:
     branches = spec.downstream
     out_grad = _node_sum(branches)
     w = [sym(f"w_{i}") for i in range(1, len(branches) + 1)]
-    up = [sym(f"UP_{i}", rf"\mathrm{{UP}}_{{{i}}}") for i in range(1, len(branches) + 1)]
+    up = [sym(f"UP_{i}") for i in range(1, len(branches) + 1)]
     d_a = partial("L", "a")
     blocks: list = [Step(f"Gradient at the output of the {spec.node} node", lhs=d_a,
                          formula=add(*[wi * ui for wi, ui in zip(w, up)]),

@@ -193,7 +193,7 @@ def _corner_steps(spec: Spec, tag: str, box: list[Number]) -> list[Step]:
 
 def _corner(axis: str, k: int, box: str) -> Expr:
     """x₂ᴬ: a corner coordinate of box A or B."""
-    return sym(f"{axis}{'₁₂'[k - 1]}{'ᴬ' if box == 'A' else 'ᴮ'}", latex=f"{axis}_{{{k}}}^{{{box}}}")
+    return sym(f"{axis}{'₁₂'[k - 1]}{'ᴬ' if box == 'A' else 'ᴮ'}")
 
 
 def _iou_steps(a: tuple, b: tuple, o: Overlap, prefix: str = "") -> list[Step]:

@@ -97,7 +97,7 @@ def _v(t: int | str):
 
 
 def _v_hat(t: int | str):
-    return sym(f"v\u0302_{t}", latex=rf"\hat{{v}}_{{{t}}}")
+    return sym(f"v\u0302_{t}")
 
 
 def solve(spec: Spec) -> Solution:
