@@ -101,11 +101,11 @@ def _call(e: Call, latex: bool) -> str:
     if e.fn == "transpose":  # Wᵀ; a compound argument is bracketed
         inner = args if isinstance(e.args[0], (Sym, Num)) else _paren(args, latex)
         return rf"{inner}^\top" if latex else f"{inner}ᵀ"
+    fn, prime = (e.fn[:-1], "′") if e.fn.endswith("′") else (e.fn, "")  # f′, sigma′: a derivative
     if latex:
-        fn, prime = (e.fn[:-1], "'") if e.fn.endswith("′") else (e.fn, "")  # f′: a derivative
         name = _FN_LATEX.get(fn, rf"\operatorname{{{latex_escape(fn)}}}")
-        return rf"{name}{prime}\left({args}\right)"
-    return f"{_FN_TEXT.get(e.fn, e.fn)}({args})"
+        return name + ("'" if prime else "") + rf"\left({args}\right)"
+    return f"{_FN_TEXT.get(fn, fn)}{prime}({args})"
 
 
 def _list_text(value, approx: bool) -> str:
