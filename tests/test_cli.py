@@ -252,6 +252,28 @@ def test_check_lists_every_error_of_every_file_and_exits_1(capsys, tmp_path):
                    f"(4 + 0 + 0); nothing to slide it over\n")
 
 
+@pytest.mark.parametrize("text,line", [
+    ("topic: moving_average\nsequence: [1, 2]\nbeta: 1.5\n", "3: beta: must be less than 1"),
+    ("topic: moving_average\nsequence: [1, 2]\nbeta: -0.5\n", "3: beta: must be at least 0"),
+    ('topic: function\nobjective: "x**2"\nstart: {x: 1}\noptimizer: {type: adam, beta2: 1}\n',
+     "4: optimizer.beta2: must be less than 1"),
+    ('topic: function\nobjective: "x**2"\nstart: {x: 1}\noptimizer: {type: rmsprop, epsilon: -1}\n',
+     "4: optimizer.epsilon: must be at least 0"),
+    ('topic: function\nobjective: "x**2"\nstart: {x: 1}\noptimizer: {type: newton, learning_rate: 0}\n',
+     "4: optimizer.learning_rate: must be positive"),
+    ('topic: backprop\nexpression: "w*x"\nvalues: {w: 1, x: 2}\nparameters: [w]\n'
+     'optimizer:\n  type: momentum\n  learning_rate: 0.1\n  momentum: 1\n', "8: optimizer.momentum: must be less than 1"),
+])
+def test_check_refuses_a_hyperparameter_out_of_range_without_solving(capsys, tmp_path, text, line):
+    """A range is the Spec's (and the JSON Schema's): plain check refuses it, before any solving."""
+    from tests.test_hostile import run_in_process
+
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    code, out, err = run_in_process(capsys, "check", str(path))
+    assert (code, out, err) == (1, f"{path}:{line}\n", "1 file checked: 1 invalid\n")
+
+
 def test_check_with_nothing_to_check(capsys, tmp_path):
     from tests.test_hostile import run_in_process
 

@@ -124,7 +124,6 @@ def _check_graph(spec: Spec, names: list[str]) -> None:
             if name not in spec.parameters:
                 raise SolveError(f"{name!r} is not one of the parameters {', '.join(spec.parameters)}",
                                  field="optimizer.velocity")
-        optim.validate(spec.optimizer)
         work = _iterations(spec) * len(parse_expression(spec.expression))
         if work > limits.MAX_UPDATE_WORK:
             raise SolveError(f"iterations × graph nodes is {work:,}, more than MAX_UPDATE_WORK = "

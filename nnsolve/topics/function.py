@@ -101,7 +101,6 @@ def _check(spec: Spec) -> list[str]:
         for name in getattr(spec.optimizer, "velocity", {}):
             if name not in names:
                 raise SolveError(f"{name!r} is not a variable of the objective", field="optimizer.velocity")
-        optim.validate(spec.optimizer)
     return names
 
 

@@ -33,7 +33,8 @@ class Spec(ProblemBase):
     topic: Literal["moving_average"] = Field(description="moving_average: an exponentially weighted average")
     sequence: Annotated[list[Real], Field(min_length=1, max_length=limits.MAX_SEQUENCE)] = Field(
         description="θ₁, θ₂, …: the values averaged, in order")
-    beta: Real = Field(description="β, the weight of the previous average (0 ≤ β < 1), e.g. 0.9")
+    beta: Annotated[Real, Field(ge=0, lt=1)] = Field(
+        description="β, the weight of the previous average (0 ≤ β < 1), e.g. 0.9")
     initial: Real = Field(default=0, description="v₀, the average before the first value (default 0)")
     bias_correction: StrictBool = Field(
         default=False, description="the question asks for the bias-corrected v̂ₜ = vₜ/(1 − βᵗ) (default false)")
@@ -42,8 +43,6 @@ class Spec(ProblemBase):
 
 
 def _check(spec: Spec) -> None:
-    if not 0 <= spec.beta < 1:
-        raise SolveError("must be at least 0 and less than 1", field="beta")
     if spec.ask is not None and spec.ask not in _names(len(spec.sequence)):
         n = len(spec.sequence)
         raise SolveError(f"must be v_<t> or v_hat_<t> for t from 1 to {n}, v or v_hat", field="ask")

@@ -99,7 +99,6 @@ class Spec(ProblemBase):
             raise ValueError("trained: list each parameter once, and at least one")
         if self.ask is not None and self.ask not in names:
             raise ValueError(f"ask: unknown parameter {self.ask!r}; the parameters are {', '.join(names)}")
-        optim.check(self.optimizer)
         if self.loss.type == "binary_cross_entropy":
             if self.activation != "sigmoid":
                 raise FieldError("activation", "binary cross-entropy needs ŷ between 0 and 1: use activation: sigmoid")
