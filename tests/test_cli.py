@@ -263,8 +263,11 @@ def test_check_lists_every_error_of_every_file_and_exits_1(capsys, tmp_path):
      "4: optimizer.learning_rate: must be positive"),
     ('topic: backprop\nexpression: "w*x"\nvalues: {w: 1, x: 2}\nparameters: [w]\n'
      'optimizer:\n  type: momentum\n  learning_rate: 0.1\n  momentum: 1\n', "8: optimizer.momentum: must be less than 1"),
+    ("topic: detection\nformat: centre\nboxes:\n  - [0, 0, 2, 2]\n  - [1, 1, -3, 3]\n",
+     "5: boxes[1]: [1, 1, -3, 3] is degenerate (zero or negative size): w and h must be positive"),
+    ("topic: detection\nboxes: [[0, 0, 2, 2], [1, 1, 3, 3]]\nscores: [1]\n", "3: scores: has 1 scores for 2 boxes"),
 ])
-def test_check_refuses_a_hyperparameter_out_of_range_without_solving(capsys, tmp_path, text, line):
+def test_check_refuses_a_range_or_count_without_solving(capsys, tmp_path, text, line):
     """A range is the Spec's (and the JSON Schema's): plain check refuses it, before any solving."""
     from tests.test_hostile import run_in_process
 
