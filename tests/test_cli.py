@@ -255,6 +255,8 @@ def test_check_lists_every_error_of_every_file_and_exits_1(capsys, tmp_path):
 @pytest.mark.parametrize("text,line", [
     ("topic: moving_average\nsequence: [1, 2]\nbeta: 1.5\n", "3: beta: must be less than 1"),
     ("topic: moving_average\nsequence: [1, 2]\nbeta: -0.5\n", "3: beta: must be at least 0"),
+    ("topic: moving_average\nsequence: [1, 2]\nbeta: 0.5\nask: v_9\n",
+     "4: ask: must be v_<t> or v_hat_<t> for t from 1 to 2, v or v_hat"),
     ('topic: function\nobjective: "x**2"\nstart: {x: 1}\noptimizer: {type: adam, beta2: 1}\n',
      "4: optimizer.beta2: must be less than 1"),
     ('topic: function\nobjective: "x**2"\nstart: {x: 1}\noptimizer: {type: rmsprop, epsilon: -1}\n',
