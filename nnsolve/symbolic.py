@@ -20,7 +20,7 @@ from . import limits
 from .errors import SolveError
 from .expr import Call, Expr, Num, Op, Partial, Sym, call, mul, num, partial, substitute, sym
 from .expression import Node, input_names, parse_expression, symbol_name
-from .numbers import Number, bounded, number_text, simplify
+from .numbers import Number, bounded, message_number, simplify
 
 # The grammar's functions sympy differentiates here; relu and max have no derivative at 0.
 SMOOTH = {"sigmoid", "tanh", "exp", "log", "sqrt", "sin", "cos"}
@@ -236,4 +236,5 @@ def second_text(a: str, b: str) -> str:
 
 
 def point_text(point: dict[str, Number]) -> str:
-    return ", ".join(f"{n} = {number_text(v)}" for n, v in point.items())
+    """x = 1, y = 2/3 ≈ 0.66667: a point as titles, notes and error messages name it (a long number rounded)."""
+    return ", ".join(f"{n} = {message_number(v)}" for n, v in point.items())

@@ -531,3 +531,12 @@ def test_named_variables_compile_in_latex_and_read_right_in_markdown(tmp_path):
     markdown = render_markdown(solution)
     assert r"$\frac{\partial^{2} f}{\partial \alpha \, \partial x_{1}} = 2 \alpha$" in markdown
     assert "\n" + r"\left(\alpha, x_{1}, w_{2}\right) &= \left(\alpha, x_{1}, w_{2}\right) - \Delta \\" in markdown
+
+
+def test_a_huge_exact_number_in_an_error_is_rounded_and_says_so():
+    # one step from x = 1 with η = 0.1 and f′ = 10⁶¹⁶: x₁ = 1 − 10⁶¹⁵ exactly, 615 nines, then f overflows
+    with pytest.raises(NnsolveError) as info:
+        solve_located('topic: function\nobjective: "x*1e308*1e308"\nstart: {x: 1}\n'
+                      "optimizer: {type: gd, learning_rate: 0.1}\n")
+    assert str(info.value) == ("t.yaml:4: optimizer: iteration 1: f overflows at x = -1.0000e+615 "
+                               "(rounded to 5 significant figures) (the iterates diverge)")

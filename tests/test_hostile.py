@@ -715,3 +715,19 @@ def test_ten_thousand_exact_iterations_switch_to_floats_and_say_so():
         g = w * (2 / 3) + b
         w, b = w - g * (2 / 3) / 7, b - g / 7
     assert float(solution.answers["w1"].value) == pytest.approx(w, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("number,shown", [
+    (10**20 - 1, "99,999,999,999,999,999,999"),  # 20 digits: in full
+    (10**20, "1.0000e+20 (rounded to 5 significant figures)"),
+    (-(10**999 - 1), "-1.0000e+999 (rounded to 5 significant figures)"),
+    (Fraction(2, 3 * 10**40), "6.6667e-41 (rounded to 5 significant figures)"),
+    (Fraction(125, 72), "125/72 ≈ 1.7361"),
+])
+def test_an_error_shows_a_number_in_at_most_twenty_digits(number, shown):
+    from nnsolve.errors import SolveError
+    from nnsolve.numbers import message_number, number_text
+
+    assert message_number(number) == shown
+    # and whatever text a message was built from, its long numbers are bounded the same way
+    assert SolveError(f"at {number_text(number)} it fails").message == f"at {shown} it fails"
