@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from . import limits
+from .numbers import bounded_message
 
 
 _LAYER_PATH = re.compile(r"^(?:(?:layers|shortcut)\[\d+\](?:\.|$))+")
@@ -37,6 +38,7 @@ class NnsolveError(Exception):
 
     def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
                  field: str | None = None, kind: str | None = None) -> None:
+        message = bounded_message(message)  # no error line carries an exact number's thousand digits
         super().__init__(message)
         self.message = message
         self.file = file

@@ -95,10 +95,19 @@ class Raw(Expr):
 
 @dataclass(frozen=True, eq=True)
 class Partial(Expr):
-    """A derivative ∂top/∂bottom (``\\frac{\\partial top}{\\partial bottom}`` in LaTeX)."""
+    """A derivative ∂top/∂bottom (``\\frac{\\partial top}{\\partial bottom}`` in LaTeX); with
+    ``then``, the second derivative ∂²top/∂bottom∂then (∂²top/∂bottom² when then is bottom)."""
 
     top: Expr
     bottom: Expr
+    then: Expr | None = None
+
+
+@dataclass(frozen=True, eq=True)
+class Vector(Expr):
+    """Expressions side by side in brackets, as one quantity: the point (x, y)."""
+
+    items: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, eq=True)
@@ -138,9 +147,18 @@ def sym(name: str, latex: str | None = None) -> Sym:
     return Sym(name, latex)
 
 
-def partial(top: Expr | str, bottom: Expr | str) -> Partial:
-    """∂top/∂bottom; a name is a symbol (``partial("L", "w_2")`` is ∂L/∂w₂)."""
-    return Partial(sym(top) if isinstance(top, str) else top, sym(bottom) if isinstance(bottom, str) else bottom)
+def partial(top: Expr | str, bottom: Expr | str, then: Expr | str | None = None) -> Partial:
+    """∂top/∂bottom, or ∂²top/∂bottom∂then; a name is a symbol (``partial("L", "w_2")`` is ∂L/∂w₂,
+    ``partial("f", "x", "x")`` is ∂²f/∂x²)."""
+    def as_expr(e):
+        return sym(e) if isinstance(e, str) else e
+
+    return Partial(as_expr(top), as_expr(bottom), None if then is None else as_expr(then))
+
+
+def vector(*items: object) -> Vector:
+    """(a, b, …); a name is a symbol."""
+    return Vector(tuple(sym(i) if isinstance(i, str) else wrap(i) for i in items))
 
 
 def num(value: Value) -> Num:
@@ -204,6 +222,8 @@ def substitute(expr: Expr, values: dict[str, Value]) -> Expr:
         return Op("dot" if expr.op == "*" else expr.op, tuple(substitute(a, values) for a in expr.args))
     if isinstance(expr, Call):
         return Call(expr.fn, tuple(substitute(a, values) for a in expr.args))
+    if isinstance(expr, Vector):
+        return Vector(tuple(substitute(a, values) for a in expr.items))
     return expr  # a number, a Partial or a Raw has no symbol to replace
 
 

@@ -348,6 +348,38 @@ def list_separator(value: list) -> str:
     return ", "
 
 
+# A number in an error message is one short line's worth: an exact value with more digits than
+# this (x·1e308·1e308 after one step of gradient descent) is rounded, and the message says so.
+MESSAGE_DIGITS = 20
+_ROUNDED = f" (rounded to {DIGITS} significant figures)"
+
+
+def message_number(x) -> str:
+    """A number as an error message shows it: in full while it has at most MESSAGE_DIGITS digits,
+    else to DIGITS significant figures, saying so (-1.0000e+616 (rounded to 5 significant figures))."""
+    if isinstance(x, int) and not isinstance(x, bool) and decimal_digits(x) > MESSAGE_DIGITS:
+        return scientific_int(x) + _ROUNDED
+    if isinstance(x, Fraction) and max(decimal_digits(x.numerator), decimal_digits(x.denominator)) > MESSAGE_DIGITS:
+        return round_sig(x) + _ROUNDED
+    return number_text(x)
+
+
+# 12,345.678, or a fraction with its decimal (2/3 ≈ 0.66667), as number_text writes them; a sign stays outside
+_NUMBER_IN_TEXT = re.compile(r"(\d(?:,?\d)*(?:\.\d+)?)(?:/(\d(?:,?\d)*)(?: ≈ [-−]?[\d.,]+(?:e[-+]\d+)?)?)?")
+
+
+def bounded_message(message: str) -> str:
+    """``message`` with every number of more than MESSAGE_DIGITS digits written as message_number
+    writes it: whatever a message was built from, no error line carries a thousand digits."""
+    def bound(match: re.Match) -> str:
+        top, bottom = match.group(1).replace(",", ""), (match.group(2) or "1").replace(",", "")
+        if max(len(top.replace(".", "")), len(bottom)) <= MESSAGE_DIGITS:
+            return match.group(0)
+        return message_number(simplify(Fraction(top) / int(bottom)))  # our own digits, read back exactly
+
+    return _NUMBER_IN_TEXT.sub(bound, message)
+
+
 def plain(value) -> str:
     """Any value (number, vector, matrix, shape, label) as one line of plain text."""
     if isinstance(value, tuple):

@@ -25,22 +25,28 @@ from .expr import Expr, call, dot, num, sym
 from .linalg import solve_square
 from .numbers import _EXACT_BITS, Number, Real, number_text, simplify
 from .solution import Step
-from .spec import FieldError, Strict
+from .spec import Strict
+
+
+# The hyperparameters' ranges, checked when a file is loaded (so `check` and the JSON Schema know them)
+Rate = Annotated[Real, Field(gt=0)]  # a learning rate or damping factor
+Decay = Annotated[Real, Field(ge=0, lt=1)]  # the share of a running average kept: momentum, ρ, β₁, β₂
+Offset = Annotated[Real, Field(ge=0)]  # ε
 
 
 class GradientDescent(Strict):
     """p ← p − η·g."""
 
     type: Literal["gd"] = Field(description="gd: gradient descent")
-    learning_rate: Real = Field(description="η, the learning rate (PyTorch lr)")
+    learning_rate: Rate = Field(description="η, the learning rate (PyTorch lr)")
 
 
 class Momentum(Strict):
     """v ← m·v − η·g, p ← p + v; Nesterov evaluates g at the look-ahead point p + m·v."""
 
     type: Literal["momentum", "nesterov"] = Field(description="momentum, or nesterov (the look-ahead gradient)")
-    learning_rate: Real = Field(description="η, the learning rate (PyTorch lr)")
-    momentum: Real = Field(default=Fraction(9, 10), description="m, the share of the velocity kept")
+    learning_rate: Rate = Field(description="η, the learning rate (PyTorch lr)")
+    momentum: Decay = Field(default=Fraction(9, 10), description="m, the share of the velocity kept")
     velocity: dict[str, Real] = Field(default_factory=dict,
                                       description="initial velocities by parameter, e.g. {w1: 0}; default 0")
 
@@ -49,20 +55,20 @@ class RMSprop(Strict):
     """s ← ρ·s + (1 − ρ)·g², p ← p − η·g / (√s + ε)."""
 
     type: Literal["rmsprop"] = Field(description="rmsprop: steps scaled by a running mean square")
-    learning_rate: Real = Field(default=Fraction(1, 100), description="η, the learning rate (PyTorch lr)")
-    rho: Real = Field(default=Fraction(9, 10), description="ρ, the decay of the mean square (PyTorch alpha)")
-    epsilon: Real = Field(default=Fraction(1, 10**8), description="ε, added to the root (PyTorch eps)")
+    learning_rate: Rate = Field(default=Fraction(1, 100), description="η, the learning rate (PyTorch lr)")
+    rho: Decay = Field(default=Fraction(9, 10), description="ρ, the decay of the mean square (PyTorch alpha)")
+    epsilon: Offset = Field(default=Fraction(1, 10**8), description="ε, added to the root (PyTorch eps)")
 
 
 class Adam(Strict):
     """m ← β₁m + (1 − β₁)g, s ← β₂s + (1 − β₂)g², p ← p − η·m̂ / (√ŝ + ε) with bias correction."""
 
     type: Literal["adam"] = Field(description="adam: momentum and RMSprop with bias correction")
-    learning_rate: Real = Field(default=Fraction(1, 1000), description="η, the learning rate (PyTorch lr)")
-    beta1: Real = Field(default=Fraction(9, 10), description="β₁, the decay of the first moment (PyTorch betas[0])")
-    beta2: Real = Field(default=Fraction(999, 1000),
+    learning_rate: Rate = Field(default=Fraction(1, 1000), description="η, the learning rate (PyTorch lr)")
+    beta1: Decay = Field(default=Fraction(9, 10), description="β₁, the decay of the first moment (PyTorch betas[0])")
+    beta2: Decay = Field(default=Fraction(999, 1000),
                         description="β₂, the decay of the second moment (PyTorch betas[1])")
-    epsilon: Real = Field(default=Fraction(1, 10**8), description="ε, added to the root (PyTorch eps)")
+    epsilon: Offset = Field(default=Fraction(1, 10**8), description="ε, added to the root (PyTorch eps)")
 
 
 Optimizer = Annotated[Union[GradientDescent, Momentum, RMSprop, Adam], Field(discriminator="type")]
@@ -72,32 +78,12 @@ class Newton(Strict):
     """p ← p − η·H⁻¹∇f with H the Hessian at p; the step Δ = H⁻¹∇f solves H·Δ = ∇f exactly."""
 
     type: Literal["newton"] = Field(description="newton: Newton's method, through the Hessian")
-    learning_rate: Real = Field(default=1, description="η, a damping factor (default 1: the full Newton step)")
+    learning_rate: Rate = Field(default=1, description="η, a damping factor (default 1: the full Newton step)")
 
 
 # The optimizers of a topic that knows the Hessian (the function topic).
 SecondOrderOptimizer = Annotated[Union[GradientDescent, Momentum, RMSprop, Adam, Newton],
                                  Field(discriminator="type")]
-
-
-def check(opt) -> None:
-    """Hyperparameters outside their ranges: a FieldError naming the field (inside the problem's spec)."""
-    if opt.learning_rate <= 0:
-        raise FieldError("optimizer.learning_rate", "must be positive")
-    for name in ("momentum", "rho", "beta1", "beta2"):
-        value = getattr(opt, name, 0)
-        if not 0 <= value < 1:
-            raise FieldError(f"optimizer.{name}", "must be at least 0 and less than 1")
-    if getattr(opt, "epsilon", 0) < 0:
-        raise FieldError("optimizer.epsilon", "must not be negative")
-
-
-def validate(opt) -> None:
-    """``check`` for a topic that checks its optimizer when it solves: a SolveError naming the field."""
-    try:
-        check(opt)
-    except FieldError as exc:
-        raise SolveError(exc.message, field=exc.field) from None
 
 
 def is_nesterov(opt) -> bool:
@@ -211,15 +197,15 @@ def newton_steps(opt: Newton, label: str, p: Expr, p_old: list[Number], p_new: l
     """The worked steps of one Newton update: x − f′/f″ for one variable, H·Δ = ∇f then p − η·Δ for several."""
     eta = opt.learning_rate
     if len(p_old) == 1:
-        f1, f2 = sym("f′", latex="f'"), sym("f″", latex="f''")
+        f1, f2 = sym("f′"), sym("f″")
         step = f1 / f2 if eta == 1 else sym("eta") * f1 / f2
         shown = num(g[0]) / num(hessian[0][0])
         return [Step(f"{label}: Newton step", lhs=p, formula=p - step,
                      substitution=num(p_old[0]) - (shown if eta == 1 else dot(eta, shown)), value=p_new[0],
                      note="f′ and f″ at the current point")]
-    d, grad = sym("Delta"), sym("∇f", latex=r"\nabla f")
+    d, grad = sym("Delta"), sym("∇f")
     return [
-        Step(f"{label}: Newton step, solving H·Δ = ∇f", lhs=d, formula=sym("H⁻¹", latex="H^{-1}") * grad, value=delta,
+        Step(f"{label}: Newton step, solving H·Δ = ∇f", lhs=d, formula=sym("H⁻¹") * grad, value=delta,
              note="solved exactly (Gaussian elimination)" if not any(isinstance(v, float) for v in delta) else None),
         Step(f"{label}: update", lhs=p, formula=p - (d if eta == 1 else sym("eta") * d),
              substitution=num(p_old) - (num(delta) if eta == 1 else dot(eta, num(delta))), value=p_new),

@@ -18,9 +18,9 @@ from functools import lru_cache
 
 from . import limits
 from .errors import SolveError
-from .expr import Call, Expr, Num, Op, Raw, Sym, call, mul, num, substitute, sym
-from .expression import NAME, Node, input_names, parse_expression, symbol_name
-from .numbers import Number, bounded, number_text, simplify
+from .expr import Call, Expr, Num, Op, Partial, Sym, call, mul, num, partial, substitute, sym
+from .expression import Node, input_names, parse_expression, symbol_name
+from .numbers import Number, bounded, message_number, simplify
 
 # The grammar's functions sympy differentiates here; relu and max have no derivative at 0.
 SMOOTH = {"sigmoid", "tanh", "exp", "log", "sqrt", "sin", "cos"}
@@ -225,20 +225,16 @@ def at(e: Expr, point: dict[str, Number], what: str) -> tuple[Expr, Number]:
                          field="start") from None
 
 
-def second(a: str, b: str) -> Raw:
-    """∂²f/∂a∂b (∂²f/∂a² on the diagonal)."""
-    if a == b:
-        return Raw(f"∂²f/∂{a}²", rf"\frac{{\partial^2 f}}{{\partial {tex(a)}^{{2}}}}")
-    return Raw(f"∂²f/∂{a}∂{b}", rf"\frac{{\partial^2 f}}{{\partial {tex(a)} \, \partial {tex(b)}}}")
+def second(a: str, b: str) -> Partial:
+    """∂²f/∂a∂b (∂²f/∂a² on the diagonal) of two of the objective's variables."""
+    return partial("f", symbol_name(a), symbol_name(b))
 
 
-def tex(name: str) -> str:
-    """A variable's LaTeX: x_{1} for x1; names are letters, digits and underscores (the grammar's NAME)."""
-    assert NAME.match(name)
-    base, _, sub = symbol_name(name).partition("_")
-    base = base if len(base) == 1 else rf"\mathrm{{{base}}}"
-    return base + (f"_{{{sub.replace('_', chr(92) + '_')}}}" if sub else "")
+def second_text(a: str, b: str) -> str:
+    """∂²f/∂a∂b as a title names it, with the variables as the file writes them (∂²f/∂x1²)."""
+    return f"∂²f/∂{a}²" if a == b else f"∂²f/∂{a}∂{b}"
 
 
 def point_text(point: dict[str, Number]) -> str:
-    return ", ".join(f"{n} = {number_text(v)}" for n, v in point.items())
+    """x = 1, y = 2/3 ≈ 0.66667: a point as titles, notes and error messages name it (a long number rounded)."""
+    return ", ".join(f"{n} = {message_number(v)}" for n, v in point.items())

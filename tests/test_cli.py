@@ -292,6 +292,33 @@ def test_check_lists_every_error_of_every_file_and_exits_1(capsys, tmp_path):
                    f"(4 + 0 + 0); nothing to slide it over\n")
 
 
+@pytest.mark.parametrize("text,line", [
+    ("topic: moving_average\nsequence: [1, 2]\nbeta: 1.5\n", "3: beta: must be less than 1"),
+    ("topic: moving_average\nsequence: [1, 2]\nbeta: -0.5\n", "3: beta: must be at least 0"),
+    ("topic: moving_average\nsequence: [1, 2]\nbeta: 0.5\nask: v_9\n",
+     "4: ask: must be v_<t> or v_hat_<t> for t from 1 to 2, v or v_hat"),
+    ('topic: function\nobjective: "x**2"\nstart: {x: 1}\noptimizer: {type: adam, beta2: 1}\n',
+     "4: optimizer.beta2: must be less than 1"),
+    ('topic: function\nobjective: "x**2"\nstart: {x: 1}\noptimizer: {type: rmsprop, epsilon: -1}\n',
+     "4: optimizer.epsilon: must be at least 0"),
+    ('topic: function\nobjective: "x**2"\nstart: {x: 1}\noptimizer: {type: newton, learning_rate: 0}\n',
+     "4: optimizer.learning_rate: must be positive"),
+    ('topic: backprop\nexpression: "w*x"\nvalues: {w: 1, x: 2}\nparameters: [w]\n'
+     'optimizer:\n  type: momentum\n  learning_rate: 0.1\n  momentum: 1\n', "8: optimizer.momentum: must be less than 1"),
+    ("topic: detection\nformat: centre\nboxes:\n  - [0, 0, 2, 2]\n  - [1, 1, -3, 3]\n",
+     "5: boxes[1]: [1, 1, -3, 3] is degenerate (zero or negative size): w and h must be positive"),
+    ("topic: detection\nboxes: [[0, 0, 2, 2], [1, 1, 3, 3]]\nscores: [1]\n", "3: scores: has 1 scores for 2 boxes"),
+])
+def test_check_refuses_a_range_or_count_without_solving(capsys, tmp_path, text, line):
+    """A range is the Spec's (and the JSON Schema's): plain check refuses it, before any solving."""
+    from tests.test_hostile import run_in_process
+
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    code, out, err = run_in_process(capsys, "check", str(path))
+    assert (code, out, err) == (1, f"{path}:{line}\n", "1 file checked: 1 invalid\n")
+
+
 def test_check_with_nothing_to_check(capsys, tmp_path):
     from tests.test_hostile import run_in_process
 

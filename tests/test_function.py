@@ -486,3 +486,57 @@ def test_stationary_points_off_shape_position_come_factor_by_factor(monkeypatch)
     for q in _grid_newton_roots(gradient, hessian):
         assert any(np.allclose(p, q, atol=1e-5) for p in found), f"missed {q}"
     assert len(found) == 4
+
+
+# ---------------------------------------------------------------------------------------------
+# Names as the renderers typeset them: the solver hands over nodes, never LaTeX
+
+_NAMED = """
+    topic: function
+    objective: "alpha**2*x1 + w_2**3 + alpha*w_2"
+    start: {alpha: 1, x1: 2, w_2: 3}
+    optimizer: {type: newton}
+    iterations: 1
+"""
+
+
+def test_second_derivatives_and_the_point_are_nodes_typeset_like_every_name():
+    from nnsolve.expr import Partial, Vector
+    from nnsolve.render.math import expr_latex
+
+    solution = solve_yaml(_NAMED)
+    lhs = {s.title: s.lhs for s in solution.steps}
+    assert isinstance(lhs["Hessian: ∂²f/∂alpha²"], Partial) and isinstance(lhs["Iteration 1: update"], Vector)
+    assert expr_text(lhs["Hessian: ∂²f/∂alpha²"]) == "∂²f/∂α²"
+    assert expr_text(lhs["Hessian: ∂²f/∂alpha∂w_2"]) == "∂²f/∂α∂w₂"
+    assert expr_text(lhs["Hessian: ∂²f/∂x1²"]) == "∂²f/∂x₁²"
+    assert expr_text(lhs["Iteration 1: update"]) == "(α, x₁, w₂)"
+    assert expr_latex(lhs["Hessian: ∂²f/∂alpha²"]) == r"\frac{\partial^{2} f}{\partial \alpha^{2}}"
+    assert expr_latex(lhs["Hessian: ∂²f/∂x1∂w_2"]) == r"\frac{\partial^{2} f}{\partial x_{1} \, \partial w_{2}}"
+    assert expr_latex(lhs["Hessian: ∂²f/∂w_2²"]) == r"\frac{\partial^{2} f}{\partial {w_{2}}^{2}}"
+    assert expr_latex(lhs["Iteration 1: update"]) == r"\left(\alpha, x_{1}, w_{2}\right)"
+    # the gradient's ∂f/∂α and the Hessian's ∂²f/∂α² name α alike
+    assert expr_latex(lhs["Gradient: ∂f/∂alpha"]) == r"\frac{\partial f}{\partial \alpha}"
+
+
+def test_named_variables_compile_in_latex_and_read_right_in_markdown(tmp_path):
+    from nnsolve.render.latex import document, problem_latex
+    from nnsolve.render.markdown import render_markdown
+    from tests.test_latex import compile_latex, missing_characters
+
+    solution = solve_yaml(_NAMED)
+    tex = document(problem_latex(solution))
+    assert r"\mathrm{alpha}" not in tex and r"\partial^{2} f}{\partial \alpha^{2}}" in tex
+    assert missing_characters(compile_latex(tex, tmp_path)) == []
+    markdown = render_markdown(solution)
+    assert r"$\frac{\partial^{2} f}{\partial \alpha \, \partial x_{1}} = 2 \alpha$" in markdown
+    assert "\n" + r"\left(\alpha, x_{1}, w_{2}\right) &= \left(\alpha, x_{1}, w_{2}\right) - \Delta \\" in markdown
+
+
+def test_a_huge_exact_number_in_an_error_is_rounded_and_says_so():
+    # one step from x = 1 with η = 0.1 and f′ = 10⁶¹⁶: x₁ = 1 − 10⁶¹⁵ exactly, 615 nines, then f overflows
+    with pytest.raises(NnsolveError) as info:
+        solve_located('topic: function\nobjective: "x*1e308*1e308"\nstart: {x: 1}\n'
+                      "optimizer: {type: gd, learning_rate: 0.1}\n")
+    assert str(info.value) == ("t.yaml:4: optimizer: iteration 1: f overflows at x = -1.0000e+615 "
+                               "(rounded to 5 significant figures) (the iterates diverge)")

@@ -766,3 +766,22 @@ def test_a_long_exact_value_is_approximately_its_scientific_text_unless_that_is_
     assert (number_text(10**300 + 1), shown_exactly(10**300 + 1)) == ("1.0000e+300", False)
     assert (number_text(10**24 - 1), shown_exactly(10**24 - 1)) == ("999,999,999,999,999,999,999,999", True)
     assert (number_text(Fraction(10**30 + 1, 3)), shown_exactly(Fraction(10**30 + 1, 3))) == ("3.3333e+29", False)
+
+
+@pytest.mark.parametrize("number,shown", [
+    (10**20 - 1, "99,999,999,999,999,999,999"),  # 20 digits: in full
+    (10**20, "1.0000e+20 (rounded to 5 significant figures)"),
+    (-(10**999 - 1), "-1.0000e+999 (rounded to 5 significant figures)"),
+    (Fraction(2, 3 * 10**40), "6.6667e-41 (rounded to 5 significant figures)"),
+    (Fraction(125, 72), "125/72 ≈ 1.7361"),
+])
+def test_an_error_shows_a_number_in_at_most_twenty_digits(number, shown):
+    from nnsolve.errors import SolveError
+    from nnsolve.numbers import message_number, number_text
+
+    assert message_number(number) == shown
+    # and whatever text a message was built from (number_text already writes a number of more than
+    # DISPLAY_DIGITS in scientific notation), no run of more than twenty digits is left in it
+    message = SolveError(f"at {number_text(number)} it fails").message
+    assert not re.search(r"\d(?:,?\d){20}", message), message
+    assert message.startswith("at ") and message.endswith(" it fails")

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictInt
 
-from ..expr import Raw, call, num, sym
+from ..expr import call, num, sym
 from ..layers import activation
 from ..numbers import Real
 from ..plot import Figure, Panel, Series
@@ -66,12 +66,12 @@ def run(setup: Setup | None) -> Outcome:
                    tuple((x, *(fns[name][1](x) for name in names)) for x in xs))
     x_low, x_high = min(xs), max(xs)
     steps = [
-        Step("Sigmoid saturates on both sides", lhs=Raw(f"σ′({float(x_low):g})", rf"\sigma'({float(x_low):g})"), formula=call("sigma", sym("x")) * (1 - call("sigma", sym("x"))),
+        Step("Sigmoid saturates on both sides", lhs=call("sigma′", num(x_low)), formula=call("sigma", sym("x")) * (1 - call("sigma", sym("x"))),
              substitution=call("sigma", num(x_low)) * (1 - call("sigma", num(x_low))), value=fns["sigmoid"][1](x_low),
              note=f"at most 0.25 (at x = 0); the derivative at x = {float(x_high):g} is the same"),
-        Step("ReLU passes no gradient for a negative input", lhs=Raw(f"ReLU′({float(x_low):g})", rf"\mathrm{{ReLU}}'({float(x_low):g})"),
+        Step("ReLU passes no gradient for a negative input", lhs=call("ReLU′", num(x_low)),
              value=fns["ReLU"][1](x_low), note="ReLU′(x) = 0 for every x < 0"),
-        Step("Leaky ReLU passes α for a negative input", lhs=Raw(f"LReLU′({float(x_low):g})", rf"\mathrm{{LReLU}}'({float(x_low):g})"), formula=sym("alpha"), value=fns["Leaky ReLU"][1](x_low)),
+        Step("Leaky ReLU passes α for a negative input", lhs=call("LReLU′", num(x_low)), formula=sym("alpha"), value=fns["Leaky ReLU"][1](x_low)),
         Step(f"Gradient through {setup.depth} layers in the negative regime: Leaky ReLU",
              lhs=sym("prod"), formula=sym("alpha") ** sym("n"), substitution=num(setup.leaky_alpha) ** num(setup.depth),
              value=setup.leaky_alpha ** setup.depth, note="ReLU gives exactly 0; sigmoid at best 0.25ⁿ"),

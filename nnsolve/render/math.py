@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..expr import Call, Expr, Index, Num, Op, Partial, Raw, Sum, Sym
+from ..expr import Call, Expr, Index, Num, Op, Partial, Raw, Sum, Sym, Vector
 from ..numbers import is_number, list_separator
 from .numbers import exact_decimal, latex_escape, number_latex, number_text, plain
 from .symbols import math_latex
@@ -101,11 +101,11 @@ def _call(e: Call, latex: bool) -> str:
     if e.fn == "transpose":  # Wᵀ; a compound argument is bracketed
         inner = args if isinstance(e.args[0], (Sym, Num)) else _paren(args, latex)
         return rf"{inner}^\top" if latex else f"{inner}ᵀ"
+    fn, prime = (e.fn[:-1], "′") if e.fn.endswith("′") else (e.fn, "")  # f′, sigma′: a derivative
     if latex:
-        fn, prime = (e.fn[:-1], "'") if e.fn.endswith("′") else (e.fn, "")  # f′: a derivative
         name = _FN_LATEX.get(fn, rf"\operatorname{{{latex_escape(fn)}}}")
-        return rf"{name}{prime}\left({args}\right)"
-    return f"{_FN_TEXT.get(e.fn, e.fn)}({args})"
+        return name + ("'" if prime else "") + rf"\left({args}\right)"
+    return f"{_FN_TEXT.get(fn, fn)}{prime}({args})"
 
 
 def _list_text(value, approx: bool, separator: str | None = None) -> str:
@@ -162,11 +162,9 @@ def _render(e: Expr, latex: bool) -> str:
             return rf"\sum_{{{latex_escape(e.over)}}} {body}"
         return f"Σ{e.over.translate(_SUBSCRIPT)} {body}"
     if isinstance(e, Partial):
-        top, bottom = _render(e.top, latex), _render(e.bottom, latex)
-        if latex:
-            return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
-        simple = lambda x: isinstance(x, (Sym, Index))  # noqa: E731
-        return f"∂{top if simple(e.top) else _paren(top, False)}/∂{bottom if simple(e.bottom) else _paren(bottom, False)}"
+        return _partial(e, latex)
+    if isinstance(e, Vector):
+        return _paren(", ".join(_render(a, latex) for a in e.items), latex)
     if isinstance(e, Call):
         return _call(e, latex)
     if isinstance(e, Op):
@@ -201,6 +199,26 @@ def _render(e: Expr, latex: bool) -> str:
             parts.append(_paren(text, latex) if needs else text)
         return _join(e.op, e.args, parts, latex)
     raise TypeError(f"cannot render {e!r}")
+
+
+def _partial(e: Partial, latex: bool) -> str:
+    """∂f/∂x; ∂²f/∂x∂y, and ∂²f/∂x² when both variables are the same."""
+    def part(x: Expr) -> str:
+        text = _render(x, latex)
+        return text if latex or isinstance(x, (Sym, Index)) else _paren(text, False)
+
+    top, bottom = part(e.top), part(e.bottom)
+    if e.then is None:
+        return rf"\frac{{\partial {top}}}{{\partial {bottom}}}" if latex else f"∂{top}/∂{bottom}"
+    if e.then == e.bottom:
+        if not latex:
+            return f"∂²{top}/∂{bottom}²"
+        base = f"{{{bottom}}}" if "_" in bottom or "^" in bottom else bottom  # {x_{1}}^{2}, not x_{1}^{2}: x₁ squared
+        return rf"\frac{{\partial^{{2}} {top}}}{{\partial {base}^{{2}}}}"
+    then = part(e.then)
+    if latex:
+        return rf"\frac{{\partial^{{2}} {top}}}{{\partial {bottom} \, \partial {then}}}"
+    return f"∂²{top}/∂{bottom}∂{then}"
 
 
 def _join(op: str, args: tuple[Expr, ...], parts: list[str], latex: bool) -> str:

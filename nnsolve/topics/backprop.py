@@ -124,7 +124,6 @@ def _check_graph(spec: Spec, names: list[str]) -> None:
             if name not in spec.parameters:
                 raise SolveError(f"{name!r} is not one of the parameters {', '.join(spec.parameters)}",
                                  field="optimizer.velocity")
-        optim.validate(spec.optimizer)
         work = _iterations(spec) * len(parse_expression(spec.expression))
         if work > limits.MAX_UPDATE_WORK:
             raise SolveError(f"iterations × graph nodes is {work:,}, more than MAX_UPDATE_WORK = "
@@ -354,7 +353,7 @@ def _solve_node(spec: Spec) -> Solution:
     branches = spec.downstream
     out_grad = _node_sum(branches)
     w = [sym(f"w_{i}") for i in range(1, len(branches) + 1)]
-    up = [sym(f"UP_{i}", rf"\mathrm{{UP}}_{{{i}}}") for i in range(1, len(branches) + 1)]
+    up = [sym(f"UP_{i}") for i in range(1, len(branches) + 1)]
     d_a = partial("L", "a")
     blocks: list = [Step(f"Gradient at the output of the {spec.node} node", lhs=d_a,
                          formula=add(*[wi * ui for wi, ui in zip(w, up)]),

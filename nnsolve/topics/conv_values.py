@@ -19,7 +19,7 @@ from pydantic import Field, field_validator, model_validator
 
 from .. import limits
 from ..errors import LimitError, SolveError
-from ..expr import Expr, Raw, add, call, dot, num, sym
+from ..expr import Expr, Raw, add, call, dot, index, num, sym
 from ..layers import activation, convolution
 from ..layers import tensor as T
 from ..layers.convolution import Padding, Pair, pair
@@ -194,10 +194,9 @@ def _cell_sum(layout: _Layout, f: int, kernels) -> Step:
         terms.append(num(layout.bias[f]))
     value = simplify(sum(a * b for a, b in pairs) + layout.bias[f])
     which = f" of kernel {f + 1}" if layout.f > 1 else ""
-    label = f"y{f + 1}[1,1]" if layout.f > 1 else "y[1,1]"
-    latex = rf"y^{{({f + 1})}}_{{1,1}}" if layout.f > 1 else r"y_{1,1}"
+    cell = index(f"y_{f + 1}" if layout.f > 1 else "y", 1, 1)  # y₂[1, 1]: kernel 2's output, as the layers name cells
     formula = Raw("Σ x·w + b", r"\sum x \cdot w + b") if layout.bias[f] != 0 else Raw("Σ x·w", r"\sum x \cdot w")
-    return Step(f"First output cell{which}: every product of the window", lhs=sym(label, latex),
+    return Step(f"First output cell{which}: every product of the window", lhs=cell,
                 formula=formula, substitution=add(*terms), value=value,
                 note="the window starts at the top-left corner of the padded input")
 

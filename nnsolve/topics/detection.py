@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Annotated, Iterator, Literal
 
-from pydantic import Field, StrictStr
+from pydantic import Field, StrictStr, model_validator
 
 from .. import limits
 from ..compare import agree
@@ -23,7 +23,7 @@ from ..errors import SolveError
 from ..expr import Expr, call, dot, num, sym
 from ..numbers import Number, Real, number_text, simplify
 from ..solution import Answer, Solution, Step, Table, Variant
-from ..spec import Count, ProblemBase, Strict
+from ..spec import Count, FieldError, ProblemBase, Strict
 
 TOPIC = "detection"
 SUMMARY = "object detection: IoU of two boxes (corners or centre), non-max suppression, a grid detector's output"
@@ -60,6 +60,15 @@ class Spec(ProblemBase):
                                      description="a name for each box (default 1, 2, …)")
     grid: Grid | None = Field(default=None, description="a grid detector: its output volume")
     ask: str | None = Field(default=None, description="the answer asked for (default iou, kept or output_shape)")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Spec":
+        """The counts, the boxes' sizes and ask checked when the file is loaded (check finds them)."""
+        try:
+            _check(self)
+        except SolveError as exc:
+            raise FieldError(exc.field, exc.message) from None
+        return self
 
 
 def _check(spec: Spec) -> str:
@@ -195,7 +204,7 @@ def _corner_steps(spec: Spec, tag: str, box: list[Number]) -> list[Step]:
 
 def _corner(axis: str, k: int, box: str) -> Expr:
     """x₂ᴬ: a corner coordinate of box A or B."""
-    return sym(f"{axis}{'₁₂'[k - 1]}{'ᴬ' if box == 'A' else 'ᴮ'}", latex=f"{axis}_{{{k}}}^{{{box}}}")
+    return sym(f"{axis}{'₁₂'[k - 1]}{'ᴬ' if box == 'A' else 'ᴮ'}")
 
 
 def _iou_steps(a: tuple, b: tuple, o: Overlap, prefix: str = "") -> list[Step]:

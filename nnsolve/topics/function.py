@@ -22,12 +22,12 @@ from pydantic import Field, StrictBool, StrictInt, field_validator
 
 from .. import limits, optim
 from ..errors import SolveError
-from ..expr import Expr, call, partial, sym
+from ..expr import Expr, call, partial, sym, vector
 from ..expression import input_names, parse_expression, symbol_name
 from ..numbers import Number, Real, bounded, simplify
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import ProblemBase
-from ..symbolic import Calculus, at, derive, point_text, second, tex
+from ..symbolic import Calculus, at, derive, point_text, second, second_text
 
 TOPIC = "function"
 SUMMARY = "a function f(x, y, …): its gradient and Hessian, gd/momentum/Adam/Newton iterations, stationary points"
@@ -101,7 +101,6 @@ def _check(spec: Spec) -> list[str]:
         for name in getattr(spec.optimizer, "velocity", {}):
             if name not in names:
                 raise SolveError(f"{name!r} is not a variable of the objective", field="optimizer.velocity")
-        optim.validate(spec.optimizer)
     return names
 
 
@@ -215,7 +214,7 @@ def _derivative_steps(calc: Calculus, hessian: bool) -> list[Step]:
         for i, a in enumerate(calc.names):
             for j, b in enumerate(calc.names):
                 if j >= i:
-                    steps.append(Step(f"Hessian: ∂²f/∂{a}∂{b}" if a != b else f"Hessian: ∂²f/∂{a}²",
+                    steps.append(Step(f"Hessian: {second_text(a, b)}",
                                       lhs=second(a, b), formula=calc.hessian_expr[i][j],
                                       note="the Hessian is symmetric" if (i, j) == (0, 1) else None))
     return steps
@@ -251,7 +250,7 @@ def _iteration_steps(spec: Spec, calc: Calculus, it: Iteration) -> list[Step]:
 def _vector_sym(names: tuple[str, ...]) -> Expr:
     if len(names) == 1:
         return sym(symbol_name(names[0]))
-    return sym("(" + ", ".join(names) + ")", latex=r"\left(" + ", ".join(tex(n) for n in names) + r"\right)")
+    return vector(*(symbol_name(n) for n in names))
 
 
 def _table(calc: Calculus, points: list[dict[str, Number]], answers: dict[str, Number]) -> Table:
@@ -424,7 +423,7 @@ def _at_start_steps(calc: Calculus, start: dict[str, Number]) -> list[Step]:
         for j, b in enumerate(calc.names):
             if j >= i:
                 substitution, value = at(calc.hessian_expr[i][j], start, "the Hessian")
-                steps.append(Step(f"{second(a, b).text} at {where}", lhs=second(a, b),
+                steps.append(Step(f"{second_text(a, b)} at {where}", lhs=second(a, b),
                                   formula=calc.hessian_expr[i][j], substitution=substitution, value=value))
     return steps
 

@@ -10,15 +10,14 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Annotated, Iterator, Literal
 
-from pydantic import Field, StrictBool
+from pydantic import Field, StrictBool, model_validator
 
 from .. import limits
 from ..compare import agree
-from ..errors import SolveError
 from ..expr import dot, num, sym
 from ..numbers import Number, Real, bounded, number_text, simplify
 from ..solution import Answer, Solution, Step, Table, Variant
-from ..spec import ProblemBase
+from ..spec import FieldError, ProblemBase
 
 TOPIC = "moving_average"
 SUMMARY = "exponentially weighted averages vₜ = β·vₜ₋₁ + (1 − β)·θₜ, with and without bias correction"
@@ -33,20 +32,19 @@ class Spec(ProblemBase):
     topic: Literal["moving_average"] = Field(description="moving_average: an exponentially weighted average")
     sequence: Annotated[list[Real], Field(min_length=1, max_length=limits.MAX_SEQUENCE)] = Field(
         description="θ₁, θ₂, …: the values averaged, in order")
-    beta: Real = Field(description="β, the weight of the previous average (0 ≤ β < 1), e.g. 0.9")
+    beta: Annotated[Real, Field(ge=0, lt=1)] = Field(
+        description="β, the weight of the previous average (0 ≤ β < 1), e.g. 0.9")
     initial: Real = Field(default=0, description="v₀, the average before the first value (default 0)")
     bias_correction: StrictBool = Field(
         default=False, description="the question asks for the bias-corrected v̂ₜ = vₜ/(1 − βᵗ) (default false)")
     ask: str | None = Field(default=None, description="v_<t> or v_hat_<t> (a term), v or v_hat (every term); "
                                                       "default the last term, corrected when bias_correction is true")
 
-
-def _check(spec: Spec) -> None:
-    if not 0 <= spec.beta < 1:
-        raise SolveError("must be at least 0 and less than 1", field="beta")
-    if spec.ask is not None and spec.ask not in _names(len(spec.sequence)):
-        n = len(spec.sequence)
-        raise SolveError(f"must be v_<t> or v_hat_<t> for t from 1 to {n}, v or v_hat", field="ask")
+    @model_validator(mode="after")
+    def _known_ask(self) -> "Spec":
+        if self.ask is not None and self.ask not in _names(len(self.sequence)):
+            raise FieldError("ask", f"must be v_<t> or v_hat_<t> for t from 1 to {len(self.sequence)}, v or v_hat")
+        return self
 
 
 def _names(n: int) -> set[str]:
@@ -97,11 +95,10 @@ def _v(t: int | str):
 
 
 def _v_hat(t: int | str):
-    return sym(f"v\u0302_{t}", latex=rf"\hat{{v}}_{{{t}}}")
+    return sym(f"v\u0302_{t}")
 
 
 def solve(spec: Spec) -> Solution:
-    _check(spec)
     beta, b = spec.beta, sym("beta")
     raw, corrected = averages(spec)
     blocks: list = []
@@ -157,10 +154,6 @@ def _sub(t: int) -> str:
 def variants(spec: Spec) -> Iterator[Variant]:
     """The bias correction forgotten, applied unasked, or fed back into the average; β and 1 − β swapped;
     the correction's power off by one; the average started at v₁ = θ₁."""
-    try:
-        _check(spec)
-    except SolveError:
-        return
     raw, corrected = averages(spec)
     right = _answers(raw, corrected)
     candidates = []

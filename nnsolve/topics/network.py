@@ -119,7 +119,6 @@ class Spec(ProblemBase):
         if self.optimizer is not None:
             if self.loss is None:
                 raise FieldError("optimizer", "needs a 'loss' to minimise")
-            optim.check(self.optimizer)
             if getattr(self.optimizer, "velocity", None):
                 raise FieldError("optimizer.velocity", "a network's velocities start at 0")
         elif self.iterations != 1 or self.trained is not None:

@@ -18,7 +18,7 @@ from pydantic import Field, StrictBool, StrictInt, model_validator
 from .. import limits, optim
 from ..compare import agree
 from ..errors import SolveError
-from ..expr import Expr, Raw, add, call, dot, num, partial, sym
+from ..expr import Expr, Raw, add, call, dot, num, partial, sym, total
 from ..layers import activation
 from ..numbers import Number, Real, bounded, outgrown, simplify
 from ..solution import Answer, Given, Solution, Step, Table, Variant
@@ -99,7 +99,6 @@ class Spec(ProblemBase):
             raise ValueError("trained: list each parameter once, and at least one")
         if self.ask is not None and self.ask not in names:
             raise ValueError(f"ask: unknown parameter {self.ask!r}; the parameters are {', '.join(names)}")
-        optim.check(self.optimizer)
         if self.loss.type == "binary_cross_entropy":
             if self.activation != "sigmoid":
                 raise FieldError("activation", "binary cross-entropy needs ŷ between 0 and 1: use activation: sigmoid")
@@ -292,10 +291,6 @@ def _param_sym(name: str) -> Expr:
     return sym(f"w_{name[1:]}") if name.startswith("w") else sym("b")
 
 
-def _param_tex(name: str) -> str:
-    return f"w_{{{name[1:]}}}" if name.startswith("w") else "b"
-
-
 def _param_text(name: str) -> str:
     return {"1": "w₁", "2": "w₂", "3": "w₃", "4": "w₄", "5": "w₅"}.get(name[1:], name) if name != "b" else "b"
 
@@ -372,7 +367,7 @@ def _gradient_steps(setup: _Setup, it: _Iteration, label: str) -> list[Step]:
         steps.append(Step(f"{label}: ∂ŷ/∂z{tag}", lhs=dyhat_dz, formula=local[0], substitution=local[1],
                           value=f.dyhat_dz, note=local[2]))
     for name in setup.trained:
-        p_tex, p_text = _param_tex(name), _param_text(name)
+        p_text = _param_text(name)
         dz_dp = partial("z", _param_sym(name))
         if name == "b":
             factors = [1] * n
@@ -383,9 +378,7 @@ def _gradient_steps(setup: _Setup, it: _Iteration, label: str) -> list[Step]:
         if n == 1:
             formula = dot(dL_dyhat, dyhat_dz, dz_dp)
         else:
-            formula = Raw(f"Σᵢ ∂L/∂ŷᵢ · ∂ŷᵢ/∂zᵢ · ∂zᵢ/∂{p_text}",
-                          rf"\sum_i \frac{{\partial L}}{{\partial \hat{{y}}_i}} \cdot \frac{{\partial \hat{{y}}_i}}"
-                          rf"{{\partial z_i}} \cdot \frac{{\partial z_i}}{{\partial {p_tex}}}")
+            formula = total("i", dot(partial("L", "ŷ_i"), partial("ŷ_i", "z_i"), partial("z_i", _param_sym(name))))
         steps.append(Step(f"{label}: gradient for {name}", lhs=partial("L", _param_sym(name)),
                           formula=formula, substitution=add(*products), value=it.grads[name],
                           note=_dz_note(name, p_text, factors)))
