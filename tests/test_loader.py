@@ -226,13 +226,16 @@ LAYER_VALUES = [
 ]
 
 
+@pytest.mark.parametrize("topic", ["cnn_architecture", "network"])
 @pytest.mark.parametrize("value", LAYER_VALUES)
-def test_a_layer_is_validated_as_the_discriminated_union_validates_it(value):
+def test_a_layer_is_validated_as_the_discriminated_union_validates_it(topic, value):
     import typing
 
     from pydantic import Field, TypeAdapter, ValidationError
 
-    from nnsolve.topics.cnn_architecture import Layer
+    from nnsolve.topics import topic_module
+
+    Layer = topic_module(topic).Layer
 
     members = typing.get_args(Layer)[0]
     by_tag, union = TypeAdapter(list[Layer]), TypeAdapter(list[typing.Annotated[members, Field(discriminator="type")]])
