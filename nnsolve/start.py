@@ -19,23 +19,6 @@ from pathlib import Path
 # nnsolve uses none; a user who wants theirs sets the variable, and it is left as they set it.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-
-def _skip_plugin_discovery() -> None:
-    """With every plugin disabled, pydantic's plugin loader still imports ``importlib.metadata``
-    (email, zipfile, socket, …: a sixth of the floor of a cold ``run``) just to read the variable
-    above. Where it is set to disable them all, stand in for that module with its answer then: no
-    plugins. Any other setting, or a loader already imported, is left to pydantic."""
-    name = "pydantic.plugin._loader"
-    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") in ("__all__", "1", "true") and name not in sys.modules:
-        import types
-
-        loader = types.ModuleType(name, "nnsolve's stand-in: PYDANTIC_DISABLE_PLUGINS disables every plugin")
-        loader.get_plugins = lambda: ()  # what pydantic's get_plugins() returns for this setting
-        sys.modules[name] = loader
-
-
-_skip_plugin_discovery()
-
 FORMATS = ("text", "json", "markdown", "latex", "html")  # nnsolve.render.Format's values
 
 
