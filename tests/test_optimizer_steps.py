@@ -275,29 +275,3 @@ def test_figure_plots_torchs_parameters_and_loss_per_iteration(p):
     for name, series in zip(p["trained"], parameters.series):
         assert series.x == tuple(range(p["iterations"] + 1))
         assert list(series.y) == pytest.approx([start[name]] + expected[name], rel=1e-9, abs=1e-12)
-
-
-@pytest.mark.parametrize("optimizer", ["{type: gd, learning_rate: 0.1}",
-                                       "{type: momentum, learning_rate: 0.1, momentum: 0.9}",
-                                       "{type: nesterov, learning_rate: 0.05, momentum: 0.5}",
-                                       "{type: rmsprop, learning_rate: 0.01}", "{type: adam, learning_rate: 0.1}"])
-@pytest.mark.parametrize("activation, trained", [("sigmoid", "[w1, w2, b]"), ("linear", "[w1, b]"), ("relu", "[w2]")])
-def test_a_skipped_update_variant_resumed_from_the_simpler_run_is_the_one_run_from_the_start(
-        monkeypatch, optimizer, activation, trained):
-    import nnsolve.topics.optimizer_steps as topic
-
-    spec = load_text(f"""
-topic: optimizer_steps
-weights: [0.5, -0.2]
-bias: 0.1
-activation: {activation}
-samples: [{{x: [2, 5], y: 0.5}}, {{x: [-1, 3], y: 1}}]
-loss: {{type: squared_error, half: true}}
-trained: {trained}
-optimizer: {optimizer}
-iterations: 4
-""").spec
-    resumed = variants(spec)
-    run = topic._run
-    monkeypatch.setattr(topic, "_run", lambda setup, start=None, starts=None: run(setup))  # every run from the start
-    assert resumed == variants(spec) and len(resumed) > 3

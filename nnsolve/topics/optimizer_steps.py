@@ -183,30 +183,14 @@ def _forward(setup: _Setup, point: dict[str, Number]) -> tuple[list[_Forward], N
     return out, simplify(c * total)
 
 
-@dataclass(frozen=True)
-class _Start:
-    """Where a run stands before an iteration: the iterations done, the parameters and the optimizer state."""
-
-    history: tuple[_Iteration, ...]
-    params: dict[str, Number]
-    state: dict[str, tuple]
-
-
-def _run(setup: _Setup, start: _Start | None = None, starts: dict[int, _Start] | None = None) -> list[_Iteration]:
-    """The iterations of ``setup``: from the beginning, or from ``start`` (taken from a run that
-    agrees with this one up to there). ``starts`` gets where the run stood before each of the first
-    VARIANT_ITERATIONS iterations, for the variants that skip an update there."""
+def _run(setup: _Setup) -> list[_Iteration]:
     spec = setup.spec
-    if start is None:
-        params: dict[str, Number] = {f"w{j}": w for j, w in enumerate(spec.weights, start=1)}
-        params["b"] = spec.bias
-        state = {name: optim.initial_state(spec.optimizer, name) for name in setup.trained}
-        history = []
-    else:
-        history, params, state = list(start.history), dict(start.params), dict(start.state)
-    for t in range(len(history) + 1, spec.iterations + 1):
-        if starts is not None and t <= VARIANT_ITERATIONS:
-            starts[t] = _Start(tuple(history), dict(params), dict(state))
+    params: dict[str, Number] = {f"w{j}": w for j, w in enumerate(spec.weights, start=1)}
+    params["b"] = spec.bias
+    opt = spec.optimizer
+    state = {name: optim.initial_state(opt, name) for name in setup.trained}
+    history = []
+    for t in range(1, spec.iterations + 1):
         try:
             history.append(_iterate(setup, t, params, state))
         except OverflowError:
@@ -583,23 +567,12 @@ def variants(spec: Spec) -> Iterator[Variant]:
                            ["learning rate sign error: moved along +η·g instead of −η·g"]))
     # Simplest explanations first; a combination that gives the same asked value as a simpler one
     # (or as the correct working) explains nothing more.
-    # A variant that skips the update of iteration t computes iterations 1 … t − 1 as the same
-    # setup without the skip does: it starts from where that run stood (the simpler one runs first).
-    starts: dict[tuple, dict[int, _Start]] = {}
-
-    def run(setup: _Setup) -> list[_Iteration]:
-        path = (setup.half, setup.trained, setup.knobs)
-        if not setup.skip:
-            return _run(setup, starts=starts.setdefault(path, {}))
-        ((_, t),) = setup.skip
-        return _run(setup, start=starts.get(path, {}).get(t))
-
-    right_history = run(base)
+    right_history = _run(base)
     right = _core_answers(base, right_history, ask)
     seen = {float(right[ask])}
     for setup, parts in sorted(candidates, key=lambda c: len(c[1])):
         try:
-            history = run(setup)
+            history = _run(setup)
         except (SolveError, OverflowError, ZeroDivisionError, ValueError):
             continue
         answers = _core_answers(setup, history, ask)
