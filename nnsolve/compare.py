@@ -52,9 +52,36 @@ def numbers_agree(computed, given, tol: Tolerance) -> bool:
         return round_sig_figs(Fraction(computed), tol.sig_figs) == round_sig_figs(Fraction(given), tol.sig_figs)
     if tol.decimals is not None:
         return round_decimals(Fraction(computed), tol.decimals) == round_decimals(Fraction(given), tol.decimals)
+    clear = _clear_in_floats(computed, given, tol)
+    if clear is not None:
+        return clear
     c = _exact(computed)
     diff = abs(c - _exact(given))
     return diff <= _exact(tol.absolute) or diff <= _exact(tol.relative) * abs(c)
+
+
+def _clear_in_floats(computed, given, tol: Tolerance) -> bool | None:
+    """The exact comparison's answer when floats settle it, else None (too close to call, or out of range).
+
+    Grading compares each answer with every mistake's, nearly always far from the bound, and
+    exact fractions of floats cost far more than floats. Each float below is within a relative
+    2⁻⁵³ (or 2⁻¹⁰⁷⁴ near zero) of its exact value, so the difference is within ``slack`` of the
+    exact difference and the bound within ``bound_slack`` of the exact bound; beyond both, the
+    floats answer as the exact values would.
+    """
+    try:
+        c, g, absolute, relative = float(computed), float(given), float(tol.absolute), float(tol.relative)
+    except OverflowError:
+        return None
+    diff, bound = abs(c - g), max(absolute, relative * abs(c))
+    if not (math.isfinite(diff) and math.isfinite(bound)):
+        return None
+    slack, bound_slack = 1e-15 * (abs(c) + abs(g)) + 1e-300, 1e-15 * bound + 1e-300
+    if diff + slack < bound - bound_slack:
+        return True
+    if diff - slack > bound + bound_slack:
+        return False
+    return None
 
 
 def _exact(x) -> Fraction:

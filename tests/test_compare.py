@@ -176,3 +176,27 @@ def test_vector_round_trip(vector, brackets, separator):
     text = brackets.format(separator.join(t for _, t in vector))
     assume(brackets != "{}" or read_number(text) is None)  # "1 234" unbracketed is ambiguous, tested above
     assert read_answer(text, [v for v, _ in vector]) == [v for v, _ in vector]
+
+
+_REALS = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-10**400, 10**400),
+                   st.fractions(max_denominator=10**30),
+                   st.sampled_from([0, 0.0, -0.0, 5e-324, 1e-300, 1.7e308, F(1, 3), 0.3333333333333333, 10**309]))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(computed=_REALS, given_=_REALS, relative=st.one_of(st.sampled_from([0, F(1, 100), 1e-17, F(1, 3) * 10**-16, 2]),
+                                                          st.floats(0, 10, allow_nan=False)),
+       absolute=st.one_of(st.sampled_from([0, 1e-300, F(1, 10**320)]), st.floats(0, 1e3, allow_nan=False)),
+       nearby=st.booleans(), factor=st.fractions(F(-1, 10), F(1, 10), max_denominator=10**6))
+def test_numbers_agree_as_their_exact_values_do(computed, given_, relative, absolute, nearby, factor):
+    """The float short cut decides as the exact comparison would, at the bound too."""
+    from nnsolve.compare import numbers_agree
+    from nnsolve.spec import Tolerance
+
+    if nearby:  # on or near the bound: given = computed · (1 + relative·(1 + factor))
+        given_ = F(computed) * (1 + F(relative) * (1 + factor))
+    tol = Tolerance(relative=F(relative), absolute=F(absolute))
+    if isinstance(computed, int) and isinstance(given_, int):
+        return
+    c, g = F(computed), F(given_)
+    assert numbers_agree(computed, given_, tol) == (abs(c - g) <= F(absolute) or abs(c - g) <= F(relative) * abs(c))

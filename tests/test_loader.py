@@ -206,3 +206,57 @@ def test_a_misspelt_field_of_padding_asked_for_is_hinted():
 def test_a_field_of_the_mapping_beside_it_is_hinted_with_its_path(field, expected):
     lines = _lines(ADAM.replace("optimizer:", f"{field}\noptimizer:") % "beta2: 0.99")
     assert lines == [f"p.yaml:5: {expected}"]
+
+
+# --- a tagged union validated by the member its tag names (nnsolve.spec.ByTag) ----------------
+
+LAYER_VALUES = [
+    {"type": "conv2d", "filters": 4, "kernel": 3},
+    {"type": "conv2d", "filters": 0, "kernel": 3, "stride": "two", "colour": 1},
+    {"type": "dense"},
+    {"type": "convolution"},
+    {"filters": 4},
+    {"type": 3},
+    "conv2d",
+    None,
+    [{"type": "flatten"}],
+    {"type": "residual", "layers": [{"type": "dense", "units": 2}, {"type": "max_pool", "window": "x"}],
+     "shortcut": [{"type": "nope"}]},
+    {"type": "apply", "layer": ""},
+]
+
+
+@pytest.mark.parametrize("topic", ["cnn_architecture", "network"])
+@pytest.mark.parametrize("value", LAYER_VALUES)
+def test_a_layer_is_validated_as_the_discriminated_union_validates_it(topic, value):
+    import typing
+
+    from pydantic import Field, TypeAdapter, ValidationError
+
+    from nnsolve.topics import topic_module
+
+    Layer = topic_module(topic).Layer
+
+    members = typing.get_args(Layer)[0]
+    by_tag, union = TypeAdapter(list[Layer]), TypeAdapter(list[typing.Annotated[members, Field(discriminator="type")]])
+
+    def outcome(adapter):
+        try:
+            return adapter.validate_python([value])
+        except ValidationError as exc:
+            return [{k: str(v) if k == "ctx" else v for k, v in err.items()} for err in exc.errors(include_url=False)]
+
+    assert outcome(by_tag) == outcome(union)
+
+
+def test_loading_a_cnn_file_builds_only_the_layer_kinds_it_uses():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = ("from nnsolve.loader import load; import nnsolve.layers as L\n"
+            "load('problems/seed/s03-cnn-params.yaml')\n"
+            "print(sorted(n for n in L.__all__ if getattr(getattr(L, n), '__pydantic_complete__', False)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert out.split("\n")[0] == "['Conv2d', 'Dense', 'Flatten', 'MaxPool']"

@@ -32,7 +32,7 @@ from ..layers import (Activation, AdaptiveAvgPool, AdaptiveMaxPool, Add, AvgPool
 from ..layers.base import Shape, shape_text, size
 from ..layers.convolution import ForOutput, pair
 from ..solution import Answer, Solution, Step, Table, Variant
-from ..spec import Count, FieldError, ProblemBase, Strict
+from ..spec import ByTag, Count, FieldError, ProblemBase, Strict
 from ..layers import stack
 from ..layers import (Bidirectional, Embedding, Gru, LayerNorm, LmHead, Lstm, MultiHeadAttention, Pooler,
                       SimpleRnn, TransformerBlock)
@@ -82,10 +82,9 @@ Layer = Annotated[
           Embedding, SimpleRnn, Lstm, Gru, Bidirectional, MultiHeadAttention, TransformerBlock, Pooler, LayerNorm,
           LmHead,
           Residual, Apply],
-    Field(discriminator="type"),
+    ByTag("type"),  # a discriminated union whose members' validators are built when a file uses them
 ]
-# Residual names Layer before it is defined: with defer_build its schema is built on first use, as part
-# of Spec's (building it here would compile the whole layer union twice, once for Residual alone).
+# Residual names Layer before it is defined: with defer_build its schema is built on first use.
 
 Ask = Literal["total_params", "trainable_params", "non_trainable_params", "flatten_size", "output_size",
               "output_shape", "total_macs", "shape_after", "receptive_field", "effective_stride", "activations",

@@ -33,7 +33,7 @@ from ..layers.loss import CrossEntropy, Loss, MulticlassHinge, SquaredError
 from ..layers.tensor import Matrix, Tensor3, Vector, np
 from ..numbers import Number, Real, number_text, plain, simplify
 from ..solution import Answer, Given, Solution, Step, Table, Variant
-from ..spec import FieldError, ProblemBase
+from ..spec import ByTag, FieldError, ProblemBase
 
 TOPIC = "network"
 SUMMARY = "forward pass, loss, backpropagation and updates of a small network with its weights given"
@@ -50,7 +50,7 @@ Layer = Annotated[
     Union[Dense, Conv2d, ConvTranspose2d, MaxPool, AvgPool, GlobalAvgPool, BatchNorm, LayerNorm, Dropout,
           Activation, Flatten,
           GlobalMaxPool, ZeroPadding2d, Upsample, Reshape, Permute],
-    Field(discriminator="type"),
+    ByTag("type"),  # a discriminated union whose members' validators are built when a file uses them
 ]
 Sample = Union[Vector, Matrix, Tensor3]
 Target = Union[StrictInt, Real, Vector, Matrix, Tensor3]
