@@ -75,3 +75,32 @@ def test_fractions_inside_formulas_are_exact_and_bracketed():
     x1 = sym("x_1")
     e = num(Fraction(4, 15)) * x1 - dot(Fraction(2, 45), num([Fraction(-2), 7])) + num(Fraction(-2, 15)) ** num(2)
     assert expr_text(e) == "(4/15)x₁ − (2/45) · [−2, 7] + (−2/15)²"
+
+
+def test_a_tensor_too_large_to_show_inside_a_formula_is_its_shape_and_first_numbers():
+    """A 104 × 104 weight matrix substituted into an update is not written out cell by cell: the
+    substitution's length does not grow with the tensor (JSON holds every value)."""
+    def update(n: int):
+        w = [[Fraction(i - j, 7) for j in range(n)] for i in range(n)]
+        return num(w) - dot(num(Fraction(1, 1000)), num(w))
+
+    assert expr_text(update(30)) == ("(30 × 30 values: 0, −1/7, −2/7, …) − 0.001 · "
+                                     "(30 × 30 values: 0, −1/7, −2/7, …)")
+    assert expr_latex(update(30)).startswith(r"\left(30 \times 30 \text{ values: } 0, -\tfrac{1}{7}")
+    for render in (expr_text, expr_latex):
+        assert len(render(update(300))) == len(render(update(30))) + 2 * 2  # only the shape's digits grow
+    assert "\\begin{bmatrix}" in expr_latex(num([[1, 2], [3, 4]]))  # a small one is shown in full
+
+
+def test_breaking_a_long_sum_visits_each_character_a_bounded_number_of_times():
+    """The line breaker of LaTeX maths scans tokens, not characters one by one, and measures each
+    piece once: a sum of 20,000 terms is broken in well under a second."""
+    import time
+
+    from nnsolve.render.latex import _rhs_lines
+
+    long_sum = " + ".join(rf"\tfrac{{{k}}}{{7}} x_{{{k}}}" for k in range(20_000))
+    start = time.process_time()
+    lines = _rhs_lines(long_sum, 60)
+    assert time.process_time() - start < 5  # generous: a CPU bound, not a timing
+    assert " + ".join(line.removeprefix("+ ") for line in lines) == long_sum
