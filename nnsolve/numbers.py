@@ -109,6 +109,19 @@ def too_long(x: Fraction) -> bool:
     return max(x.numerator.bit_length(), x.denominator.bit_length()) > _LONG_INT_BITS
 
 
+SHOWN_FRACTION_DIGITS = 40  # a fraction whose numerator or denominator is longer is shown rounded (JSON keeps it)
+_SHOWN_FRACTION_BITS = int(SHOWN_FRACTION_DIGITS * 3.3219280948873626)  # fewer bits: fewer digits
+
+
+def shown_rounded(x: Fraction) -> bool:
+    """True when a fraction is too long to read as one (more than SHOWN_FRACTION_DIGITS digits
+    above or below the bar, a moving average's 2,000-digit ones): it is shown to DIGITS
+    significant figures, marked ≈, and only JSON writes it exactly."""
+    if max(x.numerator.bit_length(), x.denominator.bit_length()) <= _SHOWN_FRACTION_BITS:
+        return False  # the common case, without counting digits
+    return max(decimal_digits(x.numerator), decimal_digits(x.denominator)) > SHOWN_FRACTION_DIGITS
+
+
 def is_number(x: object) -> bool:
     return isinstance(x, (int, Fraction, float)) and not isinstance(x, bool)
 
@@ -263,8 +276,8 @@ def _group(text: str) -> str:
 
 def exact_decimal(x: Fraction) -> str | None:
     """The exact decimal text of a terminating fraction, or None if it does not terminate (or is long)."""
-    if not is_terminating(x):
-        return None
+    if x.denominator > 10**_MAX_EXACT_DECIMALS or not is_terminating(x):
+        return None  # 2^a·5^b with a, b ≤ 12 is at most 10^12: a longer denominator needs more decimals
     d = _decimal(x)
     if abs(d.adjusted()) > 40:  # 60 significant digits would not hold it exactly, nor would anyone read it
         return None
@@ -286,6 +299,8 @@ def shown_exactly(value) -> bool:
         return all(shown_exactly(v) for v in value)
     if isinstance(value, float):
         return float(round_sig(value).replace(",", "")) == value
+    if isinstance(value, Fraction) and value.denominator != 1:
+        return not shown_rounded(value) or exact_decimal(value) is not None
     return True
 
 
@@ -305,8 +320,8 @@ def number_text(x, unicode_minus: bool = False, approx: bool = True) -> str:
         exact = exact_decimal(x)
         if exact is not None:
             out = exact
-        elif too_long(x):
-            out = round_sig(x)  # too long to write as a fraction (or at all, past 4,300 digits)
+        elif shown_rounded(x):
+            out = round_sig(x)  # too long to read as a fraction (or to write at all, past 4,300 digits)
         elif approx:
             out = f"{x.numerator}/{x.denominator} ≈ {round_sig(x)}"
         else:

@@ -104,3 +104,15 @@ def test_breaking_a_long_sum_visits_each_character_a_bounded_number_of_times():
     lines = _rhs_lines(long_sum, 60)
     assert time.process_time() - start < 5  # generous: a CPU bound, not a timing
     assert " + ".join(line.removeprefix("+ ") for line in lines) == long_sum
+
+
+def test_a_fraction_too_long_to_read_is_shown_rounded_and_marked_inexact():
+    from nnsolve.numbers import SHOWN_FRACTION_DIGITS, shown_exactly
+
+    short = Fraction(10**SHOWN_FRACTION_DIGITS - 1, 7)  # 40 digits above the bar: still written out
+    long = Fraction(10**SHOWN_FRACTION_DIGITS + 1, 7)
+    assert number_text(short, approx=False) == f"{short.numerator}/7" and shown_exactly(short)
+    assert number_text(long) == "1.4286e+39" and not shown_exactly(long)  # a step then says ≈
+    assert number_latex(long) == r"1.4286 \times 10^{39}"
+    huge = Fraction(2**5000 + 1, 3**3000)  # 1,506 and 1,432 digits ≈ 5.5e73: rounded, never written out
+    assert number_text(huge).endswith("e+73") and len(number_text(huge)) == len("5.5123e+73")

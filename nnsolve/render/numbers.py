@@ -8,7 +8,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..numbers import (DIGITS, exact_decimal, is_terminating, minus, number_text, plain,  # noqa: F401
-                       round_sig, shown_exactly, too_long)
+                       round_sig, shown_exactly, shown_rounded)
 
 
 def number_latex(x, approx: bool = True) -> str:
@@ -23,8 +23,8 @@ def number_latex(x, approx: bool = True) -> str:
         exact = exact_decimal(x)
         if exact is not None:
             return exact.replace(",", "{,}")
-        if too_long(x):
-            return _scientific_latex(round_sig(x))
+        if shown_rounded(x):
+            return _scientific_latex(round_sig(x)).replace(",", "{,}")
         sign = "-" if x < 0 else ""
         fraction = rf"{sign}\tfrac{{{abs(x.numerator)}}}{{{x.denominator}}}"
         return f"{fraction} \\approx {_scientific_latex(round_sig(x)).replace(',', '{,}')}" if approx else fraction
