@@ -123,3 +123,25 @@ def test_step_lines_are_not_laid_out_by_rich_one_by_one():
         return count[0]
 
     assert wraps(1000) <= wraps(100) + 5
+
+
+@pytest.mark.parametrize("color", [False, True])
+def test_quick_matrix_grid_is_drawn_as_rich_draws_it(color):
+    from nnsolve.render.terminal import Grid
+
+    console = _console(color)
+    drawn = 0
+    for path in EXAMPLES + [str(ROOT / "problems" / "seed" / "s10-conv-values.yaml")]:
+        for item in renderables(solved(path)):
+            if isinstance(item, Padding) and isinstance(item.renderable, Table) and item.renderable.box is None:
+                quick = Grid.of(item.renderable, console.width)
+                if quick is None:
+                    continue
+                drawn += 1
+                assert _drawn(console, quick) == _drawn(console, item.renderable), path
+    assert drawn >= 10  # the examples' matrices are drawn the quick way
+    wide = Table.grid(padding=(0, 2))
+    for _ in range(30):
+        wide.add_column(justify="right")
+    wide.add_row(*["12345"] * 30)
+    assert Grid.of(wide, 100) is None  # too wide: rich (or the row-by-row view) draws it
