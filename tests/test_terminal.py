@@ -107,22 +107,41 @@ def test_step_lines_are_not_laid_out_by_rich_one_by_one():
     """A 1,000-layer network's 2,000 step lines fit the width: rich wraps none of them (it wrapped
     each, with a Padding, about 0.3 ms a line); the count of wraps does not grow with the layers."""
     def wraps(layers: int) -> int:
-        solution = solve_yaml("topic: cnn_architecture\ninput: [64, 64, 3]\nask: total_params\nlayers: ["
-                              + ", ".join(["{type: conv2d, filters: 8, kernel: 3, padding: 1}"] * layers) + "]")
-        original, count = Text.wrap, [0]
-
-        def counted(self, *args, **kwargs):
-            count[0] += 1
-            return original(self, *args, **kwargs)
-
-        Text.wrap = counted
-        try:
-            render_text(solution)
-        finally:
-            Text.wrap = original
-        return count[0]
+        return _wraps(solve_yaml("topic: cnn_architecture\ninput: [64, 64, 3]\nask: total_params\nlayers: ["
+                                 + ", ".join(["{type: conv2d, filters: 8, kernel: 3, padding: 1}"] * layers) + "]"))
 
     assert wraps(1000) <= wraps(100) + 5
+
+
+def _wraps(solution) -> int:
+    """How many times rich wraps a Text while the solution is rendered as text."""
+    original, count = Text.wrap, [0]
+
+    def counted(self, *args, **kwargs):
+        count[0] += 1
+        return original(self, *args, **kwargs)
+
+    Text.wrap = counted
+    try:
+        render_text(solution)
+    finally:
+        Text.wrap = original
+    return count[0]
+
+
+def test_a_network_s_matrices_are_not_laid_out_by_rich_cell_by_cell():
+    """Each layer's 8 × 8 matrices (small numbers: they fit the width) are shown in full; rich wraps
+    none of their cells (it wrapped every one: a 50-layer network of 16 × 16 layers took seconds)."""
+    def wraps(layers: int) -> int:
+        dense = "{type: dense, activation: linear, weights: [" + ", ".join(
+            "[" + ", ".join(str(int(i == j) - int(i == j + 1)) for j in range(8)) + "]" for i in range(8)) + "], bias: [0]}"
+        dense = dense.replace("bias: [0]", "bias: [" + ", ".join(["1"] * 8) + "]")
+        return _wraps(solve_yaml("topic: network\norientation: out_in\ninput: [1, 0, 2, 1, 0, 1, 2, 1]\n"
+                                 f"layers: [{', '.join([dense] * layers)}]\nloss: {{type: squared_error}}\n"
+                                 "target: [0, 0, 0, 0, 0, 0, 0, 0]\noptimizer: {type: gd, learning_rate: 1/1000}\n"))
+
+    per_layer = (wraps(8) - wraps(2)) / 6
+    assert per_layer < 8  # a few prose lines that wrap; not 64 and more for each matrix's cells
 
 
 @pytest.mark.parametrize("color", [False, True])

@@ -111,7 +111,7 @@ def block_renderables(block, level: int):
         yield Text.assemble("\n", _heading(block, sub)) if sub else _heading(block, sub)
     elif isinstance(block, pg.Paragraph):
         indent = 2 if block.style in ("question", "given") else 0
-        yield Padding(_run(block.text, _STYLES.get(block.style, "")), (0, 0, 0, indent))
+        yield Indented(_run(block.text, _STYLES.get(block.style, "")), indent)
     elif isinstance(block, pg.Items):
         style = "yellow" if block.style == "warning" else ""
         if block.title:
@@ -125,7 +125,7 @@ def block_renderables(block, level: int):
             yield _bullet(mark, text, style)
     elif isinstance(block, pg.Display):
         if block.label is not None:
-            yield Padding(_run(block.label), (0, 0, 0, 2))
+            yield Indented(_run(block.label))
         if block.tex is not None:
             from ..markup import tex_text
 
