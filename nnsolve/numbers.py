@@ -277,8 +277,8 @@ def _group(text: str) -> str:
 
 def exact_decimal(x: Fraction) -> str | None:
     """The exact decimal text of a terminating fraction, or None if it does not terminate (or is long)."""
-    if not is_terminating(x):
-        return None
+    if x.denominator > 10**_MAX_EXACT_DECIMALS or not is_terminating(x):
+        return None  # 2^a·5^b needs max(a, b) decimals, so a denominator over 10^12 needs more than 12
     if too_long_to_show(x):  # nor would anyone read it
         return None
     d = _decimal(x)

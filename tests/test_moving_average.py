@@ -110,3 +110,22 @@ def test_given_data_name_the_values_beta_and_the_start():
     assert [(g.label, g.value) for g in given] == [
         ("Values θ₁…θ₃", [40, 49, 45]), ("β", Fraction(9, 10)), ("Initial average v₀", 0),
         ("Bias correction", "v̂ₜ = vₜ / (1 − βᵗ)")]
+
+
+def test_long_exact_averages_are_shown_rounded_and_kept_exact_in_json():
+    """With β = 9/10 the t-th average has about t digits above and below the bar: shown, each is
+    rounded (its digits are not written out, which took rich seconds per table), JSON keeps it exact."""
+    import json
+
+    from nnsolve.numbers import DISPLAY_DIGITS
+    from nnsolve.render import Format, render
+
+    sequence = ", ".join(f"{i % 13}/7" for i in range(300))
+    solution = solve_yaml(f"topic: moving_average\nsequence: [{sequence}]\nbeta: 9/10\nbias_correction: true\n")
+    last = solution.answers["v_hat_300"].value
+    assert isinstance(last, Fraction) and len(str(last.denominator)) > 250  # exact, a few hundred digits
+    assert any(f"more than {DISPLAY_DIGITS} digits" in a for a in solution.assumptions)
+    for fmt in (Format.text, Format.markdown, Format.latex, Format.html):
+        longest_number = max(len(word) for word in render(solution, fmt).replace("/", " ").split())
+        assert longest_number < 200, fmt  # no 300-digit numerator or denominator
+    assert Fraction(json.loads(render(solution, Format.json))["exact"]["v_hat_300"]) == last

@@ -159,35 +159,29 @@ def math_width(latex: str) -> int:
     return len(_COMMAND.sub(lambda m: "" if m.group(1) or m.group(0) in "{}" else "x", latex))
 
 
+_NESTING = re.compile(r"\\left(?![^\W\d_])|\\right(?![^\W\d_])|\\.|[{} ]", re.DOTALL)
+
+
 def _top_level_breaks(latex: str, split: re.Pattern = _SUM) -> list[str]:
-    """Split maths before each top-level operator ``split`` matches (not inside braces or \\left…\\right)."""
-    pieces, start, depth = [], 0, 0
-    i = 0
-    while i < len(latex):
-        if latex.startswith(r"\left", i) and not latex[i + 5:i + 6].isalpha():
+    """Split maths before each top-level operator ``split`` matches (not inside braces or \\left…\\right).
+
+    Only the characters that open, close or may split are visited (a regex scan), not every character."""
+    pieces, start, depth, skip_to = [], 0, 0, 0
+    for token in _NESTING.finditer(latex):
+        i = token.start()
+        if i < skip_to:  # inside an operator just split before
+            continue
+        t = token.group()
+        if t == "{" or t == r"\left":
             depth += 1
-            i += 5
-            continue
-        if latex.startswith(r"\right", i) and not latex[i + 6:i + 7].isalpha():
+        elif t == "}" or t == r"\right":
             depth -= 1
-            i += 6
-            continue
-        c = latex[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-        elif depth == 0 and c == " ":
+        elif t == " " and depth == 0:
             m = split.match(latex, i)
             if m and i > start:
                 pieces.append(latex[start:i])
                 start = i + 1  # the operator starts the next piece
-                i = m.end()
-                continue
-        i += 1
+                skip_to = m.end()
     pieces.append(latex[start:])
     return pieces
 
@@ -220,13 +214,14 @@ def _rhs_lines(latex: str, budget: int) -> list[str]:
         return [latex]
     pieces = _pieces(latex, budget)
     lines: list[str] = []
-    current = ""
+    current, width = "", 0  # the line so far and its width, kept as pieces join (not re-measured)
     for piece in pieces:
-        if current and math_width(current + " " + piece) > budget:
+        piece_width = math_width(piece)
+        if current and width + 1 + piece_width > budget:
             lines.append(current)
-            current = piece
+            current, width = piece, piece_width
         else:
-            current = f"{current} {piece}" if current else piece
+            current, width = (f"{current} {piece}", width + 1 + piece_width) if current else (piece, piece_width)
     lines.append(current)
     return lines
 

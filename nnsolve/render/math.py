@@ -127,6 +127,8 @@ def _is_fraction_text(e: Expr) -> bool:
 
 
 def _num(value, latex: bool, approx: bool = True) -> str:
+    if too_large(value):  # a 104 × 104 weight matrix inside a substitution
+        return _summary_latex(value, approx) if latex else _summary_text(value, approx)
     if isinstance(value, list) and value and isinstance(value[0], list):
         if latex:
             rows = r" \\ ".join(" & ".join(number_latex(v, approx) for v in row) for row in value)
@@ -276,6 +278,32 @@ def _shape(value) -> str:
         dims.append(len(value))
         value = value[0]
     return " × ".join(str(d) for d in dims)
+
+
+SUMMARY_CELLS = 3  # the first numbers a too-large tensor inside a formula shows, beside its shape
+
+
+def _first_cells(value) -> list:
+    out, level = [], [value]
+    while level and len(out) < SUMMARY_CELLS:
+        item = level.pop()
+        if isinstance(item, list):
+            level.extend(reversed(item))
+        else:
+            out.append(item)
+    return out
+
+
+def _summary_text(value, approx: bool) -> str:
+    """A tensor too large to show, inside a formula: its shape and its first numbers."""
+    first = ", ".join(number_text(v, unicode_minus=True, approx=approx) for v in _first_cells(value))
+    return f"({_shape(value)} values: {first}, …)"
+
+
+def _summary_latex(value, approx: bool) -> str:
+    shape = r" \times ".join(_shape(value).split(" × "))
+    first = ", ".join(number_latex(v, approx) for v in _first_cells(value))
+    return rf"\left({shape} \text{{ values: }} {first}, \ldots\right)"
 
 
 def value_text(value) -> str:

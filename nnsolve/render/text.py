@@ -13,6 +13,7 @@ from ..expr import Expr
 from ..solution import Solution, Step
 from . import page as pg
 from .math import expr_text, value_text
+from .terminal import Indented
 
 
 def step_line(step: Step) -> str:
@@ -110,7 +111,7 @@ def block_renderables(block, level: int):
         yield Text.assemble("\n", _heading(block, sub)) if sub else _heading(block, sub)
     elif isinstance(block, pg.Paragraph):
         indent = 2 if block.style in ("question", "given") else 0
-        yield Padding(_run(block.text, _STYLES.get(block.style, "")), (0, 0, 0, indent))
+        yield Indented(_run(block.text, _STYLES.get(block.style, "")), indent)
     elif isinstance(block, pg.Items):
         style = "yellow" if block.style == "warning" else ""
         if block.title:
@@ -124,7 +125,7 @@ def block_renderables(block, level: int):
             yield _bullet(mark, text, style)
     elif isinstance(block, pg.Display):
         if block.label is not None:
-            yield Padding(_run(block.label), (0, 0, 0, 2))
+            yield Indented(_run(block.label))
         if block.tex is not None:
             from ..markup import tex_text
 
@@ -136,15 +137,15 @@ def block_renderables(block, level: int):
         title = Text.assemble((f"{block.number:>2}. ", "bold"), (step.title, "bold"))
         line = step_line(step)
         if block.inline:
-            yield Text.assemble(title, (": ", "bold"), line)
+            yield Indented(Text.assemble(title, (": ", "bold"), line), 0)
         else:
-            yield title
+            yield Indented(title, 0)
             if line:
-                yield Padding(Text(line), (0, 0, 0, 4))
+                yield Indented(Text(line), 4)
             if pg.is_matrix(step.value):
                 yield Padding(_matrix(step.value), (0, 0, 0, 6))
         if step.note:
-            yield Padding(Text(step.note, style="italic"), (0, 0, 0, 4))
+            yield Indented(Text(step.note, style="italic"), 4)
     elif isinstance(block, pg.TableBlock):
         yield Padding(_table(block), (1, 0, 1, 0))
     elif isinstance(block, pg.AnswerBlock):

@@ -15,7 +15,7 @@ from pydantic import Field, StrictBool, model_validator
 from .. import limits
 from ..compare import agree
 from ..expr import dot, num, sym
-from ..numbers import Number, Real, bounded, number_text, simplify
+from ..numbers import DIGITS, DISPLAY_DIGITS, Number, Real, bounded, number_text, simplify, too_long_to_show
 from ..solution import Answer, Solution, Step, Table, Variant
 from ..spec import FieldError, ProblemBase
 
@@ -136,6 +136,9 @@ def solve(spec: Spec) -> Solution:
         assumptions.append(f"Terms 1–{SHOWN_TERMS} are worked step by step; the table lists all {n}.")
     if any(isinstance(v, float) for v in raw + corrected):
         assumptions.append(f"Exact fractions longer than {limits.MAX_EXACT_DIGITS:,} digits are carried as floats.")
+    if any(isinstance(v, Fraction) and too_long_to_show(v) for v in raw + corrected):
+        assumptions.append(f"Fractions of more than {DISPLAY_DIGITS} digits (above or below the bar) are shown "
+                           f"to {DIGITS} significant figures; --format json gives them exactly.")
     warnings = []
     if spec.bias_correction and spec.initial != 0:
         warnings.append(f"bias correction assumes v₀ = 0; with v₀ = {number_text(spec.initial)} it over-corrects "
