@@ -333,7 +333,10 @@ def test_two_variable_stationary_points_against_a_grid_search(c):
     for p in found:
         assert np.abs(gradient(p)).max() < 1e-8
     for q in _grid_newton_roots(gradient, hessian):
-        assert any(np.allclose(p, q, atol=1e-5) for p in found), f"missed {q}"
+        # Newton converges only linearly to a degenerate point (a singular Hessian, e.g. (−1/3, 1/3) of
+        # x³ − y³ + 2xy − x + y): there the grid's root is good to about √1e-9, not to 1e-5
+        atol = 1e-5 if abs(np.linalg.det(hessian(q))) > 1e-3 else 1e-3
+        assert any(np.allclose(p, q, atol=atol) for p in found), f"missed {q}"
     for p, kind in zip(found, solution.answers["classification"].value):
         eig = np.linalg.eigvalsh(hessian(p))
         if min(abs(eig)) > 1e-6:
@@ -484,7 +487,10 @@ def test_stationary_points_off_shape_position_come_factor_by_factor(monkeypatch)
     for p in found:
         assert np.abs(gradient(p)).max() < 1e-10
     for q in _grid_newton_roots(gradient, hessian):
-        assert any(np.allclose(p, q, atol=1e-5) for p in found), f"missed {q}"
+        # Newton converges only linearly to a degenerate point (a singular Hessian, e.g. (−1/3, 1/3) of
+        # x³ − y³ + 2xy − x + y): there the grid's root is good to about √1e-9, not to 1e-5
+        atol = 1e-5 if abs(np.linalg.det(hessian(q))) > 1e-3 else 1e-3
+        assert any(np.allclose(p, q, atol=atol) for p in found), f"missed {q}"
     assert len(found) == 4
 
 
