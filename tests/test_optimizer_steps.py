@@ -171,7 +171,9 @@ def problems(draw):
 
 def _torch_run(p: dict) -> tuple[dict[str, list[float]], float, list[float]]:
     """The same training with torch autograd and torch.optim: parameters after every iteration, the
-    smallest nonzero |gradient| of a trained parameter on the way, and the loss in every iteration."""
+    smallest nonzero |gradient| of a trained parameter on the way, and the loss in every iteration.
+    A ReLU's input within float noise of its kink makes the smallest gradient 0: exactly, that input
+    may be 0 (ReLU′(0) = 0) where float rounding leaves it a hair above."""
     n_in = len(p["weights"])
     w = torch.tensor([float(v) for v in p["weights"]], requires_grad=True)
     b = torch.tensor(float(p["bias"]), requires_grad=True)
@@ -199,7 +201,10 @@ def _torch_run(p: dict) -> tuple[dict[str, list[float]], float, list[float]]:
     losses = []
     for _ in range(p["iterations"]):
         opt.zero_grad()
-        y_hat = act(x @ w + b)
+        z = x @ w + b
+        if p["activation"] == "relu" and bool((z.abs() < 1e-9).any()):
+            smallest = 0.0
+        y_hat = act(z)
         if p["loss"]["type"] == "squared_error":
             per = (y - y_hat) ** 2 * (0.5 if p["loss"]["half"] else 1.0)
         else:
@@ -226,6 +231,8 @@ def _yaml(p: dict) -> str:
 @given(problems())
 def test_matches_torch_optim(p):
     expected, smallest, _ = _torch_run(p)
+    if smallest == 0.0:
+        return  # a ReLU at its kink: float rounding decides the side (see _torch_run)
     if p["optimizer"]["type"] in ("rmsprop", "adam") and smallest < 1e-9:
         # g/√s normalizes a gradient's size away: float noise where the exact gradient is 0 (a ReLU output
         # equal to its target, 0.5·1.8 − 0.6 = 0.30000000000000004) becomes a full step in torch.
