@@ -56,10 +56,9 @@ class Expr:
 
 @dataclass(frozen=True, eq=True)
 class Sym(Expr):
-    """A named quantity. ``name`` is plain text (``w_2``, ``y_hat``); ``latex`` overrides its LaTeX."""
+    """A named quantity. ``name`` is plain text (``w_2``, ``y_hat``); the renderers typeset it."""
 
     name: str
-    latex: str | None = None
 
 
 @dataclass(frozen=True, eq=True)
@@ -143,8 +142,8 @@ def wrap(x: object) -> Expr:
     return Num(x)  # type: ignore[arg-type]
 
 
-def sym(name: str, latex: str | None = None) -> Sym:
-    return Sym(name, latex)
+def sym(name: str) -> Sym:
+    return Sym(name)
 
 
 def partial(top: Expr | str, bottom: Expr | str, then: Expr | str | None = None) -> Partial:

@@ -41,8 +41,6 @@ def _sym_text(name: str) -> str:
 
 
 def _sym_latex(s: Sym) -> str:
-    if s.latex is not None:
-        return s.latex
     base, sub = _split(s.name)
     if sub in _HATS:
         return f"{_HATS[sub][1]}{{{_greek_latex(base)}}}"
